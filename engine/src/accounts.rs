@@ -1,0 +1,246 @@
+//! People, workspaces and sign-in sessions.
+
+use crate::crypto::{random_token, token_hash, Secret};
+use crate::domain::{DisplayName, Email, NewPassword, Role, WorkspaceName};
+use crate::error::{Error, Result};
+use crate::Engine;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::TimeDelta;
+use sqlx::Row;
+
+/// How long a sign-in lasts.
+pub const SESSION_LIFETIME: TimeDelta = TimeDelta::days(14);
+
+/// The person behind a request, with the workspace they are working in.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub user_id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub workspace_id: i64,
+    pub workspace_name: String,
+    pub role: Role,
+    /// Hash of the session token, to bind OAuth handshakes to this sign-in.
+    pub session_hash: String,
+}
+
+/// A new account's details, validated.
+pub struct NewUser {
+    pub email: Email,
+    pub display_name: DisplayName,
+    pub password: NewPassword,
+}
+
+impl Engine {
+    /// True until the first account exists; the first visit then sets Tether up.
+    pub async fn needs_setup(&self) -> Result<bool> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM users")
+            .fetch_one(self.db.pool())
+            .await?;
+        Ok(row.try_get::<i64, _>("n")? == 0)
+    }
+
+    /// Creates the owner account and the first workspace, and signs the owner in.
+    /// Refused once anyone has an account.
+    pub async fn set_up(&self, owner: NewUser, workspace: WorkspaceName) -> Result<Secret> {
+        let password_hash = hash_password(owner.password.secret()).await?;
+        let now = self.clock.now().timestamp();
+        let mut tx = self.db.pool().begin().await?;
+        let existing: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
+        if existing > 0 {
+            return Err(Error::AlreadySetUp);
+        }
+        let workspace_id: i64 =
+            sqlx::query("INSERT INTO workspaces (name, created_at) VALUES ($1, $2) RETURNING id")
+                .bind(workspace.as_str())
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("id")?;
+        let user_id = insert_user(&mut tx, &owner, &password_hash, now).await?;
+        insert_membership(&mut tx, workspace_id, user_id, Role::Owner, now).await?;
+        tx.commit().await?;
+        tracing::info!(
+            user_id,
+            workspace_id,
+            "Tether set up with its owner account"
+        );
+        self.start_session(user_id).await
+    }
+
+    /// Adds a member to the first workspace; for the admin command line.
+    pub async fn add_member(&self, user: NewUser, role: Role) -> Result<i64> {
+        let password_hash = hash_password(user.password.secret()).await?;
+        let now = self.clock.now().timestamp();
+        let mut tx = self.db.pool().begin().await?;
+        let workspace_id: i64 = sqlx::query("SELECT id FROM workspaces ORDER BY id LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| {
+                Error::Invalid("Set Tether up first: there is no workspace yet.".into())
+            })?
+            .try_get("id")?;
+        let taken = sqlx::query("SELECT id FROM users WHERE email = $1")
+            .bind(user.email.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if taken.is_some() {
+            return Err(Error::Invalid(format!(
+                "{} already has an account.",
+                user.email.as_str()
+            )));
+        }
+        let user_id = insert_user(&mut tx, &user, &password_hash, now).await?;
+        insert_membership(&mut tx, workspace_id, user_id, role, now).await?;
+        tx.commit().await?;
+        Ok(user_id)
+    }
+
+    /// Checks the password and opens a session. The same answer for an unknown email and a
+    /// wrong password, so sign-in does not reveal who has an account.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<Secret> {
+        let email = Email::parse(email).map_err(|_| Error::BadCredentials)?;
+        let row = sqlx::query("SELECT id, password_hash FROM users WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(self.db.pool())
+            .await?;
+        let (user_id, stored_hash) = match row {
+            Some(row) => (
+                Some(row.try_get::<i64, _>("id")?),
+                row.try_get::<String, _>("password_hash")?,
+            ),
+            // Verify against a dummy hash so an unknown email takes as long as a known one.
+            None => (None, DUMMY_HASH.to_owned()),
+        };
+        let matches = verify_password(Secret::new(password), stored_hash).await?;
+        match (user_id, matches) {
+            (Some(user_id), true) => self.start_session(user_id).await,
+            _ => Err(Error::BadCredentials),
+        }
+    }
+
+    async fn start_session(&self, user_id: i64) -> Result<Secret> {
+        let token = random_token();
+        let now = self.clock.now();
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash(token.expose()))
+        .bind(user_id)
+        .bind(now.timestamp())
+        .bind((now + SESSION_LIFETIME).timestamp())
+        .execute(self.db.pool())
+        .await?;
+        Ok(token)
+    }
+
+    /// The person a session token belongs to, if it is current.
+    pub async fn signed_in(&self, session_token: &str) -> Result<Option<SignedIn>> {
+        let session_hash = token_hash(session_token);
+        let row = sqlx::query(
+            "SELECT u.id AS user_id, u.email, u.display_name, w.id AS workspace_id, \
+                    w.name AS workspace_name, m.role \
+             FROM sessions s \
+             JOIN users u ON u.id = s.user_id \
+             JOIN memberships m ON m.user_id = u.id \
+             JOIN workspaces w ON w.id = m.workspace_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 \
+             ORDER BY w.id LIMIT 1",
+        )
+        .bind(&session_hash)
+        .bind(self.clock.now().timestamp())
+        .fetch_optional(self.db.pool())
+        .await?;
+        row.map(|row| {
+            Ok(SignedIn {
+                user_id: row.try_get("user_id")?,
+                email: row.try_get("email")?,
+                display_name: row.try_get("display_name")?,
+                workspace_id: row.try_get("workspace_id")?,
+                workspace_name: row.try_get("workspace_name")?,
+                role: Role::parse(&row.try_get::<String, _>("role")?)?,
+                session_hash: session_hash.clone(),
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn sign_out(&self, session_token: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash(session_token))
+            .execute(self.db.pool())
+            .await?;
+        Ok(())
+    }
+}
+
+async fn insert_user(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user: &NewUser,
+    password_hash: &str,
+    now: i64,
+) -> Result<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO users (email, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(user.email.as_str())
+    .bind(user.display_name.as_str())
+    .bind(password_hash)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("id")?)
+}
+
+async fn insert_membership(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    workspace_id: i64,
+    user_id: i64,
+    role: Role,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(workspace_id)
+    .bind(user_id)
+    .bind(role.as_str())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// An argon2id hash of a password nobody has, for constant-time sign-in failures.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1Ve0NN5CGKo0VE2m4H5bqB4mWy4UEoYxMOfy3tpl1xA";
+
+/// Argon2id with the crate's defaults (OWASP's minimum), off the async threads.
+async fn hash_password(password: &Secret) -> Result<String> {
+    let password = password.clone();
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        Argon2::default()
+            .hash_password(password.expose().as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|e| Error::Internal(format!("password hashing failed: {e}")))
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("password hashing task failed: {e}")))?
+}
+
+async fn verify_password(password: Secret, stored_hash: String) -> Result<bool> {
+    tokio::task::spawn_blocking(move || {
+        let parsed = PasswordHash::new(&stored_hash)
+            .map_err(|e| Error::Internal(format!("stored password hash is malformed: {e}")))?;
+        Ok(Argon2::default()
+            .verify_password(password.expose().as_bytes(), &parsed)
+            .is_ok())
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("password check task failed: {e}")))?
+}

@@ -1,0 +1,122 @@
+//! The database: SQLite embedded by default, Postgres to scale out. One query text serves
+//! both (sqlx's `Any` driver, `$n` placeholders, times as Unix seconds); only the migrations
+//! differ, for the column types each backend spells its own way.
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::Migrator;
+use sqlx::AnyPool;
+use std::str::FromStr;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database URL that names a backend Tether supports.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    url: String,
+    backend: Backend,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("must start with sqlite: or postgres:// (got a URL starting with {scheme:?})")]
+pub struct UnsupportedDatabase {
+    scheme: String,
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = UnsupportedDatabase;
+
+    fn from_str(url: &str) -> Result<Self, Self::Err> {
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            let scheme = url.split(':').next().unwrap_or_default().to_owned();
+            return Err(UnsupportedDatabase { scheme });
+        };
+        Ok(Self {
+            url: url.to_owned(),
+            backend,
+        })
+    }
+}
+
+impl DatabaseUrl {
+    /// A SQLite file, created when missing.
+    pub fn sqlite_file(path: &std::path::Path) -> Self {
+        Self {
+            url: format!("sqlite://{}?mode=rwc", path.display()),
+            backend: Backend::Sqlite,
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    // A Postgres URL may carry a password: show the backend only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DatabaseUrl({:?})", self.backend)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Db {
+    pub async fn connect(url: &DatabaseUrl) -> Result<Self, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .max_connections(match url.backend {
+                // SQLite has one writer; a small pool avoids lock contention.
+                Backend::Sqlite => 4,
+                Backend::Postgres => 16,
+            })
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(&url.url)
+            .await?;
+        if url.backend == Backend::Sqlite {
+            // WAL lets readers proceed while the single writer commits.
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await?;
+        }
+        Ok(Self {
+            pool,
+            backend: url.backend,
+        })
+    }
+
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await,
+        }
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// True when the database answers a trivial query; for `/healthz`.
+    pub async fn is_reachable(&self) -> bool {
+        sqlx::query("SELECT 1").fetch_one(&self.pool).await.is_ok()
+    }
+}

@@ -1,0 +1,74 @@
+//! The engine's one error type. Variants a person can act on carry a message that is safe
+//! to show; internal causes (database, network plumbing) are logged where they are turned
+//! into a response and shown only as a generic sentence.
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Input that failed validation; the message names the field and what is wrong.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("That email and password do not match an account.")]
+    BadCredentials,
+    #[error("Please sign in first.")]
+    Unauthenticated,
+    #[error("Your role in this workspace does not allow that.")]
+    Forbidden,
+    #[error("Tether has already been set up; sign in instead.")]
+    AlreadySetUp,
+    #[error("That was not found.")]
+    NotFound,
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error("Something went wrong on our side; it has been logged.")]
+    Database(#[from] sqlx::Error),
+    #[error("Something went wrong on our side; it has been logged.")]
+    Internal(String),
+}
+
+/// Why connecting a channel did not complete. Nothing is stored in any of these cases.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("The connection was cancelled at {network}; nothing was changed.")]
+    Denied { network: String },
+    #[error("This sign-in link is not valid any more (it was used already, has expired, or belongs to another browser session). Please start again.")]
+    InvalidState,
+    #[error("{network} reported an error: {description}. Nothing was changed.")]
+    NetworkRefused {
+        network: String,
+        description: String,
+    },
+    #[error("{network} could not be reached or answered unexpectedly. Nothing was changed; please try again.")]
+    NetworkUnavailable { network: String, cause: String },
+    #[error("This {network} account ({handle}) is already connected here as “{channel}”.")]
+    AlreadyConnected {
+        network: String,
+        handle: String,
+        channel: String,
+    },
+    #[error("{0} is not a network Tether can connect.")]
+    UnknownNetwork(String),
+}
+
+impl Error {
+    /// True when the cause is ours, not the person's: log it, show a generic sentence.
+    pub fn is_internal(&self) -> bool {
+        matches!(
+            self,
+            Error::Database(_)
+                | Error::Internal(_)
+                | Error::Connect(ConnectError::NetworkUnavailable { .. })
+        )
+    }
+
+    /// A detail for the log; never shown to a person and never contains a token.
+    pub fn log_detail(&self) -> String {
+        match self {
+            Error::Database(cause) => cause.to_string(),
+            Error::Internal(cause) => cause.clone(),
+            Error::Connect(ConnectError::NetworkUnavailable { cause, .. }) => cause.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

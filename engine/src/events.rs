@@ -1,0 +1,65 @@
+//! The append-only event log: who did what to which channel, and why.
+
+use crate::error::Result;
+use crate::Engine;
+use sqlx::Row;
+
+/// One line of the log, as shown to a person.
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub channel_id: Option<i64>,
+    pub actor_user_id: Option<i64>,
+    pub kind: String,
+    pub detail: serde_json::Value,
+    pub at: i64,
+}
+
+impl Engine {
+    pub(crate) async fn record_event(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        workspace_id: i64,
+        channel_id: Option<i64>,
+        actor_user_id: Option<i64>,
+        kind: &str,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO events (workspace_id, channel_id, actor_user_id, kind, detail, at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(workspace_id)
+        .bind(channel_id)
+        .bind(actor_user_id)
+        .bind(kind)
+        .bind(detail.to_string())
+        .bind(self.clock.now().timestamp())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// The workspace's events, newest first.
+    pub async fn events(&self, workspace_id: i64, limit: i64) -> Result<Vec<Event>> {
+        let rows = sqlx::query(
+            "SELECT channel_id, actor_user_id, kind, detail, at FROM events \
+             WHERE workspace_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
+        )
+        .bind(workspace_id)
+        .bind(limit)
+        .fetch_all(self.db.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Event {
+                    channel_id: row.try_get("channel_id")?,
+                    actor_user_id: row.try_get("actor_user_id")?,
+                    kind: row.try_get("kind")?,
+                    detail: serde_json::from_str(&row.try_get::<String, _>("detail")?)
+                        .unwrap_or(serde_json::Value::Null),
+                    at: row.try_get("at")?,
+                })
+            })
+            .collect()
+    }
+}
