@@ -1,0 +1,52 @@
+//! Tether's user interface, rendered on the server and hydrated in the browser.
+
+pub mod api;
+pub mod components;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+pub mod status;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// The HTML document around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="stylesheet" href="/pkg/tether.css"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Title formatter=|page: String| format!("{page} · Tether")/>
+        <Router>
+            // Async: pages are sent whole, so they work with JavaScript off and redirects
+            // decided by server functions reach the response headers.
+            <Routes fallback=pages::NotFound>
+                <Route path=path!("/") view=pages::DashboardPage ssr=SsrMode::Async/>
+                <Route path=path!("/login") view=pages::SignInPage ssr=SsrMode::Async/>
+                <Route path=path!("/setup") view=pages::SetUpPage ssr=SsrMode::Async/>
+            </Routes>
+        </Router>
+    }
+}

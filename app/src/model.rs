@@ -1,0 +1,67 @@
+//! What server functions send to the page. Plain data, and never a token.
+
+use crate::status::ChannelFacts;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Dashboard {
+    /// The server's clock at render time (Unix seconds): the first frame shows exactly this.
+    pub now: i64,
+    /// Seconds the server's clock has been moved (sandbox), added to the browser's clock.
+    pub clock_offset: i64,
+    pub person: Person,
+    pub channels: Vec<ChannelCard>,
+    pub networks: Vec<NetworkChoice>,
+    pub flash: Option<Flash>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Person {
+    pub display_name: String,
+    pub workspace_name: String,
+    pub role: String,
+    pub may_connect: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChannelCard {
+    pub id: i64,
+    pub network_name: String,
+    pub kind: String,
+    pub name: String,
+    pub handle: String,
+    pub connected_by: Option<String>,
+    pub facts: ChannelFacts,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NetworkChoice {
+    pub id: String,
+    pub name: String,
+}
+
+/// A one-time message carried across a redirect (sign-in failed, channel connected…).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flash {
+    pub kind: FlashKind,
+    pub text: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FlashKind {
+    Success,
+    Error,
+}
+
+/// What the sign-in and set-up pages need.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EntryPage {
+    pub flash: Option<Flash>,
+}
+
+/// Which entry page is asking, so the server can send the visitor to the right one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Entry {
+    SignIn,
+    SetUp,
+}

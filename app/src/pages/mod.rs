@@ -1,0 +1,50 @@
+//! The pages. Forms post to plain server routes, so they work before the WASM has loaded.
+
+mod dashboard;
+mod entry;
+
+pub use dashboard::DashboardPage;
+pub use entry::{SetUpPage, SignInPage};
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found"/>
+        <main class="narrow">
+            <h1>"This page does not exist"</h1>
+            <p><a href="/">"Go to the dashboard"</a></p>
+        </main>
+    }
+}
+
+/// Shown while a page's data is on its way (client-side navigation only: the server sends
+/// pages whole).
+#[component]
+fn Loading() -> impl IntoView {
+    view! {
+        <p class="loading" role="status">
+            <span class="spinner" aria-hidden="true"></span>
+            "Loading…"
+        </p>
+    }
+}
+
+/// Shown when a page's data could not be loaded.
+#[component]
+fn LoadError(message: String) -> impl IntoView {
+    view! {
+        <main class="narrow">
+            <div class="flash flash--error" role="alert">
+                <span class="flash__icon" aria-hidden="true">"!"</span>
+                <span>{message}</span>
+            </div>
+        </main>
+    }
+}

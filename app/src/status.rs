@@ -1,0 +1,496 @@
+//! The status model: from a channel's stored facts and `now`, the state, the reason in
+//! words, the deadline that matters and the next action. Plain Rust compiled for the server
+//! and the browser, so the server-rendered badge and the hydrated countdown always agree.
+//! Times are Unix seconds.
+
+use serde::{Deserialize, Serialize};
+
+/// A person-facing deadline this close turns a channel to "expiring soon".
+pub const EXPIRING_SOON_WINDOW_SECS: i64 = 7 * 24 * 3600;
+
+/// What is stored about a channel that decides its state; never a token.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelFacts {
+    /// When the current access token stops working; `None` when it does not expire.
+    pub access_expires_at: Option<i64>,
+    /// When the network demands fresh consent whatever Tether does (LinkedIn's 365 days,
+    /// Google testing apps' 7 days, Facebook's data access); refreshing never moves it.
+    pub reconsent_deadline: Option<i64>,
+    /// True when Tether can renew the access token without a person (refresh token).
+    pub renewable: bool,
+    /// Scopes the channel needs that the person did not grant.
+    pub missing_scopes: Vec<String>,
+    /// Set when the network said the token is dead (revoked, password changed…).
+    pub dead_reason: Option<String>,
+    /// Set while the channel's network is failing for everyone (5xx, time-outs, rate limits).
+    pub network_outage: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum State {
+    Connected,
+    ExpiringSoon,
+    MissingPermissions,
+    NeedsReauth,
+    Expired,
+    NetworkOutage,
+}
+
+impl State {
+    pub fn label(self) -> &'static str {
+        match self {
+            State::Connected => "Connected",
+            State::ExpiringSoon => "Expiring soon",
+            State::MissingPermissions => "Missing permissions",
+            State::NeedsReauth => "Needs reconnecting",
+            State::Expired => "Expired",
+            State::NetworkOutage => "Network outage",
+        }
+    }
+
+    /// A symbol shown beside the label, so the state never rests on colour alone.
+    pub fn icon(self) -> &'static str {
+        match self {
+            State::Connected => "✓",
+            State::ExpiringSoon => "◷",
+            State::MissingPermissions => "!",
+            State::NeedsReauth => "↻",
+            State::Expired => "✕",
+            State::NetworkOutage => "≈",
+        }
+    }
+
+    /// The CSS modifier for the badge.
+    pub fn slug(self) -> &'static str {
+        match self {
+            State::Connected => "connected",
+            State::ExpiringSoon => "expiring",
+            State::MissingPermissions => "missing-permissions",
+            State::NeedsReauth => "needs-reauth",
+            State::Expired => "expired",
+            State::NetworkOutage => "outage",
+        }
+    }
+
+    /// True when a person has something to do for this channel.
+    pub fn needs_attention(self) -> bool {
+        matches!(
+            self,
+            State::ExpiringSoon | State::MissingPermissions | State::NeedsReauth | State::Expired
+        )
+    }
+}
+
+/// Which clock a channel's countdown runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeadlineKind {
+    /// The access token expires and Tether renews it on its own.
+    Renewal,
+    /// The access token expires and only a person can renew it.
+    AccessExpiry,
+    /// The network's fixed consent period ends.
+    Reconsent,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deadline {
+    pub at: i64,
+    pub kind: DeadlineKind,
+}
+
+impl Deadline {
+    /// Words for the countdown line, e.g. "Renews in 59 min 58 s".
+    pub fn describe(&self, now: i64) -> String {
+        let left = self.at - now;
+        let span = duration_words(left.abs());
+        match (self.kind, left > 0) {
+            (DeadlineKind::Renewal, true) => format!("Renews in {span}"),
+            (DeadlineKind::Renewal, false) => format!("Renewal due {span} ago"),
+            (DeadlineKind::AccessExpiry, true) => format!("Access ends in {span}"),
+            (DeadlineKind::AccessExpiry, false) => format!("Access ended {span} ago"),
+            (DeadlineKind::Reconsent, true) => format!("Consent must be renewed in {span}"),
+            (DeadlineKind::Reconsent, false) => format!("Consent lapsed {span} ago"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NextAction {
+    Nothing,
+    Reconnect,
+    GrantPermissions,
+    /// Tether keeps retrying; nobody needs to do anything.
+    Wait,
+}
+
+impl NextAction {
+    pub fn label(self) -> Option<&'static str> {
+        match self {
+            NextAction::Nothing | NextAction::Wait => None,
+            NextAction::Reconnect => Some("Reconnect"),
+            NextAction::GrantPermissions => Some("Grant permissions"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Status {
+    pub state: State,
+    pub reason: String,
+    /// The deadline that matters: access expiry or re-consent, whichever comes first.
+    pub deadline: Option<Deadline>,
+    pub next_action: NextAction,
+}
+
+/// The state of a channel with `facts` at `now`.
+pub fn status(facts: &ChannelFacts, now: i64) -> Status {
+    let deadline = deadline(facts);
+    let make = |state, reason: String, next_action| Status {
+        state,
+        reason,
+        deadline,
+        next_action,
+    };
+    let reached = |at: Option<i64>| at.is_some_and(|at| now >= at);
+
+    if let Some(reason) = &facts.dead_reason {
+        return make(
+            State::NeedsReauth,
+            format!("{reason} Reconnect to restore access."),
+            NextAction::Reconnect,
+        );
+    }
+    if reached(facts.reconsent_deadline) {
+        return make(
+            State::Expired,
+            "The network's consent period has ended; reconnect to give consent again.".into(),
+            NextAction::Reconnect,
+        );
+    }
+    if !facts.renewable && reached(facts.access_expires_at) {
+        return make(
+            State::Expired,
+            "The access token has expired and this network cannot renew it; reconnect.".into(),
+            NextAction::Reconnect,
+        );
+    }
+    if facts.network_outage {
+        return make(
+            State::NetworkOutage,
+            "The network is having trouble right now. Tether keeps retrying; the channel is not disconnected.".into(),
+            NextAction::Wait,
+        );
+    }
+    if !facts.missing_scopes.is_empty() {
+        return make(
+            State::MissingPermissions,
+            format!(
+                "Connected, but without these permissions: {}.",
+                facts.missing_scopes.join(", ")
+            ),
+            NextAction::GrantPermissions,
+        );
+    }
+    let person_deadline = match (
+        facts.renewable,
+        facts.access_expires_at,
+        facts.reconsent_deadline,
+    ) {
+        (false, Some(access), Some(consent)) => Some(access.min(consent)),
+        (false, Some(access), None) => Some(access),
+        (_, _, consent) => consent,
+    };
+    if let Some(at) = person_deadline.filter(|at| at - now <= EXPIRING_SOON_WINDOW_SECS) {
+        let what = if Some(at) == facts.reconsent_deadline {
+            "The network's consent period ends soon"
+        } else {
+            "The access token expires soon and this network cannot renew it"
+        };
+        return make(
+            State::ExpiringSoon,
+            format!("{what}; reconnect before then to stay connected."),
+            NextAction::Reconnect,
+        );
+    }
+    let reason = match (facts.renewable, facts.access_expires_at) {
+        (true, Some(_)) => "Working. Tether renews access automatically before it expires.",
+        (true, None) | (false, None) => "Working. This access does not expire on its own.",
+        (false, Some(_)) => "Working. Tether will remind you before access ends.",
+    };
+    make(State::Connected, reason.into(), NextAction::Nothing)
+}
+
+/// Access expiry or re-consent deadline, whichever comes first.
+fn deadline(facts: &ChannelFacts) -> Option<Deadline> {
+    let access = facts.access_expires_at.map(|at| Deadline {
+        at,
+        kind: if facts.renewable {
+            DeadlineKind::Renewal
+        } else {
+            DeadlineKind::AccessExpiry
+        },
+    });
+    let consent = facts.reconsent_deadline.map(|at| Deadline {
+        at,
+        kind: DeadlineKind::Reconsent,
+    });
+    match (access, consent) {
+        (Some(a), Some(c)) => Some(if c.at <= a.at { c } else { a }),
+        (a, c) => a.or(c),
+    }
+}
+
+/// "3 days 4 h", "2 h 5 min", "59 min 58 s", "7 s": the two largest units.
+pub fn duration_words(secs: i64) -> String {
+    let secs = secs.max(0);
+    let (days, hours, mins, s) = (
+        secs / 86_400,
+        secs % 86_400 / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+    );
+    let plural = |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    if days > 0 {
+        format!("{} {hours} h", plural(days, "day", "days"))
+    } else if hours > 0 {
+        format!("{hours} h {mins} min")
+    } else if mins > 0 {
+        format!("{mins} min {s} s")
+    } else {
+        format!("{s} s")
+    }
+}
+
+/// The dashboard's health sign over every channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Health {
+    pub total: usize,
+    pub attention: usize,
+    pub outage: usize,
+}
+
+impl Health {
+    pub fn of<'a>(states: impl IntoIterator<Item = &'a State>) -> Self {
+        let mut health = Health {
+            total: 0,
+            attention: 0,
+            outage: 0,
+        };
+        for state in states {
+            health.total += 1;
+            health.attention += usize::from(state.needs_attention());
+            health.outage += usize::from(*state == State::NetworkOutage);
+        }
+        health
+    }
+
+    pub fn summary(&self) -> String {
+        match (self.total, self.attention) {
+            (0, _) => "No channels yet".into(),
+            (_, 0) if self.outage > 0 => format!(
+                "All channels connected; {} affected by a network outage",
+                self.outage
+            ),
+            (_, 0) => "All well".into(),
+            (_, 1) => "1 channel needs attention".into(),
+            (_, n) => format!("{n} channels need attention"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: i64 = 1_900_000_000;
+    const HOUR: i64 = 3600;
+    const DAY: i64 = 24 * HOUR;
+
+    fn renewable(expires_at: i64) -> ChannelFacts {
+        ChannelFacts {
+            access_expires_at: Some(expires_at),
+            renewable: true,
+            ..Default::default()
+        }
+    }
+
+    fn fixed(expires_at: i64) -> ChannelFacts {
+        ChannelFacts {
+            access_expires_at: Some(expires_at),
+            renewable: false,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn renewable_tokens_stay_connected_across_their_expiry() {
+        let facts = renewable(T);
+        for now in [T - 1, T, T + 1] {
+            let s = status(&facts, now);
+            assert_eq!(s.state, State::Connected, "at {now}");
+            assert_eq!(
+                s.deadline,
+                Some(Deadline {
+                    at: T,
+                    kind: DeadlineKind::Renewal
+                })
+            );
+        }
+        assert_eq!(
+            status(&facts, T - 3599)
+                .deadline
+                .unwrap()
+                .describe(T - 3599),
+            "Renews in 59 min 59 s"
+        );
+        assert_eq!(
+            status(&facts, T + 5).deadline.unwrap().describe(T + 5),
+            "Renewal due 5 s ago"
+        );
+    }
+
+    #[test]
+    fn fixed_tokens_expire_exactly_at_their_deadline() {
+        let facts = fixed(T);
+        assert_eq!(status(&facts, T - 1).state, State::ExpiringSoon);
+        assert_eq!(status(&facts, T).state, State::Expired);
+        assert_eq!(status(&facts, T + 1).state, State::Expired);
+        assert_eq!(status(&facts, T).next_action, NextAction::Reconnect);
+    }
+
+    #[test]
+    fn expiring_soon_starts_exactly_at_the_window() {
+        let facts = fixed(T);
+        let window_opens = T - EXPIRING_SOON_WINDOW_SECS;
+        assert_eq!(status(&facts, window_opens - 1).state, State::Connected);
+        assert_eq!(status(&facts, window_opens).state, State::ExpiringSoon);
+        assert_eq!(status(&facts, window_opens + 1).state, State::ExpiringSoon);
+    }
+
+    #[test]
+    fn no_expiry_at_all_is_connected_forever_without_a_deadline() {
+        let facts = ChannelFacts::default();
+        let s = status(&facts, T);
+        assert_eq!(s.state, State::Connected);
+        assert_eq!(s.deadline, None);
+        assert_eq!(s.next_action, NextAction::Nothing);
+    }
+
+    #[test]
+    fn reconsent_deadline_wins_when_it_comes_first_and_refresh_does_not_hide_it() {
+        let facts = ChannelFacts {
+            access_expires_at: Some(T + 60 * DAY),
+            reconsent_deadline: Some(T),
+            renewable: true,
+            ..Default::default()
+        };
+        let before = status(&facts, T - 1);
+        assert_eq!(before.state, State::ExpiringSoon);
+        assert_eq!(
+            before.deadline,
+            Some(Deadline {
+                at: T,
+                kind: DeadlineKind::Reconsent
+            })
+        );
+        assert_eq!(status(&facts, T).state, State::Expired);
+        assert_eq!(status(&facts, T + 1).state, State::Expired);
+        assert_eq!(
+            status(&facts, T - EXPIRING_SOON_WINDOW_SECS - 1).state,
+            State::Connected
+        );
+    }
+
+    #[test]
+    fn access_expiry_wins_when_it_comes_first() {
+        let facts = ChannelFacts {
+            access_expires_at: Some(T),
+            reconsent_deadline: Some(T + 300 * DAY),
+            renewable: false,
+            ..Default::default()
+        };
+        let s = status(&facts, T - HOUR);
+        assert_eq!(
+            s.deadline,
+            Some(Deadline {
+                at: T,
+                kind: DeadlineKind::AccessExpiry
+            })
+        );
+        assert_eq!(s.state, State::ExpiringSoon);
+        assert!(s.reason.contains("cannot renew"));
+    }
+
+    #[test]
+    fn a_dead_token_needs_reauth_with_its_reason_before_anything_else() {
+        let facts = ChannelFacts {
+            dead_reason: Some("The password of the account was changed.".into()),
+            network_outage: true,
+            missing_scopes: vec!["metrics.read".into()],
+            ..renewable(T + DAY)
+        };
+        let s = status(&facts, T);
+        assert_eq!(s.state, State::NeedsReauth);
+        assert!(s
+            .reason
+            .starts_with("The password of the account was changed."));
+    }
+
+    #[test]
+    fn an_outage_is_never_shown_as_a_dead_channel() {
+        let facts = ChannelFacts {
+            network_outage: true,
+            ..renewable(T - HOUR)
+        };
+        let s = status(&facts, T);
+        assert_eq!(s.state, State::NetworkOutage);
+        assert!(!s.state.needs_attention());
+        assert_eq!(s.next_action, NextAction::Wait);
+    }
+
+    #[test]
+    fn missing_scopes_are_named() {
+        let facts = ChannelFacts {
+            missing_scopes: vec!["metrics.read".into(), "posts.write".into()],
+            ..renewable(T + HOUR)
+        };
+        let s = status(&facts, T);
+        assert_eq!(s.state, State::MissingPermissions);
+        assert!(s.reason.contains("metrics.read, posts.write"));
+        assert_eq!(s.next_action.label(), Some("Grant permissions"));
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(duration_words(0), "0 s");
+        assert_eq!(duration_words(59), "59 s");
+        assert_eq!(duration_words(60), "1 min 0 s");
+        assert_eq!(duration_words(HOUR), "1 h 0 min");
+        assert_eq!(duration_words(DAY + 4 * HOUR + 59), "1 day 4 h");
+        assert_eq!(duration_words(3 * DAY), "3 days 0 h");
+        assert_eq!(duration_words(-5), "0 s");
+    }
+
+    #[test]
+    fn health_counts_what_needs_a_person() {
+        let states = [
+            State::Connected,
+            State::Expired,
+            State::NetworkOutage,
+            State::MissingPermissions,
+        ];
+        let h = Health::of(&states);
+        assert_eq!((h.total, h.attention, h.outage), (4, 2, 1));
+        assert_eq!(h.summary(), "2 channels need attention");
+        assert_eq!(Health::of(&[State::Connected]).summary(), "All well");
+        assert_eq!(Health::of(&[]).summary(), "No channels yet");
+        assert_eq!(
+            Health::of(&[State::Connected, State::NetworkOutage]).summary(),
+            "All channels connected; 1 affected by a network outage"
+        );
+        assert_eq!(
+            Health::of(&[State::Expired]).summary(),
+            "1 channel needs attention"
+        );
+    }
+}
