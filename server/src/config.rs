@@ -1,0 +1,339 @@
+//! Settings: one typed struct read from `TETHER_*` environment variables (and an optional
+//! `.env`). A bad value stops start-up with a message that names the variable.
+
+use engine::crypto::{EncryptionKey, Secret};
+use engine::db::DatabaseUrl;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use url::Url;
+
+/// Networks whose client id and secret can be configured, in `TETHER_<NAME>_CLIENT_ID` form.
+pub const NETWORK_CREDENTIAL_NAMES: &[&str] = &[
+    "FACEBOOK",
+    "INSTAGRAM",
+    "LINKEDIN",
+    "X",
+    "TIKTOK",
+    "YOUTUBE",
+    "PINTEREST",
+    "THREADS",
+];
+
+#[derive(Debug)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub database_url: DatabaseUrl,
+    pub bind: SocketAddr,
+    /// Where browsers reach Tether; `None` means `http://` + the bound address.
+    pub public_url: Option<Url>,
+    /// `None` means the key file in the data directory (created on first start).
+    pub encryption_key: Option<EncryptionKey>,
+    pub sandbox: bool,
+    pub mail: Mail,
+    pub network_credentials: Vec<NetworkCredentials>,
+    pub log_filter: String,
+}
+
+/// Where mail goes: a local outbox directory (the embedded default) or an SMTP server.
+#[derive(Debug)]
+pub enum Mail {
+    Outbox(PathBuf),
+    Smtp {
+        host: String,
+        port: u16,
+        username: Option<String>,
+        password: Option<Secret>,
+        from: String,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct NetworkCredentials {
+    pub network: &'static str,
+    pub client_id: String,
+    pub client_secret: Secret,
+}
+
+/// A variable that could not be used, and why.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub variable: String,
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.variable, self.problem)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn invalid(variable: &str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable: variable.to_owned(),
+        problem: problem.into(),
+    }
+}
+
+impl Settings {
+    /// Reads the process environment, after loading `.env` from the working directory.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        if let Err(e) = dotenvy::dotenv() {
+            if !e.not_found() {
+                return Err(invalid(".env", e.to_string()));
+            }
+        }
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `var`, so tests can pass their own environment.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+
+        let data_dir = PathBuf::from(get("TETHER_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database_url = match get("TETHER_DATABASE_URL") {
+            Some(url) => url.parse().map_err(|e: engine::db::UnsupportedDatabase| {
+                invalid("TETHER_DATABASE_URL", e.to_string())
+            })?,
+            None => DatabaseUrl::sqlite_file(&data_dir.join("tether.db")),
+        };
+        let bind = get("TETHER_BIND")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse::<SocketAddr>()
+            .map_err(|_| {
+                invalid(
+                    "TETHER_BIND",
+                    "must be an address and port such as 127.0.0.1:3000",
+                )
+            })?;
+        let public_url = get("TETHER_PUBLIC_URL")
+            .map(|raw| parse_public_url(&raw))
+            .transpose()?;
+        let encryption_key = get("TETHER_ENCRYPTION_KEY")
+            .map(|raw| {
+                EncryptionKey::parse(&raw)
+                    .map_err(|e| invalid("TETHER_ENCRYPTION_KEY", e.to_string()))
+            })
+            .transpose()?;
+        let sandbox = match get("TETHER_SANDBOX").as_deref() {
+            None | Some("on" | "true" | "1") => true,
+            Some("off" | "false" | "0") => false,
+            Some(_) => return Err(invalid("TETHER_SANDBOX", "must be on or off")),
+        };
+        let mail = match get("TETHER_SMTP_HOST") {
+            None => Mail::Outbox(data_dir.join("outbox")),
+            Some(host) => Mail::Smtp {
+                host,
+                port: get("TETHER_SMTP_PORT")
+                    .unwrap_or_else(|| "587".into())
+                    .parse()
+                    .map_err(|_| invalid("TETHER_SMTP_PORT", "must be a port number"))?,
+                username: get("TETHER_SMTP_USERNAME"),
+                password: get("TETHER_SMTP_PASSWORD").map(Secret::new),
+                from: get("TETHER_MAIL_FROM").ok_or_else(|| {
+                    invalid(
+                        "TETHER_MAIL_FROM",
+                        "is required when TETHER_SMTP_HOST is set",
+                    )
+                })?,
+            },
+        };
+        let mut network_credentials = Vec::new();
+        for name in NETWORK_CREDENTIAL_NAMES {
+            let id_var = format!("TETHER_{name}_CLIENT_ID");
+            let secret_var = format!("TETHER_{name}_CLIENT_SECRET");
+            match (get(&id_var), get(&secret_var)) {
+                (Some(client_id), Some(secret)) => network_credentials.push(NetworkCredentials {
+                    network: name,
+                    client_id,
+                    client_secret: Secret::new(secret),
+                }),
+                (None, None) => {}
+                (Some(_), None) => {
+                    return Err(invalid(
+                        &secret_var,
+                        format!("is required when {id_var} is set"),
+                    ))
+                }
+                (None, Some(_)) => {
+                    return Err(invalid(
+                        &id_var,
+                        format!("is required when {secret_var} is set"),
+                    ))
+                }
+            }
+        }
+        Ok(Self {
+            data_dir,
+            database_url,
+            bind,
+            public_url,
+            encryption_key,
+            sandbox,
+            mail,
+            network_credentials,
+            log_filter: get("TETHER_LOG").unwrap_or_else(|| "info".into()),
+        })
+    }
+}
+
+fn parse_public_url(raw: &str) -> Result<Url, ConfigError> {
+    let mut url =
+        Url::parse(raw).map_err(|e| invalid("TETHER_PUBLIC_URL", format!("is not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(invalid(
+            "TETHER_PUBLIC_URL",
+            "must be an http or https URL with a host",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(
+            "TETHER_PUBLIC_URL",
+            "must not have a query or fragment",
+        ));
+    }
+    // Callback URLs are joined onto it: it must end with a slash to keep its path.
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+/// The key from `TETHER_ENCRYPTION_KEY`, or else the one kept in the data directory,
+/// generated on first start with a warning that production must set its own.
+pub fn load_or_create_key(settings: &Settings) -> Result<EncryptionKey, ConfigError> {
+    if let Some(key) = &settings.encryption_key {
+        return Ok(key.clone());
+    }
+    let path = settings.data_dir.join("encryption.key");
+    let problem =
+        |e: std::io::Error| invalid("TETHER_DATA_DIR", format!("{}: {e}", path.display()));
+    if !path.exists() {
+        std::fs::create_dir_all(&settings.data_dir).map_err(problem)?;
+        write_private(&path, &EncryptionKey::generate_encoded()).map_err(problem)?;
+        tracing::warn!(
+            path = %path.display(),
+            "generated an encryption key and kept it in the data directory; production must set TETHER_ENCRYPTION_KEY instead"
+        );
+    } else {
+        tracing::warn!(
+            path = %path.display(),
+            "using the encryption key kept in the data directory; production must set TETHER_ENCRYPTION_KEY instead"
+        );
+    }
+    let encoded = std::fs::read_to_string(&path).map_err(problem)?;
+    EncryptionKey::parse(&encoded).map_err(|e| {
+        invalid(
+            "TETHER_DATA_DIR",
+            format!("{} is not a valid key: {e}", path.display()),
+        )
+    })
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_vars(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn embedded_defaults() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.data_dir, PathBuf::from("./data"));
+        assert_eq!(s.database_url.backend(), engine::db::Backend::Sqlite);
+        assert_eq!(s.bind, "127.0.0.1:3000".parse().unwrap());
+        assert!(s.public_url.is_none());
+        assert!(s.encryption_key.is_none());
+        assert!(s.sandbox);
+        assert!(matches!(s.mail, Mail::Outbox(ref p) if p.ends_with("outbox")));
+        assert!(s.network_credentials.is_empty());
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let cases = [
+            ("TETHER_BIND", "localhost"),
+            ("TETHER_DATABASE_URL", "mysql://db"),
+            ("TETHER_PUBLIC_URL", "ftp://example.com"),
+            ("TETHER_ENCRYPTION_KEY", "too-short"),
+            ("TETHER_SANDBOX", "maybe"),
+        ];
+        for (variable, value) in cases {
+            let error = settings(&[(variable, value)]).unwrap_err();
+            assert_eq!(error.variable, variable, "{value}");
+        }
+        let error = settings(&[("TETHER_SMTP_HOST", "mail.example.com")]).unwrap_err();
+        assert_eq!(error.variable, "TETHER_MAIL_FROM");
+        let error = settings(&[("TETHER_X_CLIENT_ID", "abc")]).unwrap_err();
+        assert_eq!(error.variable, "TETHER_X_CLIENT_SECRET");
+    }
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let key = EncryptionKey::generate_encoded();
+        let s = settings(&[
+            ("TETHER_ENCRYPTION_KEY", &key),
+            ("TETHER_X_CLIENT_ID", "client"),
+            ("TETHER_X_CLIENT_SECRET", "very-secret-value"),
+            (
+                "TETHER_DATABASE_URL",
+                "postgres://tether:db-password@localhost/tether",
+            ),
+        ])
+        .unwrap();
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("very-secret-value"));
+        assert!(!printed.contains(&key));
+        assert!(!printed.contains("db-password"));
+    }
+
+    #[test]
+    fn public_url_keeps_its_path_for_callbacks() {
+        let s = settings(&[("TETHER_PUBLIC_URL", "https://example.com/tether")]).unwrap();
+        let url = s.public_url.unwrap();
+        assert_eq!(url.as_str(), "https://example.com/tether/");
+        assert_eq!(
+            url.join("oauth/callback/x").unwrap().as_str(),
+            "https://example.com/tether/oauth/callback/x"
+        );
+    }
+
+    #[test]
+    fn the_generated_key_is_kept_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = dir.path().to_str().unwrap();
+        let s = settings(&[("TETHER_DATA_DIR", data_dir)]).unwrap();
+        let first = load_or_create_key(&s).unwrap();
+        let second = load_or_create_key(&s).unwrap();
+        assert_eq!(first.id(), second.id());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("encryption.key"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+}

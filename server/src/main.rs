@@ -1,0 +1,103 @@
+//! `tether`: serve the app, migrate the database, and administer from scripts.
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use engine::accounts::NewUser;
+use engine::clock::Clock;
+use engine::domain::{DisplayName, Email, NewPassword, Role};
+use server::config::{self, Settings};
+use std::io::BufRead as _;
+use tracing_subscriber::EnvFilter;
+
+/// Tether keeps social media connections alive. Settings come from TETHER_* environment
+/// variables (see README.md).
+#[derive(Parser)]
+#[command(name = "tether", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app and API (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage people.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a member to the workspace. The password is read from the first line of stdin.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// owner, admin, editor or viewer.
+        #[arg(long, default_value = "editor")]
+        role: String,
+    },
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(error) = run().await {
+        eprintln!("tether: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::from_env().map_err(|e| anyhow::anyhow!("{e}"))?;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_new(&settings.log_filter)
+                .map_err(|e| anyhow::anyhow!("TETHER_LOG: {e}"))?,
+        )
+        .init();
+
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let running = server::start(settings, Clock::system()).await?;
+            println!("Tether is running at {}", running.public_url);
+            tokio::select! {
+                served = running.serving => served?.context("serving HTTP")?,
+                _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
+            }
+        }
+        Command::Migrate => {
+            server::open_database(&settings).await?;
+            println!("Migrations applied.");
+        }
+        Command::User(UserCommand::Add { email, name, role }) => {
+            let mut password = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut password)
+                .context("reading the password from stdin")?;
+            let user = NewUser {
+                email: Email::parse(&email)?,
+                display_name: DisplayName::parse(&name)?,
+                password: NewPassword::parse(password.trim_end_matches(['\r', '\n']))?,
+            };
+            let role = Role::parse(&role)?;
+            let key = config::load_or_create_key(&settings).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let db = server::open_database(&settings).await?;
+            let engine = engine::Engine::new(
+                db,
+                Clock::system(),
+                key,
+                engine::networks::Networks::default(),
+                url::Url::parse("http://127.0.0.1/")?,
+            );
+            let id = engine.add_member(user, role).await?;
+            println!("Added {email} as {} (user {id}).", role.as_str());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! Set-up, sign-in and sign-out as plain form posts that answer with a redirect.
+
+use app::model::FlashKind;
+use app::ssr::{AppContext, SESSION_COOKIE};
+use axum::extract::{Form, State};
+use axum::response::Redirect;
+use axum_extra::extract::CookieJar;
+use engine::accounts::NewUser;
+use engine::domain::{DisplayName, Email, NewPassword, WorkspaceName};
+use std::collections::HashMap;
+
+type Fields = HashMap<String, String>;
+
+fn field<'a>(form: &'a Fields, name: &str) -> &'a str {
+    form.get(name).map(String::as_str).unwrap_or_default()
+}
+
+/// Records an error for the next page, logging internal causes.
+pub fn error_flash(ctx: &AppContext, jar: CookieJar, error: &engine::Error) -> CookieJar {
+    if error.is_internal() {
+        tracing::error!(detail = %error.log_detail(), "request failed");
+    }
+    jar.add(ctx.flash_cookie(FlashKind::Error, &error.to_string()))
+}
+
+pub async fn set_up(
+    State(ctx): State<AppContext>,
+    jar: CookieJar,
+    Form(form): Form<Fields>,
+) -> (CookieJar, Redirect) {
+    let outcome = async {
+        let owner = NewUser {
+            display_name: DisplayName::parse(field(&form, "display_name"))?,
+            email: Email::parse(field(&form, "email"))?,
+            password: NewPassword::parse(field(&form, "password"))?,
+        };
+        let workspace = WorkspaceName::parse(field(&form, "workspace_name"))?;
+        ctx.engine.set_up(owner, workspace).await
+    }
+    .await;
+    match outcome {
+        Ok(session) => (
+            jar.add(ctx.session_cookie(session.expose()))
+                .add(ctx.flash_cookie(
+                    FlashKind::Success,
+                    "Tether is set up. Connect your first channel below.",
+                )),
+            Redirect::to("/"),
+        ),
+        Err(engine::Error::AlreadySetUp) => (
+            error_flash(&ctx, jar, &engine::Error::AlreadySetUp),
+            Redirect::to("/login"),
+        ),
+        Err(error) => (error_flash(&ctx, jar, &error), Redirect::to("/setup")),
+    }
+}
+
+pub async fn sign_in(
+    State(ctx): State<AppContext>,
+    jar: CookieJar,
+    Form(form): Form<Fields>,
+) -> (CookieJar, Redirect) {
+    match ctx
+        .engine
+        .sign_in(field(&form, "email"), field(&form, "password"))
+        .await
+    {
+        Ok(session) => (
+            jar.add(ctx.session_cookie(session.expose())),
+            Redirect::to("/"),
+        ),
+        Err(error) => (error_flash(&ctx, jar, &error), Redirect::to("/login")),
+    }
+}
+
+pub async fn sign_out(State(ctx): State<AppContext>, jar: CookieJar) -> (CookieJar, Redirect) {
+    if let Some(session) = jar.get(SESSION_COOKIE) {
+        if let Err(error) = ctx.engine.sign_out(session.value()).await {
+            tracing::error!(detail = %error.log_detail(), "sign-out failed");
+        }
+    }
+    (
+        jar.add(ctx.removal(SESSION_COOKIE))
+            .add(ctx.flash_cookie(FlashKind::Success, "You are signed out.")),
+        Redirect::to("/login"),
+    )
+}

@@ -1,0 +1,131 @@
+//! HTTP routes outside the Leptos pages: plain form posts (so forms work before the WASM
+//! loads), the OAuth callback, health, the sandbox networks, and the security middleware.
+
+mod auth;
+mod oauth;
+
+use app::ssr::AppContext;
+use app::{shell, App};
+use axum::body::Body;
+use axum::extract::{FromRef, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use url::Url;
+
+#[derive(Clone)]
+pub struct ServerState {
+    leptos_options: LeptosOptions,
+    ctx: AppContext,
+}
+
+impl FromRef<ServerState> for LeptosOptions {
+    fn from_ref(state: &ServerState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+impl FromRef<ServerState> for AppContext {
+    fn from_ref(state: &ServerState) -> Self {
+        state.ctx.clone()
+    }
+}
+
+pub fn router(
+    ctx: AppContext,
+    leptos_options: LeptosOptions,
+    sandbox: Option<Router>,
+    public_url: &Url,
+) -> Router {
+    let routes = generate_route_list(App);
+    let state = ServerState {
+        leptos_options: leptos_options.clone(),
+        ctx: ctx.clone(),
+    };
+    let mut router = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/auth/setup", post(auth::set_up))
+        .route("/auth/login", post(auth::sign_in))
+        .route("/auth/logout", post(auth::sign_out))
+        .route("/channels/connect", post(oauth::connect))
+        .route("/oauth/callback/{network}", get(oauth::callback))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(ctx.clone()),
+            move || shell(leptos_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
+        .with_state(state);
+    if let Some(sandbox) = sandbox {
+        router = router.nest(
+            &format!("/{}", crate::SANDBOX_MOUNT.trim_end_matches('/')),
+            sandbox,
+        );
+    }
+    let public_origin = public_url.origin().ascii_serialization();
+    router
+        .layer(middleware::from_fn_with_state(public_origin, same_origin_posts))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        // Spans name the path only: query strings carry OAuth codes and state.
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+        }))
+}
+
+async fn healthz(State(ctx): State<AppContext>) -> Response {
+    if ctx.engine.db().is_reachable().await {
+        (StatusCode::OK, "ok").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+    }
+}
+
+/// Refuses state-changing requests sent by another site's page. Browsers send `Origin` on
+/// every POST; together with SameSite=Lax cookies this closes cross-site request forgery.
+async fn same_origin_posts(
+    State(public_origin): State<String>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    match origin {
+        Some(origin)
+            if request.method() != Method::GET
+                && request.method() != Method::HEAD
+                && origin != public_origin =>
+        {
+            (
+                StatusCode::FORBIDDEN,
+                format!(
+                    "This form was sent from {origin}, but Tether runs at {public_origin}. \
+                 Open Tether at {public_origin} (or set TETHER_PUBLIC_URL to the address you use)."
+                ),
+            )
+                .into_response()
+        }
+        _ => next.run(request).await,
+    }
+}

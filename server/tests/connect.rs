@@ -1,0 +1,424 @@
+//! The first slice over real HTTP: set up, sign in, connect a sandbox channel through the
+//! OAuth handshake, and see it on the dashboard; plus every way the handshake can go wrong.
+
+mod common;
+
+use chrono::TimeDelta;
+use common::{location, spawn_app, Backend, TestApp};
+use reqwest::StatusCode;
+use sqlx::Row;
+
+on_both_backends!(
+    first_visit_leads_to_set_up_and_then_to_an_empty_dashboard,
+    set_up_is_refused_once_done_and_sign_in_works,
+    connecting_a_sandbox_channel_stores_it_encrypted_and_shows_it_connected,
+    a_denied_consent_stores_nothing,
+    a_forged_state_stores_nothing,
+    a_replayed_callback_is_refused,
+    a_callback_from_another_session_is_refused,
+    an_expired_handshake_is_refused,
+    invalid_input_is_refused_with_a_message,
+    viewers_cannot_connect_channels,
+    health_answers_when_the_database_does,
+    cross_site_posts_are_refused,
+);
+
+async fn first_visit_leads_to_set_up_and_then_to_an_empty_dashboard(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let dashboard = app.get("/").await;
+    assert_eq!(dashboard.status(), StatusCode::FOUND);
+    assert_eq!(location(&dashboard), "/login");
+    let login = app.get("/login").await;
+    assert_eq!(location(&login), "/setup");
+    let setup = app.page("/setup").await;
+    assert!(setup.contains(r#"action="/auth/setup""#));
+
+    app.set_up_owner().await;
+    let html = app.page("/").await;
+    assert!(html.contains("Acme Social"));
+    assert!(html.contains("Tether is set up."));
+    assert!(html.contains("No channels yet"));
+    // The flash is shown once.
+    assert!(!app.page("/").await.contains("Tether is set up."));
+}
+
+async fn set_up_is_refused_once_done_and_sign_in_works(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let again = app
+        .post_form(
+            "/auth/setup",
+            &[
+                ("display_name", "Mallory"),
+                ("email", "mallory@example.com"),
+                ("password", "another long password"),
+                ("workspace_name", "Takeover"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&again), "/login");
+
+    let signed_out = app.post_form("/auth/logout", &[]).await;
+    assert_eq!(location(&signed_out), "/login");
+    assert_eq!(location(&app.get("/").await), "/login");
+
+    let wrong = app
+        .post_form(
+            "/auth/login",
+            &[
+                ("email", "ada@example.com"),
+                ("password", "wrong password!"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&wrong), "/login");
+    assert!(app.page("/login").await.contains("do not match an account"));
+    let unknown = app
+        .post_form(
+            "/auth/login",
+            &[
+                ("email", "mallory@example.com"),
+                ("password", "another long password"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&unknown), "/login");
+
+    let right = app
+        .post_form(
+            "/auth/login",
+            &[
+                ("email", "ADA@example.com"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&right), "/");
+    let cookie = right
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http must not mark cookies Secure: {cookie}"
+    );
+    assert!(app.page("/").await.contains("Ada Owner"));
+}
+
+async fn connecting_a_sandbox_channel_stores_it_encrypted_and_shows_it_connected(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+
+    let consent_url = app.start_connect("Studio").await;
+    let query: std::collections::HashMap<_, _> = consent_url.query_pairs().into_owned().collect();
+    assert_eq!(consent_url.path(), "/sandbox/sandbox/authorize");
+    assert_eq!(query["code_challenge_method"], "S256");
+    assert_eq!(query["code_challenge"].len(), 43);
+    assert_eq!(query["state"].len(), 43);
+    assert_eq!(
+        query["redirect_uri"],
+        app.url("/oauth/callback/sandbox").as_str()
+    );
+
+    let callback = app.consent(&consent_url, "approve").await;
+    assert!(callback.query_pairs().any(|(k, _)| k == "code"));
+    let html = app.finish(&callback).await;
+
+    assert!(
+        html.contains("Connected “Studio” (@sandbox.studio)."),
+        "{html}"
+    );
+    assert!(html.contains("badge--connected"));
+    assert!(html.contains("Renews in 1 h 0 min"));
+    assert!(html.contains("All well"));
+    assert_eq!(app.channel_count().await, 1);
+
+    // The token works at the network, is sealed in the database, and never reaches the page.
+    let channel_id: i64 = sqlx::query("SELECT id FROM channels")
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap()
+        .get("id");
+    let token = app.engine.access_token(channel_id).await.unwrap();
+    let me = app
+        .browser
+        .get(app.url("/sandbox/sandbox/me"))
+        .bearer_auth(token.expose())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::OK);
+    assert!(!html.contains(token.expose()));
+    let stored: Vec<u8> = sqlx::query("SELECT access_token FROM credentials")
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap()
+        .get("access_token");
+    assert!(!String::from_utf8_lossy(&stored).contains(token.expose()));
+    let row =
+        sqlx::query("SELECT refresh_token, granted_scopes, access_expires_at FROM credentials")
+            .fetch_one(app.engine.db().pool())
+            .await
+            .unwrap();
+    assert!(row.get::<Option<Vec<u8>>, _>("refresh_token").is_some());
+    assert_eq!(
+        row.get::<String, _>("granted_scopes"),
+        "profile.read metrics.read offline_access"
+    );
+    assert_eq!(
+        row.get::<i64, _>("access_expires_at"),
+        (common::test_epoch() + TimeDelta::hours(1)).timestamp()
+    );
+
+    let events = app.engine.events(1, 10).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].kind, "connected");
+    assert_eq!(events[0].detail["handle"], "@sandbox.studio");
+    assert!(!events[0].detail.to_string().contains(token.expose()));
+
+    // Time moves on: the countdown follows the injected clock.
+    app.advance(TimeDelta::minutes(30));
+    assert!(app.page("/").await.contains("Renews in 30 min 0 s"));
+}
+
+async fn a_denied_consent_stores_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let consent_url = app.start_connect("Studio").await;
+    let callback = app.consent(&consent_url, "deny").await;
+    assert!(callback
+        .query_pairs()
+        .any(|(k, v)| k == "error" && v == "access_denied"));
+    let html = app.finish(&callback).await;
+    assert!(
+        html.contains("The connection was cancelled at Sandbox; nothing was changed."),
+        "{html}"
+    );
+    assert!(html.contains(r#"role="alert""#));
+    assert_eq!(app.channel_count().await, 0);
+}
+
+async fn a_forged_state_stores_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    // A real handshake is in flight; the forged callback must not ride on it.
+    let consent_url = app.start_connect("Studio").await;
+    let real = app.consent(&consent_url, "approve").await;
+    let code = real
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let forged = app.url(&format!(
+        "/oauth/callback/sandbox?code={code}&state=forged-state"
+    ));
+    let html = app.finish(&forged).await;
+    assert!(html.contains("is not valid any more"), "{html}");
+    assert_eq!(app.channel_count().await, 0);
+    let missing = app.url("/oauth/callback/sandbox?code=abc");
+    assert!(app.finish(&missing).await.contains("is not valid any more"));
+    assert_eq!(app.channel_count().await, 0);
+}
+
+async fn a_replayed_callback_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let consent_url = app.start_connect("Studio").await;
+    let callback = app.consent(&consent_url, "approve").await;
+    app.finish(&callback).await;
+    assert_eq!(app.channel_count().await, 1);
+    let html = app.finish(&callback).await;
+    assert!(html.contains("is not valid any more"), "{html}");
+    assert_eq!(app.channel_count().await, 1);
+}
+
+async fn a_callback_from_another_session_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let consent_url = app.start_connect("Studio").await;
+    let callback = app.consent(&consent_url, "approve").await;
+    // Another browser (no session, or someone else's) opens the victim's callback URL.
+    let stranger = common::browser();
+    let response = stranger.get(callback.clone()).send().await.unwrap();
+    assert_eq!(location(&response), "/");
+    assert_eq!(app.channel_count().await, 0);
+    // The state was spent by that attempt: the original browser cannot use it either.
+    assert!(app
+        .finish(&callback)
+        .await
+        .contains("is not valid any more"));
+    assert_eq!(app.channel_count().await, 0);
+}
+
+async fn an_expired_handshake_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let consent_url = app.start_connect("Studio").await;
+    let callback = app.consent(&consent_url, "approve").await;
+    app.advance(TimeDelta::minutes(11));
+    assert!(app
+        .finish(&callback)
+        .await
+        .contains("is not valid any more"));
+    assert_eq!(app.channel_count().await, 0);
+}
+
+async fn invalid_input_is_refused_with_a_message(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let weak = app
+        .post_form(
+            "/auth/setup",
+            &[
+                ("display_name", "Ada"),
+                ("email", "ada@example.com"),
+                ("password", "short"),
+                ("workspace_name", "Acme"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&weak), "/setup");
+    assert!(app.page("/setup").await.contains("at least 10 characters"));
+    let bad_email = app
+        .post_form(
+            "/auth/setup",
+            &[
+                ("display_name", "Ada"),
+                ("email", "not-an-email"),
+                ("password", "long enough pw"),
+                ("workspace_name", "Acme"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&bad_email), "/setup");
+    assert!(app.engine.needs_setup().await.unwrap());
+
+    app.set_up_owner().await;
+    let blank = app
+        .post_form(
+            "/channels/connect",
+            &[("network", "sandbox"), ("name", "   ")],
+        )
+        .await;
+    assert_eq!(location(&blank), "/");
+    assert!(app
+        .page("/")
+        .await
+        .contains("The channel name must not be empty."));
+    let unknown = app
+        .post_form(
+            "/channels/connect",
+            &[("network", "myspace"), ("name", "Old")],
+        )
+        .await;
+    assert_eq!(location(&unknown), "/");
+    assert!(app
+        .page("/")
+        .await
+        .contains("myspace is not a network Tether can connect."));
+    let html_name = app
+        .post_form(
+            "/channels/connect",
+            &[
+                ("network", "sandbox"),
+                ("name", "<script>alert(1)</script>"),
+            ],
+        )
+        .await;
+    // Any name is fine as text; it is escaped wherever it is shown.
+    let consent = url::Url::parse(&location(&html_name)).unwrap();
+    let callback = app.consent(&consent, "approve").await;
+    let html = app.finish(&callback).await;
+    assert!(!html.contains("<script>alert(1)</script>"));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+}
+
+async fn viewers_cannot_connect_channels(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    app.engine
+        .add_member(
+            engine::accounts::NewUser {
+                email: engine::domain::Email::parse("vic@example.com").unwrap(),
+                display_name: engine::domain::DisplayName::parse("Vic Viewer").unwrap(),
+                password: engine::domain::NewPassword::parse("viewer password").unwrap(),
+            },
+            engine::domain::Role::Viewer,
+        )
+        .await
+        .unwrap();
+    let viewer = TestApp {
+        browser: common::browser(),
+        ..app
+    };
+    let signed_in = viewer
+        .post_form(
+            "/auth/login",
+            &[
+                ("email", "vic@example.com"),
+                ("password", "viewer password"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&signed_in), "/");
+    let html = viewer.page("/").await;
+    assert!(!html.contains(r#"action="/channels/connect""#));
+    let attempt = viewer
+        .post_form(
+            "/channels/connect",
+            &[("network", "sandbox"), ("name", "Sneaky")],
+        )
+        .await;
+    assert_eq!(location(&attempt), "/");
+    assert!(viewer
+        .page("/")
+        .await
+        .contains("Your role in this workspace does not allow that."));
+    assert_eq!(viewer.channel_count().await, 0);
+}
+
+async fn health_answers_when_the_database_does(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let response = app.get("/healthz").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.text().await.unwrap(), "ok");
+}
+
+async fn cross_site_posts_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let response = app
+        .browser
+        .post(app.url("/auth/setup"))
+        .header("origin", "https://evil.example")
+        .form(&[
+            ("display_name", "Eve"),
+            ("email", "eve@example.com"),
+            ("password", "long enough pw"),
+            ("workspace_name", "Evil"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(app.engine.needs_setup().await.unwrap());
+    let own_origin = app.base.origin().ascii_serialization();
+    let response = app
+        .browser
+        .post(app.url("/auth/setup"))
+        .header("origin", own_origin)
+        .form(&[
+            ("display_name", "Ada"),
+            ("email", "ada@example.com"),
+            ("password", "long enough pw"),
+            ("workspace_name", "Acme"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&response), "/");
+}
