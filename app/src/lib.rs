@@ -9,7 +9,7 @@ pub mod ssr;
 pub mod status;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_meta::{provide_meta_context, MetaTags};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -38,7 +38,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Title formatter=|page: String| format!("{page} · Tether")/>
         <Router>
             // Async: pages are sent whole, so they work with JavaScript off and redirects
             // decided by server functions reach the response headers.

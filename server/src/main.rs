@@ -86,6 +86,7 @@ async fn run() -> anyhow::Result<()> {
                 password: NewPassword::parse(password.trim_end_matches(['\r', '\n']))?,
             };
             let role = Role::parse(&role)?;
+            let email = user.email.as_str().to_owned();
             let key = config::load_or_create_key(&settings).map_err(|e| anyhow::anyhow!("{e}"))?;
             let db = server::open_database(&settings).await?;
             let engine = engine::Engine::new(

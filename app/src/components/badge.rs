@@ -1,13 +1,14 @@
-use crate::status::{status, ChannelFacts, State};
+use crate::status::{status, ChannelFacts, Status};
 use leptos::prelude::*;
 
 /// A channel's state as an icon and words; the colour only repeats what they say.
 #[component]
-pub fn Badge(#[prop(into)] state: Signal<State>) -> impl IntoView {
+pub fn Badge(status: Memo<Status>) -> impl IntoView {
+    let state = move || status.get().state;
     view! {
-        <span class=move || format!("badge badge--{}", state.get().slug())>
-            <span class="badge__icon" aria-hidden="true">{move || state.get().icon()}</span>
-            <span class="badge__label">{move || state.get().label()}</span>
+        <span class=move || format!("badge badge--{}", state().slug())>
+            <span class="badge__icon" aria-hidden="true">{move || state().icon()}</span>
+            <span class="badge__label">{move || state().label()}</span>
         </span>
     }
 }
@@ -16,10 +17,9 @@ pub fn Badge(#[prop(into)] state: Signal<State>) -> impl IntoView {
 #[component]
 pub fn ChannelStatus(facts: ChannelFacts, #[prop(into)] now: Signal<i64>) -> impl IntoView {
     let current = Memo::new(move |_| status(&facts, now.get()));
-    let state = Signal::derive(move || current.get().state);
     view! {
         <div class="channel__status">
-            <Badge state/>
+            <Badge status=current/>
             <p class="channel__reason">{move || current.get().reason}</p>
             {move || {
                 current

@@ -15,7 +15,7 @@ use leptos_meta::Title;
 pub fn DashboardPage() -> impl IntoView {
     let dashboard = Resource::new(|| (), |_| load_dashboard());
     view! {
-        <Title text="Dashboard"/>
+        <Title text="Dashboard · Tether"/>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match dashboard.await {

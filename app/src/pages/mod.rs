@@ -16,7 +16,7 @@ pub fn NotFound() -> impl IntoView {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
-        <Title text="Not found"/>
+        <Title text="Not found · Tether"/>
         <main class="narrow">
             <h1>"This page does not exist"</h1>
             <p><a href="/">"Go to the dashboard"</a></p>

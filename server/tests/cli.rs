@@ -1,0 +1,149 @@
+//! The `tether` binary driven as a script would: migrate, add a member, refuse bad settings.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn tether(
+    data_dir: &std::path::Path,
+    args: &[&str],
+    stdin: &str,
+    extra_env: &[(&str, &str)],
+) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tether"))
+        .args(args)
+        .env_clear()
+        .env("TETHER_DATA_DIR", data_dir)
+        .env("TETHER_LOG", "warn")
+        .envs(extra_env.iter().copied())
+        .current_dir(data_dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test]
+async fn migrate_then_add_a_member_from_a_script() {
+    let dir = tempfile::tempdir().unwrap();
+    let migrated = tether(dir.path(), &["migrate"], "", &[]);
+    assert!(migrated.status.success(), "{}", text(&migrated.stderr));
+    assert!(dir.path().join("tether.db").exists());
+
+    // No workspace yet: a clear refusal.
+    let add = [
+        "user",
+        "add",
+        "--email",
+        "Ann@Example.com",
+        "--name",
+        "Ann",
+        "--role",
+        "admin",
+    ];
+    let early = tether(dir.path(), &add, "a long password\n", &[]);
+    assert!(!early.status.success());
+    assert!(
+        text(&early.stderr).contains("Set Tether up first"),
+        "{}",
+        text(&early.stderr)
+    );
+
+    let db = engine::db::Db::connect(&engine::db::DatabaseUrl::sqlite_file(
+        &dir.path().join("tether.db"),
+    ))
+    .await
+    .unwrap();
+    let engine = engine::Engine::new(
+        db,
+        engine::clock::Clock::system(),
+        engine::crypto::EncryptionKey::parse(&engine::crypto::EncryptionKey::generate_encoded())
+            .unwrap(),
+        engine::networks::Networks::default(),
+        url::Url::parse("http://127.0.0.1/").unwrap(),
+    );
+    engine
+        .set_up(
+            engine::accounts::NewUser {
+                email: engine::domain::Email::parse("owner@example.com").unwrap(),
+                display_name: engine::domain::DisplayName::parse("Owner").unwrap(),
+                password: engine::domain::NewPassword::parse("owner password").unwrap(),
+            },
+            engine::domain::WorkspaceName::parse("Acme").unwrap(),
+        )
+        .await
+        .unwrap();
+
+    let added = tether(dir.path(), &add, "a long password\n", &[]);
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    assert!(text(&added.stdout).contains("Added ann@example.com as admin"));
+    let session = engine
+        .sign_in("ann@example.com", "a long password")
+        .await
+        .unwrap();
+    let ann = engine.signed_in(session.expose()).await.unwrap().unwrap();
+    assert_eq!(ann.role, engine::domain::Role::Admin);
+    assert_eq!(ann.workspace_name, "Acme");
+
+    let twice = tether(dir.path(), &add, "a long password\n", &[]);
+    assert!(
+        text(&twice.stderr).contains("already has an account"),
+        "{}",
+        text(&twice.stderr)
+    );
+}
+
+#[test]
+fn bad_settings_stop_start_up_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tether(dir.path(), &["migrate"], "", &[("TETHER_BIND", "nowhere")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("TETHER_BIND"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = tether(
+        dir.path(),
+        &["serve"],
+        "",
+        &[("TETHER_ENCRYPTION_KEY", "c2VjcmV0")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("TETHER_ENCRYPTION_KEY"), "{stderr}");
+    assert!(
+        !stderr.contains("c2VjcmV0"),
+        "the bad key must not be echoed: {stderr}"
+    );
+}
+
+#[test]
+fn a_weak_password_is_refused_before_anything_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tether(
+        dir.path(),
+        &["user", "add", "--email", "ann@example.com", "--name", "Ann"],
+        "short\n",
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("at least 10 characters"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!dir.path().join("tether.db").exists());
+}
