@@ -4,7 +4,7 @@
 mod common;
 
 use chrono::TimeDelta;
-use common::{location, spawn_app, Backend, TestApp};
+use common::{location, spawn_app, spawn_app_with, Backend, TestApp};
 use reqwest::StatusCode;
 use sqlx::Row;
 
@@ -21,6 +21,7 @@ on_both_backends!(
     viewers_cannot_connect_channels,
     health_answers_when_the_database_does,
     cross_site_posts_are_refused,
+    cookies_are_secure_when_tether_is_served_over_https,
 );
 
 async fn first_visit_leads_to_set_up_and_then_to_an_empty_dashboard(backend: Backend) {
@@ -421,4 +422,38 @@ async fn cross_site_posts_are_refused(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(location(&response), "/");
+}
+
+async fn cookies_are_secure_when_tether_is_served_over_https(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        &[("TETHER_PUBLIC_URL", "https://tether.example.com")],
+    )
+    .await;
+    let response = app
+        .post_form(
+            "/auth/setup",
+            &[
+                ("display_name", "Ada"),
+                ("email", "ada@example.com"),
+                ("password", "long enough pw"),
+                ("workspace_name", "Acme"),
+            ],
+        )
+        .await;
+    let cookies: Vec<_> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("tether_session="))
+        .unwrap();
+    assert!(
+        session.contains("Secure") && session.contains("HttpOnly"),
+        "{session}"
+    );
+    assert!(cookies.iter().all(|c| c.contains("Secure")), "{cookies:?}");
 }

@@ -28,7 +28,6 @@ pub fn ChannelStatus(facts: ChannelFacts, #[prop(into)] now: Signal<i64>) -> imp
                     .map(|deadline| {
                         view! {
                             <p class="channel__countdown" data-testid="countdown">
-                                <span aria-hidden="true">"⏱ "</span>
                                 {move || deadline.describe(now.get())}
                             </p>
                         }
