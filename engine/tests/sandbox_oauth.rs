@@ -68,6 +68,15 @@ impl Fixture {
             .expect("an approved consent carries a code")
     }
 
+    async fn exchange(
+        &self,
+        network: &ConfiguredNetwork,
+        code: &str,
+        verifier: &Secret,
+    ) -> Result<oauth::TokenGrant, NetworkFailure> {
+        oauth::exchange_code(&self.http, network, &self.redirect_uri, code, verifier).await
+    }
+
     async fn refresh(&self, refresh_token: &str) -> reqwest::Response {
         self.http
             .post(self.network.profile.token_url.clone())
@@ -92,15 +101,10 @@ async fn code_exchange_with_pkce_gives_working_tokens() {
     assert_eq!(query["scope"], "profile.read metrics.read offline_access");
 
     let code = f.approve(&request.url).await;
-    let grant = oauth::exchange_code(
-        &f.http,
-        &f.network,
-        &f.redirect_uri,
-        &code,
-        &request.pkce_verifier,
-    )
-    .await
-    .unwrap();
+    let grant = f
+        .exchange(&f.network, &code, &request.pkce_verifier)
+        .await
+        .unwrap();
     assert_eq!(grant.expires_in, Some(sandbox::ACCESS_TOKEN_LIFETIME));
     assert!(grant.refresh_token.is_some());
     assert_eq!(
@@ -114,14 +118,7 @@ async fn code_exchange_with_pkce_gives_working_tokens() {
     assert_eq!(account.handle, "@sandbox.studio");
 
     // Codes are single use.
-    let again = oauth::exchange_code(
-        &f.http,
-        &f.network,
-        &f.redirect_uri,
-        &code,
-        &request.pkce_verifier,
-    )
-    .await;
+    let again = f.exchange(&f.network, &code, &request.pkce_verifier).await;
     assert!(
         matches!(again, Err(NetworkFailure::Refused { ref code, .. }) if code == "invalid_grant")
     );
@@ -133,7 +130,7 @@ async fn a_wrong_pkce_verifier_or_client_secret_is_refused() {
     let request = oauth::authorization_request(&f.network, &f.redirect_uri);
     let code = f.approve(&request.url).await;
     let wrong = Secret::new("x".repeat(43));
-    let refused = oauth::exchange_code(&f.http, &f.network, &f.redirect_uri, &code, &wrong).await;
+    let refused = f.exchange(&f.network, &code, &wrong).await;
     assert!(
         matches!(refused, Err(NetworkFailure::Refused { ref description, .. }) if description.contains("PKCE"))
     );
@@ -144,14 +141,7 @@ async fn a_wrong_pkce_verifier_or_client_secret_is_refused() {
         client_secret: Secret::new("guessed"),
         ..f.network.clone()
     };
-    let refused = oauth::exchange_code(
-        &f.http,
-        &impostor,
-        &f.redirect_uri,
-        &code,
-        &request.pkce_verifier,
-    )
-    .await;
+    let refused = f.exchange(&impostor, &code, &request.pkce_verifier).await;
     assert!(
         matches!(refused, Err(NetworkFailure::Refused { ref code, .. }) if code == "invalid_client")
     );
@@ -163,14 +153,7 @@ async fn codes_expire_after_a_minute() {
     let request = oauth::authorization_request(&f.network, &f.redirect_uri);
     let code = f.approve(&request.url).await;
     f.clock.advance(TimeDelta::seconds(61));
-    let refused = oauth::exchange_code(
-        &f.http,
-        &f.network,
-        &f.redirect_uri,
-        &code,
-        &request.pkce_verifier,
-    )
-    .await;
+    let refused = f.exchange(&f.network, &code, &request.pkce_verifier).await;
     assert!(
         matches!(refused, Err(NetworkFailure::Refused { ref code, .. }) if code == "invalid_grant")
     );
@@ -181,15 +164,10 @@ async fn refresh_tokens_rotate_and_access_tokens_expire() {
     let f = start_sandbox().await;
     let request = oauth::authorization_request(&f.network, &f.redirect_uri);
     let code = f.approve(&request.url).await;
-    let grant = oauth::exchange_code(
-        &f.http,
-        &f.network,
-        &f.redirect_uri,
-        &code,
-        &request.pkce_verifier,
-    )
-    .await
-    .unwrap();
+    let grant = f
+        .exchange(&f.network, &code, &request.pkce_verifier)
+        .await
+        .unwrap();
     let first_refresh = grant.refresh_token.unwrap();
 
     f.clock.advance(TimeDelta::hours(1));
