@@ -4,7 +4,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use engine::accounts::NewUser;
 use engine::clock::Clock;
-use engine::domain::{DisplayName, Email, NewPassword, Role};
+use engine::domain::{DisplayName, Email, NewPassword, Role, WorkspaceName};
 use server::config::{self, Settings};
 use std::io::BufRead as _;
 use tracing_subscriber::EnvFilter;
@@ -24,6 +24,16 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Create the owner account and the first workspace, as the first visit in a browser
+    /// does. The password is read from the first line of stdin.
+    Setup {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        workspace: String,
+    },
     /// Manage people.
     #[command(subcommand)]
     User(UserCommand),
@@ -74,31 +84,57 @@ async fn run() -> anyhow::Result<()> {
             server::open_database(&settings).await?;
             println!("Migrations applied.");
         }
+        Command::Setup {
+            email,
+            name,
+            workspace,
+        } => {
+            let owner = new_user(&email, &name)?;
+            let email = owner.email.as_str().to_owned();
+            let workspace = WorkspaceName::parse(&workspace)?;
+            admin_engine(&settings)
+                .await?
+                .set_up(owner, workspace)
+                .await?;
+            println!("Tether is set up; {email} owns the workspace.");
+        }
         Command::User(UserCommand::Add { email, name, role }) => {
-            let mut password = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut password)
-                .context("reading the password from stdin")?;
-            let user = NewUser {
-                email: Email::parse(&email)?,
-                display_name: DisplayName::parse(&name)?,
-                password: NewPassword::parse(password.trim_end_matches(['\r', '\n']))?,
-            };
+            let user = new_user(&email, &name)?;
             let role = Role::parse(&role)?;
             let email = user.email.as_str().to_owned();
-            let key = config::load_or_create_key(&settings).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let db = server::open_database(&settings).await?;
-            let engine = engine::Engine::new(
-                db,
-                Clock::system(),
-                key,
-                engine::networks::Networks::default(),
-                url::Url::parse("http://127.0.0.1/")?,
-            );
-            let id = engine.add_member(user, role).await?;
+            let id = admin_engine(&settings)
+                .await?
+                .add_member(user, role)
+                .await?;
             println!("Added {email} as {} (user {id}).", role.as_str());
         }
     }
     Ok(())
+}
+
+/// A new account from the command line, its password read from the first line of stdin.
+fn new_user(email: &str, name: &str) -> anyhow::Result<NewUser> {
+    let mut password = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut password)
+        .context("reading the password from stdin")?;
+    Ok(NewUser {
+        email: Email::parse(email)?,
+        display_name: DisplayName::parse(name)?,
+        password: NewPassword::parse(password.trim_end_matches(['\r', '\n']))?,
+    })
+}
+
+/// The engine for admin commands: the database and key, no networks or web server.
+async fn admin_engine(settings: &Settings) -> anyhow::Result<engine::Engine> {
+    let key = config::load_or_create_key(settings).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let db = server::open_database(settings).await?;
+    Ok(engine::Engine::new(
+        db,
+        Clock::system(),
+        key,
+        engine::networks::Networks::default(),
+        url::Url::parse("http://127.0.0.1/")?,
+    ))
 }

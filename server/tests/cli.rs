@@ -30,12 +30,25 @@ fn tether(
     child.wait_with_output().unwrap()
 }
 
+/// The engine over the same data directory, to check what the commands stored.
+async fn open_engine(data_dir: &std::path::Path) -> engine::Engine {
+    let key = std::fs::read_to_string(data_dir.join("encryption.key")).unwrap();
+    let url = engine::db::DatabaseUrl::sqlite_file(&data_dir.join("tether.db"));
+    engine::Engine::new(
+        engine::db::Db::connect(&url).await.unwrap(),
+        engine::clock::Clock::system(),
+        engine::crypto::EncryptionKey::parse(&key).unwrap(),
+        engine::networks::Networks::default(),
+        url::Url::parse("http://127.0.0.1/").unwrap(),
+    )
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[tokio::test]
-async fn migrate_then_add_a_member_from_a_script() {
+async fn set_up_and_add_a_member_from_a_script() {
     let dir = tempfile::tempdir().unwrap();
     let migrated = tether(dir.path(), &["migrate"], "", &[]);
     assert!(migrated.status.success(), "{}", text(&migrated.stderr));
@@ -60,34 +73,33 @@ async fn migrate_then_add_a_member_from_a_script() {
         text(&early.stderr)
     );
 
-    let db = engine::db::Db::connect(&engine::db::DatabaseUrl::sqlite_file(
-        &dir.path().join("tether.db"),
-    ))
-    .await
-    .unwrap();
-    let engine = engine::Engine::new(
-        db,
-        engine::clock::Clock::system(),
-        engine::crypto::EncryptionKey::parse(&engine::crypto::EncryptionKey::generate_encoded())
-            .unwrap(),
-        engine::networks::Networks::default(),
-        url::Url::parse("http://127.0.0.1/").unwrap(),
+    let setup = [
+        "setup",
+        "--email",
+        "owner@example.com",
+        "--name",
+        "Owner",
+        "--workspace",
+        "Acme",
+    ];
+    let set_up = tether(dir.path(), &setup, "owner password\n", &[]);
+    assert!(set_up.status.success(), "{}", text(&set_up.stderr));
+    assert!(text(&set_up.stdout).contains("owner@example.com owns the workspace"));
+    let again = tether(dir.path(), &setup, "owner password\n", &[]);
+    assert!(
+        text(&again.stderr).contains("already been set up"),
+        "{}",
+        text(&again.stderr)
     );
-    engine
-        .set_up(
-            engine::accounts::NewUser {
-                email: engine::domain::Email::parse("owner@example.com").unwrap(),
-                display_name: engine::domain::DisplayName::parse("Owner").unwrap(),
-                password: engine::domain::NewPassword::parse("owner password").unwrap(),
-            },
-            engine::domain::WorkspaceName::parse("Acme").unwrap(),
-        )
-        .await
-        .unwrap();
 
     let added = tether(dir.path(), &add, "a long password\n", &[]);
     assert!(added.status.success(), "{}", text(&added.stderr));
     assert!(text(&added.stdout).contains("Added ann@example.com as admin"));
+    let engine = open_engine(dir.path()).await;
+    assert!(engine
+        .sign_in("owner@example.com", "owner password")
+        .await
+        .is_ok());
     let session = engine
         .sign_in("ann@example.com", "a long password")
         .await
