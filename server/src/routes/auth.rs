@@ -1,5 +1,6 @@
 //! Set-up, sign-in and sign-out as plain form posts that answer with a redirect.
 
+use super::error_flash;
 use app::model::FlashKind;
 use app::ssr::{AppContext, SESSION_COOKIE};
 use axum::extract::{Form, State};
@@ -13,14 +14,6 @@ type Fields = HashMap<String, String>;
 
 fn field<'a>(form: &'a Fields, name: &str) -> &'a str {
     form.get(name).map(String::as_str).unwrap_or_default()
-}
-
-/// Records an error for the next page, logging internal causes.
-pub fn error_flash(ctx: &AppContext, jar: CookieJar, error: &engine::Error) -> CookieJar {
-    if error.is_internal() {
-        tracing::error!(detail = %error.log_detail(), "request failed");
-    }
-    jar.add(ctx.flash_cookie(FlashKind::Error, &error.to_string()))
 }
 
 pub async fn set_up(

@@ -4,6 +4,7 @@
 mod auth;
 mod oauth;
 
+use app::model::FlashKind;
 use app::ssr::AppContext;
 use app::{shell, App};
 use axum::body::Body;
@@ -13,6 +14,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use axum_extra::extract::CookieJar;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -89,6 +91,14 @@ pub fn router(
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
         }))
+}
+
+/// Records an error for the next page, logging internal causes.
+fn error_flash(ctx: &AppContext, jar: CookieJar, error: &engine::Error) -> CookieJar {
+    if error.is_internal() {
+        tracing::error!(detail = %error.log_detail(), "request failed");
+    }
+    jar.add(ctx.flash_cookie(FlashKind::Error, &error.to_string()))
 }
 
 async fn healthz(State(ctx): State<AppContext>) -> Response {

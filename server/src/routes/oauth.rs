@@ -1,6 +1,6 @@
 //! Connecting a channel: the form that starts the handshake and the network's callback.
 
-use super::auth::error_flash;
+use super::error_flash;
 use app::model::FlashKind;
 use app::ssr::{AppContext, SESSION_COOKIE};
 use axum::extract::{Form, Path, Query, State};
