@@ -140,12 +140,7 @@ async fn connecting_a_sandbox_channel_stores_it_encrypted_and_shows_it_connected
     assert_eq!(app.channel_count().await, 1);
 
     // The token works at the network, is sealed in the database, and never reaches the page.
-    let channel_id: i64 = sqlx::query("SELECT id FROM channels")
-        .fetch_one(app.engine.db().pool())
-        .await
-        .unwrap()
-        .get("id");
-    let token = app.engine.access_token(channel_id).await.unwrap();
+    let token = app.only_access_token().await;
     let me = app
         .browser
         .get(app.url("/sandbox/sandbox/me"))

@@ -4,7 +4,6 @@
 mod common;
 
 use common::{spawn_app, Backend};
-use sqlx::Row;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -46,12 +45,7 @@ async fn a_connect_flow_logs_no_secret() {
     app.finish(&callback).await;
     assert_eq!(app.channel_count().await, 1);
 
-    let channel_id: i64 = sqlx::query("SELECT id FROM channels")
-        .fetch_one(app.engine.db().pool())
-        .await
-        .unwrap()
-        .get("id");
-    let token = app.engine.access_token(channel_id).await.unwrap();
+    let token = app.only_access_token().await;
     let param = |name: &str| {
         callback
             .query_pairs()

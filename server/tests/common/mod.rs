@@ -213,6 +213,17 @@ impl TestApp {
             .get("n")
     }
 
+    /// The access token of the workspace's one channel, read through the engine.
+    pub async fn only_access_token(&self) -> engine::crypto::Secret {
+        use sqlx::Row;
+        let channel_id: i64 = sqlx::query("SELECT id FROM channels")
+            .fetch_one(self.engine.db().pool())
+            .await
+            .unwrap()
+            .get("id");
+        self.engine.access_token(channel_id).await.unwrap()
+    }
+
     pub fn advance(&self, by: TimeDelta) {
         self.clock.advance(by);
     }
