@@ -6,8 +6,8 @@ use crate::accounts::SignedIn;
 use crate::crypto::{token_hash, Sealed, Secret};
 use crate::domain::ChannelName;
 use crate::error::{ConnectError, Error, Result};
-use crate::networks::ConfiguredNetwork;
-use crate::oauth::{self, NetworkFailure};
+use crate::networks::{ConfiguredNetwork, ExternalAccount};
+use crate::oauth::{self, NetworkFailure, TokenGrant};
 use crate::Engine;
 use chrono::TimeDelta;
 use serde_json::json;
@@ -43,6 +43,14 @@ pub struct ChannelRecord {
     pub dead_reason: Option<String>,
     pub connected_at: i64,
     pub connected_by: Option<String>,
+}
+
+/// A handshake in flight, as remembered when it began.
+struct Handshake {
+    workspace_id: i64,
+    user_id: i64,
+    channel_name: String,
+    pkce_verifier: Secret,
 }
 
 /// A channel that was just connected.
@@ -123,25 +131,9 @@ impl Engine {
         let network = self.network(network_id)?;
         let display_name = network.profile.display_name.to_owned();
         let state = params.state.as_deref().ok_or(ConnectError::InvalidState)?;
-        let state_hash = token_hash(state);
-        let row = sqlx::query(
-            "DELETE FROM oauth_states WHERE state_hash = $1 \
-             RETURNING session_hash, workspace_id, user_id, network, channel_name, key_id, \
-             pkce_verifier, expires_at",
-        )
-        .bind(&state_hash)
-        .fetch_optional(self.db.pool())
-        .await?
-        .ok_or(ConnectError::InvalidState)?;
-        let bound_session: String = row.try_get("session_hash")?;
-        let expires_at: i64 = row.try_get("expires_at")?;
-        let same_session = session_token.is_some_and(|t| token_hash(t) == bound_session);
-        if !same_session
-            || expires_at <= self.clock.now().timestamp()
-            || row.try_get::<String, _>("network")? != network_id
-        {
-            return Err(ConnectError::InvalidState.into());
-        }
+        let handshake = self
+            .take_handshake(session_token, network_id, state)
+            .await?;
 
         if let Some(error) = params.error {
             return Err(if error == "access_denied" {
@@ -164,20 +156,6 @@ impl Engine {
                 description: "the redirect carried no authorization code".into(),
             })?;
 
-        let workspace_id: i64 = row.try_get("workspace_id")?;
-        let user_id: i64 = row.try_get("user_id")?;
-        let channel_name: String = row.try_get("channel_name")?;
-        let verifier = self
-            .key
-            .open(
-                &Sealed {
-                    key_id: row.try_get("key_id")?,
-                    bytes: row.try_get("pkce_verifier")?,
-                },
-                &format!("oauth_state:{state_hash}"),
-            )
-            .map_err(|e| Error::Internal(format!("cannot open PKCE verifier: {e}")))?;
-
         let failure = |f: NetworkFailure| -> Error {
             match f {
                 NetworkFailure::Refused { code, description } => ConnectError::NetworkRefused {
@@ -196,29 +174,87 @@ impl Engine {
             network,
             &self.callback_url(network_id),
             &code,
-            &verifier,
+            &handshake.pkce_verifier,
         )
         .await
         .map_err(failure)?;
         let account = oauth::fetch_identity(&self.http, network, &grant.access_token)
             .await
             .map_err(failure)?;
+        self.store_new_channel(handshake, network, account, grant)
+            .await
+    }
 
+    /// Spends the handshake that `state` names, and returns it if it belongs to this session
+    /// and network and has not expired.
+    async fn take_handshake(
+        &self,
+        session_token: Option<&str>,
+        network_id: &str,
+        state: &str,
+    ) -> Result<Handshake> {
+        let state_hash = token_hash(state);
+        let row = sqlx::query(
+            "DELETE FROM oauth_states WHERE state_hash = $1 \
+             RETURNING session_hash, workspace_id, user_id, network, channel_name, key_id, \
+             pkce_verifier, expires_at",
+        )
+        .bind(&state_hash)
+        .fetch_optional(self.db.pool())
+        .await?
+        .ok_or(ConnectError::InvalidState)?;
+        let bound_session: String = row.try_get("session_hash")?;
+        let expires_at: i64 = row.try_get("expires_at")?;
+        let same_session = session_token.is_some_and(|t| token_hash(t) == bound_session);
+        if !same_session
+            || expires_at <= self.clock.now().timestamp()
+            || row.try_get::<String, _>("network")? != network_id
+        {
+            return Err(ConnectError::InvalidState.into());
+        }
+        let pkce_verifier = self
+            .key
+            .open(
+                &Sealed {
+                    key_id: row.try_get("key_id")?,
+                    bytes: row.try_get("pkce_verifier")?,
+                },
+                &format!("oauth_state:{state_hash}"),
+            )
+            .map_err(|e| Error::Internal(format!("cannot open PKCE verifier: {e}")))?;
+        Ok(Handshake {
+            workspace_id: row.try_get("workspace_id")?,
+            user_id: row.try_get("user_id")?,
+            channel_name: row.try_get("channel_name")?,
+            pkce_verifier,
+        })
+    }
+
+    /// Stores the channel, its sealed tokens and the event in one transaction, unless the
+    /// account is already connected in this workspace.
+    async fn store_new_channel(
+        &self,
+        handshake: Handshake,
+        network: &ConfiguredNetwork,
+        account: ExternalAccount,
+        grant: TokenGrant,
+    ) -> Result<Connected> {
+        let profile = &network.profile;
         let now = self.clock.now();
         let mut tx = self.db.pool().begin().await?;
         let existing = sqlx::query(
             "SELECT name FROM channels WHERE workspace_id = $1 AND network = $2 AND kind = $3 \
              AND external_account_id = $4",
         )
-        .bind(workspace_id)
-        .bind(network_id)
-        .bind(network.profile.channel_kind)
+        .bind(handshake.workspace_id)
+        .bind(profile.id)
+        .bind(profile.channel_kind)
         .bind(&account.id)
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(existing) = existing {
             return Err(ConnectError::AlreadyConnected {
-                network: display_name,
+                network: profile.display_name.to_owned(),
                 handle: account.handle,
                 channel: existing.try_get("name")?,
             }
@@ -228,13 +264,13 @@ impl Engine {
             "INSERT INTO channels (workspace_id, network, kind, name, external_account_id, handle, \
              required_scopes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
-        .bind(workspace_id)
-        .bind(network_id)
-        .bind(network.profile.channel_kind)
-        .bind(&channel_name)
+        .bind(handshake.workspace_id)
+        .bind(profile.id)
+        .bind(profile.channel_kind)
+        .bind(&handshake.channel_name)
         .bind(&account.id)
         .bind(&account.handle)
-        .bind(network.profile.required_scopes.join(" "))
+        .bind(profile.required_scopes.join(" "))
         .bind(now.timestamp())
         .fetch_one(&mut *tx)
         .await?
@@ -259,18 +295,18 @@ impl Engine {
         .bind(refresh.map(|r| r.bytes))
         .bind(grant.expires_in.map(|d| (now + d).timestamp()))
         .bind(&granted)
-        .bind(user_id)
+        .bind(handshake.user_id)
         .bind(now.timestamp())
         .execute(&mut *tx)
         .await?;
         self.record_event(
             &mut tx,
-            workspace_id,
+            handshake.workspace_id,
             Some(channel_id),
-            Some(user_id),
+            Some(handshake.user_id),
             "connected",
             json!({
-                "network": network_id,
+                "network": profile.id,
                 "account_id": account.id,
                 "handle": account.handle,
                 "scopes": granted,
@@ -278,10 +314,10 @@ impl Engine {
         )
         .await?;
         tx.commit().await?;
-        tracing::info!(channel_id, network = network_id, "channel connected");
+        tracing::info!(channel_id, network = profile.id, "channel connected");
         Ok(Connected {
             channel_id,
-            name: channel_name,
+            name: handshake.channel_name,
             handle: account.handle,
         })
     }
