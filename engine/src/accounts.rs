@@ -126,6 +126,11 @@ impl Engine {
     async fn start_session(&self, user_id: i64) -> Result<Secret> {
         let token = random_token();
         let now = self.clock.now();
+        // Each sign-in sweeps the sessions that have lapsed, so the table does not grow.
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now.timestamp())
+            .execute(self.db.pool())
+            .await?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
         )

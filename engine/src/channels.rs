@@ -100,6 +100,11 @@ impl Engine {
             .key
             .seal(&request.pkce_verifier, &format!("oauth_state:{state_hash}"));
         let now = self.clock.now();
+        // Each new handshake sweeps the ones people abandoned at the network.
+        sqlx::query("DELETE FROM oauth_states WHERE expires_at <= $1")
+            .bind(now.timestamp())
+            .execute(self.db.pool())
+            .await?;
         sqlx::query(
             "INSERT INTO oauth_states (state_hash, session_hash, workspace_id, user_id, network, \
              channel_name, key_id, pkce_verifier, created_at, expires_at) \

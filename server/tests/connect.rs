@@ -22,6 +22,7 @@ on_both_backends!(
     health_answers_when_the_database_does,
     cross_site_posts_are_refused,
     cookies_are_secure_when_tether_is_served_over_https,
+    lapsed_sessions_and_abandoned_handshakes_are_swept,
 );
 
 async fn first_visit_leads_to_set_up_and_then_to_an_empty_dashboard(backend: Backend) {
@@ -451,4 +452,45 @@ async fn cookies_are_secure_when_tether_is_served_over_https(backend: Backend) {
         "{session}"
     );
     assert!(cookies.iter().all(|c| c.contains("Secure")), "{cookies:?}");
+}
+
+async fn lapsed_sessions_and_abandoned_handshakes_are_swept(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let count = |table: &'static str| {
+        let pool = app.engine.db().pool().clone();
+        async move {
+            sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .get::<i64, _>("n")
+        }
+    };
+    app.set_up_owner().await;
+    app.start_connect("Abandoned").await;
+    app.advance(TimeDelta::minutes(10));
+    app.start_connect("Second try").await;
+    assert_eq!(
+        count("oauth_states").await,
+        1,
+        "the abandoned handshake is gone"
+    );
+
+    app.advance(TimeDelta::days(15));
+    assert_eq!(
+        location(&app.get("/").await),
+        "/login",
+        "the session has lapsed"
+    );
+    let signed_in = app
+        .post_form(
+            "/auth/login",
+            &[
+                ("email", "ada@example.com"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&signed_in), "/");
+    assert_eq!(count("sessions").await, 1, "the lapsed session is gone");
 }
