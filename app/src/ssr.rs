@@ -35,7 +35,9 @@ impl AppContext {
             text: text.to_owned(),
         })
         .expect("a flash serialises");
-        self.cookie(FLASH_COOKIE, URL_SAFE_NO_PAD.encode(json))
+        let value = URL_SAFE_NO_PAD.encode(json);
+        let tag = self.engine.sign(value.as_bytes());
+        self.cookie(FLASH_COOKIE, format!("{value}.{tag}"))
             .max_age(Duration::minutes(5))
             .build()
     }
@@ -64,11 +66,16 @@ impl AppContext {
     }
 }
 
-/// Reads and clears the flash message, if one came with this request.
+/// Reads and clears the flash message, if one came with this request and Tether signed it
+/// (so nobody else can put words on Tether's pages).
 pub fn take_flash(ctx: &AppContext, jar: &CookieJar) -> Option<Flash> {
     let cookie = jar.get(FLASH_COOKIE)?;
     set_cookie(ctx.removal(FLASH_COOKIE));
-    let bytes = URL_SAFE_NO_PAD.decode(cookie.value()).ok()?;
+    let (value, tag) = cookie.value().rsplit_once('.')?;
+    if !ctx.engine.verify(value.as_bytes(), tag) {
+        return None;
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(value).ok()?;
     serde_json::from_slice(&bytes).ok()
 }
 

@@ -5,6 +5,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -39,6 +40,8 @@ impl fmt::Debug for Secret {
 pub struct EncryptionKey {
     id: String,
     cipher: XChaCha20Poly1305,
+    /// A subkey for signing values the browser keeps, so the sealing key has one use only.
+    mac_key: [u8; 32],
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,9 +81,16 @@ impl EncryptionKey {
         // and a later key rotation can keep the old key for reading.
         let digest = Sha256::digest(raw);
         let id = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+        let mac_key = <Hmac<Sha256> as Mac>::new_from_slice(raw)
+            .expect("HMAC takes keys of any length")
+            .chain_update(b"tether/browser-value-signature")
+            .finalize()
+            .into_bytes()
+            .into();
         Self {
             id,
             cipher: XChaCha20Poly1305::new_from_slice(raw).expect("key has the right length"),
+            mac_key,
         }
     }
 
@@ -139,6 +149,26 @@ impl EncryptionKey {
         String::from_utf8(plaintext)
             .map(Secret)
             .map_err(|_| SealError::Corrupt)
+    }
+}
+
+impl EncryptionKey {
+    fn mac(&self, message: &[u8]) -> Hmac<Sha256> {
+        <Hmac<Sha256> as Mac>::new_from_slice(&self.mac_key)
+            .expect("HMAC takes keys of any length")
+            .chain_update(message)
+    }
+
+    /// An HMAC-SHA256 tag over `message`, URL-safe, for a value the browser keeps.
+    pub fn sign(&self, message: &[u8]) -> String {
+        URL_SAFE_NO_PAD.encode(self.mac(message).finalize().into_bytes())
+    }
+
+    /// True when `tag` is this key's tag over `message`; compared in constant time.
+    pub fn verify(&self, message: &[u8], tag: &str) -> bool {
+        URL_SAFE_NO_PAD
+            .decode(tag)
+            .is_ok_and(|tag| self.mac(message).verify_slice(&tag).is_ok())
     }
 }
 
@@ -202,6 +232,17 @@ mod tests {
         assert_eq!(EncryptionKey::parse(&encoded).unwrap().id(), key.id());
         assert!(EncryptionKey::parse("c2hvcnQ=").is_err());
         assert!(EncryptionKey::parse("not base64 at all!").is_err());
+    }
+
+    #[test]
+    fn signatures_verify_only_for_the_same_message_and_key() {
+        let key = EncryptionKey::parse(&EncryptionKey::generate_encoded()).unwrap();
+        let tag = key.sign(b"flash");
+        assert!(key.verify(b"flash", &tag));
+        assert!(!key.verify(b"flask", &tag));
+        assert!(!key.verify(b"flash", "not-a-tag"));
+        let other = EncryptionKey::parse(&EncryptionKey::generate_encoded()).unwrap();
+        assert!(!other.verify(b"flash", &tag));
     }
 
     #[test]

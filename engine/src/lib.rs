@@ -63,4 +63,13 @@ impl Engine {
     pub fn networks(&self) -> &Networks {
         &self.networks
     }
+
+    /// Signs a value the browser keeps (a cookie), so it comes back unchanged or not at all.
+    pub fn sign(&self, message: &[u8]) -> String {
+        self.key.sign(message)
+    }
+
+    pub fn verify(&self, message: &[u8], tag: &str) -> bool {
+        self.key.verify(message, tag)
+    }
 }

@@ -23,6 +23,7 @@ on_both_backends!(
     cross_site_posts_are_refused,
     cookies_are_secure_when_tether_is_served_over_https,
     lapsed_sessions_and_abandoned_handshakes_are_swept,
+    a_planted_flash_message_is_not_shown,
 );
 
 async fn first_visit_leads_to_set_up_and_then_to_an_empty_dashboard(backend: Backend) {
@@ -493,4 +494,38 @@ async fn lapsed_sessions_and_abandoned_handshakes_are_swept(backend: Backend) {
         .await;
     assert_eq!(location(&signed_in), "/");
     assert_eq!(count("sessions").await, 1, "the lapsed session is gone");
+}
+
+async fn a_planted_flash_message_is_not_shown(backend: Backend) {
+    use base64::Engine as _;
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let planted = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(r#"{"kind":"Error","text":"Call +1 555 0100 to restore your account"}"#);
+    let visitor = common::browser();
+    for cookie in [
+        format!("tether_flash={planted}"),
+        format!("tether_flash={planted}.forged-tag"),
+    ] {
+        let html = visitor
+            .get(app.url("/login"))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains(r#"action="/auth/login""#),
+            "the sign-in page still renders"
+        );
+        assert!(
+            !html.contains("Call +1 555 0100"),
+            "a planted message must not be shown"
+        );
+    }
+    // Tether's own flash still comes through.
+    app.post_form("/auth/logout", &[]).await;
+    assert!(app.page("/login").await.contains("You are signed out."));
 }
