@@ -1,9 +1,10 @@
-use crate::status::{status, ChannelFacts, Status};
+use super::use_ticking_now;
+use crate::status::{status, ChannelFacts, Health, Status};
 use leptos::prelude::*;
 
 /// A channel's state as an icon and words; the colour only repeats what they say.
 #[component]
-pub fn Badge(status: Memo<Status>) -> impl IntoView {
+fn Badge(status: Memo<Status>) -> impl IntoView {
     let state = move || status.get().state;
     view! {
         <span class=move || format!("badge badge--{}", state().slug())>
@@ -13,9 +14,12 @@ pub fn Badge(status: Memo<Status>) -> impl IntoView {
     }
 }
 
-/// Badge, reason and countdown of one channel, recomputed from its facts as `now` ticks.
-#[component]
-pub fn ChannelStatus(facts: ChannelFacts, #[prop(into)] now: Signal<i64>) -> impl IntoView {
+/// Badge, reason and countdown of one channel, recomputed from its facts every second.
+/// `rendered_at` is the server's clock when it rendered the page, so the first frame in
+/// the browser is exactly what the server sent.
+#[island]
+pub fn ChannelStatus(facts: ChannelFacts, rendered_at: i64, clock_offset: i64) -> impl IntoView {
+    let now = use_ticking_now(rendered_at, clock_offset);
     let current = Memo::new(move |_| status(&facts, now.get()));
     view! {
         <div class="channel__status">
@@ -34,5 +38,36 @@ pub fn ChannelStatus(facts: ChannelFacts, #[prop(into)] now: Signal<i64>) -> imp
                     })
             }}
         </div>
+    }
+}
+
+/// The dashboard's health sign: how many channels need attention, kept current as
+/// deadlines pass.
+#[island]
+pub fn HealthSign(
+    channels: Vec<ChannelFacts>,
+    rendered_at: i64,
+    clock_offset: i64,
+) -> impl IntoView {
+    let now = use_ticking_now(rendered_at, clock_offset);
+    let health = Memo::new(move |_| {
+        let states: Vec<_> = channels
+            .iter()
+            .map(|f| status(f, now.get()).state)
+            .collect();
+        Health::of(&states)
+    });
+    let all_well = move || health.get().attention == 0;
+    view! {
+        <section
+            class=move || if all_well() { "health health--well" } else { "health health--attention" }
+            aria-live="polite"
+            data-testid="health"
+        >
+            <span class="health__icon" aria-hidden="true">
+                {move || if all_well() { "✓" } else { "!" }}
+            </span>
+            <span>{move || health.get().summary()}</span>
+        </section>
     }
 }

@@ -1,11 +1,12 @@
-//! Pieces the pages are made of.
+//! Pieces the pages are made of. Islands (`ChannelStatus`, `HealthSign`, `BusyForm`) are the
+//! only parts compiled to WASM; everything else is server-rendered HTML.
 
 mod badge;
 mod flash;
 mod submit;
 mod ticker;
 
-pub use badge::{Badge, ChannelStatus};
+pub use badge::{ChannelStatus, HealthSign};
 pub use flash::FlashMessage;
-pub use submit::{on_submit_pending, SubmitButton};
-pub use ticker::use_ticking_now;
+pub use submit::BusyForm;
+use ticker::use_ticking_now;

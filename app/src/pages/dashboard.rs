@@ -3,11 +3,8 @@
 
 use super::{LoadError, Loading};
 use crate::api::load_dashboard;
-use crate::components::{
-    on_submit_pending, use_ticking_now, ChannelStatus, FlashMessage, SubmitButton,
-};
+use crate::components::{BusyForm, ChannelStatus, FlashMessage, HealthSign};
 use crate::model::{ChannelCard, Dashboard, NetworkChoice};
-use crate::status::{status, Health};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -29,13 +26,12 @@ pub fn DashboardPage() -> impl IntoView {
 
 #[component]
 fn DashboardView(dashboard: Dashboard) -> impl IntoView {
-    let now = use_ticking_now(dashboard.now, dashboard.clock_offset);
+    let clock = Clock {
+        rendered_at: dashboard.now,
+        offset: dashboard.clock_offset,
+    };
     let person = dashboard.person;
     let facts: Vec<_> = dashboard.channels.iter().map(|c| c.facts.clone()).collect();
-    let health = Memo::new(move |_| {
-        let states: Vec<_> = facts.iter().map(|f| status(f, now.get()).state).collect();
-        Health::of(&states)
-    });
     view! {
         <header class="topbar">
             <span class="brand">"Tether"</span>
@@ -47,7 +43,7 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
         </header>
         <main class="page">
             <FlashMessage flash=dashboard.flash/>
-            <HealthSign health/>
+            <HealthSign channels=facts rendered_at=clock.rendered_at clock_offset=clock.offset/>
             <section aria-labelledby="channels-heading">
                 <h2 id="channels-heading">"Channels"</h2>
                 {if dashboard.channels.is_empty() {
@@ -61,7 +57,7 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
                             {dashboard
                                 .channels
                                 .into_iter()
-                                .map(|channel| view! { <ChannelItem channel now/> })
+                                .map(|channel| view! { <ChannelItem channel clock/> })
                                 .collect_view()}
                         </ul>
                     }
@@ -76,25 +72,15 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
     .into_any()
 }
 
-#[component]
-fn HealthSign(health: Memo<Health>) -> impl IntoView {
-    let all_well = move || health.get().attention == 0;
-    view! {
-        <section
-            class=move || if all_well() { "health health--well" } else { "health health--attention" }
-            aria-live="polite"
-            data-testid="health"
-        >
-            <span class="health__icon" aria-hidden="true">
-                {move || if all_well() { "✓" } else { "!" }}
-            </span>
-            <span>{move || health.get().summary()}</span>
-        </section>
-    }
+/// The server's clock as the page was rendered, handed to the live islands.
+#[derive(Clone, Copy)]
+struct Clock {
+    rendered_at: i64,
+    offset: i64,
 }
 
 #[component]
-fn ChannelItem(channel: ChannelCard, now: ReadSignal<i64>) -> impl IntoView {
+fn ChannelItem(channel: ChannelCard, clock: Clock) -> impl IntoView {
     view! {
         <li class="channel" data-testid="channel">
             <div class="channel__identity">
@@ -102,7 +88,7 @@ fn ChannelItem(channel: ChannelCard, now: ReadSignal<i64>) -> impl IntoView {
                 <h3 class="channel__name">{channel.name}</h3>
                 <p class="channel__handle">{channel.handle}</p>
             </div>
-            <ChannelStatus facts=channel.facts now/>
+            <ChannelStatus facts=channel.facts rendered_at=clock.rendered_at clock_offset=clock.offset/>
             {channel
                 .connected_by
                 .map(|by| view! { <p class="channel__meta">"Connected by "{by}</p> })}
@@ -112,12 +98,11 @@ fn ChannelItem(channel: ChannelCard, now: ReadSignal<i64>) -> impl IntoView {
 
 #[component]
 fn AddChannel(networks: Vec<NetworkChoice>) -> impl IntoView {
-    let pending = RwSignal::new(false);
     view! {
         <section class="card" aria-labelledby="add-heading">
             <h2 id="add-heading">"Add a channel"</h2>
-            <form class="form form--inline" method="post" action="/channels/connect"
-                on:submit=on_submit_pending(pending)>
+            <BusyForm action="/channels/connect" class="form form--inline"
+                label="Connect" busy_label="Opening the network…">
                 <div class="field">
                     <label for="network">"Network"</label>
                     <select id="network" name="network" required>
@@ -132,8 +117,7 @@ fn AddChannel(networks: Vec<NetworkChoice>) -> impl IntoView {
                     <input id="channel-name" name="name" required maxlength="80"
                         placeholder="e.g. Brand account" aria-describedby="channel-name-hint"/>
                 </div>
-                <SubmitButton label="Connect" busy_label="Opening the network…" pending=pending.read_only()/>
-            </form>
+            </BusyForm>
             <p id="channel-name-hint" class="hint">
                 "The name is for your team. You will be sent to the network to approve access, then back here."
             </p>

@@ -2,37 +2,36 @@
 
 use super::{LoadError, Loading};
 use crate::api::load_entry;
-use crate::components::{on_submit_pending, FlashMessage, SubmitButton};
+use crate::components::{BusyForm, FlashMessage};
 use crate::model::Entry;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let pending = RwSignal::new(false);
     view! {
         <EntryLayout entry=Entry::SignIn title="Sign in · Tether">
-            <form class="card form" method="post" action="/auth/login" on:submit=on_submit_pending(pending)>
+            <BusyForm action="/auth/login" class="card form"
+                label="Sign in" busy_label="Signing in…">
                 <h2>"Sign in"</h2>
                 <label for="email">"Email"</label>
                 <input id="email" name="email" type="email" required autocomplete="username"/>
                 <label for="password">"Password"</label>
                 <input id="password" name="password" type="password" required autocomplete="current-password"/>
-                <SubmitButton label="Sign in" busy_label="Signing in…" pending=pending.read_only()/>
-            </form>
+            </BusyForm>
         </EntryLayout>
     }
 }
 
 #[component]
 pub fn SetUpPage() -> impl IntoView {
-    let pending = RwSignal::new(false);
     view! {
         <EntryLayout entry=Entry::SetUp title="Set up · Tether">
             <p class="lede">
                 "Welcome. Create the owner account and your workspace; you can invite the rest of your team later."
             </p>
-            <form class="card form" method="post" action="/auth/setup" on:submit=on_submit_pending(pending)>
+            <BusyForm action="/auth/setup" class="card form"
+                label="Create account" busy_label="Creating…">
                 <h2>"Set up Tether"</h2>
                 <label for="display_name">"Your name"</label>
                 <input id="display_name" name="display_name" required maxlength="80" autocomplete="name"/>
@@ -44,8 +43,7 @@ pub fn SetUpPage() -> impl IntoView {
                 <p id="password-hint" class="hint">"At least 10 characters."</p>
                 <label for="workspace_name">"Workspace name"</label>
                 <input id="workspace_name" name="workspace_name" required maxlength="80" autocomplete="organization"/>
-                <SubmitButton label="Create account" busy_label="Creating…" pending=pending.read_only()/>
-            </form>
+            </BusyForm>
         </EntryLayout>
     }
 }
