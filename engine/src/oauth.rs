@@ -1,15 +1,16 @@
-//! The OAuth 2.0 client: builds authorization requests and redeems codes with the `oauth2`
-//! crate over reqwest, for any network profile. The same code path serves a sandbox network
-//! and a real one.
+//! The OAuth 2.0 client: consent URLs, code exchange, long-lived exchange, refresh,
+//! extension in place, revocation and API calls, for any network profile. The same code
+//! path serves a sandbox network and a real one; only the URLs differ. The quirks (a GET
+//! token endpoint, `client_key`, comma-separated scopes) are data in the profile.
 
 use crate::crypto::{random_token, Secret};
-use crate::networks::{ClientAuth, ConfiguredNetwork, ExternalAccount};
+use crate::networks::{ClientAuth, ConfiguredNetwork, FailureClass, RevokeStyle, TokenMethod};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use chrono::TimeDelta;
-use oauth2::basic::BasicClient;
-use oauth2::{
-    AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, TokenResponse, TokenUrl,
-};
+use oauth2::PkceCodeChallenge;
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use serde_json::Value;
 use std::time::Duration;
 use url::Url;
 
@@ -32,44 +33,39 @@ pub struct AuthorizationRequest {
     pub pkce_verifier: Secret,
 }
 
-/// What a successful code exchange gave.
+/// What a token endpoint gave.
 #[derive(Debug)]
 pub struct TokenGrant {
     pub access_token: Secret,
     pub refresh_token: Option<Secret>,
     pub expires_in: Option<TimeDelta>,
-    pub granted_scopes: Vec<String>,
+    pub refresh_expires_in: Option<TimeDelta>,
+    /// `None` when the response does not say; the network is then asked, or the
+    /// requested scopes are taken as granted (RFC 6749 5.1).
+    pub granted_scopes: Option<Vec<String>>,
 }
 
 /// How a call to a network failed.
 #[derive(Debug)]
 pub enum NetworkFailure {
-    /// The network answered with an OAuth error (RFC 6749 5.2); safe to show.
-    Refused { code: String, description: String },
-    /// The network could not be reached or sent something unreadable; log, don't show.
+    /// The network answered and said no; the description is safe to show.
+    Refused {
+        class: FailureClass,
+        code: String,
+        description: String,
+    },
+    /// The network could not be reached, timed out, failed (5xx) or sent something
+    /// unreadable: transient. Log it, don't show it.
     Unavailable(String),
 }
 
-fn client(
-    network: &ConfiguredNetwork,
-    redirect_uri: &Url,
-) -> BasicClient<
-    oauth2::EndpointSet,
-    oauth2::EndpointNotSet,
-    oauth2::EndpointNotSet,
-    oauth2::EndpointNotSet,
-    oauth2::EndpointSet,
-> {
-    let profile = &network.profile;
-    BasicClient::new(ClientId::new(network.client_id.clone()))
-        .set_client_secret(ClientSecret::new(network.client_secret.expose().to_owned()))
-        .set_auth_uri(AuthUrl::from_url(profile.authorize_url.clone()))
-        .set_token_uri(TokenUrl::from_url(profile.token_url.clone()))
-        .set_redirect_uri(RedirectUrl::from_url(redirect_uri.clone()))
-        .set_auth_type(match profile.client_auth {
-            ClientAuth::Basic => AuthType::BasicAuth,
-            ClientAuth::Body => AuthType::RequestBody,
-        })
+impl NetworkFailure {
+    pub fn class(&self) -> FailureClass {
+        match self {
+            NetworkFailure::Refused { class, .. } => *class,
+            NetworkFailure::Unavailable(_) => FailureClass::Transient,
+        }
+    }
 }
 
 /// Builds the URL that sends a person to the network's consent page, with a fresh
@@ -77,27 +73,32 @@ fn client(
 pub fn authorization_request(
     network: &ConfiguredNetwork,
     redirect_uri: &Url,
+    scopes: &[String],
 ) -> AuthorizationRequest {
+    let profile = &network.profile;
     let state = random_token();
-    let state_for_url = state.clone();
-    let client = client(network, redirect_uri);
-    let mut request = client
-        .authorize_url(move || CsrfToken::new(state_for_url.expose().to_owned()))
-        .add_scopes(
-            network
-                .profile
-                .requested_scopes
-                .iter()
-                .map(|s| Scope::new((*s).to_owned())),
-        );
-    let pkce_verifier = if network.profile.pkce_s256 {
+    let mut url = profile.authorize_url.clone();
+    {
+        let mut query = url.query_pairs_mut();
+        query
+            .append_pair("response_type", "code")
+            .append_pair(profile.client_id_param, &network.client_id)
+            .append_pair("redirect_uri", redirect_uri.as_str())
+            .append_pair("scope", &scopes.join(profile.scope_separator))
+            .append_pair("state", state.expose());
+        for (name, value) in profile.authorize_params {
+            query.append_pair(name, value);
+        }
+    }
+    let pkce_verifier = if profile.pkce_s256 {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        request = request.set_pkce_challenge(challenge);
+        url.query_pairs_mut()
+            .append_pair("code_challenge", challenge.as_str())
+            .append_pair("code_challenge_method", "S256");
         Secret::new(verifier.secret().to_owned())
     } else {
         Secret::new("")
     };
-    let (url, _) = request.url();
     AuthorizationRequest {
         url,
         state,
@@ -113,72 +114,303 @@ pub async fn exchange_code(
     code: &str,
     pkce_verifier: &Secret,
 ) -> Result<TokenGrant, NetworkFailure> {
-    let client = client(network, redirect_uri);
-    let mut request = client.exchange_code(AuthorizationCode::new(code.to_owned()));
+    let mut params = vec![
+        ("grant_type", "authorization_code".to_owned()),
+        ("code", code.to_owned()),
+        ("redirect_uri", redirect_uri.to_string()),
+    ];
     if network.profile.pkce_s256 {
-        request =
-            request.set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.expose().to_owned()));
+        params.push(("code_verifier", pkce_verifier.expose().to_owned()));
     }
-    let response = request
-        .request_async(http)
-        .await
-        .map_err(|error| match error {
-            RequestTokenError::ServerResponse(body) => NetworkFailure::Refused {
-                code: body.error().to_string(),
-                description: body
-                    .error_description()
-                    .cloned()
-                    .unwrap_or_else(|| "no description given".into()),
-            },
-            RequestTokenError::Request(cause) => NetworkFailure::Unavailable(cause.to_string()),
-            RequestTokenError::Parse(cause, _) => {
-                NetworkFailure::Unavailable(format!("unreadable token response: {cause}"))
-            }
-            RequestTokenError::Other(cause) => NetworkFailure::Unavailable(cause),
-        })?;
-    // RFC 6749 5.1: when the scope is left out, the requested scopes were granted.
-    let granted_scopes = match response.scopes() {
-        Some(scopes) => scopes.iter().map(|s| (**s).to_owned()).collect(),
-        None => network
-            .profile
-            .requested_scopes
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect(),
-    };
-    Ok(TokenGrant {
-        access_token: Secret::new(response.access_token().secret().to_owned()),
-        refresh_token: response
-            .refresh_token()
-            .map(|t| Secret::new(t.secret().to_owned())),
-        expires_in: response
-            .expires_in()
-            .and_then(|d| TimeDelta::from_std(d).ok()),
-        granted_scopes,
-    })
+    let profile = &network.profile;
+    token_call(
+        http,
+        network,
+        &profile.token_url,
+        profile.token_method,
+        params,
+    )
+    .await
 }
 
-/// Asks the network whose account a token belongs to.
-pub async fn fetch_identity(
+/// Trades a short-lived token for the network's long-lived one (Facebook, Instagram,
+/// Threads); returns `None` when the network has no such step.
+pub async fn exchange_long_lived(
     http: &reqwest::Client,
     network: &ConfiguredNetwork,
+    token: &Secret,
+) -> Result<Option<TokenGrant>, NetworkFailure> {
+    let Some(exchange) = &network.profile.long_lived else {
+        return Ok(None);
+    };
+    let params = vec![
+        ("grant_type", exchange.grant_type.to_owned()),
+        (exchange.token_param, token.expose().to_owned()),
+    ];
+    token_call(http, network, &exchange.url, TokenMethod::Get, params)
+        .await
+        .map(Some)
+}
+
+/// Spends a refresh token for a new access token (and, on rotating networks, a new
+/// refresh token).
+pub async fn refresh(
+    http: &reqwest::Client,
+    network: &ConfiguredNetwork,
+    refresh_token: &Secret,
+) -> Result<TokenGrant, NetworkFailure> {
+    let params = vec![
+        ("grant_type", "refresh_token".to_owned()),
+        ("refresh_token", refresh_token.expose().to_owned()),
+    ];
+    let profile = &network.profile;
+    token_call(
+        http,
+        network,
+        &profile.token_url,
+        profile.token_method,
+        params,
+    )
+    .await
+}
+
+/// Extends a still-valid access token in place (Instagram, Threads).
+pub async fn extend(
+    http: &reqwest::Client,
+    network: &ConfiguredNetwork,
+    url: &Url,
+    grant_type: &str,
     access_token: &Secret,
-) -> Result<ExternalAccount, NetworkFailure> {
-    let response = http
-        .get(network.profile.identity_url.clone())
-        .bearer_auth(access_token.expose())
+) -> Result<TokenGrant, NetworkFailure> {
+    let params = vec![
+        ("grant_type", grant_type.to_owned()),
+        ("access_token", access_token.expose().to_owned()),
+    ];
+    token_call(http, network, url, TokenMethod::Get, params).await
+}
+
+/// Revokes a token at the network, the way its profile says. Returns `Ok(false)` when the
+/// network offers no way to revoke.
+pub async fn revoke(
+    http: &reqwest::Client,
+    network: &ConfiguredNetwork,
+    token: &Secret,
+    hint: &str,
+) -> Result<bool, NetworkFailure> {
+    let Some((url, style)) = &network.profile.revoke else {
+        return Ok(false);
+    };
+    let request = match style {
+        RevokeStyle::Rfc7009 => {
+            let params = vec![
+                ("token", token.expose().to_owned()),
+                ("token_type_hint", hint.to_owned()),
+            ];
+            with_client_auth(http.post(url.clone()), network, params, TokenMethod::Post)
+        }
+        RevokeStyle::DeletePermissions => http.delete(url.clone()).bearer_auth(token.expose()),
+    };
+    let response = request
         .send()
         .await
         .map_err(|e| NetworkFailure::Unavailable(e.without_url().to_string()))?;
-    let status = response.status();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
     let body = response
         .bytes()
         .await
         .map_err(|e| NetworkFailure::Unavailable(e.without_url().to_string()))?;
-    if !status.is_success() {
-        return Err(NetworkFailure::Unavailable(format!(
-            "identity endpoint answered {status}"
-        )));
+    if (200..300).contains(&status) {
+        Ok(true)
+    } else {
+        Err(failure(network, status, &headers, &body))
     }
-    (network.profile.parse_identity)(&body).map_err(NetworkFailure::Unavailable)
+}
+
+/// Adds the client's credentials the way the network wants them.
+fn with_client_auth(
+    request: reqwest::RequestBuilder,
+    network: &ConfiguredNetwork,
+    mut params: Vec<(&str, String)>,
+    method: TokenMethod,
+) -> reqwest::RequestBuilder {
+    let request = match network.profile.client_auth {
+        ClientAuth::Basic => {
+            // RFC 6749 2.3.1: id and secret are form-urlencoded before Basic encoding.
+            let encode = |s: &str| utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
+            let credentials = format!(
+                "{}:{}",
+                encode(&network.client_id),
+                encode(network.client_secret.expose())
+            );
+            request.header(
+                reqwest::header::AUTHORIZATION,
+                format!("Basic {}", STANDARD.encode(credentials)),
+            )
+        }
+        ClientAuth::Body => {
+            params.push((network.profile.client_id_param, network.client_id.clone()));
+            params.push(("client_secret", network.client_secret.expose().to_owned()));
+            request
+        }
+    };
+    match method {
+        TokenMethod::Post => request.form(&params),
+        TokenMethod::Get => request.query(&params),
+    }
+}
+
+async fn token_call(
+    http: &reqwest::Client,
+    network: &ConfiguredNetwork,
+    url: &Url,
+    method: TokenMethod,
+    params: Vec<(&str, String)>,
+) -> Result<TokenGrant, NetworkFailure> {
+    let request = match method {
+        TokenMethod::Post => http.post(url.clone()),
+        TokenMethod::Get => http.get(url.clone()),
+    };
+    let response = with_client_auth(
+        request.header(reqwest::header::ACCEPT, "application/json"),
+        network,
+        params,
+        method,
+    )
+    .send()
+    .await
+    .map_err(|e| NetworkFailure::Unavailable(e.without_url().to_string()))?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| NetworkFailure::Unavailable(e.without_url().to_string()))?;
+    if !(200..300).contains(&status) {
+        return Err(failure(network, status, &headers, &body));
+    }
+    parse_token_response(&body).map_err(NetworkFailure::Unavailable)
+}
+
+/// Reads a token response: RFC 6749 5.1, plus the variants networks send (numbers as
+/// strings, comma-separated scopes, Instagram's `permissions`).
+pub fn parse_token_response(body: &[u8]) -> Result<TokenGrant, String> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| format!("token response is not JSON: {e}"))?;
+    let text = |name: &str| match value.get(name) {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    };
+    let seconds = |name: &str| {
+        let secs = match value.get(name)? {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        }?;
+        (secs > 0).then(|| TimeDelta::seconds(secs))
+    };
+    let access_token = text("access_token").ok_or("token response has no access_token")?;
+    if access_token.len() > 4096 {
+        return Err("access_token is implausibly long".into());
+    }
+    let scopes = |raw: &str| -> Vec<String> {
+        raw.split([' ', ','])
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let granted_scopes = match (value.get("scope"), value.get("permissions")) {
+        (Some(Value::String(s)), _) => Some(scopes(s)),
+        (_, Some(Value::String(s))) => Some(scopes(s)),
+        (_, Some(Value::Array(list))) => Some(
+            list.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+        ),
+        _ => None,
+    };
+    Ok(TokenGrant {
+        access_token: Secret::new(access_token),
+        refresh_token: text("refresh_token").map(Secret::new),
+        expires_in: seconds("expires_in"),
+        refresh_expires_in: seconds("refresh_token_expires_in")
+            .or_else(|| seconds("refresh_expires_in")),
+        granted_scopes,
+    })
+}
+
+/// Turns an error response into a failure classified by the network's own codes.
+pub fn failure(
+    network: &ConfiguredNetwork,
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: &[u8],
+) -> NetworkFailure {
+    if status >= 500 {
+        return NetworkFailure::Unavailable(format!("answered HTTP {status}"));
+    }
+    let class = network.profile.adapter.classify(status, headers, body);
+    let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let first = |pointers: &[&str]| {
+        pointers
+            .iter()
+            .find_map(|p| crate::networks::json::str_at(&value, p))
+    };
+    let code = first(&["/error/code", "/error", "/code", "/serviceErrorCode"])
+        .unwrap_or_else(|| status.to_string());
+    let description = first(&[
+        "/error_description",
+        "/error/message",
+        "/message",
+        "/detail",
+    ])
+    .unwrap_or_else(|| format!("HTTP {status}"));
+    NetworkFailure::Refused {
+        class,
+        code: printable(&code),
+        description: printable(&description),
+    }
+}
+
+/// A call to the network's API with a channel's token.
+pub struct ApiCall<'a> {
+    pub http: &'a reqwest::Client,
+    pub network: &'a ConfiguredNetwork,
+    pub token: &'a Secret,
+}
+
+impl ApiCall<'_> {
+    /// GETs `path` on the network's API and reads the JSON answer.
+    pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, NetworkFailure> {
+        let response = self
+            .http
+            .get(self.network.profile.api(path))
+            .query(query)
+            .bearer_auth(self.token.expose())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|e| NetworkFailure::Unavailable(e.without_url().to_string()))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| NetworkFailure::Unavailable(e.without_url().to_string()))?;
+        if !(200..300).contains(&status) {
+            return Err(failure(self.network, status, &headers, &body));
+        }
+        serde_json::from_slice(&body)
+            .map_err(|e| NetworkFailure::Unavailable(format!("unreadable answer: {e}")))
+    }
+
+    /// A failure for an answer that did not have the expected shape.
+    pub fn malformed(problem: String) -> NetworkFailure {
+        NetworkFailure::Unavailable(problem)
+    }
+}
+
+/// Text from a network shown to a person: printable characters only, bounded length.
+pub fn printable(raw: &str) -> String {
+    raw.chars().filter(|c| !c.is_control()).take(300).collect()
 }

@@ -1,45 +1,145 @@
-//! A sandbox network's provider side: a real OAuth 2.0 authorization server over HTTP
-//! (authorization code with PKCE S256, rotating refresh tokens, an identity endpoint), whose
-//! behaviour each network's file describes in a [`ProviderSpec`]. Tether's client talks to it
-//! exactly as to the real network; only the base URL differs.
+//! The provider side of a sandbox network: a real OAuth 2.0 authorization server and API
+//! over HTTP whose behaviour each network's file describes in a [`SandboxSpec`] (lifetimes,
+//! refresh semantics, error shapes, people and their pages) and whose paths that file
+//! mounts. Tether's client talks to it exactly as to the real network; only the base URL
+//! differs. A control page and JSON API (marked as sandbox) make things happen to an
+//! account or to the whole network.
 
 use crate::clock::Clock;
 use crate::crypto::{random_token, token_hash};
-use crate::networks::ClientAuth;
-use axum::extract::{Form, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use crate::networks::{ClientAuth, DeadReason};
+use axum::extract::{Form, Query, Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use chrono::{DateTime, TimeDelta, Utc};
 use html_escape::encode_double_quoted_attribute as attr;
 use html_escape::encode_text as text;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use url::Url;
 
-/// How a sandbox network behaves; each network's file fills one in.
-#[derive(Clone, Debug)]
-pub struct ProviderSpec {
-    pub display_name: &'static str,
-    pub access_token_lifetime: TimeDelta,
-    /// The scope that makes the token endpoint hand out a refresh token.
-    pub offline_scope: &'static str,
-    /// Every scope the consent page knows, with the words it shows.
-    pub scopes: &'static [(&'static str, &'static str)],
-    pub client_auth: ClientAuth,
-    pub accounts: &'static [SandboxAccount],
+/// Whether the network checks PKCE.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pkce {
+    /// S256 must be sent and verified (X, the generic sandbox).
+    Required,
+    /// Verified when sent (Google).
+    Optional,
+    /// Not part of the flow (classic Facebook, LinkedIn…): ignored.
+    Unsupported,
 }
 
-#[derive(Clone, Copy, Debug)]
-pub struct SandboxAccount {
-    pub id: &'static str,
-    pub handle: &'static str,
+/// How the sandbox's refresh tokens behave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SandboxRefresh {
+    /// No refresh tokens.
+    None,
+    /// Single use: each refresh spends it and returns a new one, living `lifetime`.
+    Rotating { lifetime: Option<TimeDelta> },
+    /// The same refresh token keeps working.
+    Reusable,
+    /// Lives `window` from first consent whatever happens (LinkedIn's 365 days).
+    FixedWindow { window: TimeDelta },
+}
+
+/// Token-for-token grants the token endpoint (or another path) accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Exchange {
+    pub grant_type: &'static str,
+    /// The parameter carrying the presented token.
+    pub token_param: &'static str,
+    /// The presented token must be at least this old (Instagram, Threads: 24 h).
+    pub min_age: Option<TimeDelta>,
+    /// Which tokens it takes: short-lived ones (from the code), long-lived ones, or both.
+    pub accepts_short: bool,
+    pub accepts_long: bool,
+}
+
+/// Everything a network's sandbox does, filled in by that network's file.
+#[derive(Clone, Debug)]
+pub struct SandboxSpec {
+    pub network: &'static str,
     pub display_name: &'static str,
+    pub client_auth: ClientAuth,
+    pub client_id_param: &'static str,
+    pub pkce: Pkce,
+    pub partial_consent: bool,
+    /// Every scope the consent page knows, with the words it shows.
+    pub scopes: &'static [(&'static str, &'static str)],
+    /// Scopes that cannot be unticked (identity).
+    pub fixed_scopes: &'static [&'static str],
+    /// A new consent adds to what the person granted before instead of replacing it
+    /// (Google's `include_granted_scopes`, Facebook's re-request of declined permissions).
+    pub incremental: bool,
+    /// The token the code gives lives this long.
+    pub code_token_lifetime: TimeDelta,
+    /// Exchanged or extended tokens live this long.
+    pub long_lived_lifetime: Option<TimeDelta>,
+    pub refresh: SandboxRefresh,
+    /// Refresh tokens are issued only when this scope was granted (X's `offline.access`).
+    pub offline_scope: Option<&'static str>,
+    /// Every token of a consent dies this long after it (Google apps in testing).
+    pub consent_lifetime: Option<TimeDelta>,
+    /// Token-for-token grants (long-lived exchange, extension in place).
+    pub exchanges: &'static [Exchange],
+    pub people: &'static [SandboxPerson],
+    /// Renders the network's own error bodies.
+    pub error_response: fn(&SandboxError) -> Response,
+    /// Reshapes a standard token response into the network's own (field names, scope
+    /// separators, extra ids).
+    pub shape_token: fn(&mut Value, &Issued),
+}
+
+/// For networks whose token responses are standard.
+pub fn standard_token(_: &mut Value, _: &Issued) {}
+
+/// A person who can sign in at the sandbox's consent page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SandboxPerson {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub handle: &'static str,
+    pub followers: i64,
+    pub pages: &'static [SandboxPage],
+}
+
+/// Something a person manages: a page, organization, ads account, channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SandboxPage {
+    pub id: &'static str,
+    pub kind: &'static str,
+    pub name: &'static str,
+    pub handle: &'static str,
+    pub followers: i64,
+    /// An Instagram business account linked to this Facebook Page: (id, username, followers).
+    pub instagram: Option<(&'static str, &'static str, i64)>,
+}
+
+/// An error the sandbox answers with; each network renders it in its own shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SandboxError {
+    /// The client failed to authenticate at the token endpoint.
+    InvalidClient,
+    /// A malformed request (missing parameter, unknown grant type).
+    InvalidRequest(String),
+    /// A code or refresh token that is unknown, spent, expired or revoked.
+    InvalidGrant(String),
+    /// An API call with a dead token.
+    InvalidToken(DeadReason),
+    /// An API call that needs a scope the person did not grant.
+    MissingScope(String),
+    /// The network is rate-limiting; retry after this many seconds.
+    RateLimited { retry_after: i64 },
+    /// The network is down.
+    ServerError,
 }
 
 /// The one client application registered with a sandbox network: Tether itself.
@@ -50,40 +150,78 @@ pub struct RegisteredClient {
     pub redirect_uri: Url,
 }
 
-const CODE_LIFETIME: TimeDelta = TimeDelta::minutes(1);
-
-pub struct SandboxProvider {
-    spec: ProviderSpec,
-    client: RegisteredClient,
-    clock: Clock,
-    grants: Mutex<Grants>,
+/// Trouble a sandbox network can be told to have.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Weather {
+    #[default]
+    Normal,
+    /// Every call answers 5xx.
+    Down,
+    /// Every call hangs past any client's time-out.
+    Slow,
+    /// Every call answers 429 with the network's headers.
+    RateLimited,
 }
 
-/// Everything issued so far, keyed by the hash of the code or token.
+const CODE_LIFETIME: TimeDelta = TimeDelta::minutes(1);
+const RATE_LIMIT_RESET_SECS: i64 = 900;
+
+/// What was issued, keyed by the hash of the token.
+#[derive(Clone, Debug)]
+pub struct Issued {
+    pub person: SandboxPerson,
+    /// Set for a page token.
+    pub page: Option<SandboxPage>,
+    pub scopes: Vec<String>,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub consented_at: DateTime<Utc>,
+    /// True for a token from an exchange or extension.
+    pub long_lived: bool,
+}
+
+struct PendingCode {
+    redirect_uri: String,
+    code_challenge: Option<String>,
+    scopes: Vec<String>,
+    person: SandboxPerson,
+    expires_at: DateTime<Utc>,
+}
+
 #[derive(Default)]
 struct Grants {
     codes: HashMap<String, PendingCode>,
     access_tokens: HashMap<String, Issued>,
     refresh_tokens: HashMap<String, Issued>,
+    /// People whose every token is dead, and why.
+    dead_people: HashMap<String, DeadReason>,
+    /// What each person has granted so far, for networks with incremental consent.
+    granted: HashMap<String, Vec<String>>,
+    /// (person, page) pairs where the person lost their role.
+    lost_roles: HashSet<(String, String)>,
+    weather: Weather,
+    counters: Counters,
 }
 
-struct PendingCode {
-    redirect_uri: String,
-    code_challenge: String,
-    scopes: Vec<String>,
-    account: SandboxAccount,
-    expires_at: DateTime<Utc>,
+/// What the sandbox saw, for tests and the control page.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Counters {
+    pub codes_redeemed: u64,
+    pub refreshes: u64,
+    pub exchanges: u64,
+    pub revocations: u64,
 }
 
-#[derive(Clone)]
-struct Issued {
-    account: SandboxAccount,
-    scopes: Vec<String>,
-    expires_at: Option<DateTime<Utc>>,
+pub struct SandboxProvider {
+    pub spec: SandboxSpec,
+    client: RegisteredClient,
+    clock: Clock,
+    grants: Mutex<Grants>,
 }
 
 impl SandboxProvider {
-    pub fn new(spec: ProviderSpec, client: RegisteredClient, clock: Clock) -> Arc<Self> {
+    pub fn new(spec: SandboxSpec, client: RegisteredClient, clock: Clock) -> Arc<Self> {
         Arc::new(Self {
             spec,
             client,
@@ -92,12 +230,15 @@ impl SandboxProvider {
         })
     }
 
-    /// The provider's routes, to be nested under its mount point.
-    pub fn router(self: Arc<Self>) -> Router {
-        Router::new()
-            .route("/authorize", get(consent_page).post(consent_decision))
-            .route("/token", post(token))
-            .route("/me", get(identity))
+    /// The provider's routes: the network's own (from its file), then the control page and
+    /// API, all behind the weather the network was told to have.
+    pub fn router(self: Arc<Self>, network_routes: Router<Arc<Self>>) -> Router {
+        let control = Router::new()
+            .route("/_control", get(control_page).post(control_form))
+            .route("/_control/api", get(control_state).post(control_api));
+        network_routes
+            .layer(middleware::from_fn_with_state(self.clone(), weather))
+            .merge(control)
             .with_state(self)
     }
 
@@ -107,12 +248,180 @@ impl SandboxProvider {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn counters(&self) -> Counters {
+        self.grants().counters.clone()
+    }
+
+    pub fn error(&self, error: SandboxError) -> Response {
+        (self.spec.error_response)(&error)
+    }
+
+    /// The person behind an API call's token (bearer header or `access_token` query), or
+    /// the network's error for a dead or unknown one.
+    pub fn authenticate(
+        &self,
+        headers: &HeaderMap,
+        query: &HashMap<String, String>,
+    ) -> Result<Issued, SandboxError> {
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::to_owned)
+            .or_else(|| query.get("access_token").cloned())
+            .unwrap_or_default();
+        let grants = self.grants();
+        let issued = grants
+            .access_tokens
+            .get(&token_hash(&presented))
+            .cloned()
+            .ok_or(SandboxError::InvalidToken(DeadReason::Invalid))?;
+        if let Some(reason) = self.death(&grants, &issued) {
+            return Err(SandboxError::InvalidToken(reason));
+        }
+        Ok(issued)
+    }
+
+    /// Like [`Self::authenticate`], and the token must carry `scope`.
+    pub fn authenticate_with(
+        &self,
+        headers: &HeaderMap,
+        query: &HashMap<String, String>,
+        scope: &str,
+    ) -> Result<Issued, SandboxError> {
+        let issued = self.authenticate(headers, query)?;
+        if issued.scopes.iter().any(|s| s == scope) {
+            Ok(issued)
+        } else {
+            Err(SandboxError::MissingScope(scope.to_owned()))
+        }
+    }
+
+    /// Why a token no longer works, if it does not.
+    fn death(&self, grants: &Grants, issued: &Issued) -> Option<DeadReason> {
+        let now = self.now();
+        if let Some(reason) = grants.dead_people.get(issued.person.id) {
+            return Some(*reason);
+        }
+        if let Some(page) = issued.page {
+            if grants
+                .lost_roles
+                .contains(&(issued.person.id.to_owned(), page.id.to_owned()))
+            {
+                return Some(DeadReason::LostRole);
+            }
+        }
+        if let Some(lifetime) = self.spec.consent_lifetime {
+            if issued.consented_at + lifetime <= now {
+                return Some(DeadReason::Expired);
+            }
+        }
+        issued
+            .expires_at
+            .is_some_and(|at| at <= now)
+            .then_some(DeadReason::Expired)
+    }
+
+    /// The pages a person still manages (a lost role hides the page).
+    pub fn pages_of(&self, person: &SandboxPerson) -> Vec<SandboxPage> {
+        let grants = self.grants();
+        person
+            .pages
+            .iter()
+            .filter(|p| {
+                !grants
+                    .lost_roles
+                    .contains(&(person.id.to_owned(), p.id.to_owned()))
+            })
+            .copied()
+            .collect()
+    }
+
+    /// Issues a page token for `page`, valid as long as the person's consent.
+    pub fn issue_page_token(&self, issued: &Issued, page: SandboxPage) -> String {
+        let token = random_token();
+        let page_token = Issued {
+            page: Some(page),
+            expires_at: None,
+            ..issued.clone()
+        };
+        self.grants()
+            .access_tokens
+            .insert(token_hash(token.expose()), page_token);
+        token.expose().to_owned()
+    }
+
+    /// Issues an access token (and, when the spec says so, a refresh token) and returns
+    /// the standard token response body.
+    fn issue_tokens(&self, base: Issued, fresh_refresh: bool) -> Value {
+        let mut body = self.issue_standard(base.clone(), fresh_refresh);
+        (self.spec.shape_token)(&mut body, &base);
+        body
+    }
+
+    fn issue_standard(&self, base: Issued, fresh_refresh: bool) -> Value {
+        let now = self.now();
+        let lifetime = if base.long_lived {
+            self.spec
+                .long_lived_lifetime
+                .unwrap_or(self.spec.code_token_lifetime)
+        } else {
+            self.spec.code_token_lifetime
+        };
+        let access = random_token();
+        let mut grants = self.grants();
+        grants.access_tokens.insert(
+            token_hash(access.expose()),
+            Issued {
+                issued_at: now,
+                expires_at: Some(now + lifetime),
+                ..base.clone()
+            },
+        );
+        let mut body = json!({
+            "access_token": access.expose(),
+            "token_type": "bearer",
+            "expires_in": lifetime.num_seconds(),
+            "scope": base.scopes.join(" "),
+        });
+        let offline = self
+            .spec
+            .offline_scope
+            .is_none_or(|scope| base.scopes.iter().any(|s| s == scope));
+        let refresh_expiry = match self.spec.refresh {
+            SandboxRefresh::None => return body,
+            SandboxRefresh::Rotating { lifetime } => lifetime.map(|l| now + l),
+            SandboxRefresh::Reusable => None,
+            SandboxRefresh::FixedWindow { window } => Some(base.consented_at + window),
+        };
+        if offline && fresh_refresh {
+            let refresh = random_token();
+            grants.refresh_tokens.insert(
+                token_hash(refresh.expose()),
+                Issued {
+                    issued_at: now,
+                    expires_at: refresh_expiry,
+                    ..base
+                },
+            );
+            body["refresh_token"] = json!(refresh.expose());
+        }
+        if let Some(at) = refresh_expiry.filter(|_| offline) {
+            body["refresh_token_expires_in"] = json!((at - now).num_seconds());
+        }
+        body
+    }
+
     /// Checks an authorization request; errors are shown on the provider's own page,
     /// never redirected, when the client or redirect URI cannot be trusted (RFC 6749 4.1.2.1).
     fn check_request(&self, params: &HashMap<String, String>) -> Result<AuthRequest, String> {
         let get = |name: &str| params.get(name).map(String::as_str).unwrap_or_default();
-        if get("client_id") != self.client.client_id {
-            return Err("Unknown client_id.".into());
+        if get(self.spec.client_id_param) != self.client.client_id {
+            return Err(format!("Unknown {}.", self.spec.client_id_param));
         }
         if get("redirect_uri") != self.client.redirect_uri.as_str() {
             return Err("redirect_uri is not registered for this client.".into());
@@ -120,14 +429,28 @@ impl SandboxProvider {
         if get("response_type") != "code" {
             return Err("response_type must be code.".into());
         }
-        if get("code_challenge_method") != "S256" || get("code_challenge").len() != 43 {
-            return Err("PKCE with code_challenge_method=S256 is required.".into());
-        }
+        let code_challenge = match self.spec.pkce {
+            Pkce::Unsupported => None,
+            Pkce::Optional if get("code_challenge").is_empty() => None,
+            Pkce::Optional | Pkce::Required => {
+                if get("code_challenge_method") != "S256" || get("code_challenge").len() != 43 {
+                    return Err("PKCE with code_challenge_method=S256 is required.".into());
+                }
+                Some(get("code_challenge").to_owned())
+            }
+        };
         let state = get("state");
         if state.is_empty() {
             return Err("state is required.".into());
         }
-        let scopes: Vec<String> = get("scope").split_whitespace().map(str::to_owned).collect();
+        let scopes: Vec<String> = get("scope")
+            .split([' ', ','])
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if scopes.is_empty() {
+            return Err("scope is required.".into());
+        }
         if let Some(unknown) = scopes
             .iter()
             .find(|s| !self.spec.scopes.iter().any(|(known, _)| known == s))
@@ -137,50 +460,16 @@ impl SandboxProvider {
         Ok(AuthRequest {
             redirect_uri: get("redirect_uri").to_owned(),
             state: state.to_owned(),
-            code_challenge: get("code_challenge").to_owned(),
+            code_challenge,
             scopes,
         })
-    }
-
-    fn issue_tokens(&self, account: SandboxAccount, scopes: Vec<String>) -> serde_json::Value {
-        let now = self.clock.now();
-        let access = random_token();
-        let lifetime = self.spec.access_token_lifetime;
-        let mut grants = self.grants();
-        grants.access_tokens.insert(
-            token_hash(access.expose()),
-            Issued {
-                account,
-                scopes: scopes.clone(),
-                expires_at: Some(now + lifetime),
-            },
-        );
-        let mut body = json!({
-            "access_token": access.expose(),
-            "token_type": "bearer",
-            "expires_in": lifetime.num_seconds(),
-            "scope": scopes.join(" "),
-        });
-        if scopes.iter().any(|s| s == self.spec.offline_scope) {
-            let refresh = random_token();
-            grants.refresh_tokens.insert(
-                token_hash(refresh.expose()),
-                Issued {
-                    account,
-                    scopes,
-                    expires_at: None,
-                },
-            );
-            body["refresh_token"] = json!(refresh.expose());
-        }
-        body
     }
 
     fn client_authenticated(&self, headers: &HeaderMap, form: &HashMap<String, String>) -> bool {
         let presented = match self.spec.client_auth {
             ClientAuth::Basic => basic_credentials(headers),
             ClientAuth::Body => form
-                .get("client_id")
+                .get(self.spec.client_id_param)
                 .cloned()
                 .zip(form.get("client_secret").cloned()),
         };
@@ -193,11 +482,12 @@ impl SandboxProvider {
 struct AuthRequest {
     redirect_uri: String,
     state: String,
-    code_challenge: String,
+    code_challenge: Option<String>,
     scopes: Vec<String>,
 }
 
-async fn consent_page(
+/// The consent page (GET on the network's authorize path).
+pub async fn consent_page(
     State(provider): State<Arc<SandboxProvider>>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
@@ -206,56 +496,72 @@ async fn consent_page(
         Err(problem) => return provider_error_page(&provider.spec, &problem),
     };
     let spec = &provider.spec;
-    let hidden: String = [
-        "client_id",
-        "redirect_uri",
-        "response_type",
-        "state",
-        "code_challenge",
-        "code_challenge_method",
-        "scope",
-    ]
-    .iter()
-    .map(|name| {
-        format!(
-            r#"<input type="hidden" name="{name}" value="{}">"#,
-            attr(params.get(*name).map(String::as_str).unwrap_or_default())
-        )
-    })
-    .collect();
+    let hidden: String = params
+        .iter()
+        .filter(|(name, _)| name.as_str() != "granted")
+        .map(|(name, value)| {
+            format!(
+                r#"<input type="hidden" name="{}" value="{}">"#,
+                attr(name),
+                attr(value)
+            )
+        })
+        .collect();
     let permissions: String = request
         .scopes
         .iter()
         .filter_map(|s| spec.scopes.iter().find(|(known, _)| known == s))
-        .map(|(scope, words)| format!("<li>{} <code>{}</code></li>", text(words), text(scope)))
+        .map(|(scope, words)| {
+            let fixed = spec.fixed_scopes.contains(scope);
+            if spec.partial_consent && !fixed {
+                format!(
+                    r#"<li><label><input type="checkbox" name="granted" value="{}" checked> {} <code>{}</code></label></li>"#,
+                    attr(scope),
+                    text(words),
+                    text(scope)
+                )
+            } else {
+                format!(
+                    r#"<li><input type="hidden" name="granted" value="{}">{} <code>{}</code></li>"#,
+                    attr(scope),
+                    text(words),
+                    text(scope)
+                )
+            }
+        })
         .collect();
-    let accounts: String = spec
-        .accounts
+    let people: String = spec
+        .people
         .iter()
         .enumerate()
-        .map(|(i, a)| {
+        .map(|(i, p)| {
             format!(
-                r#"<label class="account"><input type="radio" name="account" value="{}"{}> {} <span>{}</span></label>"#,
-                attr(a.id),
+                r#"<label class="account"><input type="radio" name="person" value="{}"{}> {} <span>{}</span></label>"#,
+                attr(p.id),
                 if i == 0 { " checked" } else { "" },
-                text(a.display_name),
-                text(a.handle)
+                text(p.name),
+                text(p.handle)
             )
         })
         .collect();
     let name = text(spec.display_name);
+    let partial = if spec.partial_consent {
+        "<p class=\"hint\">You can untick permissions you do not want to give.</p>"
+    } else {
+        "<p class=\"hint\">All of these permissions are given together.</p>"
+    };
     Html(format!(
         r#"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{name} (sandbox) – authorize Tether</title><link rel="icon" href="data:,">
 <style>{CONSENT_CSS}</style></head>
 <body><main>
-<p class="sandbox" role="note">Sandbox network – simulated by Tether, not a real social network</p>
+<p class="sandbox" role="note">Sandbox network – simulated by Tether, not the real {name}</p>
 <h1>Allow Tether to access your {name} account?</h1>
 <form method="post">
 {hidden}
-<fieldset><legend>Sign in as</legend>{accounts}</fieldset>
-<h2>Tether will be able to</h2><ul>{permissions}</ul>
+<fieldset><legend>Sign in as</legend>{people}</fieldset>
+<fieldset><legend>Tether will be able to</legend>{partial}<ul>{permissions}</ul></fieldset>
 <div class="actions">
 <button type="submit" name="decision" value="approve">Allow</button>
 <button type="submit" name="decision" value="deny" class="secondary">Cancel</button>
@@ -265,16 +571,23 @@ async fn consent_page(
     .into_response()
 }
 
-async fn consent_decision(
+/// The person's decision on the consent page (POST on the authorize path).
+pub async fn consent_decision(
     State(provider): State<Arc<SandboxProvider>>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let request = match provider.check_request(&form) {
+    let granted: Vec<String> = form
+        .iter()
+        .filter(|(name, _)| name == "granted")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let fields: HashMap<String, String> = form.into_iter().collect();
+    let request = match provider.check_request(&fields) {
         Ok(request) => request,
         Err(problem) => return provider_error_page(&provider.spec, &problem),
     };
     let mut target = Url::parse(&request.redirect_uri).expect("registered redirect URI parses");
-    if form.get("decision").map(String::as_str) != Some("approve") {
+    if fields.get("decision").map(String::as_str) != Some("approve") {
         target
             .query_pairs_mut()
             .append_pair("error", "access_denied")
@@ -282,19 +595,39 @@ async fn consent_decision(
             .append_pair("state", &request.state);
         return Redirect::to(target.as_str()).into_response();
     }
-    let chosen = form.get("account").map(String::as_str).unwrap_or_default();
-    let Some(account) = provider.spec.accounts.iter().find(|a| a.id == chosen) else {
+    let chosen = fields.get("person").map(String::as_str).unwrap_or_default();
+    let Some(person) = provider.spec.people.iter().find(|p| p.id == chosen) else {
         return provider_error_page(&provider.spec, "Choose an account to sign in as.");
     };
+    // Only what was asked for and left ticked; fixed scopes always.
+    let mut scopes: Vec<String> = request
+        .scopes
+        .into_iter()
+        .filter(|s| {
+            !provider.spec.partial_consent
+                || provider.spec.fixed_scopes.contains(&s.as_str())
+                || granted.contains(s)
+        })
+        .collect();
+    if provider.spec.incremental {
+        let mut grants = provider.grants();
+        let earlier = grants.granted.entry(person.id.to_owned()).or_default();
+        for scope in earlier.iter() {
+            if !scopes.contains(scope) {
+                scopes.push(scope.clone());
+            }
+        }
+        earlier.clone_from(&scopes);
+    }
     let code = random_token();
     provider.grants().codes.insert(
         token_hash(code.expose()),
         PendingCode {
             redirect_uri: request.redirect_uri,
             code_challenge: request.code_challenge,
-            scopes: request.scopes,
-            account: *account,
-            expires_at: provider.clock.now() + CODE_LIFETIME,
+            scopes,
+            person: *person,
+            expires_at: provider.now() + CODE_LIFETIME,
         },
     );
     target
@@ -304,106 +637,417 @@ async fn consent_decision(
     Redirect::to(target.as_str()).into_response()
 }
 
-async fn token(
+/// The token endpoint: authorization code, refresh token, and the network's token-for-token
+/// exchanges. Accepts a form body or, for GET endpoints, the query.
+pub async fn token_endpoint(
+    State(provider): State<Arc<SandboxProvider>>,
+    method: Method,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+    body: axum::body::Bytes,
+) -> Response {
+    let form: HashMap<String, String> = if method == Method::GET {
+        query
+    } else {
+        serde_urlencoded_pairs(&body)
+    };
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
+    let grant_type = field("grant_type");
+    // Extensions (Instagram's ig_refresh_token) prove themselves with the token alone.
+    let exchange = provider
+        .spec
+        .exchanges
+        .iter()
+        .find(|e| e.grant_type == grant_type)
+        .copied();
+    let needs_client = exchange.is_none_or(|e| e.token_param != "access_token");
+    if needs_client && !provider.client_authenticated(&headers, &form) {
+        return provider.error(SandboxError::InvalidClient);
+    }
+    let now = provider.now();
+    match (grant_type, exchange) {
+        ("authorization_code", _) => {
+            // Removed whether or not it checks out: a code is good for one attempt only.
+            let pending = provider.grants().codes.remove(&token_hash(field("code")));
+            let Some(pending) = pending.filter(|p| p.expires_at > now) else {
+                return provider.error(SandboxError::InvalidGrant(
+                    "The authorization code is invalid, used or expired.".into(),
+                ));
+            };
+            if pending.redirect_uri != field("redirect_uri") {
+                return provider.error(SandboxError::InvalidGrant(
+                    "redirect_uri does not match the authorization request.".into(),
+                ));
+            }
+            if let Some(challenge) = &pending.code_challenge {
+                let computed =
+                    URL_SAFE_NO_PAD.encode(Sha256::digest(field("code_verifier").as_bytes()));
+                if &computed != challenge {
+                    return provider.error(SandboxError::InvalidGrant(
+                        "PKCE verification failed.".into(),
+                    ));
+                }
+            }
+            provider.grants().counters.codes_redeemed += 1;
+            let issued = Issued {
+                person: pending.person,
+                page: None,
+                scopes: pending.scopes,
+                issued_at: now,
+                expires_at: None,
+                consented_at: now,
+                long_lived: false,
+            };
+            Json(provider.issue_tokens(issued, true)).into_response()
+        }
+        ("refresh_token", _) if provider.spec.refresh != SandboxRefresh::None => {
+            let hash = token_hash(field("refresh_token"));
+            let rotating = matches!(provider.spec.refresh, SandboxRefresh::Rotating { .. });
+            let issued = {
+                let mut grants = provider.grants();
+                // Rotation: the presented refresh token is spent whatever happens next.
+                let found = if rotating {
+                    grants.refresh_tokens.remove(&hash)
+                } else {
+                    grants.refresh_tokens.get(&hash).cloned()
+                };
+                match found {
+                    Some(issued) => match provider.death(&grants, &issued) {
+                        None => {
+                            grants.counters.refreshes += 1;
+                            Ok(issued)
+                        }
+                        Some(reason) => Err(reason),
+                    },
+                    None => Err(DeadReason::Invalid),
+                }
+            };
+            match issued {
+                Ok(issued) => Json(provider.issue_tokens(issued, rotating)).into_response(),
+                Err(_) => provider.error(SandboxError::InvalidGrant(
+                    "The refresh token is invalid, expired or revoked.".into(),
+                )),
+            }
+        }
+        (_, Some(exchange)) => {
+            let presented = field(exchange.token_param);
+            let issued = {
+                let grants = provider.grants();
+                grants
+                    .access_tokens
+                    .get(&token_hash(presented))
+                    .cloned()
+                    .map(|i| (provider.death(&grants, &i), i))
+            };
+            let issued = match issued {
+                Some((None, issued)) => issued,
+                Some((Some(reason), _)) => {
+                    return provider.error(SandboxError::InvalidToken(reason))
+                }
+                None => return provider.error(SandboxError::InvalidToken(DeadReason::Invalid)),
+            };
+            let accepted = if issued.long_lived {
+                exchange.accepts_long
+            } else {
+                exchange.accepts_short
+            };
+            if !accepted {
+                return provider.error(SandboxError::InvalidRequest(format!(
+                    "{} does not accept this kind of token.",
+                    exchange.grant_type
+                )));
+            }
+            if let Some(min_age) = exchange.min_age {
+                if issued.issued_at + min_age > now {
+                    return provider.error(SandboxError::InvalidRequest(format!(
+                        "The token must be at least {} hours old to be refreshed.",
+                        min_age.num_hours()
+                    )));
+                }
+            }
+            provider.grants().counters.exchanges += 1;
+            let long = Issued {
+                long_lived: true,
+                ..issued
+            };
+            Json(provider.issue_tokens(long, false)).into_response()
+        }
+        _ => provider.error(SandboxError::InvalidRequest(format!(
+            "unsupported grant_type {grant_type}"
+        ))),
+    }
+}
+
+/// RFC 7009 revocation: the token and everything of the same consent stop working.
+pub async fn revoke_endpoint(
     State(provider): State<Arc<SandboxProvider>>,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     if !provider.client_authenticated(&headers, &form) {
-        return (
-            StatusCode::UNAUTHORIZED,
-            [(header::WWW_AUTHENTICATE, "Basic realm=\"sandbox\"")],
-            Json(json!({"error": "invalid_client", "error_description": "Client authentication failed."})),
-        )
-            .into_response();
+        return provider.error(SandboxError::InvalidClient);
     }
-    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
-    let now = provider.clock.now();
-    match field("grant_type") {
-        "authorization_code" => {
-            // Removed whether or not it checks out: a code is good for one attempt only.
-            let pending = provider.grants().codes.remove(&token_hash(field("code")));
-            let Some(pending) = pending.filter(|p| p.expires_at > now) else {
-                return oauth_error(
-                    "invalid_grant",
-                    "The authorization code is invalid, used or expired.",
-                );
-            };
-            if pending.redirect_uri != field("redirect_uri") {
-                return oauth_error(
-                    "invalid_grant",
-                    "redirect_uri does not match the authorization request.",
-                );
-            }
-            let challenge =
-                URL_SAFE_NO_PAD.encode(Sha256::digest(field("code_verifier").as_bytes()));
-            if challenge != pending.code_challenge {
-                return oauth_error("invalid_grant", "PKCE verification failed.");
-            }
-            Json(provider.issue_tokens(pending.account, pending.scopes)).into_response()
-        }
-        "refresh_token" => {
-            // Rotation: the presented refresh token is spent whatever happens next.
-            let issued = provider
-                .grants()
-                .refresh_tokens
-                .remove(&token_hash(field("refresh_token")));
-            let Some(issued) = issued.filter(|i| i.expires_at.is_none_or(|at| at > now)) else {
-                return oauth_error(
-                    "invalid_grant",
-                    "The refresh token is invalid, expired or revoked.",
-                );
-            };
-            Json(provider.issue_tokens(issued.account, issued.scopes)).into_response()
-        }
-        _ => oauth_error(
-            "unsupported_grant_type",
-            "Use authorization_code or refresh_token.",
-        ),
-    }
+    let presented = form.get("token").map(String::as_str).unwrap_or_default();
+    provider.revoke_consent(presented);
+    // RFC 7009 2.2: an unknown token is answered with 200 too.
+    StatusCode::OK.into_response()
 }
 
-async fn identity(State(provider): State<Arc<SandboxProvider>>, headers: HeaderMap) -> Response {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    let now = provider.clock.now();
-    let issued = bearer.and_then(|token| {
-        provider
-            .grants()
+impl SandboxProvider {
+    /// Revokes every token of the consent `token` belongs to (the app's access as a whole,
+    /// as networks do when a person removes it).
+    pub fn revoke_consent(&self, token: &str) {
+        let hash = token_hash(token);
+        let mut grants = self.grants();
+        let found = grants
             .access_tokens
-            .get(&token_hash(token))
-            .filter(|i| i.expires_at.is_none_or(|at| at > now))
-            .cloned()
-    });
-    match issued {
-        Some(issued) if issued.scopes.iter().any(|s| s == "profile.read") => Json(json!({
-            "id": issued.account.id,
-            "handle": issued.account.handle,
-            "name": issued.account.display_name,
-        }))
-        .into_response(),
-        Some(_) => (
-            StatusCode::FORBIDDEN,
-            Json(json!({"error": "insufficient_scope", "error_description": "profile.read was not granted."})),
-        )
-            .into_response(),
-        None => (
-            StatusCode::UNAUTHORIZED,
-            [(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")],
-            Json(json!({"error": "invalid_token", "error_description": "The access token is invalid or expired."})),
+            .get(&hash)
+            .or_else(|| grants.refresh_tokens.get(&hash))
+            .cloned();
+        if let Some(found) = found {
+            let same =
+                |i: &Issued| i.person.id == found.person.id && i.consented_at == found.consented_at;
+            grants.access_tokens.retain(|_, i| !same(i));
+            grants.refresh_tokens.retain(|_, i| !same(i));
+            grants.granted.remove(found.person.id);
+            grants.counters.revocations += 1;
+        }
+    }
+}
+
+/// What the control page and API can make happen.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum ControlAction {
+    /// Something happens to a person's account: every token of theirs dies with `reason`.
+    Account { person: String, reason: DeadReason },
+    /// The person loses their role on a page: its page tokens die; it leaves their list.
+    LoseRole { person: String, page: String },
+    /// Undo everything that happened to a person.
+    Restore { person: String },
+    /// The whole network has this weather.
+    Weather { weather: Weather },
+}
+
+impl SandboxProvider {
+    pub fn control(&self, action: ControlAction) -> Result<(), String> {
+        let known = |id: &str| self.spec.people.iter().find(|p| p.id == id).copied();
+        let mut grants = self.grants();
+        match action {
+            ControlAction::Account { person, reason } => {
+                known(&person).ok_or("no such person")?;
+                grants.dead_people.insert(person, reason);
+            }
+            ControlAction::LoseRole { person, page } => {
+                let who = known(&person).ok_or("no such person")?;
+                if !who.pages.iter().any(|p| p.id == page) {
+                    return Err("that person does not manage that page".into());
+                }
+                grants.lost_roles.insert((person, page));
+            }
+            ControlAction::Restore { person } => {
+                known(&person).ok_or("no such person")?;
+                grants.dead_people.remove(&person);
+                grants.lost_roles.retain(|(p, _)| *p != person);
+            }
+            ControlAction::Weather { weather } => grants.weather = weather,
+        }
+        tracing::info!(
+            network = self.spec.network,
+            "sandbox control action applied"
+        );
+        Ok(())
+    }
+}
+
+async fn weather(
+    State(provider): State<Arc<SandboxProvider>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let current = provider.grants().weather;
+    match current {
+        Weather::Normal => next.run(request).await,
+        Weather::Down => provider.error(SandboxError::ServerError),
+        Weather::RateLimited => provider.error(SandboxError::RateLimited {
+            retry_after: RATE_LIMIT_RESET_SECS,
+        }),
+        Weather::Slow => {
+            // Longer than any client waits; the client's time-out is what is being tested.
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            provider.error(SandboxError::ServerError)
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ControlState {
+    network: &'static str,
+    weather: Weather,
+    counters: Counters,
+    dead_people: HashMap<String, DeadReason>,
+    lost_roles: Vec<(String, String)>,
+}
+
+async fn control_state(State(provider): State<Arc<SandboxProvider>>) -> Response {
+    let grants = provider.grants();
+    Json(ControlState {
+        network: provider.spec.network,
+        weather: grants.weather,
+        counters: grants.counters.clone(),
+        dead_people: grants.dead_people.clone(),
+        lost_roles: grants.lost_roles.iter().cloned().collect(),
+    })
+    .into_response()
+}
+
+async fn control_api(
+    State(provider): State<Arc<SandboxProvider>>,
+    Json(action): Json<ControlAction>,
+) -> Response {
+    match provider.control(action) {
+        Ok(()) => control_state(State(provider)).await,
+        Err(problem) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({ "error": problem })),
         )
             .into_response(),
     }
 }
 
-fn oauth_error(code: &str, description: &str) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        Json(json!({"error": code, "error_description": description})),
-    )
-        .into_response()
+async fn control_form(
+    State(provider): State<Arc<SandboxProvider>>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let field = |name: &str| form.get(name).cloned().unwrap_or_default();
+    let action = match field("action").as_str() {
+        "account" => serde_json::from_value::<DeadReason>(json!(field("reason")))
+            .map(|reason| ControlAction::Account {
+                person: field("person"),
+                reason,
+            })
+            .map_err(|_| "unknown reason".to_owned()),
+        "lose_role" => Ok(ControlAction::LoseRole {
+            person: field("person"),
+            page: field("page"),
+        }),
+        "restore" => Ok(ControlAction::Restore {
+            person: field("person"),
+        }),
+        "weather" => serde_json::from_value::<Weather>(json!(field("weather")))
+            .map(|weather| ControlAction::Weather { weather })
+            .map_err(|_| "unknown weather".to_owned()),
+        _ => Err("unknown action".to_owned()),
+    };
+    match action.and_then(|a| provider.control(a)) {
+        Ok(()) => Redirect::to("_control").into_response(),
+        Err(problem) => provider_error_page(&provider.spec, &problem),
+    }
+}
+
+async fn control_page(State(provider): State<Arc<SandboxProvider>>) -> Response {
+    let spec = &provider.spec;
+    let (weather, counters, dead, lost) = {
+        let g = provider.grants();
+        (
+            g.weather,
+            g.counters.clone(),
+            g.dead_people.clone(),
+            g.lost_roles.clone(),
+        )
+    };
+    let reasons = [
+        (DeadReason::PasswordChanged, "Change the password"),
+        (DeadReason::Revoked, "Revoke Tether's access"),
+        (DeadReason::Checkpoint, "Hit a security checkpoint"),
+        (DeadReason::Restricted, "Restrict the account"),
+        (DeadReason::DataAccessExpired, "Let data access lapse"),
+    ];
+    let people: String = spec
+        .people
+        .iter()
+        .map(|p| {
+            let status = match dead.get(p.id) {
+                Some(reason) => format!("<strong>Tokens dead: {}</strong>", text(reason.as_str())),
+                None => "Tokens working".into(),
+            };
+            let buttons: String = reasons
+                .iter()
+                .map(|(reason, label)| {
+                    format!(
+                        r#"<form method="post"><input type="hidden" name="action" value="account"><input type="hidden" name="person" value="{}"><input type="hidden" name="reason" value="{}"><button class="secondary">{}</button></form>"#,
+                        attr(p.id),
+                        reason.as_str(),
+                        text(label)
+                    )
+                })
+                .collect();
+            let pages: String = p
+                .pages
+                .iter()
+                .map(|page| {
+                    let gone = lost.contains(&(p.id.to_owned(), page.id.to_owned()));
+                    format!(
+                        r#"<li>{} ({}) {}</li>"#,
+                        text(page.name),
+                        text(page.kind),
+                        if gone {
+                            "– <strong>role lost</strong>".to_owned()
+                        } else {
+                            format!(
+                                r#"<form method="post"><input type="hidden" name="action" value="lose_role"><input type="hidden" name="person" value="{}"><input type="hidden" name="page" value="{}"><button class="secondary">Lose the role</button></form>"#,
+                                attr(p.id),
+                                attr(page.id)
+                            )
+                        }
+                    )
+                })
+                .collect();
+            format!(
+                r#"<section><h2>{} <span>{}</span></h2><p>{status}</p><div class="actions">{buttons}<form method="post"><input type="hidden" name="action" value="restore"><input type="hidden" name="person" value="{}"><button>Restore</button></form></div><ul>{pages}</ul></section>"#,
+                text(p.name),
+                text(p.handle),
+                attr(p.id)
+            )
+        })
+        .collect();
+    let weathers: String = [
+        (Weather::Normal, "Working normally"),
+        (Weather::Down, "Down (5xx)"),
+        (Weather::Slow, "Slow (time-outs)"),
+        (Weather::RateLimited, "Rate-limiting (429)"),
+    ]
+    .iter()
+    .map(|(w, label)| {
+        let value = serde_json::to_value(w).expect("weather serializes");
+        let value = value.as_str().unwrap_or_default();
+        format!(
+            r#"<form method="post"><input type="hidden" name="action" value="weather"><input type="hidden" name="weather" value="{value}"><button{}>{label}</button></form>"#,
+            if *w == weather { r#" aria-pressed="true""# } else { r#" class="secondary""# }
+        )
+    })
+    .collect();
+    let name = text(spec.display_name);
+    Html(format!(
+        r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{name} sandbox control</title><link rel="icon" href="data:,"><style>{CONSENT_CSS}</style></head>
+<body><main>
+<p class="sandbox" role="note">Sandbox control – only for the simulated {name}; nothing here touches a real network</p>
+<h1>{name} sandbox control</h1>
+<p><a href="/">Back to Tether</a></p>
+<section><h2>The network</h2><div class="actions">{weathers}</div>
+<p>Codes redeemed {}, refreshes {}, exchanges {}, revocations {}</p></section>
+{people}
+</main></body></html>"#,
+        counters.codes_redeemed, counters.refreshes, counters.exchanges, counters.revocations
+    ))
+    .into_response()
+}
+
+/// A form body as name/value pairs (the last one wins).
+fn serde_urlencoded_pairs(body: &[u8]) -> HashMap<String, String> {
+    url::form_urlencoded::parse(body).into_owned().collect()
 }
 
 /// Client credentials from `Authorization: Basic`, form-url-decoded as RFC 6749 2.3.1 asks.
@@ -424,7 +1068,7 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     Some((decode(id)?, decode(secret)?))
 }
 
-fn provider_error_page(spec: &ProviderSpec, problem: &str) -> Response {
+fn provider_error_page(spec: &SandboxSpec, problem: &str) -> Response {
     (
         StatusCode::BAD_REQUEST,
         Html(format!(
@@ -437,10 +1081,59 @@ fn provider_error_page(spec: &ProviderSpec, problem: &str) -> Response {
         .into_response()
 }
 
+/// The standard OAuth error responses (RFC 6749 5.2, RFC 6750 3.1), for networks that use
+/// them as they are.
+pub fn standard_error(error: &SandboxError) -> Response {
+    let (status, code, description) = match error {
+        SandboxError::InvalidClient => (
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Client authentication failed.".to_owned(),
+        ),
+        SandboxError::InvalidRequest(d) => (StatusCode::BAD_REQUEST, "invalid_request", d.clone()),
+        SandboxError::InvalidGrant(d) => (StatusCode::BAD_REQUEST, "invalid_grant", d.clone()),
+        SandboxError::InvalidToken(reason) => (
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            format!("The access token is not valid ({}).", reason.as_str()),
+        ),
+        SandboxError::MissingScope(scope) => (
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            format!("{scope} was not granted."),
+        ),
+        SandboxError::RateLimited { retry_after } => {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, retry_after.to_string())],
+                Json(json!({"error": "rate_limited", "error_description": "Too many requests."})),
+            )
+                .into_response()
+        }
+        SandboxError::ServerError => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            "The service is down.".to_owned(),
+        ),
+    };
+    let mut response = (
+        status,
+        Json(json!({"error": code, "error_description": description})),
+    )
+        .into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        );
+    }
+    response
+}
+
 const CONSENT_CSS: &str = "body{font-family:system-ui,sans-serif;background:#f4f1ea;color:#1d1d1b;margin:0}\
-main{max-width:32rem;margin:2rem auto;background:#fff;padding:1.5rem;border-radius:12px;box-shadow:0 1px 3px #0002}\
+main{max-width:36rem;margin:2rem auto;background:#fff;padding:1.5rem;border-radius:12px;box-shadow:0 1px 3px #0002}\
 .sandbox{background:#fff3c4;border:1px solid #8a6d00;color:#4d3b00;padding:.4rem .6rem;border-radius:6px;font-size:.9rem}\
-h1{font-size:1.3rem}h2{font-size:1rem}fieldset{border:1px solid #ccc;border-radius:8px}\
-.account{display:block;padding:.3rem 0}.account span{color:#555}\
-.actions{display:flex;gap:.75rem;margin-top:1rem}button{font:inherit;padding:.6rem 1.2rem;border-radius:8px;border:2px solid #1b4d3e;background:#1b4d3e;color:#fff;cursor:pointer}\
-button.secondary{background:#fff;color:#1b4d3e}button:focus-visible{outline:3px solid #f2a900;outline-offset:2px}";
+h1{font-size:1.3rem}h2{font-size:1rem}h2 span{color:#555;font-weight:normal}fieldset{border:1px solid #ccc;border-radius:8px;margin:0 0 1rem}\
+.account{display:block;padding:.3rem 0}.account span{color:#555}.hint{color:#555;font-size:.9rem}ul{padding-left:1.2rem}li{margin:.3rem 0}\
+.actions{display:flex;flex-wrap:wrap;gap:.5rem;margin-top:1rem}.actions form{display:inline}button{font:inherit;padding:.5rem 1rem;border-radius:8px;border:2px solid #1b4d3e;background:#1b4d3e;color:#fff;cursor:pointer}\
+button.secondary{background:#fff;color:#1b4d3e}button:focus-visible,input:focus-visible{outline:3px solid #f2a900;outline-offset:2px}";

@@ -1,30 +1,39 @@
-//! The OAuth client against the sandbox provider over real HTTP, without the web app:
-//! PKCE, single-use codes, client authentication, rotating refresh tokens, identity.
+//! The OAuth client against sandbox providers over real HTTP, without the web app: PKCE,
+//! single-use codes, client authentication, each network's way of keeping tokens alive
+//! (rotation, extension in place after 24 h, re-exchange, a fixed refresh window), and the
+//! network's own error shapes read back as the right failure class.
 
 use chrono::{DateTime, TimeDelta};
 use engine::clock::Clock;
 use engine::crypto::Secret;
-use engine::networks::{sandbox, ConfiguredNetwork};
-use engine::oauth::{self, NetworkFailure};
-use engine::sandbox::{RegisteredClient, SandboxProvider};
+use engine::networks::{
+    Access, ConfiguredNetwork, DeadReason, FailureClass, Hosts, Renewal, BUILTIN,
+};
+use engine::oauth::{self, ApiCall, NetworkFailure, TokenGrant};
+use engine::sandbox::{ControlAction, RegisteredClient, SandboxProvider, Weather};
 use std::collections::HashMap;
+use std::sync::Arc;
 use url::Url;
 
 struct Fixture {
     network: ConfiguredNetwork,
+    provider: Arc<SandboxProvider>,
     redirect_uri: Url,
     clock: Clock,
     http: reqwest::Client,
 }
 
-async fn start_sandbox() -> Fixture {
+/// Serves the sandbox of `network_id` on a loopback port.
+async fn start_sandbox(network_id: &str) -> Fixture {
+    let builtin = BUILTIN.iter().find(|b| b.id == network_id).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
-    let redirect_uri = Url::parse("http://tether.test/oauth/callback/sandbox").unwrap();
+    let redirect_uri =
+        Url::parse(&format!("http://tether.test/oauth/callback/{network_id}")).unwrap();
     let secret = Secret::new("sandbox-client-secret");
     let clock = Clock::frozen(DateTime::from_timestamp(1_900_000_000, 0).unwrap());
     let provider = SandboxProvider::new(
-        sandbox::provider_spec(),
+        (builtin.sandbox_spec)(),
         RegisteredClient {
             client_id: "tether".into(),
             client_secret: secret.clone(),
@@ -32,29 +41,45 @@ async fn start_sandbox() -> Fixture {
         },
         clock.clone(),
     );
-    let router = axum::Router::new().nest("/sandbox", provider.router());
+    let router = axum::Router::new().nest(
+        &format!("/sandbox/{network_id}"),
+        provider.clone().router((builtin.sandbox_routes)()),
+    );
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let hosts = Hosts::Sandbox {
+        browser: base.clone(),
+        server: base,
+    };
     Fixture {
         network: ConfiguredNetwork {
-            profile: sandbox::profile(&base.join("sandbox/").unwrap()),
+            profile: (builtin.profile)(&hosts),
             client_id: "tether".into(),
             client_secret: secret,
         },
+        provider,
         redirect_uri,
         clock,
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
+        http: oauth::http_client(),
     }
 }
 
 impl Fixture {
-    /// Plays the person on the consent page; returns the code from the redirect.
+    fn request(&self) -> oauth::AuthorizationRequest {
+        let scopes = self.network.profile.scopes.requested(Access::Metrics);
+        oauth::authorization_request(&self.network, &self.redirect_uri, &scopes)
+    }
+
+    /// Plays the first person on the consent page; returns the code from the redirect.
     async fn approve(&self, authorize_url: &Url) -> String {
-        let mut form: HashMap<String, String> = authorize_url.query_pairs().into_owned().collect();
-        form.insert("decision".into(), "approve".into());
-        form.insert("account".into(), "sbx-1001".into());
+        let mut form: Vec<(String, String)> = authorize_url.query_pairs().into_owned().collect();
+        let scopes: Vec<String> = form
+            .iter()
+            .find(|(k, _)| k == "scope")
+            .map(|(_, v)| v.split([' ', ',']).map(str::to_owned).collect())
+            .unwrap_or_default();
+        form.extend(scopes.into_iter().map(|s| ("granted".to_owned(), s)));
+        form.push(("decision".into(), "approve".into()));
+        form.push(("person".into(), self.provider.spec.people[0].id.into()));
         let mut target = authorize_url.clone();
         target.set_query(None);
         let response = self.http.post(target).form(&form).send().await.unwrap();
@@ -73,49 +98,65 @@ impl Fixture {
         network: &ConfiguredNetwork,
         code: &str,
         verifier: &Secret,
-    ) -> Result<oauth::TokenGrant, NetworkFailure> {
+    ) -> Result<TokenGrant, NetworkFailure> {
         oauth::exchange_code(&self.http, network, &self.redirect_uri, code, verifier).await
     }
 
-    async fn refresh(&self, refresh_token: &str) -> reqwest::Response {
-        self.http
-            .post(self.network.profile.token_url.clone())
-            .basic_auth("tether", Some("sandbox-client-secret"))
-            .form(&[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", refresh_token),
-            ])
-            .send()
+    /// A consent all the way to the token the channel keeps (long-lived where the network
+    /// has that step).
+    async fn connect(&self) -> TokenGrant {
+        let request = self.request();
+        let code = self.approve(&request.url).await;
+        let grant = self
+            .exchange(&self.network, &code, &request.pkce_verifier)
+            .await
+            .unwrap();
+        match oauth::exchange_long_lived(&self.http, &self.network, &grant.access_token)
             .await
             .unwrap()
+        {
+            Some(long) => long,
+            None => grant,
+        }
+    }
+
+    async fn works(&self, token: &Secret) -> Result<(), FailureClass> {
+        let call = ApiCall {
+            http: &self.http,
+            network: &self.network,
+            token,
+        };
+        self.network
+            .profile
+            .adapter
+            .discover(&call)
+            .await
+            .map(|_| ())
+            .map_err(|f| f.class())
     }
 }
 
 #[tokio::test]
 async fn code_exchange_with_pkce_gives_working_tokens() {
-    let f = start_sandbox().await;
-    let request = oauth::authorization_request(&f.network, &f.redirect_uri);
+    let f = start_sandbox("sandbox").await;
+    let request = f.request();
     let query: HashMap<_, _> = request.url.query_pairs().into_owned().collect();
     assert_eq!(query["state"], request.state.expose());
     assert_eq!(query["code_challenge_method"], "S256");
-    assert_eq!(query["scope"], "profile.read metrics.read offline_access");
+    assert_eq!(query["scope"], "offline_access profile.read metrics.read");
 
     let code = f.approve(&request.url).await;
     let grant = f
         .exchange(&f.network, &code, &request.pkce_verifier)
         .await
         .unwrap();
-    assert_eq!(grant.expires_in, Some(sandbox::ACCESS_TOKEN_LIFETIME));
+    assert_eq!(grant.expires_in, Some(TimeDelta::hours(1)));
     assert!(grant.refresh_token.is_some());
     assert_eq!(
-        grant.granted_scopes,
-        ["profile.read", "metrics.read", "offline_access"]
+        grant.granted_scopes.unwrap(),
+        ["offline_access", "profile.read", "metrics.read"]
     );
-    let account = oauth::fetch_identity(&f.http, &f.network, &grant.access_token)
-        .await
-        .unwrap();
-    assert_eq!(account.id, "sbx-1001");
-    assert_eq!(account.handle, "@sandbox.studio");
+    assert_eq!(f.works(&grant.access_token).await, Ok(()));
 
     // Codes are single use.
     let again = f.exchange(&f.network, &code, &request.pkce_verifier).await;
@@ -126,16 +167,14 @@ async fn code_exchange_with_pkce_gives_working_tokens() {
 
 #[tokio::test]
 async fn a_wrong_pkce_verifier_or_client_secret_is_refused() {
-    let f = start_sandbox().await;
-    let request = oauth::authorization_request(&f.network, &f.redirect_uri);
+    let f = start_sandbox("x").await;
+    let request = f.request();
     let code = f.approve(&request.url).await;
     let wrong = Secret::new("x".repeat(43));
     let refused = f.exchange(&f.network, &code, &wrong).await;
-    assert!(
-        matches!(refused, Err(NetworkFailure::Refused { ref description, .. }) if description.contains("PKCE"))
-    );
+    assert!(matches!(refused, Err(NetworkFailure::Refused { .. })));
 
-    let request = oauth::authorization_request(&f.network, &f.redirect_uri);
+    let request = f.request();
     let code = f.approve(&request.url).await;
     let impostor = ConfiguredNetwork {
         client_secret: Secret::new("guessed"),
@@ -149,8 +188,8 @@ async fn a_wrong_pkce_verifier_or_client_secret_is_refused() {
 
 #[tokio::test]
 async fn codes_expire_after_a_minute() {
-    let f = start_sandbox().await;
-    let request = oauth::authorization_request(&f.network, &f.redirect_uri);
+    let f = start_sandbox("sandbox").await;
+    let request = f.request();
     let code = f.approve(&request.url).await;
     f.clock.advance(TimeDelta::seconds(61));
     let refused = f.exchange(&f.network, &code, &request.pkce_verifier).await;
@@ -160,45 +199,185 @@ async fn codes_expire_after_a_minute() {
 }
 
 #[tokio::test]
-async fn refresh_tokens_rotate_and_access_tokens_expire() {
-    let f = start_sandbox().await;
-    let request = oauth::authorization_request(&f.network, &f.redirect_uri);
-    let code = f.approve(&request.url).await;
-    let grant = f
-        .exchange(&f.network, &code, &request.pkce_verifier)
-        .await
-        .unwrap();
+async fn x_refresh_tokens_rotate_and_a_spent_one_is_dead() {
+    let f = start_sandbox("x").await;
+    assert_eq!(f.network.profile.renewal, Renewal::RotatingRefresh);
+    let grant = f.connect().await;
     let first_refresh = grant.refresh_token.unwrap();
 
-    f.clock.advance(TimeDelta::hours(1));
-    assert!(
-        oauth::fetch_identity(&f.http, &f.network, &grant.access_token)
-            .await
-            .is_err()
+    f.clock.advance(TimeDelta::hours(2));
+    assert_eq!(
+        f.works(&grant.access_token).await,
+        Err(FailureClass::dead(DeadReason::Invalid))
     );
+    let rotated = oauth::refresh(&f.http, &f.network, &first_refresh)
+        .await
+        .unwrap();
+    let second_refresh = rotated.refresh_token.unwrap();
+    assert_ne!(second_refresh.expose(), first_refresh.expose());
+    assert_eq!(f.works(&rotated.access_token).await, Ok(()));
 
-    let rotated = f.refresh(first_refresh.expose()).await;
-    assert_eq!(rotated.status(), 200);
-    let body: serde_json::Value = rotated.json().await.unwrap();
-    let second_refresh = body["refresh_token"].as_str().unwrap().to_owned();
-    assert_ne!(second_refresh, first_refresh.expose());
-    let fresh_access = Secret::new(body["access_token"].as_str().unwrap());
-    assert!(oauth::fetch_identity(&f.http, &f.network, &fresh_access)
+    // X's answer to a spent refresh token is read as dead, not as a hiccup.
+    let replay = oauth::refresh(&f.http, &f.network, &first_refresh).await;
+    assert_eq!(
+        replay.unwrap_err().class(),
+        FailureClass::dead(DeadReason::Invalid)
+    );
+    assert!(oauth::refresh(&f.http, &f.network, &second_refresh)
         .await
         .is_ok());
+}
 
-    // The spent refresh token is dead; the new one works once.
-    let replay = f.refresh(first_refresh.expose()).await;
-    assert_eq!(replay.status(), 400);
-    let error: serde_json::Value = replay.json().await.unwrap();
-    assert_eq!(error["error"], "invalid_grant");
-    assert_eq!(f.refresh(&second_refresh).await.status(), 200);
+#[tokio::test]
+async fn instagram_extends_in_place_only_after_a_day() {
+    let f = start_sandbox("instagram").await;
+    let Renewal::ExtendInPlace {
+        url,
+        grant_type,
+        min_age,
+    } = f.network.profile.renewal.clone()
+    else {
+        panic!("Instagram extends in place");
+    };
+    assert_eq!(min_age, TimeDelta::hours(24));
+    let long = f.connect().await;
+    assert_eq!(long.expires_in, Some(TimeDelta::days(60)));
+
+    let early = oauth::extend(&f.http, &f.network, &url, grant_type, &long.access_token).await;
+    assert!(
+        matches!(early, Err(NetworkFailure::Refused { ref description, .. }) if description.contains("24 hours"))
+    );
+
+    f.clock.advance(TimeDelta::hours(25));
+    let extended = oauth::extend(&f.http, &f.network, &url, grant_type, &long.access_token)
+        .await
+        .unwrap();
+    assert_eq!(extended.expires_in, Some(TimeDelta::days(60)));
+    assert_eq!(f.works(&extended.access_token).await, Ok(()));
+
+    // An expired token cannot be extended: it is dead.
+    f.clock.advance(TimeDelta::days(61));
+    let late = oauth::extend(
+        &f.http,
+        &f.network,
+        &url,
+        grant_type,
+        &extended.access_token,
+    )
+    .await;
+    assert_eq!(
+        late.unwrap_err().class(),
+        FailureClass::dead(DeadReason::Expired)
+    );
+}
+
+#[tokio::test]
+async fn facebook_re_exchanges_a_valid_long_lived_token_and_not_an_expired_one() {
+    let f = start_sandbox("facebook").await;
+    assert_eq!(f.network.profile.renewal, Renewal::ReExchange);
+    let long = f.connect().await;
+    assert_eq!(long.expires_in, Some(TimeDelta::days(60)));
+    f.clock.advance(TimeDelta::days(30));
+    let again = oauth::exchange_long_lived(&f.http, &f.network, &long.access_token)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(f.works(&again.access_token).await, Ok(()));
+    f.clock.advance(TimeDelta::days(61));
+    let late = oauth::exchange_long_lived(&f.http, &f.network, &again.access_token).await;
+    assert_eq!(
+        late.unwrap_err().class(),
+        FailureClass::dead(DeadReason::Expired)
+    );
+}
+
+#[tokio::test]
+async fn linkedin_refresh_never_moves_the_365_day_wall() {
+    let f = start_sandbox("linkedin").await;
+    let grant = f.connect().await;
+    assert_eq!(grant.refresh_expires_in, Some(TimeDelta::days(365)));
+    let refresh = grant.refresh_token.unwrap();
+    f.clock.advance(TimeDelta::days(300));
+    let renewed = oauth::refresh(&f.http, &f.network, &refresh).await.unwrap();
+    assert_eq!(renewed.refresh_expires_in, Some(TimeDelta::days(65)));
+    f.clock.advance(TimeDelta::days(66));
+    let refused = oauth::refresh(&f.http, &f.network, &refresh).await;
+    assert_eq!(
+        refused.unwrap_err().class(),
+        FailureClass::dead(DeadReason::Invalid)
+    );
+}
+
+#[tokio::test]
+async fn what_the_control_api_does_to_an_account_is_read_back_with_its_reason() {
+    for (network, action, expected) in [
+        ("facebook", "password_changed", DeadReason::PasswordChanged),
+        ("facebook", "checkpoint", DeadReason::Checkpoint),
+        ("facebook", "restricted", DeadReason::Restricted),
+        (
+            "facebook",
+            "data_access_expired",
+            DeadReason::DataAccessExpired,
+        ),
+        ("linkedin", "revoked", DeadReason::Revoked),
+    ] {
+        let f = start_sandbox(network).await;
+        let grant = f.connect().await;
+        assert_eq!(f.works(&grant.access_token).await, Ok(()));
+        let reason = serde_json::from_value(serde_json::json!(action)).unwrap();
+        f.provider
+            .control(ControlAction::Account {
+                person: f.provider.spec.people[0].id.into(),
+                reason,
+            })
+            .unwrap();
+        assert_eq!(
+            f.works(&grant.access_token).await,
+            Err(FailureClass::dead(expected)),
+            "{network} {action}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn outages_and_rate_limits_are_never_read_as_dead() {
+    for network in [
+        "facebook",
+        "linkedin",
+        "x",
+        "tiktok",
+        "youtube",
+        "pinterest",
+    ] {
+        let f = start_sandbox(network).await;
+        let grant = f.connect().await;
+        f.provider
+            .control(ControlAction::Weather {
+                weather: Weather::Down,
+            })
+            .unwrap();
+        assert_eq!(
+            f.works(&grant.access_token).await,
+            Err(FailureClass::Transient),
+            "{network}"
+        );
+        f.provider
+            .control(ControlAction::Weather {
+                weather: Weather::RateLimited,
+            })
+            .unwrap();
+        let limited = f.works(&grant.access_token).await.unwrap_err();
+        assert!(
+            matches!(limited, FailureClass::RateLimited { .. }),
+            "{network}: {limited:?}"
+        );
+    }
 }
 
 #[tokio::test]
 async fn unregistered_redirects_and_missing_pkce_are_refused_on_the_providers_page() {
-    let f = start_sandbox().await;
-    let request = oauth::authorization_request(&f.network, &f.redirect_uri);
+    let f = start_sandbox("sandbox").await;
+    let request = f.request();
     let mut evil = request.url.clone();
     let pairs: Vec<(String, String)> = request
         .url

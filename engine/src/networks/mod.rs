@@ -1,19 +1,220 @@
-//! Networks Tether connects. Each network has one file that says everything it does; this
-//! module holds the shape those files fill in and the registry of configured networks.
+//! Networks Tether connects. Each network has one file that says everything it does: its
+//! endpoints, scopes, how tokens are obtained and kept alive, how its answers are read and
+//! its errors classified, and how its sandbox behaves. This module holds the shape those
+//! files fill in, the failure classes, and the registry of configured networks.
 
+pub mod facebook;
+pub mod generic;
+pub mod instagram;
+pub mod linkedin;
+pub mod pinterest;
 pub mod sandbox;
+pub mod threads;
+pub mod tiktok;
+pub mod x;
+pub mod youtube;
 
 use crate::crypto::Secret;
-use serde::Deserialize;
+use crate::oauth::{ApiCall, NetworkFailure};
+use crate::sandbox::{SandboxProvider, SandboxSpec};
+use axum::Router;
+use chrono::TimeDelta;
+use reqwest::header::HeaderMap;
+use serde::Serialize;
+use std::sync::Arc;
 use url::Url;
 
 /// How the client proves itself at the token endpoint.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ClientAuth {
     /// HTTP Basic with client id and secret.
     Basic,
-    /// `client_id` and `client_secret` in the form body.
+    /// Client id and secret in the form body (or the query, for GET token endpoints).
     Body,
+}
+
+/// How the token endpoint is called.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenMethod {
+    Post,
+    /// Parameters in the query string (Facebook's Graph API).
+    Get,
+}
+
+/// How a connection is kept alive without a person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Renewal {
+    /// A refresh token that is single use: every refresh returns a new one.
+    RotatingRefresh,
+    /// A refresh token that stays the same across refreshes.
+    ReusableRefresh,
+    /// A refresh token that lives a fixed time from the first consent; refreshing never
+    /// extends it (LinkedIn's 365 days).
+    FixedWindowRefresh,
+    /// The access token itself is extended at `url` once at least `min_age` old and still
+    /// valid (Instagram, Threads).
+    ExtendInPlace {
+        url: Url,
+        grant_type: &'static str,
+        min_age: TimeDelta,
+    },
+    /// A still-valid long-lived token is exchanged again for a fresh one (Facebook).
+    ReExchange,
+    /// Nothing keeps it alive: a person is reminded before it lapses.
+    Nothing,
+}
+
+impl Renewal {
+    /// The semantics in words, for `tether networks` and the API.
+    pub fn describe(&self) -> String {
+        match self {
+            Renewal::RotatingRefresh => "refresh token, single use, rotates on every refresh".into(),
+            Renewal::ReusableRefresh => "refresh token, reused across refreshes".into(),
+            Renewal::FixedWindowRefresh => {
+                "refresh token with a fixed window from first consent; refreshing does not extend it"
+                    .into()
+            }
+            Renewal::ExtendInPlace {
+                grant_type,
+                min_age,
+                ..
+            } => format!(
+                "token extended in place ({grant_type}) once at least {} h old and still valid",
+                min_age.num_hours()
+            ),
+            Renewal::ReExchange => "long-lived token re-exchanged while still valid".into(),
+            Renewal::Nothing => "no refresh: a person reconnects before it lapses".into(),
+        }
+    }
+}
+
+/// A call that trades one token for another (Facebook's long-lived exchange,
+/// Instagram's and Threads' short-to-long exchange).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExchangeCall {
+    pub url: Url,
+    pub grant_type: &'static str,
+    /// The parameter that carries the token being exchanged.
+    pub token_param: &'static str,
+}
+
+/// How a network takes a revocation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevokeStyle {
+    /// RFC 7009: POST the token with the client's credentials.
+    Rfc7009,
+    /// Facebook: DELETE the app's permissions with the token itself.
+    DeletePermissions,
+}
+
+/// What kind of account a channel on this network is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ChannelKind {
+    pub id: &'static str,
+    pub label: &'static str,
+    /// True when the account is chosen after consent from a list (pages, organizations,
+    /// ads accounts); false when the consenting account itself is the channel.
+    pub picked: bool,
+    /// Scopes this kind needs beyond the network's set (an Instagram account reached
+    /// through a Facebook Page needs the Instagram scopes).
+    pub extra_required: &'static [&'static str],
+}
+
+/// Which permissions a channel asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    /// Read-only metrics: what creators are asked for.
+    #[default]
+    Metrics,
+    /// Metrics plus publishing.
+    Publishing,
+}
+
+impl Access {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "metrics" => Some(Access::Metrics),
+            "publishing" => Some(Access::Publishing),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Metrics => "metrics",
+            Access::Publishing => "publishing",
+        }
+    }
+}
+
+/// The network's scopes: the read-only set, what publishing adds, and words for each.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Scopes {
+    pub metrics: Vec<String>,
+    /// Added to `metrics` when publishing is asked for.
+    pub publishing: Vec<String>,
+    /// Scopes asked for but not needed by the channel (identity, offline access).
+    pub supporting: Vec<String>,
+}
+
+impl Scopes {
+    pub fn from_static(metrics: &[&str], publishing: &[&str], supporting: &[&str]) -> Self {
+        let own = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect();
+        Self {
+            metrics: own(metrics),
+            publishing: own(publishing),
+            supporting: own(supporting),
+        }
+    }
+
+    /// Scopes a channel cannot work without.
+    pub fn required(&self, access: Access) -> Vec<String> {
+        let mut scopes = self.metrics.clone();
+        if access == Access::Publishing {
+            scopes.extend(self.publishing.iter().cloned());
+        }
+        scopes
+    }
+
+    /// Scopes asked for at consent.
+    pub fn requested(&self, access: Access) -> Vec<String> {
+        let mut scopes = self.supporting.clone();
+        for scope in self.required(access) {
+            if !scopes.contains(&scope) {
+                scopes.push(scope);
+            }
+        }
+        scopes
+    }
+}
+
+/// Documented lifetimes, used where a response does not say (`expires_in` wins).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Lifetimes {
+    /// The access token a channel keeps (after any long-lived exchange).
+    pub access: Option<TimeDelta>,
+    pub refresh: Option<TimeDelta>,
+    /// Fresh consent is needed this long after the first one, whatever Tether does.
+    pub reconsent: Option<TimeDelta>,
+}
+
+/// Whose code reads this network's answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Adapter {
+    Sandbox,
+    Facebook,
+    Instagram,
+    LinkedIn,
+    X,
+    TikTok,
+    YouTube,
+    Pinterest,
+    Threads,
+    Generic,
 }
 
 /// The facts about one network that the client code path needs. A sandbox network and a
@@ -21,42 +222,290 @@ pub enum ClientAuth {
 #[derive(Clone, Debug)]
 pub struct NetworkProfile {
     /// Stable identifier used in URLs and the database.
-    pub id: &'static str,
-    pub display_name: &'static str,
-    /// The kind of account a channel on this network is (profile, page, ads account…).
-    pub channel_kind: &'static str,
+    pub id: String,
+    pub display_name: String,
+    pub adapter: Adapter,
+    pub kinds: &'static [ChannelKind],
     pub authorize_url: Url,
+    /// Extra query parameters the consent URL needs (`access_type=offline`…).
+    pub authorize_params: &'static [(&'static str, &'static str)],
+    /// The name the network gives the client id (`client_key` on TikTok).
+    pub client_id_param: &'static str,
+    /// How scopes are joined in the consent URL.
+    pub scope_separator: &'static str,
     pub token_url: Url,
-    /// Returns the account behind a token; also the cheapest way to check a token is alive.
-    pub identity_url: Url,
+    pub token_method: TokenMethod,
     pub client_auth: ClientAuth,
     pub pkce_s256: bool,
-    /// Scopes asked for at consent.
-    pub requested_scopes: &'static [&'static str],
-    /// Scopes without which the channel is "missing permissions".
-    pub required_scopes: &'static [&'static str],
-    /// Reads the identity response into an account.
-    pub parse_identity: fn(&[u8]) -> Result<ExternalAccount, String>,
+    /// Whether a person may untick permissions at consent.
+    pub partial_consent: bool,
+    pub scopes: Scopes,
+    /// Words for each scope, for the consent page and "missing permissions".
+    pub scope_words: &'static [(&'static str, &'static str)],
+    /// The short-lived token from the code is traded for a long-lived one here.
+    pub long_lived: Option<ExchangeCall>,
+    pub renewal: Renewal,
+    pub lifetimes: Lifetimes,
+    /// Where a token is revoked, if anywhere, and how.
+    pub revoke: Option<(Url, RevokeStyle)>,
+    /// The base of the network's API calls (identity, pages, checks).
+    pub api_base: Url,
+    pub sandboxed: bool,
 }
 
-/// The account on the network that a token belongs to.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct ExternalAccount {
+impl NetworkProfile {
+    pub fn kind(&self, id: &str) -> Option<&'static ChannelKind> {
+        self.kinds.iter().find(|k| k.id == id)
+    }
+
+    /// Scopes a channel of `kind` cannot work without.
+    pub fn required_scopes(&self, kind: &ChannelKind, access: Access) -> Vec<String> {
+        let mut scopes = self.scopes.required(access);
+        scopes.extend(kind.extra_required.iter().map(|s| (*s).to_owned()));
+        scopes
+    }
+
+    /// A scope in words, or the scope itself when the network file has no words for it.
+    pub fn scope_in_words(&self, scope: &str) -> String {
+        self.scope_words
+            .iter()
+            .find(|(s, _)| *s == scope)
+            .map(|(_, words)| (*words).to_owned())
+            .unwrap_or_else(|| scope.to_owned())
+    }
+
+    /// A URL on the network's API.
+    pub fn api(&self, path: &str) -> Url {
+        self.api_base
+            .join(path.trim_start_matches('/'))
+            .expect("API paths are valid URL paths")
+    }
+}
+
+/// Where a network's endpoints live: at the network itself, or at Tether's sandbox of it
+/// (the browser reaches it at the public URL, the server over loopback).
+#[derive(Clone, Debug)]
+pub enum Hosts {
+    Real,
+    Sandbox { browser: Url, server: Url },
+}
+
+impl Hosts {
+    /// A URL the person's browser visits (consent pages).
+    pub fn browser(&self, network: &str, real_origin: &str, path: &str) -> Url {
+        self.resolve(network, real_origin, path, |b, _| b)
+    }
+
+    /// A URL Tether's server calls (token, API).
+    pub fn server(&self, network: &str, real_origin: &str, path: &str) -> Url {
+        self.resolve(network, real_origin, path, |_, s| s)
+    }
+
+    pub fn is_sandbox(&self) -> bool {
+        matches!(self, Hosts::Sandbox { .. })
+    }
+
+    fn resolve(
+        &self,
+        network: &str,
+        real_origin: &str,
+        path: &str,
+        pick: impl for<'a> Fn(&'a Url, &'a Url) -> &'a Url,
+    ) -> Url {
+        let url = match self {
+            Hosts::Real => format!("{real_origin}{path}"),
+            Hosts::Sandbox { browser, server } => {
+                format!("{}{}{path}", pick(browser, server), sandbox_mount(network))
+            }
+        };
+        Url::parse(&url).expect("network endpoints are valid URLs")
+    }
+}
+
+/// Where a network's sandbox is mounted under Tether's base URL (no trailing slash).
+pub fn sandbox_mount(network: &str) -> String {
+    format!("sandbox/{network}")
+}
+
+/// Why a network refused a token for good: it needs a person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadReason {
+    Expired,
+    Revoked,
+    PasswordChanged,
+    Checkpoint,
+    AppRemoved,
+    LostRole,
+    Restricted,
+    DataAccessExpired,
+    Invalid,
+}
+
+impl DeadReason {
+    /// What happened and what the person must do, in words.
+    pub fn words(self) -> &'static str {
+        match self {
+            DeadReason::Expired => "The access expired. Reconnect to continue.",
+            DeadReason::Revoked => "Access was revoked at the network. Reconnect to continue.",
+            DeadReason::PasswordChanged => {
+                "The account's password was changed, which ended the connection. Reconnect."
+            }
+            DeadReason::Checkpoint => {
+                "The network wants the account holder to log in on its site to pass a security check, then reconnect."
+            }
+            DeadReason::AppRemoved => "Tether was removed from the account's apps. Reconnect.",
+            DeadReason::LostRole => {
+                "The person who connected lost their role on the page. Someone with the role must reconnect."
+            }
+            DeadReason::Restricted => {
+                "The network restricted the account. Resolve it on the network, then reconnect."
+            }
+            DeadReason::DataAccessExpired => {
+                "The network's data access period lapsed. The account holder must reconnect."
+            }
+            DeadReason::Invalid => "The network no longer accepts the token. Reconnect.",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeadReason::Expired => "expired",
+            DeadReason::Revoked => "revoked",
+            DeadReason::PasswordChanged => "password_changed",
+            DeadReason::Checkpoint => "checkpoint",
+            DeadReason::AppRemoved => "app_removed",
+            DeadReason::LostRole => "lost_role",
+            DeadReason::Restricted => "restricted",
+            DeadReason::DataAccessExpired => "data_access_expired",
+            DeadReason::Invalid => "invalid",
+        }
+    }
+}
+
+/// What a failed call to a network means for the channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "class")]
+pub enum FailureClass {
+    /// The token is dead: a person must reconnect.
+    Dead { reason: DeadReason },
+    /// The token works but lacks a permission: ask again for it.
+    MissingPermission,
+    /// Try again later: after `retry_after` seconds, or at `reset_at` (Unix seconds),
+    /// whichever the network said.
+    RateLimited {
+        retry_after: Option<i64>,
+        reset_at: Option<i64>,
+    },
+    /// Try again with backoff; the channel is not dead.
+    Transient,
+}
+
+impl FailureClass {
+    pub fn dead(reason: DeadReason) -> Self {
+        FailureClass::Dead { reason }
+    }
+
+    /// The usual reading of an HTTP status when the body says nothing more specific.
+    pub fn from_status(status: u16, headers: &HeaderMap) -> Self {
+        match status {
+            401 => FailureClass::dead(DeadReason::Invalid),
+            403 => FailureClass::MissingPermission,
+            429 => FailureClass::RateLimited {
+                retry_after: retry_after(headers),
+                reset_at: None,
+            },
+            _ => FailureClass::Transient,
+        }
+    }
+}
+
+/// `Retry-After` in seconds, when a network sends it.
+pub fn retry_after(headers: &HeaderMap) -> Option<i64> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// An account a consent gave access to, as the network described it.
+#[derive(Clone, Debug)]
+pub struct DiscoveredAccount {
+    pub kind: &'static str,
     pub id: String,
     pub handle: String,
+    pub name: String,
+    pub avatar_url: Option<String>,
+    pub followers: Option<i64>,
+    /// The account's own token (a Facebook Page token); `None` uses the consent's token.
+    pub token: Option<Secret>,
+    /// The account this one hangs off (an Instagram business account's Facebook Page).
+    pub linked_to: Option<String>,
 }
 
-impl ExternalAccount {
-    /// Refuses identities a network should never send: empty, overlong or with control
+impl DiscoveredAccount {
+    /// Refuses accounts a network should never send: empty, overlong or with control
     /// characters, so nothing odd is stored or shown.
     pub fn validated(self) -> Result<Self, String> {
         let ok = |value: &str| {
             !value.trim().is_empty() && value.len() <= 200 && !value.chars().any(char::is_control)
         };
-        if ok(&self.id) && ok(&self.handle) {
+        let avatar_ok = self.avatar_url.as_deref().is_none_or(|u| {
+            u.len() <= 2000 && Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "https" | "http"))
+        });
+        if ok(&self.id) && ok(&self.handle) && ok(&self.name) && avatar_ok {
             Ok(self)
         } else {
-            Err("the account id or handle in the identity response is empty or malformed".into())
+            Err(format!(
+                "the network sent a {} account whose id, name, handle or picture is empty or malformed",
+                self.kind
+            ))
+        }
+    }
+}
+
+/// What one consent gave access to.
+#[derive(Debug)]
+pub struct Discovery {
+    pub accounts: Vec<DiscoveredAccount>,
+    /// Granted scopes read from the network when its token response does not say them.
+    pub granted_scopes: Option<Vec<String>>,
+}
+
+impl Adapter {
+    /// Reads the accounts a fresh token gives access to (the person, their pages,
+    /// organizations, ads accounts) with their handles, avatars and follower counts.
+    pub async fn discover(self, call: &ApiCall<'_>) -> Result<Discovery, NetworkFailure> {
+        match self {
+            Adapter::Sandbox => sandbox::discover(call).await,
+            Adapter::Facebook => facebook::discover(call).await,
+            Adapter::Instagram => instagram::discover(call).await,
+            Adapter::LinkedIn => linkedin::discover(call).await,
+            Adapter::X => x::discover(call).await,
+            Adapter::TikTok => tiktok::discover(call).await,
+            Adapter::YouTube => youtube::discover(call).await,
+            Adapter::Pinterest => pinterest::discover(call).await,
+            Adapter::Threads => threads::discover(call).await,
+            Adapter::Generic => generic::discover(call).await,
+        }
+    }
+
+    /// Classifies a failed call by the network's own error codes.
+    pub fn classify(self, status: u16, headers: &HeaderMap, body: &[u8]) -> FailureClass {
+        match self {
+            Adapter::Facebook | Adapter::Instagram | Adapter::Threads => {
+                facebook::classify(status, headers, body)
+            }
+            Adapter::LinkedIn => linkedin::classify(status, headers, body),
+            Adapter::X => x::classify(status, headers, body),
+            Adapter::TikTok => tiktok::classify(status, headers, body),
+            Adapter::YouTube => youtube::classify(status, headers, body),
+            Adapter::Sandbox | Adapter::Pinterest | Adapter::Generic => {
+                generic::classify(status, headers, body)
+            }
         }
     }
 }
@@ -86,5 +535,98 @@ impl Networks {
 
     pub fn all(&self) -> &[ConfiguredNetwork] {
         &self.configured
+    }
+}
+
+/// A built-in network: its id, its profile at given hosts, and its sandbox.
+pub struct Builtin {
+    pub id: &'static str,
+    pub profile: fn(&Hosts) -> NetworkProfile,
+    pub sandbox_spec: fn() -> SandboxSpec,
+    pub sandbox_routes: fn() -> Router<Arc<SandboxProvider>>,
+}
+
+/// Every built-in network (the generic one is configured apart, from its issuer). The
+/// Sandbox network has no real counterpart and is offered only in sandbox mode.
+pub const BUILTIN: &[Builtin] = &[
+    Builtin {
+        id: facebook::ID,
+        profile: facebook::profile,
+        sandbox_spec: facebook::sandbox_spec,
+        sandbox_routes: facebook::sandbox_routes,
+    },
+    Builtin {
+        id: instagram::ID,
+        profile: instagram::profile,
+        sandbox_spec: instagram::sandbox_spec,
+        sandbox_routes: instagram::sandbox_routes,
+    },
+    Builtin {
+        id: linkedin::ID,
+        profile: linkedin::profile,
+        sandbox_spec: linkedin::sandbox_spec,
+        sandbox_routes: linkedin::sandbox_routes,
+    },
+    Builtin {
+        id: x::ID,
+        profile: x::profile,
+        sandbox_spec: x::sandbox_spec,
+        sandbox_routes: x::sandbox_routes,
+    },
+    Builtin {
+        id: tiktok::ID,
+        profile: tiktok::profile,
+        sandbox_spec: tiktok::sandbox_spec,
+        sandbox_routes: tiktok::sandbox_routes,
+    },
+    Builtin {
+        id: youtube::ID,
+        profile: youtube::profile,
+        sandbox_spec: youtube::sandbox_spec,
+        sandbox_routes: youtube::sandbox_routes,
+    },
+    Builtin {
+        id: pinterest::ID,
+        profile: pinterest::profile,
+        sandbox_spec: pinterest::sandbox_spec,
+        sandbox_routes: pinterest::sandbox_routes,
+    },
+    Builtin {
+        id: threads::ID,
+        profile: threads::profile,
+        sandbox_spec: threads::sandbox_spec,
+        sandbox_routes: threads::sandbox_routes,
+    },
+    Builtin {
+        id: sandbox::ID,
+        profile: sandbox::profile,
+        sandbox_spec: sandbox::sandbox_spec,
+        sandbox_routes: sandbox::sandbox_routes,
+    },
+];
+
+/// Small readers for JSON answers, shared by the network files.
+pub(crate) mod json {
+    use serde_json::Value;
+
+    pub fn str_at(value: &Value, pointer: &str) -> Option<String> {
+        match value.pointer(pointer)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+
+    /// A count that some networks send as a number and others as a string.
+    pub fn count_at(value: &Value, pointer: &str) -> Option<i64> {
+        match value.pointer(pointer)? {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        }
+    }
+
+    pub fn required(value: &Value, pointer: &str) -> Result<String, String> {
+        str_at(value, pointer).ok_or_else(|| format!("the response has no {pointer}"))
     }
 }

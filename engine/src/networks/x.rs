@@ -1,0 +1,232 @@
+//! X (OAuth 2.0 with PKCE).
+//!
+//! Tokens: 2 h access tokens; a refresh token only with `offline.access`, single use and
+//! rotating (unconfirmed). PKCE S256 is required; the client authenticates with HTTP Basic
+//! (confidential client). Consent is all or nothing. A dead refresh token is answered
+//! `400 invalid_request` "Value passed for the token was invalid" (unconfirmed); a dead
+//! access token 401. Rate limits: 429 with `x-rate-limit-reset` (Unix seconds). Revocation
+//! at `/2/oauth2/revoke`.
+
+use super::{
+    json, Adapter, ChannelKind, ClientAuth, DeadReason, DiscoveredAccount, Discovery, FailureClass,
+    Hosts, Lifetimes, NetworkProfile, Renewal, RevokeStyle, Scopes, TokenMethod,
+};
+use crate::oauth::{ApiCall, NetworkFailure};
+use crate::sandbox::{
+    consent_decision, consent_page, revoke_endpoint, standard_token, token_endpoint, Pkce,
+    SandboxError, SandboxPerson, SandboxProvider, SandboxRefresh, SandboxSpec,
+};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::TimeDelta;
+use reqwest::header::HeaderMap as ClientHeaders;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub const ID: &str = "x";
+pub const DISPLAY_NAME: &str = "X";
+
+const WEB: &str = "https://x.com";
+const API: &str = "https://api.x.com";
+
+const AUTHORIZE: &str = "/i/oauth2/authorize";
+const TOKEN: &str = "/2/oauth2/token";
+const REVOKE: &str = "/2/oauth2/revoke";
+const ME: &str = "/2/users/me";
+
+const ACCESS: TimeDelta = TimeDelta::hours(2);
+const OFFLINE: &str = "offline.access";
+
+const SCOPE_WORDS: &[(&str, &str)] = &[
+    ("tweet.read", "Read posts you can see"),
+    ("users.read", "See your profile and follower count"),
+    ("tweet.write", "Post for you"),
+    (OFFLINE, "Stay connected when you are not using the app"),
+];
+
+const KINDS: &[ChannelKind] = &[ChannelKind {
+    id: "profile",
+    label: "X profile",
+    picked: false,
+    extra_required: &[],
+}];
+
+pub fn profile(hosts: &Hosts) -> NetworkProfile {
+    NetworkProfile {
+        id: ID.into(),
+        display_name: DISPLAY_NAME.into(),
+        adapter: Adapter::X,
+        kinds: KINDS,
+        authorize_url: hosts.browser(ID, WEB, AUTHORIZE),
+        authorize_params: &[],
+        client_id_param: "client_id",
+        scope_separator: " ",
+        token_url: hosts.server(ID, API, TOKEN),
+        token_method: TokenMethod::Post,
+        client_auth: ClientAuth::Basic,
+        pkce_s256: true,
+        partial_consent: false,
+        scopes: Scopes::from_static(&["tweet.read", "users.read"], &["tweet.write"], &[OFFLINE]),
+        scope_words: SCOPE_WORDS,
+        long_lived: None,
+        renewal: Renewal::RotatingRefresh,
+        lifetimes: Lifetimes {
+            access: Some(ACCESS),
+            ..Lifetimes::default()
+        },
+        revoke: Some((hosts.server(ID, API, REVOKE), RevokeStyle::Rfc7009)),
+        api_base: hosts.server(ID, API, "/"),
+        sandboxed: hosts.is_sandbox(),
+    }
+}
+
+pub(super) async fn discover(call: &ApiCall<'_>) -> Result<Discovery, NetworkFailure> {
+    let bad = ApiCall::malformed;
+    let me = call
+        .get(ME, &[("user.fields", "profile_image_url,public_metrics")])
+        .await?;
+    let username = json::required(&me, "/data/username").map_err(bad)?;
+    let account = DiscoveredAccount {
+        kind: "profile",
+        id: json::required(&me, "/data/id").map_err(bad)?,
+        handle: format!("@{username}"),
+        name: json::required(&me, "/data/name").map_err(bad)?,
+        avatar_url: json::str_at(&me, "/data/profile_image_url"),
+        followers: json::count_at(&me, "/data/public_metrics/followers_count"),
+        token: None,
+        linked_to: None,
+    }
+    .validated()
+    .map_err(bad)?;
+    Ok(Discovery {
+        accounts: vec![account],
+        granted_scopes: None,
+    })
+}
+
+pub fn classify(status: u16, headers: &ClientHeaders, body: &[u8]) -> FailureClass {
+    let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let error = json::str_at(&value, "/error");
+    match status {
+        400 if matches!(error.as_deref(), Some("invalid_request" | "invalid_grant")) => {
+            FailureClass::dead(DeadReason::Invalid)
+        }
+        429 => FailureClass::RateLimited {
+            retry_after: None,
+            reset_at: headers
+                .get("x-rate-limit-reset")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse().ok()),
+        },
+        _ => FailureClass::from_status(status, headers),
+    }
+}
+
+fn x_error(error: &SandboxError) -> Response {
+    match error {
+        SandboxError::InvalidGrant(_) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "invalid_request", "error_description": "Value passed for the token was invalid."})),
+        )
+            .into_response(),
+        SandboxError::InvalidToken(_) => (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"})),
+        )
+            .into_response(),
+        SandboxError::MissingScope(scope) => (
+            StatusCode::FORBIDDEN,
+            Json(json!({"title": "Forbidden", "type": "about:blank", "status": 403, "detail": format!("Missing scope {scope}")})),
+        )
+            .into_response(),
+        SandboxError::RateLimited { retry_after } => {
+            // x-rate-limit-reset is a Unix time; the sandbox states it from the wall clock
+            // the client will compare it with.
+            let reset = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or_default()
+                + retry_after;
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                [
+                    ("x-rate-limit-limit", "75".to_owned()),
+                    ("x-rate-limit-remaining", "0".to_owned()),
+                    ("x-rate-limit-reset", reset.to_string()),
+                ],
+                Json(json!({"title": "Too Many Requests", "type": "about:blank", "status": 429, "detail": "Too Many Requests"})),
+            )
+                .into_response()
+        }
+        other => crate::sandbox::standard_error(other),
+    }
+}
+
+const PEOPLE: &[SandboxPerson] = &[
+    SandboxPerson {
+        id: "1460000000000000001",
+        name: "Lind Bakery",
+        handle: "lindbakery",
+        followers: 9_870,
+        pages: &[],
+    },
+    SandboxPerson {
+        id: "1460000000000000002",
+        name: "Omar Haddad",
+        handle: "omarrides",
+        followers: 1_204,
+        pages: &[],
+    },
+];
+
+pub fn sandbox_spec() -> SandboxSpec {
+    SandboxSpec {
+        network: ID,
+        display_name: DISPLAY_NAME,
+        client_auth: ClientAuth::Basic,
+        client_id_param: "client_id",
+        pkce: Pkce::Required,
+        partial_consent: false,
+        scopes: SCOPE_WORDS,
+        fixed_scopes: &[],
+        incremental: false,
+        code_token_lifetime: ACCESS,
+        long_lived_lifetime: None,
+        refresh: SandboxRefresh::Rotating { lifetime: None },
+        offline_scope: Some(OFFLINE),
+        consent_lifetime: None,
+        exchanges: &[],
+        people: PEOPLE,
+        error_response: x_error,
+        shape_token: standard_token,
+    }
+}
+
+pub fn sandbox_routes() -> Router<Arc<SandboxProvider>> {
+    Router::new()
+        .route(AUTHORIZE, get(consent_page).post(consent_decision))
+        .route(TOKEN, post(token_endpoint))
+        .route(REVOKE, post(revoke_endpoint))
+        .route(ME, get(me))
+}
+
+async fn me(
+    State(p): State<Arc<SandboxProvider>>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    match p.authenticate_with(&headers, &q, "users.read") {
+        Ok(issued) => Json(json!({"data": {
+            "id": issued.person.id,
+            "name": issued.person.name,
+            "username": issued.person.handle,
+            "public_metrics": {"followers_count": issued.person.followers, "following_count": 120},
+        }}))
+        .into_response(),
+        Err(error) => p.error(error),
+    }
+}
