@@ -1,6 +1,6 @@
 //! Server functions. Each is thin: find the person, check the role, ask the engine.
 
-use crate::model::{Dashboard, Entry, EntryPage};
+use crate::model::{Dashboard, Entry, EntryPage, PickerPage};
 use leptos::prelude::*;
 
 /// Everything the dashboard shows. Sends a visitor who is not signed in to sign in.
@@ -20,6 +20,7 @@ pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
             workspace_name: person.workspace_name.clone(),
             role: person.role.as_str().to_owned(),
             may_connect: person.role.may_connect_channels(),
+            may_delete: person.role.may_delete_channels(),
         },
         channels: channels.into_iter().map(ChannelCard::from).collect(),
         networks: ctx
@@ -28,8 +29,16 @@ pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
             .all()
             .iter()
             .map(|n| NetworkChoice {
-                id: n.profile.id.to_owned(),
-                name: n.profile.display_name.to_owned(),
+                id: n.profile.id.clone(),
+                name: n.profile.display_name.clone(),
+                kinds: n
+                    .profile
+                    .kinds
+                    .iter()
+                    .map(|k| k.label)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                sandboxed: n.profile.sandboxed,
             })
             .collect(),
         flash: take_flash(&ctx, &jar),
@@ -58,29 +67,64 @@ pub async fn load_entry(entry: Entry) -> Result<EntryPage, ServerFnError> {
     })
 }
 
+/// The accounts a consent offered, for the person to pick from.
+#[server]
+pub async fn load_picker(pending_id: String) -> Result<PickerPage, ServerFnError> {
+    use crate::model::PickerChoice;
+    use crate::ssr::{public_error, request, require_person, take_flash};
+
+    let (ctx, jar) = request()?;
+    let person = require_person(&ctx, &jar).await?;
+    let choice = ctx
+        .engine
+        .pending_choice(&person, &pending_id)
+        .await
+        .map_err(public_error)?;
+    Ok(PickerPage {
+        pending_id,
+        network_name: choice.network_name,
+        channel_name: choice.channel_name,
+        choices: choice
+            .choices
+            .into_iter()
+            .map(|c| PickerChoice {
+                key: c.key,
+                kind_label: c.kind_label,
+                name: c.name,
+                handle: c.handle,
+                followers: c.followers,
+                linked_to: c.linked_to,
+                already_connected_as: c.already_connected_as,
+            })
+            .collect(),
+        flash: take_flash(&ctx, &jar),
+    })
+}
+
 #[cfg(feature = "ssr")]
 impl From<engine::channels::ChannelRecord> for crate::model::ChannelCard {
     fn from(channel: engine::channels::ChannelRecord) -> Self {
-        let missing_scopes = channel
-            .required_scopes
-            .iter()
-            .filter(|s| !channel.granted_scopes.contains(s))
-            .cloned()
-            .collect();
         Self {
             id: channel.id,
             network_name: channel.network_name,
-            kind: channel.kind,
+            kind: channel.kind_label,
             name: channel.name,
             handle: channel.handle,
+            avatar_url: channel.avatar_url,
+            followers: channel.followers,
+            access: match channel.access {
+                engine::networks::Access::Metrics => "Read-only metrics".into(),
+                engine::networks::Access::Publishing => "Publishing".into(),
+            },
             connected_by: channel.connected_by,
             facts: crate::status::ChannelFacts {
                 access_expires_at: channel.access_expires_at,
                 reconsent_deadline: channel.reconsent_deadline,
                 renewable: channel.renewable,
-                missing_scopes,
+                missing_scopes: channel.missing_scopes,
                 dead_reason: channel.dead_reason,
                 network_outage: false,
+                unlinked: channel.unlinked_at.is_some(),
             },
         }
     }

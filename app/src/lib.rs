@@ -45,6 +45,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::DashboardPage ssr=SsrMode::Async/>
                 <Route path=path!("/login") view=pages::SignInPage ssr=SsrMode::Async/>
                 <Route path=path!("/setup") view=pages::SetUpPage ssr=SsrMode::Async/>
+                <Route path=path!("/channels/pick/:pending") view=pages::PickPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -21,6 +21,7 @@ pub struct Person {
     pub workspace_name: String,
     pub role: String,
     pub may_connect: bool,
+    pub may_delete: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -30,6 +31,10 @@ pub struct ChannelCard {
     pub kind: String,
     pub name: String,
     pub handle: String,
+    pub avatar_url: Option<String>,
+    pub followers: Option<i64>,
+    /// "Read-only metrics" or "Publishing".
+    pub access: String,
     pub connected_by: Option<String>,
     pub facts: ChannelFacts,
 }
@@ -38,6 +43,30 @@ pub struct ChannelCard {
 pub struct NetworkChoice {
     pub id: String,
     pub name: String,
+    /// The kinds of account it connects, in words.
+    pub kinds: String,
+    pub sandboxed: bool,
+}
+
+/// The accounts one consent gave access to, for the picker page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PickerPage {
+    pub pending_id: String,
+    pub network_name: String,
+    pub channel_name: String,
+    pub choices: Vec<PickerChoice>,
+    pub flash: Option<Flash>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PickerChoice {
+    pub key: String,
+    pub kind_label: String,
+    pub name: String,
+    pub handle: String,
+    pub followers: Option<i64>,
+    pub linked_to: Option<String>,
+    pub already_connected_as: Option<String>,
 }
 
 /// A one-time message carried across a redirect (sign-in failed, channel connected…).

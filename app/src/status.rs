@@ -24,6 +24,8 @@ pub struct ChannelFacts {
     pub dead_reason: Option<String>,
     /// Set while the channel's network is failing for everyone (5xx, time-outs, rate limits).
     pub network_outage: bool,
+    /// Set once a person unlinked the channel: no tokens are held, its history is kept.
+    pub unlinked: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +36,7 @@ pub enum State {
     NeedsReauth,
     Expired,
     NetworkOutage,
+    Unlinked,
 }
 
 impl State {
@@ -45,6 +48,7 @@ impl State {
             State::NeedsReauth => "Needs reconnecting",
             State::Expired => "Expired",
             State::NetworkOutage => "Network outage",
+            State::Unlinked => "Unlinked",
         }
     }
 
@@ -57,6 +61,7 @@ impl State {
             State::NeedsReauth => "↻",
             State::Expired => "✕",
             State::NetworkOutage => "≈",
+            State::Unlinked => "–",
         }
     }
 
@@ -69,6 +74,7 @@ impl State {
             State::NeedsReauth => "needs-reauth",
             State::Expired => "expired",
             State::NetworkOutage => "outage",
+            State::Unlinked => "unlinked",
         }
     }
 
@@ -144,6 +150,14 @@ pub struct Status {
 
 /// The state of a channel with `facts` at `now`.
 pub fn status(facts: &ChannelFacts, now: i64) -> Status {
+    if facts.unlinked {
+        return Status {
+            state: State::Unlinked,
+            reason: "Unlinked on purpose: Tether holds no token for it. Its history is kept; reconnect to use it again.".into(),
+            deadline: None,
+            next_action: NextAction::Reconnect,
+        };
+    }
     let deadline = deadline(facts);
     let make = |state, reason: String, next_action| Status {
         state,
@@ -295,6 +309,26 @@ impl Health {
             (_, 1) => "1 channel needs attention".into(),
             (_, n) => format!("{n} channels need attention"),
         }
+    }
+}
+
+#[cfg(test)]
+mod unlinked_tests {
+    use super::*;
+
+    #[test]
+    fn an_unlinked_channel_is_neither_connected_nor_alarming() {
+        let facts = ChannelFacts {
+            unlinked: true,
+            dead_reason: Some("Revoked.".into()),
+            access_expires_at: Some(10),
+            ..ChannelFacts::default()
+        };
+        let s = status(&facts, 100);
+        assert_eq!(s.state, State::Unlinked);
+        assert!(!s.state.needs_attention());
+        assert_eq!(s.deadline, None);
+        assert_eq!(s.next_action, NextAction::Reconnect);
     }
 }
 

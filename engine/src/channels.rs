@@ -1,21 +1,25 @@
-//! Channels and their credentials: connecting one through an OAuth handshake, and reading
-//! the facts the status model needs. Tokens are sealed before they are stored and never
-//! leave this module in a listing.
+//! Channels and their credentials: connecting through an OAuth handshake (with a picker
+//! when one consent gives several accounts), reauthorizing in place, unlinking, deleting,
+//! and reading the facts the status model needs. Tokens are sealed before they are stored
+//! and never leave this module in a listing.
 
 use crate::accounts::SignedIn;
-use crate::crypto::{token_hash, Sealed, Secret};
+use crate::crypto::{random_token, token_hash, Sealed, Secret};
 use crate::domain::ChannelName;
 use crate::error::{ConnectError, Error, Result};
-use crate::networks::{ConfiguredNetwork, ExternalAccount};
-use crate::oauth::{self, NetworkFailure, TokenGrant};
+use crate::networks::{Access, ConfiguredNetwork, DiscoveredAccount, NetworkProfile, Renewal};
+use crate::oauth::{self, ApiCall, NetworkFailure, TokenGrant};
 use crate::Engine;
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::Row;
 use url::Url;
 
 /// How long a person has to finish the network's consent page.
 pub const HANDSHAKE_LIFETIME: TimeDelta = TimeDelta::minutes(10);
+/// How long a consent waits for the person to pick its accounts.
+pub const PICK_LIFETIME: TimeDelta = TimeDelta::minutes(15);
 
 /// What the network sent back to the callback URL, unvalidated.
 #[derive(Debug, Default)]
@@ -26,23 +30,28 @@ pub struct CallbackParams {
     pub error_description: Option<String>,
 }
 
-/// A connected channel, as the dashboard and the status model see it: facts, no tokens.
+/// A channel, as the dashboard and the status model see it: facts, no tokens.
 #[derive(Clone, Debug)]
 pub struct ChannelRecord {
     pub id: i64,
     pub network: String,
     pub network_name: String,
     pub kind: String,
+    pub kind_label: String,
     pub name: String,
     pub handle: String,
+    pub avatar_url: Option<String>,
+    pub followers: Option<i64>,
+    pub access: Access,
     pub access_expires_at: Option<i64>,
     pub reconsent_deadline: Option<i64>,
     pub renewable: bool,
-    pub granted_scopes: Vec<String>,
-    pub required_scopes: Vec<String>,
+    /// Needed scopes the person did not grant, in words.
+    pub missing_scopes: Vec<String>,
     pub dead_reason: Option<String>,
-    pub connected_at: i64,
+    pub connected_at: Option<i64>,
     pub connected_by: Option<String>,
+    pub unlinked_at: Option<i64>,
 }
 
 /// A handshake in flight, as remembered when it began.
@@ -50,15 +59,103 @@ struct Handshake {
     workspace_id: i64,
     user_id: i64,
     channel_name: String,
+    access: Access,
+    reauth_channel_id: Option<i64>,
     pkce_verifier: Secret,
 }
 
-/// A channel that was just connected.
+/// A channel that was just connected or reauthorized.
 #[derive(Clone, Debug)]
 pub struct Connected {
     pub channel_id: i64,
     pub name: String,
     pub handle: String,
+}
+
+/// Where a finished consent leads.
+#[derive(Debug)]
+pub enum ConnectOutcome {
+    Connected(Vec<Connected>),
+    Reauthorized(Connected),
+    /// Several accounts came with the consent: the person picks (the id is single use).
+    Pick {
+        pending_id: String,
+    },
+}
+
+/// The tokens a consent gave, ready to store.
+#[derive(Serialize, Deserialize)]
+struct ConsentTokens {
+    access_token: String,
+    refresh_token: Option<String>,
+    access_expires_at: Option<i64>,
+    refresh_expires_at: Option<i64>,
+    reconsent_deadline: Option<i64>,
+    granted_scopes: Vec<String>,
+}
+
+/// An account offered by a consent, with its own token where it has one.
+#[derive(Clone, Serialize, Deserialize)]
+struct OfferedAccount {
+    kind: String,
+    id: String,
+    handle: String,
+    name: String,
+    avatar_url: Option<String>,
+    followers: Option<i64>,
+    token: Option<String>,
+    linked_to: Option<String>,
+}
+
+impl OfferedAccount {
+    fn key(&self) -> String {
+        format!("{}:{}", self.kind, self.id)
+    }
+}
+
+impl From<DiscoveredAccount> for OfferedAccount {
+    fn from(a: DiscoveredAccount) -> Self {
+        Self {
+            kind: a.kind.to_owned(),
+            id: a.id,
+            handle: a.handle,
+            name: a.name,
+            avatar_url: a.avatar_url,
+            followers: a.followers,
+            token: a.token.map(|t| t.expose().to_owned()),
+            linked_to: a.linked_to,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct PendingPayload {
+    tokens: ConsentTokens,
+    accounts: Vec<OfferedAccount>,
+}
+
+/// One account on the picker page.
+#[derive(Clone, Debug)]
+pub struct Choice {
+    /// What the form sends back: `kind:id`.
+    pub key: String,
+    pub kind_label: String,
+    pub name: String,
+    pub handle: String,
+    pub followers: Option<i64>,
+    /// The name of the account this one hangs off.
+    pub linked_to: Option<String>,
+    /// The channel that already holds this account in this workspace.
+    pub already_connected_as: Option<String>,
+}
+
+/// What the picker page shows.
+#[derive(Clone, Debug)]
+pub struct PendingChoice {
+    pub network_name: String,
+    pub channel_name: String,
+    pub choices: Vec<Choice>,
+    pub expires_at: i64,
 }
 
 fn seal_context(channel_id: i64, column: &str) -> String {
@@ -67,6 +164,10 @@ fn seal_context(channel_id: i64, column: &str) -> String {
 
 fn scope_list(scopes: &str) -> Vec<String> {
     scopes.split_whitespace().map(str::to_owned).collect()
+}
+
+fn seconds_after(now: DateTime<Utc>, delta: Option<TimeDelta>) -> Option<i64> {
+    delta.map(|d| (now + d).timestamp())
 }
 
 impl Engine {
@@ -89,12 +190,76 @@ impl Engine {
         person: &SignedIn,
         network_id: &str,
         name: ChannelName,
+        access: Access,
     ) -> Result<Url> {
         if !person.role.may_connect_channels() {
             return Err(Error::Forbidden);
         }
         let network = self.network(network_id)?;
-        let request = oauth::authorization_request(network, &self.callback_url(network_id));
+        let scopes = network.profile.scopes.requested(access);
+        self.begin_handshake(person, network, name.as_str(), access, None, &scopes)
+            .await
+    }
+
+    /// Starts reauthorizing a channel in place. With `only_missing`, consent asks again
+    /// for just the permissions the channel lacks (plus what identifies the account).
+    pub async fn begin_reauthorize(
+        &self,
+        person: &SignedIn,
+        channel_id: i64,
+        only_missing: bool,
+    ) -> Result<Url> {
+        if !person.role.may_connect_channels() {
+            return Err(Error::Forbidden);
+        }
+        let channel = self.channel(person, channel_id).await?;
+        let network = self.network(&channel.network)?;
+        let profile = &network.profile;
+        let mut scopes = profile.scopes.requested(channel.access);
+        if let Some(kind) = profile.kind(&channel.kind) {
+            for scope in kind.extra_required {
+                if !scopes.iter().any(|s| s == scope) {
+                    scopes.push((*scope).to_owned());
+                }
+            }
+        }
+        if only_missing {
+            let row = sqlx::query("SELECT granted_scopes FROM credentials WHERE channel_id = $1")
+                .bind(channel_id)
+                .fetch_optional(self.db.pool())
+                .await?;
+            let granted = match row {
+                Some(row) => scope_list(&row.try_get::<String, _>("granted_scopes")?),
+                None => Vec::new(),
+            };
+            // Networks with partial consent keep earlier grants; ask for what is missing
+            // and for what is needed to tell whose account it is.
+            if profile.partial_consent {
+                scopes.retain(|s| !granted.contains(s) || profile.scopes.supporting.contains(s));
+            }
+        }
+        self.begin_handshake(
+            person,
+            network,
+            &channel.name,
+            channel.access,
+            Some(channel_id),
+            &scopes,
+        )
+        .await
+    }
+
+    async fn begin_handshake(
+        &self,
+        person: &SignedIn,
+        network: &ConfiguredNetwork,
+        channel_name: &str,
+        access: Access,
+        reauth_channel_id: Option<i64>,
+        scopes: &[String],
+    ) -> Result<Url> {
+        let network_id = network.profile.id.as_str();
+        let request = oauth::authorization_request(network, &self.callback_url(network_id), scopes);
         let state_hash = token_hash(request.state.expose());
         let sealed = self
             .key
@@ -105,21 +270,27 @@ impl Engine {
             .bind(now.timestamp())
             .execute(self.db.pool())
             .await?;
+        sqlx::query("DELETE FROM pending_connections WHERE expires_at <= $1")
+            .bind(now.timestamp())
+            .execute(self.db.pool())
+            .await?;
         sqlx::query(
             "INSERT INTO oauth_states (state_hash, session_hash, workspace_id, user_id, network, \
-             channel_name, key_id, pkce_verifier, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             channel_name, key_id, pkce_verifier, created_at, expires_at, access, reauth_channel_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(&state_hash)
         .bind(&person.session_hash)
         .bind(person.workspace_id)
         .bind(person.user_id)
         .bind(network_id)
-        .bind(name.as_str())
+        .bind(channel_name)
         .bind(&sealed.key_id)
         .bind(sealed.bytes)
         .bind(now.timestamp())
         .bind((now + HANDSHAKE_LIFETIME).timestamp())
+        .bind(access.as_str())
+        .bind(reauth_channel_id)
         .execute(self.db.pool())
         .await?;
         Ok(request.url)
@@ -132,9 +303,9 @@ impl Engine {
         session_token: Option<&str>,
         network_id: &str,
         params: CallbackParams,
-    ) -> Result<Connected> {
+    ) -> Result<ConnectOutcome> {
         let network = self.network(network_id)?;
-        let display_name = network.profile.display_name.to_owned();
+        let display_name = network.profile.display_name.clone();
         let state = params.state.as_deref().ok_or(ConnectError::InvalidState)?;
         let handshake = self
             .take_handshake(session_token, network_id, state)
@@ -148,7 +319,9 @@ impl Engine {
             } else {
                 ConnectError::NetworkRefused {
                     network: display_name,
-                    description: printable(params.error_description.as_deref().unwrap_or(&error)),
+                    description: oauth::printable(
+                        params.error_description.as_deref().unwrap_or(&error),
+                    ),
                 }
             }
             .into());
@@ -161,20 +334,8 @@ impl Engine {
                 description: "the redirect carried no authorization code".into(),
             })?;
 
-        let failure = |f: NetworkFailure| -> Error {
-            match f {
-                NetworkFailure::Refused { code, description } => ConnectError::NetworkRefused {
-                    network: display_name.clone(),
-                    description: printable(&format!("{description} ({code})")),
-                },
-                NetworkFailure::Unavailable(cause) => ConnectError::NetworkUnavailable {
-                    network: display_name.clone(),
-                    cause,
-                },
-            }
-            .into()
-        };
-        let grant = oauth::exchange_code(
+        let failure = |f: NetworkFailure| network_error(&display_name, f);
+        let mut grant = oauth::exchange_code(
             &self.http,
             network,
             &self.callback_url(network_id),
@@ -183,11 +344,100 @@ impl Engine {
         )
         .await
         .map_err(failure)?;
-        let account = oauth::fetch_identity(&self.http, network, &grant.access_token)
+        if let Some(long) = oauth::exchange_long_lived(&self.http, network, &grant.access_token)
+            .await
+            .map_err(failure)?
+        {
+            // The long-lived token replaces the short one; scopes were read from the first.
+            grant = TokenGrant {
+                granted_scopes: grant.granted_scopes.or(long.granted_scopes),
+                refresh_token: long.refresh_token.or(grant.refresh_token),
+                ..long
+            };
+        }
+        let call = ApiCall {
+            http: &self.http,
+            network,
+            token: &grant.access_token,
+        };
+        let discovery = network
+            .profile
+            .adapter
+            .discover(&call)
             .await
             .map_err(failure)?;
-        self.store_new_channel(handshake, network, account, grant)
-            .await
+        let granted_scopes = discovery
+            .granted_scopes
+            .or(grant.granted_scopes.clone())
+            .unwrap_or_else(|| network.profile.scopes.requested(handshake.access));
+        let tokens = self.consent_tokens(&network.profile, &grant, granted_scopes);
+        let accounts: Vec<OfferedAccount> = discovery
+            .accounts
+            .into_iter()
+            .map(OfferedAccount::from)
+            .collect();
+
+        if let Some(channel_id) = handshake.reauth_channel_id {
+            return self
+                .store_reauthorization(&handshake, channel_id, network, accounts, tokens)
+                .await
+                .map(ConnectOutcome::Reauthorized);
+        }
+        let direct = match accounts.as_slice() {
+            [only] => network
+                .profile
+                .kind(&only.kind)
+                .is_some_and(|kind| !kind.picked),
+            _ => false,
+        };
+        if direct {
+            let connected = self
+                .store_channels(
+                    &handshake.as_owner(),
+                    network,
+                    &accounts,
+                    &tokens,
+                    Some(&handshake.channel_name),
+                )
+                .await?;
+            return Ok(ConnectOutcome::Connected(connected));
+        }
+        if accounts.is_empty() {
+            return Err(ConnectError::NothingToConnect {
+                network: display_name,
+            }
+            .into());
+        }
+        let pending_id = self
+            .store_pending(session_token, &handshake, network_id, tokens, accounts)
+            .await?;
+        Ok(ConnectOutcome::Pick { pending_id })
+    }
+
+    fn consent_tokens(
+        &self,
+        profile: &NetworkProfile,
+        grant: &TokenGrant,
+        granted_scopes: Vec<String>,
+    ) -> ConsentTokens {
+        let now = self.clock.now();
+        let refresh_expires_at = grant.refresh_token.as_ref().and_then(|_| {
+            seconds_after(now, grant.refresh_expires_in.or(profile.lifetimes.refresh))
+        });
+        // LinkedIn's fixed window is the refresh token's own expiry; others are the
+        // network's documented wall (data access, testing apps).
+        let reconsent_deadline = match profile.renewal {
+            Renewal::FixedWindowRefresh => refresh_expires_at,
+            _ => seconds_after(now, profile.lifetimes.reconsent),
+        };
+        ConsentTokens {
+            access_token: grant.access_token.expose().to_owned(),
+            refresh_token: grant.refresh_token.as_ref().map(|t| t.expose().to_owned()),
+            access_expires_at: seconds_after(now, grant.expires_in),
+            refresh_expires_at,
+            reconsent_deadline,
+            granted_scopes,
+        }
     }
 
     /// Spends the handshake that `state` names, and returns it if it belongs to this session
@@ -202,7 +452,7 @@ impl Engine {
         let row = sqlx::query(
             "DELETE FROM oauth_states WHERE state_hash = $1 \
              RETURNING session_hash, workspace_id, user_id, network, channel_name, key_id, \
-             pkce_verifier, expires_at",
+             pkce_verifier, expires_at, access, reauth_channel_id",
         )
         .bind(&state_hash)
         .fetch_optional(self.db.pool())
@@ -231,77 +481,415 @@ impl Engine {
             workspace_id: row.try_get("workspace_id")?,
             user_id: row.try_get("user_id")?,
             channel_name: row.try_get("channel_name")?,
+            access: Access::parse(&row.try_get::<String, _>("access")?).unwrap_or_default(),
+            reauth_channel_id: row.try_get("reauth_channel_id")?,
             pkce_verifier,
         })
     }
 
-    /// Stores the channel, its sealed tokens and the event in one transaction, unless the
-    /// account is already connected in this workspace.
-    async fn store_new_channel(
+    async fn store_pending(
         &self,
-        handshake: Handshake,
-        network: &ConfiguredNetwork,
-        account: ExternalAccount,
-        grant: TokenGrant,
-    ) -> Result<Connected> {
-        let profile = &network.profile;
-        let now = self.clock.now();
-        let mut tx = self.db.pool().begin().await?;
-        let existing = sqlx::query(
-            "SELECT name FROM channels WHERE workspace_id = $1 AND network = $2 AND kind = $3 \
-             AND external_account_id = $4",
-        )
-        .bind(handshake.workspace_id)
-        .bind(profile.id)
-        .bind(profile.channel_kind)
-        .bind(&account.id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(existing) = existing {
-            return Err(ConnectError::AlreadyConnected {
-                network: profile.display_name.to_owned(),
-                handle: account.handle,
-                channel: existing.try_get("name")?,
-            }
-            .into());
-        }
-        let channel_id: i64 = sqlx::query(
-            "INSERT INTO channels (workspace_id, network, kind, name, external_account_id, handle, \
-             required_scopes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(handshake.workspace_id)
-        .bind(profile.id)
-        .bind(profile.channel_kind)
-        .bind(&handshake.channel_name)
-        .bind(&account.id)
-        .bind(&account.handle)
-        .bind(profile.required_scopes.join(" "))
-        .bind(now.timestamp())
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
-        let access = self
+        session_token: Option<&str>,
+        handshake: &Handshake,
+        network_id: &str,
+        tokens: ConsentTokens,
+        accounts: Vec<OfferedAccount>,
+    ) -> Result<String> {
+        let session_hash = token_hash(session_token.ok_or(ConnectError::InvalidState)?);
+        let pending_id = random_token();
+        let id_hash = token_hash(pending_id.expose());
+        let payload = serde_json::to_string(&PendingPayload { tokens, accounts })
+            .map_err(|e| Error::Internal(format!("cannot encode pending consent: {e}")))?;
+        let sealed = self
             .key
-            .seal(&grant.access_token, &seal_context(channel_id, "access"));
-        let refresh = grant
-            .refresh_token
-            .as_ref()
-            .map(|t| self.key.seal(t, &seal_context(channel_id, "refresh")));
-        let granted = grant.granted_scopes.join(" ");
+            .seal(&Secret::new(payload), &format!("pending:{id_hash}"));
+        let now = self.clock.now();
+        sqlx::query(
+            "INSERT INTO pending_connections (id_hash, session_hash, workspace_id, user_id, \
+             network, channel_name, access, key_id, payload, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(&id_hash)
+        .bind(&session_hash)
+        .bind(handshake.workspace_id)
+        .bind(handshake.user_id)
+        .bind(network_id)
+        .bind(&handshake.channel_name)
+        .bind(handshake.access.as_str())
+        .bind(&sealed.key_id)
+        .bind(sealed.bytes)
+        .bind(now.timestamp())
+        .bind((now + PICK_LIFETIME).timestamp())
+        .execute(self.db.pool())
+        .await?;
+        Ok(pending_id.expose().to_owned())
+    }
+
+    /// Reads a pending consent of this person's session; `take` spends it.
+    async fn pending(
+        &self,
+        person: &SignedIn,
+        pending_id: &str,
+        take: bool,
+    ) -> Result<(Handshake, String, PendingPayload, i64)> {
+        let id_hash = token_hash(pending_id);
+        let sql = if take {
+            "DELETE FROM pending_connections WHERE id_hash = $1 RETURNING session_hash, \
+             workspace_id, user_id, network, channel_name, access, key_id, payload, expires_at"
+        } else {
+            "SELECT session_hash, workspace_id, user_id, network, channel_name, access, key_id, \
+             payload, expires_at FROM pending_connections WHERE id_hash = $1"
+        };
+        let row = sqlx::query(sql)
+            .bind(&id_hash)
+            .fetch_optional(self.db.pool())
+            .await?
+            .ok_or(ConnectError::PickExpired)?;
+        let expires_at: i64 = row.try_get("expires_at")?;
+        if row.try_get::<String, _>("session_hash")? != person.session_hash
+            || row.try_get::<i64, _>("workspace_id")? != person.workspace_id
+            || expires_at <= self.clock.now().timestamp()
+        {
+            return Err(ConnectError::PickExpired.into());
+        }
+        let payload = self
+            .key
+            .open(
+                &Sealed {
+                    key_id: row.try_get("key_id")?,
+                    bytes: row.try_get("payload")?,
+                },
+                &format!("pending:{id_hash}"),
+            )
+            .map_err(|e| Error::Internal(format!("cannot open pending consent: {e}")))?;
+        let payload: PendingPayload = serde_json::from_str(payload.expose())
+            .map_err(|e| Error::Internal(format!("cannot read pending consent: {e}")))?;
+        let handshake = Handshake {
+            workspace_id: row.try_get("workspace_id")?,
+            user_id: row.try_get("user_id")?,
+            channel_name: row.try_get("channel_name")?,
+            access: Access::parse(&row.try_get::<String, _>("access")?).unwrap_or_default(),
+            reauth_channel_id: None,
+            pkce_verifier: Secret::new(""),
+        };
+        Ok((handshake, row.try_get("network")?, payload, expires_at))
+    }
+
+    /// The accounts a consent offers, for the picker page.
+    pub async fn pending_choice(
+        &self,
+        person: &SignedIn,
+        pending_id: &str,
+    ) -> Result<PendingChoice> {
+        let (handshake, network_id, payload, expires_at) =
+            self.pending(person, pending_id, false).await?;
+        let network = self.network(&network_id)?;
+        let mut choices = Vec::new();
+        for account in &payload.accounts {
+            let already: Option<String> = sqlx::query(
+                "SELECT name FROM channels WHERE workspace_id = $1 AND network = $2 AND kind = $3 \
+                 AND external_account_id = $4",
+            )
+            .bind(person.workspace_id)
+            .bind(&network_id)
+            .bind(&account.kind)
+            .bind(&account.id)
+            .fetch_optional(self.db.pool())
+            .await?
+            .map(|row| row.try_get("name"))
+            .transpose()?;
+            choices.push(Choice {
+                key: account.key(),
+                kind_label: kind_label(&network.profile, &account.kind),
+                name: account.name.clone(),
+                handle: account.handle.clone(),
+                followers: account.followers,
+                linked_to: account.linked_to.as_ref().and_then(|parent| {
+                    payload
+                        .accounts
+                        .iter()
+                        .find(|a| &a.id == parent)
+                        .map(|a| a.name.clone())
+                }),
+                already_connected_as: already,
+            });
+        }
+        Ok(PendingChoice {
+            network_name: network.profile.display_name.clone(),
+            channel_name: handshake.channel_name,
+            choices,
+            expires_at,
+        })
+    }
+
+    /// Connects the accounts the person picked from a consent; spends the pending consent.
+    pub async fn finish_pick(
+        &self,
+        person: &SignedIn,
+        pending_id: &str,
+        chosen: &[String],
+    ) -> Result<Vec<Connected>> {
+        if !person.role.may_connect_channels() {
+            return Err(Error::Forbidden);
+        }
+        if chosen.is_empty() {
+            return Err(Error::Invalid(
+                "Pick at least one account to connect.".into(),
+            ));
+        }
+        let (handshake, network_id, payload, _) = self.pending(person, pending_id, false).await?;
+        let picked: Vec<OfferedAccount> = payload
+            .accounts
+            .iter()
+            .filter(|a| chosen.contains(&a.key()))
+            .cloned()
+            .collect();
+        if picked.len() != chosen.len() {
+            return Err(Error::Invalid(
+                "One of the picked accounts was not offered by this consent.".into(),
+            ));
+        }
+        let network = self.network(&network_id)?;
+        // The typed name suits a single account; several are named after themselves.
+        let name = (picked.len() == 1).then_some(handshake.channel_name.as_str());
+        let owner = Owner {
+            workspace_id: handshake.workspace_id,
+            user_id: handshake.user_id,
+            access: handshake.access,
+        };
+        let connected = self
+            .store_channels(&owner, network, &picked, &payload.tokens, name)
+            .await?;
+        // Spent only once everything is stored, so a refused pick can be corrected.
+        self.pending(person, pending_id, true).await?;
+        Ok(connected)
+    }
+
+    /// Stores channels, their sealed tokens and events in one transaction, unless an
+    /// account is already connected in this workspace or another.
+    async fn store_channels(
+        &self,
+        owner: &Owner,
+        network: &ConfiguredNetwork,
+        accounts: &[OfferedAccount],
+        tokens: &ConsentTokens,
+        name: Option<&str>,
+    ) -> Result<Vec<Connected>> {
+        let profile = &network.profile;
+        let now = self.clock.now().timestamp();
+        let mut tx = self.db.pool().begin().await?;
+        let mut connected = Vec::new();
+        for account in accounts {
+            self.refuse_duplicate(&mut tx, owner.workspace_id, profile, account)
+                .await?;
+            let kind = profile.kind(&account.kind).ok_or_else(|| {
+                Error::Internal(format!(
+                    "{} sent an unknown kind {}",
+                    profile.id, account.kind
+                ))
+            })?;
+            let required = profile.required_scopes(kind, owner.access);
+            let channel_name = name.unwrap_or(&account.name);
+            let channel_id: i64 = sqlx::query(
+                "INSERT INTO channels (workspace_id, network, kind, name, external_account_id, \
+                 handle, required_scopes, created_at, access, avatar_url, followers, linked_to) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+            )
+            .bind(owner.workspace_id)
+            .bind(&profile.id)
+            .bind(&account.kind)
+            .bind(channel_name)
+            .bind(&account.id)
+            .bind(&account.handle)
+            .bind(required.join(" "))
+            .bind(now)
+            .bind(owner.access.as_str())
+            .bind(&account.avatar_url)
+            .bind(account.followers)
+            .bind(&account.linked_to)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("id")?;
+            self.write_credentials(&mut tx, channel_id, owner.user_id, account, tokens, true)
+                .await?;
+            self.record_event(
+                &mut tx,
+                owner.workspace_id,
+                Some(channel_id),
+                Some(owner.user_id),
+                "connected",
+                json!({
+                    "network": profile.id,
+                    "kind": account.kind,
+                    "account_id": account.id,
+                    "handle": account.handle,
+                    "scopes": tokens.granted_scopes.join(" "),
+                }),
+            )
+            .await?;
+            tracing::info!(channel_id, network = %profile.id, kind = %account.kind, "channel connected");
+            connected.push(Connected {
+                channel_id,
+                name: channel_name.to_owned(),
+                handle: account.handle.clone(),
+            });
+        }
+        tx.commit().await?;
+        Ok(connected)
+    }
+
+    async fn refuse_duplicate(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        workspace_id: i64,
+        profile: &NetworkProfile,
+        account: &OfferedAccount,
+    ) -> Result<()> {
+        let existing = sqlx::query(
+            "SELECT c.name, c.workspace_id, w.name AS workspace FROM channels c \
+             JOIN workspaces w ON w.id = c.workspace_id \
+             WHERE c.network = $1 AND c.kind = $2 AND c.external_account_id = $3",
+        )
+        .bind(&profile.id)
+        .bind(&account.kind)
+        .bind(&account.id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        let Some(existing) = existing else {
+            return Ok(());
+        };
+        let channel: String = existing.try_get("name")?;
+        Err(
+            if existing.try_get::<i64, _>("workspace_id")? == workspace_id {
+                ConnectError::AlreadyConnected {
+                    network: profile.display_name.clone(),
+                    handle: account.handle.clone(),
+                    channel,
+                }
+            } else {
+                ConnectError::ConnectedElsewhere {
+                    network: profile.display_name.clone(),
+                    handle: account.handle.clone(),
+                    workspace: existing.try_get("workspace")?,
+                }
+            }
+            .into(),
+        )
+    }
+
+    /// Writes (or replaces) a channel's credentials.
+    async fn write_credentials(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        channel_id: i64,
+        user_id: i64,
+        account: &OfferedAccount,
+        tokens: &ConsentTokens,
+        fresh: bool,
+    ) -> Result<()> {
+        // A page's own token (Facebook) stands in for the consent's token; it does not
+        // expire on its own and is not refreshed by a refresh token.
+        let (access_token, refresh_token, access_expires_at) = match &account.token {
+            Some(own) => (own.clone(), None, None),
+            None => (
+                tokens.access_token.clone(),
+                tokens.refresh_token.clone(),
+                tokens.access_expires_at,
+            ),
+        };
+        let access = self.key.seal(
+            &Secret::new(access_token),
+            &seal_context(channel_id, "access"),
+        );
+        let refresh = refresh_token.map(|t| {
+            self.key
+                .seal(&Secret::new(t), &seal_context(channel_id, "refresh"))
+        });
+        let now = self.clock.now().timestamp();
+        if !fresh {
+            sqlx::query("DELETE FROM credentials WHERE channel_id = $1")
+                .bind(channel_id)
+                .execute(&mut **tx)
+                .await?;
+        }
         sqlx::query(
             "INSERT INTO credentials (channel_id, key_id, access_token, refresh_token, \
              access_expires_at, refresh_expires_at, reconsent_deadline, granted_scopes, \
              dead_reason, connected_by, connected_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, NULL, NULL, $6, NULL, $7, $8, $8)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $10)",
         )
         .bind(channel_id)
         .bind(&access.key_id)
         .bind(access.bytes)
         .bind(refresh.map(|r| r.bytes))
-        .bind(grant.expires_in.map(|d| (now + d).timestamp()))
-        .bind(&granted)
-        .bind(handshake.user_id)
-        .bind(now.timestamp())
+        .bind(access_expires_at)
+        .bind(tokens.refresh_expires_at)
+        .bind(tokens.reconsent_deadline)
+        .bind(tokens.granted_scopes.join(" "))
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Replaces a channel's credentials after a new consent, which must be for the same
+    /// external account.
+    async fn store_reauthorization(
+        &self,
+        handshake: &Handshake,
+        channel_id: i64,
+        network: &ConfiguredNetwork,
+        accounts: Vec<OfferedAccount>,
+        tokens: ConsentTokens,
+    ) -> Result<Connected> {
+        let row = sqlx::query(
+            "SELECT name, kind, external_account_id, handle FROM channels \
+             WHERE id = $1 AND workspace_id = $2",
+        )
+        .bind(channel_id)
+        .bind(handshake.workspace_id)
+        .fetch_optional(self.db.pool())
+        .await?
+        .ok_or(Error::NotFound)?;
+        let name: String = row.try_get("name")?;
+        let kind: String = row.try_get("kind")?;
+        let external_id: String = row.try_get("external_account_id")?;
+        let Some(account) = accounts
+            .iter()
+            .find(|a| a.kind == kind && a.id == external_id)
+        else {
+            let given = accounts
+                .iter()
+                .find(|a| a.kind == kind)
+                .or(accounts.first())
+                .map(|a| a.handle.clone())
+                .unwrap_or_else(|| "an account without this channel".into());
+            return Err(ConnectError::WrongAccount {
+                network: network.profile.display_name.clone(),
+                expected: row.try_get("handle")?,
+                given,
+            }
+            .into());
+        };
+        let mut tx = self.db.pool().begin().await?;
+        self.write_credentials(
+            &mut tx,
+            channel_id,
+            handshake.user_id,
+            account,
+            &tokens,
+            false,
+        )
+        .await?;
+        sqlx::query(
+            "UPDATE channels SET handle = $1, avatar_url = $2, followers = $3, unlinked_at = NULL \
+             WHERE id = $4",
+        )
+        .bind(&account.handle)
+        .bind(&account.avatar_url)
+        .bind(account.followers)
+        .bind(channel_id)
         .execute(&mut *tx)
         .await?;
         self.record_event(
@@ -309,63 +897,195 @@ impl Engine {
             handshake.workspace_id,
             Some(channel_id),
             Some(handshake.user_id),
-            "connected",
+            "reauthorized",
             json!({
-                "network": profile.id,
+                "network": network.profile.id,
                 "account_id": account.id,
                 "handle": account.handle,
-                "scopes": granted,
+                "scopes": tokens.granted_scopes.join(" "),
             }),
         )
         .await?;
         tx.commit().await?;
-        tracing::info!(channel_id, network = profile.id, "channel connected");
+        tracing::info!(channel_id, network = %network.profile.id, "channel reauthorized");
         Ok(Connected {
             channel_id,
-            name: handshake.channel_name,
-            handle: account.handle,
+            name,
+            handle: account.handle.clone(),
         })
+    }
+
+    /// Unlinks a channel: revokes its token at the network where it can, drops the tokens,
+    /// and keeps the channel and its history, marked unlinked. Returns whether the network
+    /// confirmed the revocation.
+    pub async fn unlink(&self, person: &SignedIn, channel_id: i64) -> Result<bool> {
+        if !person.role.may_connect_channels() {
+            return Err(Error::Forbidden);
+        }
+        let channel = self.channel(person, channel_id).await?;
+        let revoked = self.revoke_at_network(&channel).await;
+        let mut tx = self.db.pool().begin().await?;
+        sqlx::query("DELETE FROM credentials WHERE channel_id = $1")
+            .bind(channel_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE channels SET unlinked_at = $1 WHERE id = $2")
+            .bind(self.clock.now().timestamp())
+            .bind(channel_id)
+            .execute(&mut *tx)
+            .await?;
+        self.record_event(
+            &mut tx,
+            person.workspace_id,
+            Some(channel_id),
+            Some(person.user_id),
+            "unlinked",
+            json!({"network": channel.network, "revoked_at_network": revoked}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(revoked)
+    }
+
+    /// Deletes a channel: revokes where it can, then wipes its tokens and the channel. The
+    /// event stays in the workspace's log.
+    pub async fn delete_channel(&self, person: &SignedIn, channel_id: i64) -> Result<()> {
+        if !person.role.may_delete_channels() {
+            return Err(Error::Forbidden);
+        }
+        let channel = self.channel(person, channel_id).await?;
+        let revoked = self.revoke_at_network(&channel).await;
+        let mut tx = self.db.pool().begin().await?;
+        sqlx::query("DELETE FROM credentials WHERE channel_id = $1")
+            .bind(channel_id)
+            .execute(&mut *tx)
+            .await?;
+        self.record_event(
+            &mut tx,
+            person.workspace_id,
+            Some(channel_id),
+            Some(person.user_id),
+            "deleted",
+            json!({
+                "network": channel.network,
+                "name": channel.name,
+                "handle": channel.handle,
+                "revoked_at_network": revoked,
+            }),
+        )
+        .await?;
+        sqlx::query("DELETE FROM channels WHERE id = $1")
+            .bind(channel_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Revokes a channel's tokens at the network; a network that cannot be reached does
+    /// not stop an unlink (the tokens are wiped here either way), it is only logged.
+    async fn revoke_at_network(&self, channel: &ChannelRecord) -> bool {
+        let Ok(network) = self.network(&channel.network) else {
+            return false;
+        };
+        if channel.unlinked_at.is_some() {
+            return false;
+        }
+        let Ok((access, refresh)) = self.tokens(channel.id).await else {
+            return false;
+        };
+        // Revoking the refresh token ends the whole grant where a network has one.
+        let (token, hint) = match &refresh {
+            Some(refresh) => (refresh, "refresh_token"),
+            None => (&access, "access_token"),
+        };
+        match oauth::revoke(&self.http, network, token, hint).await {
+            Ok(revoked) => revoked,
+            Err(failure) => {
+                tracing::warn!(
+                    channel_id = channel.id,
+                    ?failure,
+                    "revocation at the network failed"
+                );
+                false
+            }
+        }
+    }
+
+    /// One channel of the person's workspace.
+    pub async fn channel(&self, person: &SignedIn, channel_id: i64) -> Result<ChannelRecord> {
+        self.channel_records(person.workspace_id, Some(channel_id))
+            .await?
+            .pop()
+            .ok_or(Error::NotFound)
     }
 
     /// The workspace's channels with everything the status model needs, and no tokens.
     pub async fn channels(&self, person: &SignedIn) -> Result<Vec<ChannelRecord>> {
+        self.channel_records(person.workspace_id, None).await
+    }
+
+    async fn channel_records(
+        &self,
+        workspace_id: i64,
+        only: Option<i64>,
+    ) -> Result<Vec<ChannelRecord>> {
         let rows = sqlx::query(
-            "SELECT c.id, c.network, c.kind, c.name, c.handle, c.required_scopes, \
+            "SELECT c.id, c.network, c.kind, c.name, c.handle, c.required_scopes, c.access, \
+                    c.avatar_url, c.followers, c.unlinked_at, \
                     cr.access_expires_at, cr.reconsent_deadline, \
                     CAST(CASE WHEN cr.refresh_token IS NULL THEN 0 ELSE 1 END AS BIGINT) AS renewable, \
                     cr.granted_scopes, cr.dead_reason, cr.connected_at, u.display_name AS connector \
              FROM channels c \
-             JOIN credentials cr ON cr.channel_id = c.id \
+             LEFT JOIN credentials cr ON cr.channel_id = c.id \
              LEFT JOIN users u ON u.id = cr.connected_by \
-             WHERE c.workspace_id = $1 \
+             WHERE c.workspace_id = $1 AND ($2 IS NULL OR c.id = $2) \
              ORDER BY c.name, c.id",
         )
-        .bind(person.workspace_id)
+        .bind(workspace_id)
+        .bind(only)
         .fetch_all(self.db.pool())
         .await?;
         rows.iter()
             .map(|row| {
                 let network: String = row.try_get("network")?;
-                let network_name = self
-                    .networks
-                    .get(&network)
-                    .map(|n| n.profile.display_name.to_owned())
-                    .unwrap_or_else(|| network.clone());
+                let kind: String = row.try_get("kind")?;
+                let profile = self.networks.get(&network).map(|n| &n.profile);
+                let granted = scope_list(
+                    &row.try_get::<Option<String>, _>("granted_scopes")?
+                        .unwrap_or_default(),
+                );
+                let missing_scopes = scope_list(&row.try_get::<String, _>("required_scopes")?)
+                    .into_iter()
+                    .filter(|s| !granted.contains(s))
+                    .map(|s| profile.map(|p| p.scope_in_words(&s)).unwrap_or(s))
+                    .collect();
                 Ok(ChannelRecord {
                     id: row.try_get("id")?,
+                    network_name: profile
+                        .map(|p| p.display_name.clone())
+                        .unwrap_or_else(|| network.clone()),
+                    kind_label: profile
+                        .map(|p| kind_label(p, &kind))
+                        .unwrap_or_else(|| kind.clone()),
                     network,
-                    network_name,
-                    kind: row.try_get("kind")?,
+                    kind,
                     name: row.try_get("name")?,
                     handle: row.try_get("handle")?,
+                    avatar_url: row.try_get("avatar_url")?,
+                    followers: row.try_get("followers")?,
+                    access: Access::parse(&row.try_get::<String, _>("access")?).unwrap_or_default(),
                     access_expires_at: row.try_get("access_expires_at")?,
                     reconsent_deadline: row.try_get("reconsent_deadline")?,
-                    renewable: row.try_get::<i64, _>("renewable")? == 1,
-                    granted_scopes: scope_list(&row.try_get::<String, _>("granted_scopes")?),
-                    required_scopes: scope_list(&row.try_get::<String, _>("required_scopes")?),
+                    renewable: renewable(
+                        profile,
+                        row.try_get::<Option<i64>, _>("renewable")? == Some(1),
+                    ),
+                    missing_scopes,
                     dead_reason: row.try_get("dead_reason")?,
                     connected_at: row.try_get("connected_at")?,
                     connected_by: row.try_get("connector")?,
+                    unlinked_at: row.try_get("unlinked_at")?,
                 })
             })
             .collect()
@@ -373,28 +1093,90 @@ impl Engine {
 
     /// Reads a channel's access token, for the engine's own calls to the network.
     pub async fn access_token(&self, channel_id: i64) -> Result<Secret> {
-        let row = sqlx::query("SELECT key_id, access_token FROM credentials WHERE channel_id = $1")
-            .bind(channel_id)
-            .fetch_optional(self.db.pool())
-            .await?
-            .ok_or(Error::NotFound)?;
-        self.key
-            .open(
-                &Sealed {
-                    key_id: row.try_get("key_id")?,
-                    bytes: row.try_get("access_token")?,
-                },
-                &seal_context(channel_id, "access"),
-            )
-            .map_err(|e| {
-                Error::Internal(format!(
-                    "cannot open access token of channel {channel_id}: {e}"
-                ))
-            })
+        Ok(self.tokens(channel_id).await?.0)
+    }
+
+    /// A channel's access token and refresh token, opened.
+    async fn tokens(&self, channel_id: i64) -> Result<(Secret, Option<Secret>)> {
+        let row = sqlx::query(
+            "SELECT key_id, access_token, refresh_token FROM credentials WHERE channel_id = $1",
+        )
+        .bind(channel_id)
+        .fetch_optional(self.db.pool())
+        .await?
+        .ok_or(Error::NotFound)?;
+        let key_id: String = row.try_get("key_id")?;
+        let open = |bytes: Vec<u8>, column: &str| {
+            self.key
+                .open(
+                    &Sealed {
+                        key_id: key_id.clone(),
+                        bytes,
+                    },
+                    &seal_context(channel_id, column),
+                )
+                .map_err(|e| {
+                    Error::Internal(format!(
+                        "cannot open {column} token of channel {channel_id}: {e}"
+                    ))
+                })
+        };
+        let access = open(row.try_get("access_token")?, "access")?;
+        let refresh = match row.try_get::<Option<Vec<u8>>, _>("refresh_token")? {
+            Some(bytes) => Some(open(bytes, "refresh")?),
+            None => None,
+        };
+        Ok((access, refresh))
     }
 }
 
-/// Text from a network shown to a person: printable characters only, bounded length.
-fn printable(raw: &str) -> String {
-    raw.chars().filter(|c| !c.is_control()).take(300).collect()
+/// Who a set of new channels belongs to.
+struct Owner {
+    workspace_id: i64,
+    user_id: i64,
+    access: Access,
+}
+
+impl Handshake {
+    fn as_owner(&self) -> Owner {
+        Owner {
+            workspace_id: self.workspace_id,
+            user_id: self.user_id,
+            access: self.access,
+        }
+    }
+}
+
+/// Whether Tether can renew a channel's access without a person: with a refresh token, or
+/// by extending or re-exchanging the token itself where the network allows.
+fn renewable(profile: Option<&NetworkProfile>, has_refresh_token: bool) -> bool {
+    match profile.map(|p| &p.renewal) {
+        Some(Renewal::ExtendInPlace { .. } | Renewal::ReExchange) => true,
+        Some(Renewal::Nothing) | None => false,
+        Some(_) => has_refresh_token,
+    }
+}
+
+fn kind_label(profile: &NetworkProfile, kind: &str) -> String {
+    profile
+        .kind(kind)
+        .map(|k| k.label.to_owned())
+        .unwrap_or_else(|| kind.to_owned())
+}
+
+/// A failed call during a handshake, as the person sees it.
+fn network_error(network: &str, failure: NetworkFailure) -> Error {
+    match failure {
+        NetworkFailure::Refused {
+            code, description, ..
+        } => ConnectError::NetworkRefused {
+            network: network.to_owned(),
+            description: oauth::printable(&format!("{description} ({code})")),
+        },
+        NetworkFailure::Unavailable(cause) => ConnectError::NetworkUnavailable {
+            network: network.to_owned(),
+            cause,
+        },
+    }
+    .into()
 }

@@ -142,6 +142,11 @@ impl Role {
     pub fn may_connect_channels(self) -> bool {
         !matches!(self, Role::Viewer)
     }
+
+    /// Deleting wipes a channel and its tokens for good: owners and admins only.
+    pub fn may_delete_channels(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin)
+    }
 }
 
 #[cfg(test)]

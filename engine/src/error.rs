@@ -45,6 +45,22 @@ pub enum ConnectError {
         handle: String,
         channel: String,
     },
+    #[error("This {network} account ({handle}) is already connected in the workspace “{workspace}”. Remove it there first, or ask an admin of both workspaces to move it.")]
+    ConnectedElsewhere {
+        network: String,
+        handle: String,
+        workspace: String,
+    },
+    #[error("This channel is {expected} on {network}, but the consent was given as {given}. Sign in to {network} as {expected} and try again; nothing was changed.")]
+    WrongAccount {
+        network: String,
+        expected: String,
+        given: String,
+    },
+    #[error("The consent at {network} gave access to no account Tether can connect (no pages, organizations or accounts were shared). Nothing was stored.")]
+    NothingToConnect { network: String },
+    #[error("This choice of accounts has expired or was already used. Please connect again.")]
+    PickExpired,
     #[error("{0} is not a network Tether can connect.")]
     UnknownNetwork(String),
 }

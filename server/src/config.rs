@@ -32,7 +32,18 @@ pub struct Settings {
     pub sandbox: bool,
     pub mail: Mail,
     pub network_credentials: Vec<NetworkCredentials>,
+    /// The generic OpenID Connect / OAuth 2.0 network, when an issuer is configured.
+    pub oidc: Option<OidcSettings>,
     pub log_filter: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct OidcSettings {
+    pub name: String,
+    pub issuer: Url,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub scopes: Vec<String>,
 }
 
 /// Where mail goes: a local outbox directory (the embedded default) or an SMTP server.
@@ -165,6 +176,35 @@ impl Settings {
                 }
             }
         }
+        let oidc = match get("TETHER_OIDC_ISSUER") {
+            None => None,
+            Some(raw) => {
+                let issuer = Url::parse(&raw)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "https" | "http") && u.query().is_none())
+                    .ok_or_else(|| {
+                        invalid(
+                            "TETHER_OIDC_ISSUER",
+                            "must be an http(s) URL without a query",
+                        )
+                    })?;
+                let required = |name: &str| {
+                    get(name)
+                        .ok_or_else(|| invalid(name, "is required when TETHER_OIDC_ISSUER is set"))
+                };
+                Some(OidcSettings {
+                    name: get("TETHER_OIDC_NAME").unwrap_or_else(|| "OpenID Connect".into()),
+                    issuer,
+                    client_id: required("TETHER_OIDC_CLIENT_ID")?,
+                    client_secret: Secret::new(required("TETHER_OIDC_CLIENT_SECRET")?),
+                    scopes: get("TETHER_OIDC_SCOPES")
+                        .unwrap_or_else(|| "profile".into())
+                        .split_whitespace()
+                        .map(str::to_owned)
+                        .collect(),
+                })
+            }
+        };
         Ok(Self {
             data_dir,
             database_url,
@@ -174,6 +214,7 @@ impl Settings {
             sandbox,
             mail,
             network_credentials,
+            oidc,
             log_filter: get("TETHER_LOG").unwrap_or_else(|| "info".into()),
         })
     }

@@ -10,16 +10,14 @@ use config::Settings;
 use engine::clock::Clock;
 use engine::crypto::random_token;
 use engine::db::Db;
-use engine::networks::{self, ConfiguredNetwork, Networks};
+use engine::networks::generic::{self, GenericConfig};
+use engine::networks::{sandbox_mount, ConfiguredNetwork, Hosts, Networks, BUILTIN};
 use engine::sandbox::{RegisteredClient, SandboxProvider};
 use engine::Engine;
 use leptos::config::LeptosOptions;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use tokio::net::TcpListener;
 use url::Url;
-
-/// Where the sandbox network's provider is mounted.
-const SANDBOX_MOUNT: &str = "sandbox/sandbox/";
 
 /// A started server.
 pub struct Running {
@@ -69,29 +67,9 @@ pub async fn start(settings: Settings, clock: Clock) -> anyhow::Result<Running> 
     let key = config::load_or_create_key(&settings)?;
     let db = open_database(&settings).await?;
 
-    let mut configured = Vec::new();
-    let mut sandbox_router = None;
-    if settings.sandbox {
-        let client_secret = random_token();
-        let client_id = "tether".to_owned();
-        let provider = SandboxProvider::new(
-            networks::sandbox::provider_spec(),
-            RegisteredClient {
-                client_id: client_id.clone(),
-                client_secret: client_secret.clone(),
-                redirect_uri: public_url.join("oauth/callback/sandbox")?,
-            },
-            clock.clone(),
-        );
-        let mut profile = networks::sandbox::profile(&internal_url.join(SANDBOX_MOUNT)?);
-        profile.authorize_url = public_url.join(SANDBOX_MOUNT)?.join("authorize")?;
-        configured.push(ConfiguredNetwork {
-            profile,
-            client_id,
-            client_secret,
-        });
-        sandbox_router = Some(provider.router());
-    }
+    let http = engine::oauth::http_client();
+    let (configured, sandbox_router) =
+        configure_networks(&settings, &public_url, &internal_url, &clock, &http).await?;
 
     let engine = Engine::new(
         db,
@@ -122,6 +100,75 @@ pub async fn start(settings: Settings, clock: Clock) -> anyhow::Result<Running> 
     })
 }
 
+/// The networks this instance offers: real ones where their credentials are configured;
+/// in sandbox mode every other built-in network as Tether's own sandbox of it, served under
+/// `/sandbox/{network}`; and the generic OpenID Connect network when an issuer is set.
+async fn configure_networks(
+    settings: &Settings,
+    public_url: &Url,
+    internal_url: &Url,
+    clock: &Clock,
+    http: &reqwest::Client,
+) -> anyhow::Result<(Vec<ConfiguredNetwork>, Option<axum::Router>)> {
+    let sandbox_hosts = Hosts::Sandbox {
+        browser: public_url.clone(),
+        server: internal_url.clone(),
+    };
+    let mut configured = Vec::new();
+    let mut sandboxes = axum::Router::new();
+    for builtin in BUILTIN {
+        let real = settings
+            .network_credentials
+            .iter()
+            .find(|c| c.network.eq_ignore_ascii_case(builtin.id));
+        if let Some(credentials) = real {
+            configured.push(ConfiguredNetwork {
+                profile: (builtin.profile)(&Hosts::Real),
+                client_id: credentials.client_id.clone(),
+                client_secret: credentials.client_secret.clone(),
+            });
+        } else if settings.sandbox {
+            // Each start registers Tether anew with its sandboxes, with a fresh secret.
+            let client_id = format!("tether-{}", builtin.id);
+            let client_secret = random_token();
+            let provider = SandboxProvider::new(
+                (builtin.sandbox_spec)(),
+                RegisteredClient {
+                    client_id: client_id.clone(),
+                    client_secret: client_secret.clone(),
+                    redirect_uri: public_url.join(&format!("oauth/callback/{}", builtin.id))?,
+                },
+                clock.clone(),
+            );
+            sandboxes = sandboxes.nest(
+                &format!("/{}", sandbox_mount(builtin.id)),
+                provider.router((builtin.sandbox_routes)()),
+            );
+            configured.push(ConfiguredNetwork {
+                profile: (builtin.profile)(&sandbox_hosts),
+                client_id,
+                client_secret,
+            });
+        }
+    }
+    if let Some(oidc) = &settings.oidc {
+        let config = GenericConfig {
+            display_name: oidc.name.clone(),
+            issuer: oidc.issuer.clone(),
+            scopes: oidc.scopes.clone(),
+        };
+        let profile = generic::discover_issuer(http, &config)
+            .await
+            .map_err(|problem| anyhow::anyhow!("TETHER_OIDC_ISSUER: {problem}"))?;
+        configured.push(ConfiguredNetwork {
+            profile,
+            client_id: oidc.client_id.clone(),
+            client_secret: oidc.client_secret.clone(),
+        });
+    }
+    Ok((configured, settings.sandbox.then_some(sandboxes)))
+}
+
 fn log_start(settings: &Settings, engine: &Engine, public_url: &Url) {
     let mail = match &settings.mail {
         config::Mail::Outbox(dir) => format!("outbox at {}", dir.display()),
@@ -131,7 +178,7 @@ fn log_start(settings: &Settings, engine: &Engine, public_url: &Url) {
         .networks()
         .all()
         .iter()
-        .map(|n| n.profile.id)
+        .map(|n| n.profile.id.as_str())
         .collect();
     let real_credentials: Vec<_> = settings
         .network_credentials

@@ -166,7 +166,7 @@ async fn connecting_a_sandbox_channel_stores_it_encrypted_and_shows_it_connected
     assert!(row.get::<Option<Vec<u8>>, _>("refresh_token").is_some());
     assert_eq!(
         row.get::<String, _>("granted_scopes"),
-        "profile.read metrics.read offline_access"
+        "offline_access profile.read metrics.read"
     );
     assert_eq!(
         row.get::<i64, _>("access_expires_at"),

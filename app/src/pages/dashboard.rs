@@ -32,6 +32,24 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
     };
     let person = dashboard.person;
     let facts: Vec<_> = dashboard.channels.iter().map(|c| c.facts.clone()).collect();
+    let linked: Vec<_> = dashboard
+        .channels
+        .iter()
+        .filter(|c| !c.facts.unlinked)
+        .collect();
+    let audience = (!linked.is_empty()).then(|| {
+        let total: i64 = linked.iter().filter_map(|c| c.followers).sum();
+        format!(
+            "{} followers across {} linked account{}",
+            thousands(total),
+            linked.len(),
+            if linked.len() == 1 { "" } else { "s" }
+        )
+    });
+    let rights = Rights {
+        connect: person.may_connect,
+        delete: person.may_delete,
+    };
     view! {
         <header class="topbar">
             <span class="brand">"Tether"</span>
@@ -46,6 +64,7 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
             <HealthSign channels=facts rendered_at=clock.rendered_at clock_offset=clock.offset/>
             <section aria-labelledby="channels-heading">
                 <h2 id="channels-heading">"Channels"</h2>
+                {audience.map(|words| view! { <p class="audience" data-testid="audience">{words}</p> })}
                 {if dashboard.channels.is_empty() {
                     view! {
                         <p class="empty">"No channels yet. Connect one below to start keeping it alive."</p>
@@ -57,7 +76,7 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
                             {dashboard
                                 .channels
                                 .into_iter()
-                                .map(|channel| view! { <ChannelItem channel clock/> })
+                                .map(|channel| view! { <ChannelItem channel clock rights/> })
                                 .collect_view()}
                         </ul>
                     }
@@ -79,20 +98,103 @@ struct Clock {
     offset: i64,
 }
 
+/// What the person may do to channels.
+#[derive(Clone, Copy)]
+struct Rights {
+    connect: bool,
+    delete: bool,
+}
+
 #[component]
-fn ChannelItem(channel: ChannelCard, clock: Clock) -> impl IntoView {
+fn ChannelItem(channel: ChannelCard, clock: Clock, rights: Rights) -> impl IntoView {
+    let id = channel.id;
+    let initial = channel
+        .name
+        .chars()
+        .next()
+        .unwrap_or('?')
+        .to_uppercase()
+        .to_string();
+    let missing = !channel.facts.missing_scopes.is_empty() && !channel.facts.unlinked;
+    let unlinked = channel.facts.unlinked;
+    let details = [
+        Some(channel.access.clone()),
+        channel
+            .followers
+            .map(|n| format!("{} followers", thousands(n))),
+        channel
+            .connected_by
+            .as_ref()
+            .map(|by| format!("Connected by {by}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
     view! {
         <li class="channel" data-testid="channel">
             <div class="channel__identity">
-                <p class="channel__network">{channel.network_name}" · "{channel.kind}</p>
-                <h3 class="channel__name">{channel.name}</h3>
-                <p class="channel__handle">{channel.handle}</p>
+                {match channel.avatar_url {
+                    Some(url) => view! { <img class="avatar" src=url alt="" width="40" height="40" loading="lazy"/> }.into_any(),
+                    None => view! { <span class="avatar" aria-hidden="true">{initial}</span> }.into_any(),
+                }}
+                <div>
+                    <p class="channel__network">{channel.network_name}" · "{channel.kind}</p>
+                    <h3 class="channel__name">{channel.name.clone()}</h3>
+                    <p class="channel__handle">{channel.handle}</p>
+                </div>
             </div>
             <ChannelStatus facts=channel.facts rendered_at=clock.rendered_at clock_offset=clock.offset/>
-            {channel
-                .connected_by
-                .map(|by| view! { <p class="channel__meta">"Connected by "{by}</p> })}
+            <p class="channel__meta">{details}</p>
+            {rights.connect.then(|| view! {
+                <div class="channel__actions">
+                    {missing.then(|| view! {
+                        <BusyForm action=format!("/channels/{id}/reauthorize") class="inline"
+                            label="Grant missing permissions" busy_label="Opening the network…">
+                            <input type="hidden" name="only_missing" value="true"/>
+                        </BusyForm>
+                    })}
+                    <BusyForm action=format!("/channels/{id}/reauthorize") class="inline"
+                        label=if unlinked { "Reconnect" } else { "Reauthorize" } busy_label="Opening the network…">
+                        ""
+                    </BusyForm>
+                    {(!unlinked).then(|| view! {
+                        <BusyForm action=format!("/channels/{id}/unlink") class="inline"
+                            label="Unlink" busy_label="Revoking…">
+                            ""
+                        </BusyForm>
+                    })}
+                    {rights.delete.then(|| view! {
+                        <details class="danger">
+                            <summary>"Delete…"</summary>
+                            <p>"Deleting wipes the tokens and the channel. The event log keeps a line that it was deleted."</p>
+                            <BusyForm action=format!("/channels/{id}/delete") class="inline"
+                                label=format!("Delete “{}”", channel.name) busy_label="Deleting…">
+                                ""
+                            </BusyForm>
+                        </details>
+                    })}
+                </div>
+            })}
         </li>
+    }
+    .into_any()
+}
+
+/// 12400 → "12,400".
+fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
     }
 }
 
@@ -105,13 +207,26 @@ fn AddChannel(networks: Vec<NetworkChoice>) -> impl IntoView {
                 label="Connect" busy_label="Opening the network…">
                 <div class="field">
                     <label for="network">"Network"</label>
-                    <select id="network" name="network" required>
+                    <select id="network" name="network" required aria-describedby="network-hint">
                         {networks
                             .into_iter()
-                            .map(|n| view! { <option value=n.id>{n.name}</option> })
+                            .map(|n| {
+                                let label = format!(
+                                    "{}{} ({})",
+                                    n.name,
+                                    if n.sandboxed { " – sandbox" } else { "" },
+                                    n.kinds
+                                );
+                                view! { <option value=n.id>{label}</option> }
+                            })
                             .collect_view()}
                     </select>
                 </div>
+                <fieldset class="field">
+                    <legend>"Access"</legend>
+                    <label><input type="radio" name="access" value="metrics" checked/>" Read-only metrics"</label>
+                    <label><input type="radio" name="access" value="publishing"/>" Publishing"</label>
+                </fieldset>
                 <div class="field">
                     <label for="channel-name">"Name"</label>
                     <input id="channel-name" name="name" required maxlength="80"
@@ -121,7 +236,23 @@ fn AddChannel(networks: Vec<NetworkChoice>) -> impl IntoView {
             <p id="channel-name-hint" class="hint">
                 "The name is for your team. You will be sent to the network to approve access, then back here."
             </p>
+            <p id="network-hint" class="hint">
+                "Where one consent gives several pages, organizations or ads accounts, you pick which to connect next."
+            </p>
         </section>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thousands;
+
+    #[test]
+    fn follower_counts_are_grouped() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(12_400), "12,400");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
 }

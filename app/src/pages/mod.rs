@@ -2,9 +2,11 @@
 
 mod dashboard;
 mod entry;
+mod picker;
 
 pub use dashboard::DashboardPage;
 pub use entry::{SetUpPage, SignInPage};
+pub use picker::PickPage;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -58,6 +58,10 @@ pub fn router(
         .route("/auth/logout", post(auth::sign_out))
         .route("/channels/connect", post(oauth::connect))
         .route("/oauth/callback/{network}", get(oauth::callback))
+        .route("/channels/pick", post(oauth::pick))
+        .route("/channels/{id}/reauthorize", post(oauth::reauthorize))
+        .route("/channels/{id}/unlink", post(oauth::unlink))
+        .route("/channels/{id}/delete", post(oauth::delete))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -67,10 +71,7 @@ pub fn router(
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
         .with_state(state);
     if let Some(sandbox) = sandbox {
-        router = router.nest(
-            &format!("/{}", crate::SANDBOX_MOUNT.trim_end_matches('/')),
-            sandbox,
-        );
+        router = router.merge(sandbox);
     }
     let public_origin = public_url.origin().ascii_serialization();
     router

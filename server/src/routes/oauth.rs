@@ -1,4 +1,6 @@
-//! Connecting a channel: the form that starts the handshake and the network's callback.
+//! Connecting channels: the form that starts a handshake, the network's callback, the
+//! account picker's answer, reauthorizing, unlinking and deleting. All plain form posts,
+//! so they work before the WASM loads; the outcome comes back as a flash message.
 
 use super::error_flash;
 use app::model::FlashKind;
@@ -6,30 +8,69 @@ use app::ssr::{AppContext, SESSION_COOKIE};
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
-use engine::channels::CallbackParams;
+use engine::accounts::SignedIn;
+use engine::channels::{CallbackParams, ConnectOutcome, Connected};
 use engine::domain::ChannelName;
+use engine::networks::Access;
 use std::collections::HashMap;
+
+async fn signed_in(ctx: &AppContext, jar: &CookieJar) -> Result<SignedIn, engine::Error> {
+    ctx.person(jar).await?.ok_or(engine::Error::Unauthenticated)
+}
+
+/// Sends the browser on, or back to where it came from with the error as a flash.
+fn respond(
+    ctx: &AppContext,
+    jar: CookieJar,
+    back: &str,
+    outcome: Result<Response, engine::Error>,
+) -> Response {
+    match outcome {
+        Ok(response) => response,
+        Err(engine::Error::Unauthenticated) => Redirect::to("/login").into_response(),
+        Err(error) => (error_flash(ctx, jar, &error), Redirect::to(back)).into_response(),
+    }
+}
+
+fn success(ctx: &AppContext, jar: CookieJar, to: &str, text: &str) -> Response {
+    (
+        jar.add(ctx.flash_cookie(FlashKind::Success, text)),
+        Redirect::to(to),
+    )
+        .into_response()
+}
+
+fn connected_words(connected: &[Connected]) -> String {
+    let names: Vec<String> = connected
+        .iter()
+        .map(|c| format!("“{}” ({})", c.name, c.handle))
+        .collect();
+    format!("Connected {}.", names.join(", "))
+}
 
 pub async fn connect(
     State(ctx): State<AppContext>,
     jar: CookieJar,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
     let outcome = async {
-        let person = ctx
-            .person(&jar)
-            .await?
-            .ok_or(engine::Error::Unauthenticated)?;
-        let name = ChannelName::parse(form.get("name").map(String::as_str).unwrap_or_default())?;
-        let network = form.get("network").map(String::as_str).unwrap_or_default();
-        ctx.engine.begin_connect(&person, network, name).await
+        let person = signed_in(&ctx, &jar).await?;
+        let name = ChannelName::parse(field("name"))?;
+        let access = match field("access") {
+            "" => Access::Metrics,
+            raw => Access::parse(raw).ok_or_else(|| {
+                engine::Error::Invalid("Choose read-only metrics or publishing.".into())
+            })?,
+        };
+        let url = ctx
+            .engine
+            .begin_connect(&person, field("network"), name, access)
+            .await?;
+        Ok(Redirect::to(url.as_str()).into_response())
     }
     .await;
-    match outcome {
-        Ok(consent_url) => Redirect::to(consent_url.as_str()).into_response(),
-        Err(engine::Error::Unauthenticated) => Redirect::to("/login").into_response(),
-        Err(error) => (error_flash(&ctx, jar, &error), Redirect::to("/")).into_response(),
-    }
+    respond(&ctx, jar, "/", outcome)
 }
 
 pub async fn callback(
@@ -37,7 +78,7 @@ pub async fn callback(
     Path(network): Path<String>,
     jar: CookieJar,
     Query(mut query): Query<HashMap<String, String>>,
-) -> (CookieJar, Redirect) {
+) -> Response {
     let params = CallbackParams {
         state: query.remove("state"),
         code: query.remove("code"),
@@ -50,13 +91,134 @@ pub async fn callback(
         .finish_connect(session.as_deref(), &network, params)
         .await
     {
-        Ok(connected) => {
-            let text = format!("Connected “{}” ({}).", connected.name, connected.handle);
-            (
-                jar.add(ctx.flash_cookie(FlashKind::Success, &text)),
-                Redirect::to("/"),
+        Ok(ConnectOutcome::Connected(connected)) => {
+            success(&ctx, jar, "/", &connected_words(&connected))
+        }
+        Ok(ConnectOutcome::Reauthorized(channel)) => success(
+            &ctx,
+            jar,
+            "/",
+            &format!("Reconnected “{}” ({}).", channel.name, channel.handle),
+        ),
+        Ok(ConnectOutcome::Pick { pending_id }) => {
+            Redirect::to(&format!("/channels/pick/{pending_id}")).into_response()
+        }
+        Err(error) => (error_flash(&ctx, jar, &error), Redirect::to("/")).into_response(),
+    }
+}
+
+/// The picker's answer: `pending` and one `account` per ticked box.
+pub async fn pick(
+    State(ctx): State<AppContext>,
+    jar: CookieJar,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let pending = form
+        .iter()
+        .find(|(name, _)| name == "pending")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let chosen: Vec<String> = form
+        .into_iter()
+        .filter(|(name, _)| name == "account")
+        .map(|(_, v)| v)
+        .collect();
+    let back = format!("/channels/pick/{}", percent_path(&pending));
+    let outcome = async {
+        let person = signed_in(&ctx, &jar).await?;
+        let connected = ctx.engine.finish_pick(&person, &pending, &chosen).await?;
+        Ok(connected)
+    }
+    .await;
+    match outcome {
+        Ok(connected) => success(&ctx, jar, "/", &connected_words(&connected)),
+        // A pick that can no longer be made goes back to the dashboard.
+        Err(error @ engine::Error::Connect(engine::ConnectError::PickExpired)) => {
+            respond(&ctx, jar, "/", Err(error))
+        }
+        Err(error) => respond(&ctx, jar, &back, Err(error)),
+    }
+}
+
+pub async fn reauthorize(
+    State(ctx): State<AppContext>,
+    jar: CookieJar,
+    Path(channel_id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let only_missing = form.get("only_missing").is_some_and(|v| v == "true");
+    let outcome = async {
+        let person = signed_in(&ctx, &jar).await?;
+        let url = ctx
+            .engine
+            .begin_reauthorize(&person, channel_id, only_missing)
+            .await?;
+        Ok(Redirect::to(url.as_str()).into_response())
+    }
+    .await;
+    respond(&ctx, jar, "/", outcome)
+}
+
+pub async fn unlink(
+    State(ctx): State<AppContext>,
+    jar: CookieJar,
+    Path(channel_id): Path<i64>,
+) -> Response {
+    let outcome = async {
+        let person = signed_in(&ctx, &jar).await?;
+        let channel = ctx.engine.channel(&person, channel_id).await?;
+        let revoked = ctx.engine.unlink(&person, channel_id).await?;
+        Ok((channel, revoked))
+    }
+    .await;
+    match outcome {
+        Ok((channel, revoked)) => {
+            let how = if revoked {
+                format!("Access was revoked at {}.", channel.network_name)
+            } else {
+                format!(
+                    "{} offers no way to revoke from here; remove Tether in the account's app settings there to be sure.",
+                    channel.network_name
+                )
+            };
+            success(
+                &ctx,
+                jar,
+                "/",
+                &format!("Unlinked “{}”. {how} Its history is kept.", channel.name),
             )
         }
-        Err(error) => (error_flash(&ctx, jar, &error), Redirect::to("/")),
+        Err(error) => respond(&ctx, jar, "/", Err(error)),
     }
+}
+
+pub async fn delete(
+    State(ctx): State<AppContext>,
+    jar: CookieJar,
+    Path(channel_id): Path<i64>,
+) -> Response {
+    let outcome = async {
+        let person = signed_in(&ctx, &jar).await?;
+        let channel = ctx.engine.channel(&person, channel_id).await?;
+        ctx.engine.delete_channel(&person, channel_id).await?;
+        Ok(channel)
+    }
+    .await;
+    match outcome {
+        Ok(channel) => success(
+            &ctx,
+            jar,
+            "/",
+            &format!("Deleted “{}” and its tokens.", channel.name),
+        ),
+        Err(error) => respond(&ctx, jar, "/", Err(error)),
+    }
+}
+
+/// A pending id as a URL path segment (it is base64url already; anything else is refused
+/// by the engine, but must not break the redirect).
+fn percent_path(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
 }

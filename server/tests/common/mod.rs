@@ -20,13 +20,14 @@ pub enum Backend {
     Postgres,
 }
 
+#[derive(Clone)]
 pub struct TestApp {
     pub base: Url,
     pub engine: engine::Engine,
     pub clock: Clock,
     /// A browser: keeps cookies, does not follow redirects so tests can inspect each hop.
     pub browser: reqwest::Client,
-    pub data_dir: tempfile::TempDir,
+    pub data_dir: std::sync::Arc<tempfile::TempDir>,
 }
 
 /// A fixed start time, so countdowns in assertions are exact.
@@ -74,7 +75,7 @@ pub async fn spawn_app_with(backend: Backend, extra: &[(&'static str, &str)]) ->
         engine: running.engine,
         clock,
         browser: browser(),
-        data_dir,
+        data_dir: std::sync::Arc::new(data_dir),
     }
 }
 
@@ -162,10 +163,15 @@ impl TestApp {
 
     /// Starts connecting a sandbox channel; returns the consent page URL.
     pub async fn start_connect(&self, name: &str) -> Url {
+        self.start_connect_on("sandbox", name, "metrics").await
+    }
+
+    /// Starts connecting a channel on `network`; returns the consent page URL.
+    pub async fn start_connect_on(&self, network: &str, name: &str, access: &str) -> Url {
         let response = self
             .post_form(
                 "/channels/connect",
-                &[("network", "sandbox"), ("name", name)],
+                &[("network", network), ("name", name), ("access", access)],
             )
             .await;
         assert_eq!(
@@ -179,12 +185,31 @@ impl TestApp {
 
     /// Answers the sandbox consent page; returns the callback URL it redirects to.
     pub async fn consent(&self, consent_url: &Url, decision: &str) -> Url {
+        self.consent_as(consent_url, "sbx-1001", decision, &[])
+            .await
+    }
+
+    /// Answers a sandbox consent page as `person`, unticking `untick`; returns the
+    /// callback URL it redirects to.
+    pub async fn consent_as(
+        &self,
+        consent_url: &Url,
+        person: &str,
+        decision: &str,
+        untick: &[&str],
+    ) -> Url {
         let page = self.browser.get(consent_url.clone()).send().await.unwrap();
         assert_eq!(page.status(), StatusCode::OK);
         let html = page.text().await.unwrap();
         let mut fields = hidden_fields(&html);
+        fields.extend(
+            checked_boxes(&html, "granted")
+                .into_iter()
+                .filter(|scope| !untick.contains(&scope.as_str()))
+                .map(|scope| ("granted".to_owned(), scope)),
+        );
         fields.push(("decision".into(), decision.into()));
-        fields.push(("account".into(), "sbx-1001".into()));
+        fields.push(("person".into(), person.into()));
         let response = self
             .browser
             .post(consent_url.clone())
@@ -202,6 +227,72 @@ impl TestApp {
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         assert_eq!(location(&response), "/");
         self.page("/").await
+    }
+
+    /// Follows the network's redirect back to Tether: to the dashboard (with its HTML) or
+    /// to the account picker (with its path).
+    pub async fn land(&self, callback: &Url) -> Landing {
+        let response = self.browser.get(callback.clone()).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let to = location(&response);
+        if to.starts_with("/channels/pick/") {
+            Landing::Pick(to)
+        } else {
+            assert_eq!(to, "/");
+            Landing::Dashboard(self.page("/").await)
+        }
+    }
+
+    /// Ticks `keys` (or every offered account) on the picker at `path` and submits;
+    /// returns the dashboard HTML.
+    pub async fn pick(&self, path: &str, keys: Option<&[&str]>) -> String {
+        let html = self.page(path).await;
+        let offered = checkboxes(&html, "account");
+        let chosen: Vec<String> = match keys {
+            Some(keys) => keys.iter().map(|k| (*k).to_owned()).collect(),
+            None => offered,
+        };
+        let mut form = hidden_fields(&html);
+        form.extend(chosen.into_iter().map(|key| ("account".to_owned(), key)));
+        let response = self
+            .browser
+            .post(self.url("/channels/pick"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let to = location(&response);
+        self.page(&to).await
+    }
+
+    /// What the sandbox of `network` saw and was told.
+    pub async fn sandbox_state(&self, network: &str) -> serde_json::Value {
+        self.browser
+            .get(self.url(&format!("/sandbox/{network}/_control/api")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Tells the sandbox of `network` to make something happen.
+    pub async fn sandbox_control(&self, network: &str, action: serde_json::Value) {
+        let response = self
+            .browser
+            .post(self.url(&format!("/sandbox/{network}/_control/api")))
+            .json(&action)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "{}",
+            response.text().await.unwrap()
+        );
     }
 
     pub async fn channel_count(&self) -> i64 {
@@ -224,6 +315,14 @@ impl TestApp {
         self.engine.access_token(channel_id).await.unwrap()
     }
 
+    /// The same server seen from another browser (its own cookies).
+    pub fn other_browser(&self) -> TestApp {
+        TestApp {
+            browser: browser(),
+            ..self.clone()
+        }
+    }
+
     pub fn advance(&self, by: TimeDelta) {
         self.clock.advance(by);
     }
@@ -237,6 +336,37 @@ pub fn location(response: &reqwest::Response) -> String {
         .to_str()
         .unwrap()
         .to_owned()
+}
+
+/// Where a network's redirect led.
+pub enum Landing {
+    Dashboard(String),
+    Pick(String),
+}
+
+/// Values of the checkboxes named `name` that are ticked.
+pub fn checked_boxes(html: &str, name: &str) -> Vec<String> {
+    select_values(
+        html,
+        &format!(r#"input[type="checkbox"][name="{name}"][checked]"#),
+    )
+}
+
+/// Values of the enabled checkboxes named `name`.
+pub fn checkboxes(html: &str, name: &str) -> Vec<String> {
+    select_values(
+        html,
+        &format!(r#"input[type="checkbox"][name="{name}"]:not([disabled])"#),
+    )
+}
+
+fn select_values(html: &str, selector: &str) -> Vec<String> {
+    let document = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse(selector).unwrap();
+    document
+        .select(&selector)
+        .filter_map(|input| input.value().attr("value").map(str::to_owned))
+        .collect()
 }
 
 pub fn hidden_fields(html: &str) -> Vec<(String, String)> {

@@ -1,0 +1,646 @@
+//! Every network, through its sandbox over real HTTP: connect (with the picker where one
+//! consent gives several accounts), partial consent and the re-ask for what is missing,
+//! reauthorizing with the same and with a different account, the same account in another
+//! workspace, cancelling, unlinking with revocation seen by the sandbox, deleting.
+
+mod common;
+
+use common::{location, spawn_app, Backend, Landing, TestApp};
+use reqwest::StatusCode;
+use serde_json::json;
+use sqlx::Row;
+
+/// What the tests need to know of each network's sandbox.
+struct Net {
+    id: &'static str,
+    name: &'static str,
+    /// Two people who can consent.
+    people: [&'static str; 2],
+    /// A needed scope a person may untick (networks with partial consent).
+    untickable: Option<&'static str>,
+    /// Channels the first person's consent yields when every offered account is picked.
+    accounts: usize,
+    /// Whether Tether can revoke at this network.
+    revocable: bool,
+}
+
+const NETS: &[Net] = &[
+    Net {
+        id: "sandbox",
+        name: "Sandbox",
+        people: ["sbx-1001", "sbx-1002"],
+        untickable: Some("metrics.read"),
+        accounts: 1,
+        revocable: true,
+    },
+    Net {
+        id: "facebook",
+        name: "Facebook",
+        people: ["fb-501", "fb-502"],
+        untickable: Some("read_insights"),
+        // Two Pages and the Instagram business account linked to the first.
+        accounts: 3,
+        revocable: true,
+    },
+    Net {
+        id: "instagram",
+        name: "Instagram",
+        people: ["17841400000001", "17841400000002"],
+        untickable: Some("instagram_business_manage_insights"),
+        accounts: 1,
+        revocable: false,
+    },
+    Net {
+        id: "linkedin",
+        name: "LinkedIn",
+        people: ["li-aB3x9", "li-Qz71k"],
+        untickable: None,
+        // The member, two company pages, a showcase page, an ads account.
+        accounts: 5,
+        revocable: true,
+    },
+    Net {
+        id: "x",
+        name: "X",
+        people: ["1460000000000000001", "1460000000000000002"],
+        untickable: None,
+        accounts: 1,
+        revocable: true,
+    },
+    Net {
+        id: "tiktok",
+        name: "TikTok",
+        people: ["-000Tx7aWqK3lP", "-000Tx9bYmR5nQ"],
+        untickable: Some("video.list"),
+        accounts: 1,
+        revocable: true,
+    },
+    Net {
+        id: "youtube",
+        name: "YouTube",
+        people: ["UC4x7Lind0Bakery000000a", "UC9yJunoMakes000000000b"],
+        untickable: Some("https://www.googleapis.com/auth/yt-analytics.readonly"),
+        accounts: 1,
+        revocable: true,
+    },
+    Net {
+        id: "pinterest",
+        name: "Pinterest",
+        people: ["549755885175", "549755885176"],
+        untickable: None,
+        accounts: 1,
+        revocable: false,
+    },
+    Net {
+        id: "threads",
+        name: "Threads",
+        people: ["th-3001", "th-3002"],
+        untickable: None,
+        accounts: 1,
+        revocable: false,
+    },
+];
+
+async fn app(backend: Backend) -> TestApp {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    app
+}
+
+/// Connects everything `person` offers on `net`; returns the dashboard HTML.
+async fn connect_all(app: &TestApp, net: &Net, person: &str) -> String {
+    let consent = app
+        .start_connect_on(net.id, &format!("{} main", net.name), "metrics")
+        .await;
+    let callback = app.consent_as(&consent, person, "approve", &[]).await;
+    match app.land(&callback).await {
+        Landing::Dashboard(html) => html,
+        Landing::Pick(path) => app.pick(&path, None).await,
+    }
+}
+
+async fn count(app: &TestApp, sql: &str, network: &str) -> i64 {
+    sqlx::query(sql)
+        .bind(network)
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap()
+        .get::<i64, _>(0)
+}
+
+async fn channels_of(app: &TestApp, network: &str) -> i64 {
+    count(
+        app,
+        "SELECT COUNT(*) FROM channels WHERE network = $1",
+        network,
+    )
+    .await
+}
+
+async fn first_channel(app: &TestApp, network: &str) -> i64 {
+    count(
+        app,
+        "SELECT MIN(id) FROM channels WHERE network = $1",
+        network,
+    )
+    .await
+}
+
+async fn every_network_connects_with_its_accounts(backend: Backend) {
+    let app = app(backend).await;
+    for net in NETS {
+        let html = connect_all(&app, net, net.people[0]).await;
+        assert!(html.contains("Connected "), "{}: {html}", net.id);
+        assert_eq!(
+            channels_of(&app, net.id).await,
+            net.accounts as i64,
+            "{}",
+            net.id
+        );
+        let dead: i64 = count(
+            &app,
+            "SELECT COUNT(*) FROM credentials cr JOIN channels c ON c.id = cr.channel_id \
+             WHERE c.network = $1 AND cr.dead_reason IS NOT NULL",
+            net.id,
+        )
+        .await;
+        assert_eq!(dead, 0, "{}", net.id);
+    }
+    // Each network's lifetimes, as its sandbox issued them, landed in the store.
+    let now = common::test_epoch().timestamp();
+    let facts = |network: &'static str, kind: &'static str| {
+        let pool = app.engine.db().pool().clone();
+        async move {
+            let row = sqlx::query(
+                "SELECT cr.access_expires_at, cr.reconsent_deadline, \
+                 CAST(CASE WHEN cr.refresh_token IS NULL THEN 0 ELSE 1 END AS BIGINT) AS refresh \
+                 FROM channels c JOIN credentials cr ON cr.channel_id = c.id \
+                 WHERE c.network = $1 AND c.kind = $2 ORDER BY c.id LIMIT 1",
+            )
+            .bind(network)
+            .bind(kind)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            (
+                row.get::<Option<i64>, _>("access_expires_at")
+                    .map(|at| at - now),
+                row.get::<Option<i64>, _>("reconsent_deadline")
+                    .map(|at| at - now),
+                row.get::<i64, _>("refresh") == 1,
+            )
+        }
+    };
+    let day = 86_400;
+    // Facebook: a Page token does not expire; data access lapses after 90 days.
+    assert_eq!(
+        facts("facebook", "page").await,
+        (None, Some(90 * day), false)
+    );
+    assert_eq!(
+        facts("facebook", "instagram_business").await,
+        (None, Some(90 * day), false)
+    );
+    // Instagram and Threads: the short token was exchanged for a 60-day one.
+    assert_eq!(
+        facts("instagram", "professional").await,
+        (Some(60 * day), None, false)
+    );
+    assert_eq!(
+        facts("threads", "profile").await,
+        (Some(60 * day), None, false)
+    );
+    // LinkedIn: 60-day access, refresh fixed at 365 days from consent.
+    assert_eq!(
+        facts("linkedin", "organization").await,
+        (Some(60 * day), Some(365 * day), true)
+    );
+    assert_eq!(facts("x", "profile").await, (Some(2 * 3600), None, true));
+    assert_eq!(facts("tiktok", "profile").await, (Some(day), None, true));
+    // The YouTube sandbox is a Google app in testing: consent ends after 7 days.
+    assert_eq!(
+        facts("youtube", "channel").await,
+        (Some(3600), Some(7 * day), true)
+    );
+    assert_eq!(
+        facts("pinterest", "profile").await,
+        (Some(30 * day), None, true)
+    );
+
+    // Handles, follower counts and the total are on the dashboard.
+    let html = app.page("/").await;
+    for expected in [
+        "Lind Bakery",
+        "@lindbakery",
+        "12,400 followers",
+        "Northwind Labs",
+    ] {
+        assert!(html.contains(expected), "missing {expected}");
+    }
+    assert!(html.contains(r#"data-testid="audience""#));
+}
+
+async fn the_picker_connects_only_what_was_ticked(backend: Backend) {
+    let app = app(backend).await;
+    let consent = app
+        .start_connect_on("linkedin", "Northwind", "metrics")
+        .await;
+    let callback = app.consent_as(&consent, "li-aB3x9", "approve", &[]).await;
+    let Landing::Pick(path) = app.land(&callback).await else {
+        panic!("LinkedIn offers several accounts: the picker must come first");
+    };
+    assert_eq!(
+        app.channel_count().await,
+        0,
+        "nothing is stored before the pick"
+    );
+    let picker = app.page(&path).await;
+    for offered in [
+        "Company page",
+        "Showcase page",
+        "Ads account",
+        "Member profile",
+        "18900 followers",
+    ] {
+        assert!(picker.contains(offered), "picker lacks {offered}");
+    }
+    // Nothing ticked: refused, the pick stays open.
+    let response = app
+        .post_form(
+            "/channels/pick",
+            &[("pending", path.trim_start_matches("/channels/pick/"))],
+        )
+        .await;
+    assert_eq!(location(&response), path);
+    // A key the consent did not offer: refused.
+    let html = app.pick(&path, Some(&["organization:999"])).await;
+    assert!(html.contains("was not offered"), "{html}");
+    assert_eq!(app.channel_count().await, 0);
+
+    let html = app.pick(&path, Some(&["organization:2414190"])).await;
+    assert!(
+        html.contains("Connected “Northwind” (northwind-labs)"),
+        "{html}"
+    );
+    assert_eq!(app.channel_count().await, 1);
+    // Spent: the same pick cannot be made twice.
+    let response = app
+        .post_form(
+            "/channels/pick",
+            &[
+                ("pending", path.trim_start_matches("/channels/pick/")),
+                ("account", "organization:2414183"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&response), "/");
+    assert!(app.page("/").await.contains("expired or was already used"));
+    assert_eq!(app.channel_count().await, 1);
+
+    // The next consent shows the connected one as taken.
+    let consent = app
+        .start_connect_on("linkedin", "Northwind 2", "metrics")
+        .await;
+    let callback = app.consent_as(&consent, "li-aB3x9", "approve", &[]).await;
+    let Landing::Pick(path) = app.land(&callback).await else {
+        panic!("picker expected");
+    };
+    assert!(app
+        .page(&path)
+        .await
+        .contains("Already connected here as “Northwind”"));
+}
+
+async fn facebook_and_instagram_connect_in_one_consent(backend: Backend) {
+    let app = app(backend).await;
+    let consent = app.start_connect_on("facebook", "Bakery", "metrics").await;
+    let callback = app.consent_as(&consent, "fb-501", "approve", &[]).await;
+    let Landing::Pick(path) = app.land(&callback).await else {
+        panic!("picker expected");
+    };
+    let picker = app.page(&path).await;
+    assert!(picker.contains("linked to Lind Bakery"), "{picker}");
+    let html = app
+        .pick(
+            &path,
+            Some(&["page:fbp-7001", "instagram_business:igb-9001"]),
+        )
+        .await;
+    assert!(
+        html.contains("Lind Bakery") && html.contains("@lindbakery"),
+        "{html}"
+    );
+    assert_eq!(app.channel_count().await, 2);
+    // Both hold the Page's token, and both work at the network.
+    let tokens: Vec<i64> = sqlx::query("SELECT id FROM channels ORDER BY id")
+        .fetch_all(app.engine.db().pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get("id"))
+        .collect();
+    let page = app.engine.access_token(tokens[0]).await.unwrap();
+    let ig = app.engine.access_token(tokens[1]).await.unwrap();
+    assert_eq!(page.expose(), ig.expose());
+    let me = reqwest::Client::new()
+        .get(app.url("/sandbox/facebook/v21.0/me"))
+        .bearer_auth(page.expose())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::OK);
+    // Unticking the Instagram permissions leaves the Instagram account out of the offer.
+    let consent = app
+        .start_connect_on("facebook", "Bakery again", "metrics")
+        .await;
+    let callback = app
+        .consent_as(&consent, "fb-502", "approve", &["instagram_basic"])
+        .await;
+    let Landing::Pick(path) = app.land(&callback).await else {
+        panic!("picker expected");
+    };
+    let picker = app.page(&path).await;
+    assert!(picker.contains("Haddad Cycles") && !picker.contains("@haddadcycles"));
+    assert!(!picker.contains("Instagram business account"), "{picker}");
+}
+
+async fn partial_consent_shows_missing_permissions_and_asks_again(backend: Backend) {
+    let app = app(backend).await;
+    for net in NETS.iter().filter(|n| n.untickable.is_some()) {
+        let scope = net.untickable.unwrap();
+        let consent = app.start_connect_on(net.id, net.name, "metrics").await;
+        let callback = app
+            .consent_as(&consent, net.people[0], "approve", &[scope])
+            .await;
+        let html = match app.land(&callback).await {
+            Landing::Dashboard(html) => html,
+            Landing::Pick(path) => {
+                let offered = common::checkboxes(&app.page(&path).await, "account");
+                app.pick(&path, Some(&[offered[0].as_str()])).await
+            }
+        };
+        assert!(html.contains("Missing permissions"), "{}: {html}", net.id);
+        let channel = first_channel(&app, net.id).await;
+        // Re-ask for just what is missing.
+        let response = app
+            .post_form(
+                &format!("/channels/{channel}/reauthorize"),
+                &[("only_missing", "true")],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let consent = url::Url::parse(&location(&response)).unwrap();
+        let asked: String = consent
+            .query_pairs()
+            .find(|(k, _)| k == "scope")
+            .map(|(_, v)| v.into_owned())
+            .unwrap();
+        assert!(asked.contains(scope), "{}: asked {asked}", net.id);
+        let callback = app
+            .consent_as(&consent, net.people[0], "approve", &[])
+            .await;
+        let Landing::Dashboard(html) = app.land(&callback).await else {
+            panic!("reauthorizing never needs the picker");
+        };
+        assert!(html.contains("Reconnected"), "{}: {html}", net.id);
+        let row = sqlx::query(
+            "SELECT c.required_scopes, cr.granted_scopes FROM channels c \
+             JOIN credentials cr ON cr.channel_id = c.id WHERE c.id = $1",
+        )
+        .bind(channel)
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap();
+        let granted: String = row.get("granted_scopes");
+        let required: String = row.get("required_scopes");
+        for scope in required.split_whitespace() {
+            assert!(
+                granted.split_whitespace().any(|g| g == scope),
+                "{}: {scope}",
+                net.id
+            );
+        }
+    }
+    let html = app.page("/").await;
+    assert!(!html.contains("Missing permissions"), "{html}");
+}
+
+async fn reauthorizing_keeps_the_channel_and_refuses_another_account(backend: Backend) {
+    let app = app(backend).await;
+    for net in NETS {
+        connect_all(&app, net, net.people[0]).await;
+        let channel = first_channel(&app, net.id).await;
+        let before = app.engine.access_token(channel).await.unwrap();
+
+        let response = app
+            .post_form(&format!("/channels/{channel}/reauthorize"), &[])
+            .await;
+        let consent = url::Url::parse(&location(&response)).unwrap();
+        let callback = app
+            .consent_as(&consent, net.people[0], "approve", &[])
+            .await;
+        let Landing::Dashboard(html) = app.land(&callback).await else {
+            panic!("{}: no picker on reauthorize", net.id);
+        };
+        assert!(html.contains("Reconnected"), "{}: {html}", net.id);
+        assert_eq!(first_channel(&app, net.id).await, channel);
+        let renewed = app.engine.access_token(channel).await.unwrap();
+        assert_ne!(before.expose(), renewed.expose(), "{}", net.id);
+
+        let response = app
+            .post_form(&format!("/channels/{channel}/reauthorize"), &[])
+            .await;
+        let consent = url::Url::parse(&location(&response)).unwrap();
+        let callback = app
+            .consent_as(&consent, net.people[1], "approve", &[])
+            .await;
+        let Landing::Dashboard(html) = app.land(&callback).await else {
+            panic!("{}: no picker on reauthorize", net.id);
+        };
+        assert!(
+            html.contains("but the consent was given as"),
+            "{}: {html}",
+            net.id
+        );
+        let kept = app.engine.access_token(channel).await.unwrap();
+        assert_eq!(
+            kept.expose(),
+            renewed.expose(),
+            "{}: tokens must be untouched",
+            net.id
+        );
+    }
+    let reauthorized: i64 = count(
+        &app,
+        "SELECT COUNT(*) FROM events WHERE kind = $1",
+        "reauthorized",
+    )
+    .await;
+    assert_eq!(reauthorized, NETS.len() as i64);
+}
+
+async fn an_account_connected_in_another_workspace_is_refused(backend: Backend) {
+    let app = app(backend).await;
+    connect_all(&app, &NETS[4], NETS[4].people[0]).await;
+    // A second workspace with its own editor.
+    let user_id = app
+        .engine
+        .add_member(
+            engine::accounts::NewUser {
+                email: engine::domain::Email::parse("bo@example.com").unwrap(),
+                display_name: engine::domain::DisplayName::parse("Bo Agency").unwrap(),
+                password: engine::domain::NewPassword::parse("another long password").unwrap(),
+            },
+            engine::domain::Role::Editor,
+        )
+        .await
+        .unwrap();
+    let pool = app.engine.db().pool();
+    let workspace: i64 =
+        sqlx::query("INSERT INTO workspaces (name, created_at) VALUES ($1, 0) RETURNING id")
+            .bind("Bo's Agency")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+            .get("id");
+    sqlx::query("UPDATE memberships SET workspace_id = $1 WHERE user_id = $2")
+        .bind(workspace)
+        .bind(user_id)
+        .execute(pool)
+        .await
+        .unwrap();
+    let bo = app.other_browser();
+    let response = bo
+        .post_form(
+            "/auth/login",
+            &[
+                ("email", "bo@example.com"),
+                ("password", "another long password"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let consent = bo.start_connect_on("x", "Bakery on X", "metrics").await;
+    let callback = bo
+        .consent_as(&consent, NETS[4].people[0], "approve", &[])
+        .await;
+    let Landing::Dashboard(html) = bo.land(&callback).await else {
+        panic!("no picker on X");
+    };
+    assert!(
+        html.contains("already connected in the workspace “Acme Social”"),
+        "{html}"
+    );
+    assert_eq!(app.channel_count().await, 1);
+}
+
+async fn cancelling_at_any_network_stores_nothing(backend: Backend) {
+    let app = app(backend).await;
+    for net in NETS {
+        let consent = app.start_connect_on(net.id, net.name, "publishing").await;
+        let callback = app.consent_as(&consent, net.people[0], "deny", &[]).await;
+        let Landing::Dashboard(html) = app.land(&callback).await else {
+            panic!("a cancel never reaches the picker");
+        };
+        assert!(
+            html.contains(&format!("cancelled at {}", net.name)),
+            "{}: {html}",
+            net.id
+        );
+    }
+    assert_eq!(app.channel_count().await, 0);
+}
+
+async fn unlinking_revokes_at_the_network_and_keeps_the_history(backend: Backend) {
+    let app = app(backend).await;
+    for net in NETS {
+        connect_all(&app, net, net.people[0]).await;
+        let channel = first_channel(&app, net.id).await;
+        let response = app
+            .post_form(&format!("/channels/{channel}/unlink"), &[])
+            .await;
+        assert_eq!(location(&response), "/");
+        let html = app.page("/").await;
+        assert!(html.contains("Unlinked “"), "{}: {html}", net.id);
+        let revocations = app.sandbox_state(net.id).await["counters"]["revocations"]
+            .as_u64()
+            .unwrap();
+        if net.revocable {
+            assert_eq!(revocations, 1, "{}", net.id);
+            assert!(
+                html.contains(&format!("Access was revoked at {}", net.name)),
+                "{}",
+                net.id
+            );
+        } else {
+            assert_eq!(revocations, 0, "{}", net.id);
+            assert!(html.contains("offers no way to revoke"), "{}", net.id);
+        }
+        assert!(
+            app.engine.access_token(channel).await.is_err(),
+            "{}: tokens dropped",
+            net.id
+        );
+        assert_eq!(
+            channels_of(&app, net.id).await,
+            net.accounts as i64,
+            "{}: kept",
+            net.id
+        );
+    }
+    let html = app.page("/").await;
+    assert!(html.contains("Unlinked on purpose"));
+    let unlinked = count(
+        &app,
+        "SELECT COUNT(*) FROM events WHERE kind = $1",
+        "unlinked",
+    )
+    .await;
+    assert_eq!(unlinked, NETS.len() as i64);
+}
+
+async fn deleting_wipes_tokens_and_channel_but_logs_it(backend: Backend) {
+    let app = app(backend).await;
+    connect_all(&app, &NETS[5], NETS[5].people[0]).await;
+    let channel = first_channel(&app, "tiktok").await;
+    let response = app
+        .post_form(&format!("/channels/{channel}/delete"), &[])
+        .await;
+    assert_eq!(location(&response), "/");
+    assert!(app
+        .page("/")
+        .await
+        .contains("Deleted “TikTok main” and its tokens."));
+    assert_eq!(app.channel_count().await, 0);
+    let credentials: i64 = sqlx::query("SELECT COUNT(*) AS n FROM credentials")
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap()
+        .get("n");
+    assert_eq!(credentials, 0);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM events WHERE kind = $1",
+            "deleted"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.sandbox_state("tiktok").await["counters"]["revocations"],
+        json!(1)
+    );
+}
+
+on_both_backends!(
+    every_network_connects_with_its_accounts,
+    the_picker_connects_only_what_was_ticked,
+    facebook_and_instagram_connect_in_one_consent,
+    partial_consent_shows_missing_permissions_and_asks_again,
+    reauthorizing_keeps_the_channel_and_refuses_another_account,
+    an_account_connected_in_another_workspace_is_refused,
+    cancelling_at_any_network_stores_nothing,
+    unlinking_revokes_at_the_network_and_keeps_the_history,
+    deleting_wipes_tokens_and_channel_but_logs_it,
+);
