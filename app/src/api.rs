@@ -39,6 +39,7 @@ pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
                     .collect::<Vec<_>>()
                     .join(", "),
                 sandboxed: n.profile.sandboxed,
+                control_url: n.profile.sandbox_control_url().map(|u| u.to_string()),
             })
             .collect(),
         flash: take_flash(&ctx, &jar),

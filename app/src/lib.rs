@@ -38,6 +38,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
+        <ClockBanner/>
         <Router>
             // Async: pages are sent whole, so they work with JavaScript off and redirects
             // decided by server functions reach the response headers.
@@ -49,4 +50,27 @@ pub fn App() -> impl IntoView {
             </Routes>
         </Router>
     }
+}
+
+/// Said plainly on every page while the sandbox has moved the instance's clock.
+#[component]
+fn ClockBanner() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let offset = use_context::<ssr::AppContext>()
+        .map(|ctx| ctx.engine.clock().offset().num_seconds())
+        .unwrap_or_default();
+    #[cfg(not(feature = "ssr"))]
+    let offset = 0i64;
+    (offset != 0).then(|| {
+        let days = offset / 86_400;
+        let hours = (offset % 86_400) / 3600;
+        view! {
+            <p class="clock-banner" role="note" data-testid="clock-banner">
+                <span aria-hidden="true">"◷ "</span>
+                {format!(
+                    "Sandbox clock moved forward by {days} days {hours} h: every time Tether shows is simulated. A sandbox control page puts it back."
+                )}
+            </p>
+        }
+    })
 }

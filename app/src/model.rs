@@ -46,6 +46,8 @@ pub struct NetworkChoice {
     /// The kinds of account it connects, in words.
     pub kinds: String,
     pub sandboxed: bool,
+    /// The sandbox's control page, where accounts and the network can be made to fail.
+    pub control_url: Option<String>,
 }
 
 /// The accounts one consent gave access to, for the picker page.

@@ -827,6 +827,10 @@ pub enum ControlAction {
     Restore { person: String },
     /// The whole network has this weather.
     Weather { weather: Weather },
+    /// Moves the sandbox's clock — in-process, Tether's whole instance — forward.
+    MoveClock { seconds: i64 },
+    /// Puts the clock back to real time.
+    ResetClock,
 }
 
 impl SandboxProvider {
@@ -851,6 +855,13 @@ impl SandboxProvider {
                 grants.lost_roles.retain(|(p, _)| *p != person);
             }
             ControlAction::Weather { weather } => grants.weather = weather,
+            ControlAction::MoveClock { seconds } => {
+                if !(1..=400 * 86_400).contains(&seconds) {
+                    return Err("the clock moves forward, by at most 400 days at a time".into());
+                }
+                self.clock.advance(TimeDelta::seconds(seconds));
+            }
+            ControlAction::ResetClock => self.clock.advance(-self.clock.offset()),
         }
         tracing::info!(
             network = self.spec.network,
@@ -883,6 +894,7 @@ async fn weather(
 #[derive(Serialize)]
 struct ControlState {
     network: &'static str,
+    clock_offset_secs: i64,
     weather: Weather,
     counters: Counters,
     dead_people: HashMap<String, DeadReason>,
@@ -893,6 +905,7 @@ async fn control_state(State(provider): State<Arc<SandboxProvider>>) -> Response
     let grants = provider.grants();
     Json(ControlState {
         network: provider.spec.network,
+        clock_offset_secs: provider.clock.offset().num_seconds(),
         weather: grants.weather,
         counters: grants.counters.clone(),
         dead_people: grants.dead_people.clone(),
@@ -937,6 +950,11 @@ async fn control_form(
         "weather" => serde_json::from_value::<Weather>(json!(field("weather")))
             .map(|weather| ControlAction::Weather { weather })
             .map_err(|_| "unknown weather".to_owned()),
+        "move_clock" => field("seconds")
+            .parse()
+            .map(|seconds| ControlAction::MoveClock { seconds })
+            .map_err(|_| "seconds must be a whole number".to_owned()),
+        "reset_clock" => Ok(ControlAction::ResetClock),
         _ => Err("unknown action".to_owned()),
     };
     match action.and_then(|a| provider.control(a)) {
@@ -1027,6 +1045,27 @@ async fn control_page(State(provider): State<Arc<SandboxProvider>>) -> Response 
         )
     })
     .collect();
+    let offset = provider.clock.offset();
+    let clock_words = if offset.is_zero() {
+        "The clock shows real time.".to_owned()
+    } else {
+        format!(
+            "The clock is moved forward by {} days {} hours; Tether's pages say so while it is.",
+            offset.num_days(),
+            offset.num_hours() % 24
+        )
+    };
+    let clock_buttons: String = [(3_600, "+1 hour"), (86_400, "+1 day"), (7 * 86_400, "+7 days"), (30 * 86_400, "+30 days")]
+        .iter()
+        .map(|(seconds, label)| {
+            format!(
+                r#"<form method="post"><input type="hidden" name="action" value="move_clock"><input type="hidden" name="seconds" value="{seconds}"><button class="secondary">{label}</button></form>"#
+            )
+        })
+        .chain(std::iter::once(
+            r#"<form method="post"><input type="hidden" name="action" value="reset_clock"><button>Back to real time</button></form>"#.to_owned(),
+        ))
+        .collect();
     let name = text(spec.display_name);
     Html(format!(
         r#"<!DOCTYPE html>
@@ -1036,6 +1075,7 @@ async fn control_page(State(provider): State<Arc<SandboxProvider>>) -> Response 
 <p class="sandbox" role="note">Sandbox control – only for the simulated {name}; nothing here touches a real network</p>
 <h1>{name} sandbox control</h1>
 <p><a href="/">Back to Tether</a></p>
+<section><h2>Time</h2><p>{clock_words}</p><div class="actions">{clock_buttons}</div></section>
 <section><h2>The network</h2><div class="actions">{weathers}</div>
 <p>Codes redeemed {}, refreshes {}, exchanges {}, revocations {}</p></section>
 {people}

@@ -30,11 +30,20 @@ pub struct Settings {
     /// `None` means the key file in the data directory (created on first start).
     pub encryption_key: Option<EncryptionKey>,
     pub sandbox: bool,
+    /// Sandbox networks served by a separate `tether sandbox` process instead of in-process.
+    pub external_sandbox: Option<ExternalSandbox>,
     pub mail: Mail,
     pub network_credentials: Vec<NetworkCredentials>,
     /// The generic OpenID Connect / OAuth 2.0 network, when an issuer is configured.
     pub oidc: Option<OidcSettings>,
     pub log_filter: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct ExternalSandbox {
+    pub url: Url,
+    /// The client secret both processes were given.
+    pub client_secret: Secret,
 }
 
 #[derive(Clone, Debug)]
@@ -133,6 +142,25 @@ impl Settings {
             Some("off" | "false" | "0") => false,
             Some(_) => return Err(invalid("TETHER_SANDBOX", "must be on or off")),
         };
+        let external_sandbox = match get("TETHER_SANDBOX_URL") {
+            None => None,
+            Some(raw) => Some(ExternalSandbox {
+                url: Url::parse(&raw)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.path().ends_with('/'))
+                    .ok_or_else(|| {
+                        invalid("TETHER_SANDBOX_URL", "must be an http(s) URL ending with /")
+                    })?,
+                client_secret: Secret::new(get("TETHER_SANDBOX_CLIENT_SECRET").ok_or_else(
+                    || {
+                        invalid(
+                            "TETHER_SANDBOX_CLIENT_SECRET",
+                            "is required when TETHER_SANDBOX_URL is set",
+                        )
+                    },
+                )?),
+            }),
+        };
         let mail = match get("TETHER_SMTP_HOST") {
             None => Mail::Outbox(data_dir.join("outbox")),
             Some(host) => Mail::Smtp {
@@ -212,6 +240,7 @@ impl Settings {
             public_url,
             encryption_key,
             sandbox,
+            external_sandbox,
             mail,
             network_credentials,
             oidc,

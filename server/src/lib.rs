@@ -103,7 +103,7 @@ pub async fn start(settings: Settings, clock: Clock) -> anyhow::Result<Running> 
 /// The networks this instance offers: real ones where their credentials are configured;
 /// in sandbox mode every other built-in network as Tether's own sandbox of it, served under
 /// `/sandbox/{network}`; and the generic OpenID Connect network when an issuer is set.
-async fn configure_networks(
+pub async fn configure_networks(
     settings: &Settings,
     public_url: &Url,
     internal_url: &Url,
@@ -127,9 +127,23 @@ async fn configure_networks(
                 client_id: credentials.client_id.clone(),
                 client_secret: credentials.client_secret.clone(),
             });
+        } else if let Some(external) = settings
+            .external_sandbox
+            .as_ref()
+            .filter(|_| settings.sandbox)
+        {
+            let hosts = Hosts::Sandbox {
+                browser: external.url.clone(),
+                server: external.url.clone(),
+            };
+            configured.push(ConfiguredNetwork {
+                profile: (builtin.profile)(&hosts),
+                client_id: sandbox_client_id(builtin.id),
+                client_secret: external.client_secret.clone(),
+            });
         } else if settings.sandbox {
             // Each start registers Tether anew with its sandboxes, with a fresh secret.
-            let client_id = format!("tether-{}", builtin.id);
+            let client_id = sandbox_client_id(builtin.id);
             let client_secret = random_token();
             let provider = SandboxProvider::new(
                 (builtin.sandbox_spec)(),
@@ -166,7 +180,39 @@ async fn configure_networks(
             client_secret: oidc.client_secret.clone(),
         });
     }
-    Ok((configured, settings.sandbox.then_some(sandboxes)))
+    let in_process = settings.sandbox && settings.external_sandbox.is_none();
+    Ok((configured, in_process.then_some(sandboxes)))
+}
+
+/// The client id Tether is registered under at a sandbox network.
+pub fn sandbox_client_id(network: &str) -> String {
+    format!("tether-{network}")
+}
+
+/// Every sandbox network on its own, for `tether sandbox`: registered for the Tether whose
+/// public URL is `tether_url`, with one shared client secret, on its own system clock.
+pub fn standalone_sandboxes(
+    tether_url: &Url,
+    client_secret: &engine::crypto::Secret,
+) -> anyhow::Result<axum::Router> {
+    let clock = Clock::system();
+    let mut router = axum::Router::new();
+    for builtin in BUILTIN {
+        let provider = SandboxProvider::new(
+            (builtin.sandbox_spec)(),
+            RegisteredClient {
+                client_id: sandbox_client_id(builtin.id),
+                client_secret: client_secret.clone(),
+                redirect_uri: tether_url.join(&format!("oauth/callback/{}", builtin.id))?,
+            },
+            clock.clone(),
+        );
+        router = router.nest(
+            &format!("/{}", sandbox_mount(builtin.id)),
+            provider.router((builtin.sandbox_routes)()),
+        );
+    }
+    Ok(router)
 }
 
 fn log_start(settings: &Settings, engine: &Engine, public_url: &Url) {

@@ -37,6 +37,23 @@ enum Command {
     /// Manage people.
     #[command(subcommand)]
     User(UserCommand),
+    /// Print every network this instance offers: kinds, scope sets, token lifetimes,
+    /// refresh semantics, and whether it runs real or sandboxed.
+    Networks {
+        /// Print JSON (the same as GET /api/v1/networks) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the sandbox networks on their own, for a Tether elsewhere (set its
+    /// TETHER_SANDBOX_URL to this address). The shared client secret is read from
+    /// TETHER_SANDBOX_CLIENT_SECRET.
+    Sandbox {
+        #[arg(long, default_value = "127.0.0.1:3100")]
+        bind: std::net::SocketAddr,
+        /// The public URL of the Tether that connects to these sandboxes.
+        #[arg(long)]
+        tether_url: url::Url,
+    },
 }
 
 #[derive(Subcommand)]
@@ -98,6 +115,43 @@ async fn run() -> anyhow::Result<()> {
                 .await?;
             println!("Tether is set up; {email} owns the workspace.");
         }
+        Command::Networks { json } => {
+            let url = url::Url::parse(&format!("http://{}/", settings.bind))?;
+            let public = settings.public_url.clone().unwrap_or_else(|| url.clone());
+            let (networks, _) = server::configure_networks(
+                &settings,
+                &public,
+                &url,
+                &Clock::system(),
+                &engine::oauth::http_client(),
+            )
+            .await?;
+            let summaries: Vec<_> = networks.iter().map(|n| n.profile.summary()).collect();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&summaries)?);
+            } else {
+                for n in &summaries {
+                    print_network(n);
+                }
+            }
+        }
+        Command::Sandbox { bind, tether_url } => {
+            let secret = std::env::var("TETHER_SANDBOX_CLIENT_SECRET")
+                .map(engine::crypto::Secret::new)
+                .context("TETHER_SANDBOX_CLIENT_SECRET must be set (the same value as Tether's)")?;
+            let router = server::standalone_sandboxes(&tether_url, &secret)?;
+            let listener = tokio::net::TcpListener::bind(bind)
+                .await
+                .with_context(|| format!("cannot listen on {bind}"))?;
+            println!(
+                "Sandbox networks at http://{}/sandbox/<network>/",
+                listener.local_addr()?
+            );
+            tokio::select! {
+                served = axum::serve(listener, router) => served.context("serving HTTP")?,
+                _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
+            }
+        }
         Command::User(UserCommand::Add { email, name, role }) => {
             let user = new_user(&email, &name)?;
             let role = Role::parse(&role)?;
@@ -137,4 +191,31 @@ async fn admin_engine(settings: &Settings) -> anyhow::Result<engine::Engine> {
         engine::networks::Networks::default(),
         url::Url::parse("http://127.0.0.1/")?,
     ))
+}
+
+fn print_network(n: &engine::networks::NetworkSummary) {
+    let lifetime = |secs: Option<i64>| match secs {
+        None => "not fixed".to_owned(),
+        Some(s) if s % 86_400 == 0 => format!("{} days", s / 86_400),
+        Some(s) => format!("{} h", s / 3600),
+    };
+    let kinds: Vec<&str> = n.kinds.iter().map(|k| k.label).collect();
+    println!("{} ({}) – {}", n.name, n.id, n.mode);
+    println!("  kinds:        {}", kinds.join(", "));
+    println!("  metrics:      {}", n.scopes.metrics.join(" "));
+    println!("  publishing:   + {}", n.scopes.publishing.join(" "));
+    println!("  access token: {}", lifetime(n.access_token_lifetime_secs));
+    println!("  refresh:      {}", n.renewal);
+    if let Some(refresh) = n.refresh_token_lifetime_secs {
+        println!("  refresh token: {}", lifetime(Some(refresh)));
+    }
+    if let Some(reconsent) = n.reconsent_after_secs {
+        println!("  re-consent:   after {}", lifetime(Some(reconsent)));
+    }
+    println!(
+        "  PKCE S256: {}; partial consent: {}; revocable: {}",
+        if n.pkce_s256 { "yes" } else { "no" },
+        if n.partial_consent { "yes" } else { "no" },
+        if n.revocable { "yes" } else { "no" }
+    );
 }

@@ -159,3 +159,38 @@ fn a_weak_password_is_refused_before_anything_is_stored() {
     );
     assert!(!dir.path().join("tether.db").exists());
 }
+
+#[tokio::test]
+async fn networks_lists_every_network_real_or_sandboxed() {
+    let dir = tempfile::tempdir().unwrap();
+    let real_x = [
+        ("TETHER_X_CLIENT_ID", "x-app"),
+        ("TETHER_X_CLIENT_SECRET", "x-secret"),
+    ];
+    let listed = tether(dir.path(), &["networks", "--json"], "", &real_x);
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    let networks: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let networks = networks.as_array().unwrap();
+    assert_eq!(networks.len(), 9);
+    let find = |id: &str| networks.iter().find(|n| n["id"] == id).unwrap();
+    assert_eq!(find("x")["mode"], "real");
+    assert_eq!(find("facebook")["mode"], "sandbox");
+    assert_eq!(find("linkedin")["reconsent_after_secs"], 365 * 86_400);
+    assert_eq!(find("x")["access_token_lifetime_secs"], 2 * 3600);
+    assert!(find("instagram")["renewal"]
+        .as_str()
+        .unwrap()
+        .contains("24 h"));
+    assert!(!text(&listed.stdout).contains("x-secret"));
+
+    let words = tether(dir.path(), &["networks"], "", &[("TETHER_SANDBOX", "off")]);
+    assert!(words.status.success());
+    assert!(
+        text(&words.stdout).is_empty(),
+        "no sandbox, no credentials: nothing offered"
+    );
+    let words = tether(dir.path(), &["networks"], "", &[]);
+    let out = text(&words.stdout);
+    assert!(out.contains("LinkedIn (linkedin) – sandbox"), "{out}");
+    assert!(out.contains("re-consent:   after 365 days"), "{out}");
+}

@@ -633,7 +633,133 @@ async fn deleting_wipes_tokens_and_channel_but_logs_it(backend: Backend) {
     );
 }
 
+async fn the_api_describes_every_network(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let networks: serde_json::Value = app
+        .browser
+        .get(app.url("/api/v1/networks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = networks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    for net in NETS {
+        assert!(ids.contains(&net.id), "{} missing", net.id);
+    }
+    let facebook = networks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == "facebook")
+        .unwrap();
+    assert_eq!(facebook["mode"], "sandbox");
+    assert_eq!(facebook["long_lived_exchange"], "fb_exchange_token");
+    assert_eq!(facebook["partial_consent"], true);
+    assert_eq!(facebook["scopes"]["publishing"][0], "pages_manage_posts");
+}
+
+async fn the_sandbox_moves_the_clock_and_every_page_says_so(backend: Backend) {
+    let app = app(backend).await;
+    connect_all(&app, &NETS[3], NETS[3].people[0]).await;
+    assert!(!app.page("/").await.contains("clock-banner"));
+    // 360 days on, LinkedIn's fixed 365-day consent is about to end.
+    app.sandbox_control(
+        "linkedin",
+        json!({"action": "move_clock", "seconds": 360 * 86_400}),
+    )
+    .await;
+    // Sessions last 14 days, so the move signed everyone out; the banner is on that page too.
+    let html = app.page("/").await;
+    assert!(html.contains("Sign in"), "{html}");
+    assert!(html.contains("Sandbox clock moved forward by 360 days"));
+    let response = app
+        .post_form(
+            "/auth/login",
+            &[
+                ("email", "ada@example.com"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&response), "/");
+    let html = app.page("/").await;
+    assert!(
+        html.contains("Sandbox clock moved forward by 360 days"),
+        "{html}"
+    );
+    assert!(html.contains("Expiring soon"), "{html}");
+    let state = app.sandbox_state("x").await;
+    assert_eq!(
+        state["clock_offset_secs"],
+        360 * 86_400,
+        "one clock for the instance"
+    );
+    app.sandbox_control("facebook", json!({"action": "reset_clock"}))
+        .await;
+    let html = app.page("/").await;
+    assert!(!html.contains("clock-banner"));
+    // Control input is validated.
+    let refused = app
+        .browser
+        .post(app.url("/sandbox/x/_control/api"))
+        .json(&json!({"action": "move_clock", "seconds": -5}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn a_separate_sandbox_process_serves_tether(backend: Backend) {
+    let secret = engine::crypto::Secret::new("shared-sandbox-secret");
+    let public = url::Url::parse("http://tether.test/").unwrap();
+    let router = server::standalone_sandboxes(&public, &secret).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sandbox_url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let app = common::spawn_app_with(
+        backend,
+        &[
+            ("TETHER_PUBLIC_URL", "http://tether.test/"),
+            ("TETHER_SANDBOX_URL", &sandbox_url),
+            ("TETHER_SANDBOX_CLIENT_SECRET", "shared-sandbox-secret"),
+        ],
+    )
+    .await;
+    app.set_up_owner().await;
+    let consent = app.start_connect_on("x", "Bakery on X", "metrics").await;
+    assert!(consent.as_str().starts_with(&sandbox_url), "{consent}");
+    let callback = app
+        .consent_as(&consent, NETS[4].people[0], "approve", &[])
+        .await;
+    // The browser would go to tether.test; in the test that is the app's socket.
+    let mut callback = callback;
+    callback.set_host(app.base.host_str()).unwrap();
+    callback.set_port(app.base.port()).unwrap();
+    let Landing::Dashboard(html) = app.land(&callback).await else {
+        panic!("X needs no picker");
+    };
+    assert!(
+        html.contains("Connected “Bakery on X” (@lindbakery)"),
+        "{html}"
+    );
+    // Tether serves no sandbox of its own in this mode.
+    assert_eq!(
+        app.get("/sandbox/x/_control/api").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
 on_both_backends!(
+    the_api_describes_every_network,
+    the_sandbox_moves_the_clock_and_every_page_says_so,
+    a_separate_sandbox_process_serves_tether,
     every_network_connects_with_its_accounts,
     the_picker_connects_only_what_was_ticked,
     facebook_and_instagram_connect_in_one_consent,

@@ -83,6 +83,7 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
                         .into_any()
                 }}
             </section>
+            <SandboxControls networks=dashboard.networks.clone()/>
             {person
                 .may_connect
                 .then(|| view! { <AddChannel networks=dashboard.networks/> })}
@@ -179,6 +180,30 @@ fn ChannelItem(channel: ChannelCard, clock: Clock, rights: Rights) -> impl IntoV
         </li>
     }
     .into_any()
+}
+
+/// Links to the sandbox networks' control pages, where accounts and networks can be made
+/// to fail and the clock moved.
+#[component]
+fn SandboxControls(networks: Vec<NetworkChoice>) -> impl IntoView {
+    let links: Vec<_> = networks
+        .into_iter()
+        .filter_map(|n| n.control_url.map(|url| (n.name, url)))
+        .collect();
+    (!links.is_empty()).then(|| {
+        view! {
+            <nav class="card sandbox-controls" aria-labelledby="sandbox-heading">
+                <h2 id="sandbox-heading">"Sandbox controls"</h2>
+                <p class="hint">"Simulated networks: make an account fail, take a network down, or move the clock."</p>
+                <ul role="list">
+                    {links
+                        .into_iter()
+                        .map(|(name, url)| view! { <li><a href=url>{name}</a></li> })
+                        .collect_view()}
+                </ul>
+            </nav>
+        }
+    })
 }
 
 /// 12400 → "12,400".

@@ -253,7 +253,57 @@ pub struct NetworkProfile {
     pub sandboxed: bool,
 }
 
+/// A network as `tether networks` prints it and `GET /api/v1/networks` returns it.
+#[derive(Clone, Debug, Serialize)]
+pub struct NetworkSummary {
+    pub id: String,
+    pub name: String,
+    /// "real" or "sandbox".
+    pub mode: &'static str,
+    pub kinds: Vec<ChannelKind>,
+    pub scopes: Scopes,
+    pub access_token_lifetime_secs: Option<i64>,
+    pub refresh_token_lifetime_secs: Option<i64>,
+    pub reconsent_after_secs: Option<i64>,
+    pub renewal: String,
+    pub long_lived_exchange: Option<&'static str>,
+    pub pkce_s256: bool,
+    pub partial_consent: bool,
+    pub client_auth: ClientAuth,
+    pub revocable: bool,
+}
+
 impl NetworkProfile {
+    pub fn summary(&self) -> NetworkSummary {
+        NetworkSummary {
+            id: self.id.clone(),
+            name: self.display_name.clone(),
+            mode: if self.sandboxed { "sandbox" } else { "real" },
+            kinds: self.kinds.to_vec(),
+            scopes: self.scopes.clone(),
+            access_token_lifetime_secs: self.lifetimes.access.map(|d| d.num_seconds()),
+            refresh_token_lifetime_secs: self.lifetimes.refresh.map(|d| d.num_seconds()),
+            reconsent_after_secs: self.lifetimes.reconsent.map(|d| d.num_seconds()),
+            renewal: self.renewal.describe(),
+            long_lived_exchange: self.long_lived.as_ref().map(|e| e.grant_type),
+            pkce_s256: self.pkce_s256,
+            partial_consent: self.partial_consent,
+            client_auth: self.client_auth,
+            revocable: self.revoke.is_some(),
+        }
+    }
+
+    /// The sandbox's control page, for a sandboxed network.
+    pub fn sandbox_control_url(&self) -> Option<Url> {
+        if !self.sandboxed {
+            return None;
+        }
+        let mount = format!("/{}/", sandbox_mount(&self.id));
+        let url = self.authorize_url.as_str();
+        let end = url.find(&mount)? + mount.len();
+        Url::parse(&format!("{}_control", &url[..end])).ok()
+    }
+
     pub fn kind(&self, id: &str) -> Option<&'static ChannelKind> {
         self.kinds.iter().find(|k| k.id == id)
     }

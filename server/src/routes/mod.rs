@@ -1,6 +1,7 @@
 //! HTTP routes outside the Leptos pages: plain form posts (so forms work before the WASM
 //! loads), the OAuth callback, health, the sandbox networks, and the security middleware.
 
+mod api;
 mod auth;
 mod oauth;
 
@@ -53,6 +54,7 @@ pub fn router(
     };
     let mut router = Router::new()
         .route("/healthz", get(healthz))
+        .route("/api/v1/networks", get(api::networks))
         .route("/auth/setup", post(auth::set_up))
         .route("/auth/login", post(auth::sign_in))
         .route("/auth/logout", post(auth::sign_out))
