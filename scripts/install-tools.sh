@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Tether needs, each piece only when it is missing.
 # Usage: scripts/install-tools.sh build   (Rust WASM target, cargo-leptos, wasm-bindgen, wasm-opt)
-#        scripts/install-tools.sh test    (the above, plus Chromium, Postgres, Playwright)
+#        scripts/install-tools.sh test    (the above, plus Chromium, Postgres, Playwright, oidc-provider)
 # Nothing here downloads a binary outside the package registries; see ../shared/toolchain.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,6 +58,10 @@ test_tools() {
   if [ ! -x end2end/node_modules/.bin/playwright ]; then
     say "Installing Playwright (no browser download: it drives Debian's Chromium)"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+  fi
+  if [ ! -d server/tests/oidc/node_modules/oidc-provider ]; then
+    say "Installing oidc-provider, the real authorization server the generic network is tested against"
+    (cd server/tests/oidc && npm ci --no-audit --no-fund)
   fi
 }
 

@@ -1180,3 +1180,130 @@ fn network_error(network: &str, failure: NetworkFailure) -> Error {
     }
     .into()
 }
+
+/// What a renewal did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Renewed {
+    /// New tokens are stored; the access token now expires at this time (if at all).
+    Renewed { access_expires_at: Option<i64> },
+    /// The network refused for good: the channel is marked dead with this reason.
+    Dead { reason: crate::networks::DeadReason },
+}
+
+impl Engine {
+    /// Renews a channel's access the way its network allows (refresh token, extension in
+    /// place, re-exchange) and stores the result. A dead answer marks the channel dead with
+    /// the network's reason; a transient one changes nothing and is returned as an error.
+    pub async fn renew(&self, channel_id: i64) -> Result<Renewed> {
+        let row = sqlx::query(
+            "SELECT c.workspace_id, c.network, cr.refresh_expires_at FROM channels c \
+             JOIN credentials cr ON cr.channel_id = c.id WHERE c.id = $1",
+        )
+        .bind(channel_id)
+        .fetch_optional(self.db.pool())
+        .await?
+        .ok_or(Error::NotFound)?;
+        let workspace_id: i64 = row.try_get("workspace_id")?;
+        let network = self.network(&row.try_get::<String, _>("network")?)?;
+        let (access, refresh) = self.tokens(channel_id).await?;
+        let result = match (&network.profile.renewal, &refresh) {
+            (
+                Renewal::RotatingRefresh | Renewal::ReusableRefresh | Renewal::FixedWindowRefresh,
+                Some(refresh),
+            ) => oauth::refresh(&self.http, network, refresh).await,
+            (
+                Renewal::ExtendInPlace {
+                    url, grant_type, ..
+                },
+                _,
+            ) => oauth::extend(&self.http, network, url, grant_type, &access).await,
+            (Renewal::ReExchange, _) => oauth::exchange_long_lived(&self.http, network, &access)
+                .await
+                .and_then(|grant| {
+                    grant
+                        .ok_or_else(|| NetworkFailure::Unavailable("no long-lived exchange".into()))
+                }),
+            _ => {
+                return Err(Error::Invalid(
+                    "This channel cannot be renewed without a person; reconnect it instead.".into(),
+                ))
+            }
+        };
+        let now = self.clock.now();
+        let mut tx = self.db.pool().begin().await?;
+        let outcome = match result {
+            Ok(grant) => {
+                let access_expires_at = seconds_after(now, grant.expires_in);
+                let sealed_access = self
+                    .key
+                    .seal(&grant.access_token, &seal_context(channel_id, "access"));
+                // A rotating network sends a new refresh token; others keep the old one.
+                let new_refresh = grant
+                    .refresh_token
+                    .as_ref()
+                    .map(|t| self.key.seal(t, &seal_context(channel_id, "refresh")));
+                let refresh_expires_at = match (&network.profile.renewal, &new_refresh) {
+                    (Renewal::FixedWindowRefresh, _) | (_, None) => {
+                        row.try_get::<Option<i64>, _>("refresh_expires_at")?
+                    }
+                    (_, Some(_)) => seconds_after(
+                        now,
+                        grant
+                            .refresh_expires_in
+                            .or(network.profile.lifetimes.refresh),
+                    ),
+                };
+                sqlx::query(
+                    "UPDATE credentials SET key_id = $1, access_token = $2, \
+                     refresh_token = COALESCE($3, refresh_token), access_expires_at = $4, \
+                     refresh_expires_at = $5, dead_reason = NULL, updated_at = $6 \
+                     WHERE channel_id = $7",
+                )
+                .bind(&sealed_access.key_id)
+                .bind(sealed_access.bytes)
+                .bind(new_refresh.map(|r| r.bytes))
+                .bind(access_expires_at)
+                .bind(refresh_expires_at)
+                .bind(now.timestamp())
+                .bind(channel_id)
+                .execute(&mut *tx)
+                .await?;
+                self.record_event(
+                    &mut tx,
+                    workspace_id,
+                    Some(channel_id),
+                    None,
+                    "refreshed",
+                    json!({ "access_expires_at": access_expires_at }),
+                )
+                .await?;
+                Ok(Renewed::Renewed { access_expires_at })
+            }
+            Err(failure) => match failure.class() {
+                crate::networks::FailureClass::Dead { reason } => {
+                    sqlx::query(
+                        "UPDATE credentials SET dead_reason = $1, updated_at = $2 WHERE channel_id = $3",
+                    )
+                    .bind(reason.words())
+                    .bind(now.timestamp())
+                    .bind(channel_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    self.record_event(
+                        &mut tx,
+                        workspace_id,
+                        Some(channel_id),
+                        None,
+                        "refresh_failed",
+                        json!({ "class": "dead", "reason": reason.as_str() }),
+                    )
+                    .await?;
+                    Ok(Renewed::Dead { reason })
+                }
+                _ => Err(network_error(&network.profile.display_name, failure)),
+            },
+        };
+        tx.commit().await?;
+        outcome
+    }
+}

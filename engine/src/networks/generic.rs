@@ -130,7 +130,9 @@ fn profile_from(config: &GenericConfig, metadata: Metadata) -> Result<NetworkPro
         adapter: Adapter::Generic,
         kinds: KINDS,
         authorize_url: metadata.authorization_endpoint,
-        authorize_params: &[],
+        // OpenID Connect issues a refresh token for offline_access only with a consent
+        // prompt (OIDC Core 11).
+        authorize_params: &[("prompt", "consent")],
         client_id_param: "client_id",
         scope_separator: " ",
         token_url: metadata.token_endpoint,
