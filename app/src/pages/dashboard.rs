@@ -1,7 +1,7 @@
 //! The dashboard: the health sign, every channel with its badge and live countdown, and
 //! the form that adds a channel.
 
-use super::{LoadError, Loading};
+use super::{thousands, LoadError, Loading};
 use crate::api::load_dashboard;
 use crate::components::{BusyForm, ChannelStatus, FlashMessage, HealthSign};
 use crate::model::{ChannelCard, Dashboard, NetworkChoice};
@@ -206,23 +206,6 @@ fn SandboxControls(networks: Vec<NetworkChoice>) -> impl IntoView {
     })
 }
 
-/// 12400 → "12,400".
-fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
-
 #[component]
 fn AddChannel(networks: Vec<NetworkChoice>) -> impl IntoView {
     view! {
@@ -267,17 +250,4 @@ fn AddChannel(networks: Vec<NetworkChoice>) -> impl IntoView {
         </section>
     }
     .into_any()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::thousands;
-
-    #[test]
-    fn follower_counts_are_grouped() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(12_400), "12,400");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-    }
 }

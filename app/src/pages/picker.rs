@@ -78,7 +78,9 @@ fn ChoiceItem(choice: PickerChoice, index: usize, preselect: bool) -> impl IntoV
     let details = [
         Some(choice.kind_label),
         Some(choice.handle),
-        choice.followers.map(|n| format!("{n} followers")),
+        choice
+            .followers
+            .map(|n| format!("{} followers", super::thousands(n))),
         choice.linked_to.map(|page| format!("linked to {page}")),
     ]
     .into_iter()
@@ -91,8 +93,9 @@ fn ChoiceItem(choice: PickerChoice, index: usize, preselect: bool) -> impl IntoV
                 checked=preselect && taken.is_none() disabled=taken.is_some()/>
             <label for=id>
                 <strong>{choice.name}</strong>
+                " "
                 <span class="choice__details">{details}</span>
-                {taken.map(|name| view! { <span class="choice__taken">{format!("Already connected here as “{name}”")}</span> })}
+                {taken.map(|name| view! { " "<span class="choice__taken">{format!("Already connected here as “{name}”")}</span> })}
             </label>
         </div>
     }
