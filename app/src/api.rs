@@ -96,6 +96,8 @@ pub async fn load_picker(pending_id: String) -> Result<PickerPage, ServerFnError
                 followers: c.followers,
                 linked_to: c.linked_to,
                 already_connected_as: c.already_connected_as,
+                may_move: c.elsewhere.as_ref().is_some_and(|e| e.manageable),
+                elsewhere: c.elsewhere.map(|e| e.workspace),
             })
             .collect(),
         flash: take_flash(&ctx, &jar),

@@ -69,6 +69,10 @@ pub struct PickerChoice {
     pub followers: Option<i64>,
     pub linked_to: Option<String>,
     pub already_connected_as: Option<String>,
+    /// The other workspace that holds this account.
+    pub elsewhere: Option<String>,
+    /// Whether the person runs that workspace too, and may move or remove it there.
+    pub may_move: bool,
 }
 
 /// A one-time message carried across a redirect (sign-in failed, channel connected…).

@@ -147,6 +147,30 @@ pub struct Choice {
     pub linked_to: Option<String>,
     /// The channel that already holds this account in this workspace.
     pub already_connected_as: Option<String>,
+    /// The workspace where another channel holds this account.
+    pub elsewhere: Option<Elsewhere>,
+}
+
+/// An account already connected in another workspace.
+#[derive(Clone, Debug)]
+pub struct Elsewhere {
+    pub channel_id: i64,
+    pub workspace_id: i64,
+    pub workspace: String,
+    /// True when the person is an owner or admin there too, and so may move the channel
+    /// here (with its history) or remove it there.
+    pub manageable: bool,
+}
+
+/// What a pick does with an account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PickMode {
+    /// A new channel here.
+    New,
+    /// The channel of another workspace comes here, history and all.
+    Move,
+    /// The channel of another workspace is deleted; a new one is made here.
+    Replace,
 }
 
 /// What the picker page shows.
@@ -390,12 +414,25 @@ impl Engine {
                 .is_some_and(|kind| !kind.picked),
             _ => false,
         };
-        if direct {
+        // An account held by another workspace that this person also runs goes to the
+        // picker, where they may move it here or remove it there.
+        let manageable_elsewhere = match accounts.as_slice() {
+            [only] => self
+                .elsewhere(handshake.user_id, handshake.workspace_id, network_id, only)
+                .await?
+                .is_some_and(|e| e.manageable),
+            _ => false,
+        };
+        if direct && !manageable_elsewhere {
+            let new: Vec<_> = accounts
+                .iter()
+                .map(|a| (a.clone(), PickMode::New))
+                .collect();
             let connected = self
                 .store_channels(
                     &handshake.as_owner(),
                     network,
-                    &accounts,
+                    &new,
                     &tokens,
                     Some(&handshake.channel_name),
                 )
@@ -598,7 +635,11 @@ impl Engine {
             .await?
             .map(|row| row.try_get("name"))
             .transpose()?;
+            let elsewhere = self
+                .elsewhere(person.user_id, person.workspace_id, &network_id, account)
+                .await?;
             choices.push(Choice {
+                elsewhere,
                 key: account.key(),
                 kind_label: kind_label(&network.profile, &account.kind),
                 name: account.name.clone(),
@@ -638,16 +679,31 @@ impl Engine {
             ));
         }
         let (handshake, network_id, payload, _) = self.pending(person, pending_id, false).await?;
-        let picked: Vec<OfferedAccount> = payload
-            .accounts
-            .iter()
-            .filter(|a| chosen.contains(&a.key()))
-            .cloned()
-            .collect();
-        if picked.len() != chosen.len() {
-            return Err(Error::Invalid(
-                "One of the picked accounts was not offered by this consent.".into(),
-            ));
+        let mut picked = Vec::new();
+        for choice in chosen {
+            let (mode, key) = match choice.split_once(':') {
+                Some(("move", key)) => (PickMode::Move, key),
+                Some(("replace", key)) => (PickMode::Replace, key),
+                _ => (PickMode::New, choice.as_str()),
+            };
+            let account = payload
+                .accounts
+                .iter()
+                .find(|a| a.key() == key)
+                .ok_or_else(|| {
+                    Error::Invalid(
+                        "One of the picked accounts was not offered by this consent.".into(),
+                    )
+                })?;
+            if mode != PickMode::New {
+                let elsewhere = self
+                    .elsewhere(person.user_id, person.workspace_id, &network_id, account)
+                    .await?;
+                if !elsewhere.is_some_and(|e| e.manageable) {
+                    return Err(Error::Forbidden);
+                }
+            }
+            picked.push((account.clone(), mode));
         }
         let network = self.network(&network_id)?;
         // The typed name suits a single account; several are named after themselves.
@@ -671,7 +727,7 @@ impl Engine {
         &self,
         owner: &Owner,
         network: &ConfiguredNetwork,
-        accounts: &[OfferedAccount],
+        accounts: &[(OfferedAccount, PickMode)],
         tokens: &ConsentTokens,
         name: Option<&str>,
     ) -> Result<Vec<Connected>> {
@@ -679,7 +735,21 @@ impl Engine {
         let now = self.clock.now().timestamp();
         let mut tx = self.db.pool().begin().await?;
         let mut connected = Vec::new();
-        for account in accounts {
+        for (account, mode) in accounts {
+            match mode {
+                PickMode::New => {}
+                PickMode::Move => {
+                    connected.push(
+                        self.move_here(&mut tx, owner, profile, account, tokens)
+                            .await?,
+                    );
+                    continue;
+                }
+                PickMode::Replace => {
+                    self.remove_elsewhere(&mut tx, owner, profile, account)
+                        .await?
+                }
+            }
             self.refuse_duplicate(&mut tx, owner.workspace_id, profile, account)
                 .await?;
             let kind = profile.kind(&account.kind).ok_or_else(|| {
@@ -736,6 +806,146 @@ impl Engine {
         }
         tx.commit().await?;
         Ok(connected)
+    }
+
+    /// The channel of another workspace that holds `account`, if any, and whether
+    /// `user_id` runs that workspace too.
+    async fn elsewhere(
+        &self,
+        user_id: i64,
+        workspace_id: i64,
+        network_id: &str,
+        account: &OfferedAccount,
+    ) -> Result<Option<Elsewhere>> {
+        let row = sqlx::query(
+            "SELECT c.id, c.workspace_id, w.name AS workspace, m.role FROM channels c \
+             JOIN workspaces w ON w.id = c.workspace_id \
+             LEFT JOIN memberships m ON m.workspace_id = c.workspace_id AND m.user_id = $1 \
+             WHERE c.network = $2 AND c.kind = $3 AND c.external_account_id = $4 \
+             AND c.workspace_id <> $5",
+        )
+        .bind(user_id)
+        .bind(network_id)
+        .bind(&account.kind)
+        .bind(&account.id)
+        .bind(workspace_id)
+        .fetch_optional(self.db.pool())
+        .await?;
+        row.map(|row| {
+            let role: Option<String> = row.try_get("role")?;
+            Ok(Elsewhere {
+                channel_id: row.try_get("id")?,
+                workspace_id: row.try_get("workspace_id")?,
+                workspace: row.try_get("workspace")?,
+                manageable: role
+                    .and_then(|r| crate::domain::Role::parse(&r).ok())
+                    .is_some_and(|r| r.may_delete_channels()),
+            })
+        })
+        .transpose()
+    }
+
+    /// Brings another workspace's channel for `account` here, with its history, and gives
+    /// it this consent's tokens.
+    async fn move_here(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        owner: &Owner,
+        profile: &NetworkProfile,
+        account: &OfferedAccount,
+        tokens: &ConsentTokens,
+    ) -> Result<Connected> {
+        let elsewhere = self
+            .elsewhere(owner.user_id, owner.workspace_id, &profile.id, account)
+            .await?
+            .filter(|e| e.manageable)
+            .ok_or(Error::Forbidden)?;
+        let name: String = sqlx::query(
+            "UPDATE channels SET workspace_id = $1, unlinked_at = NULL, handle = $2, \
+             avatar_url = $3, followers = $4 WHERE id = $5 RETURNING name",
+        )
+        .bind(owner.workspace_id)
+        .bind(&account.handle)
+        .bind(&account.avatar_url)
+        .bind(account.followers)
+        .bind(elsewhere.channel_id)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("name")?;
+        // Its history comes along: the events follow the channel.
+        sqlx::query("UPDATE events SET workspace_id = $1 WHERE channel_id = $2")
+            .bind(owner.workspace_id)
+            .bind(elsewhere.channel_id)
+            .execute(&mut **tx)
+            .await?;
+        self.write_credentials(
+            tx,
+            elsewhere.channel_id,
+            owner.user_id,
+            account,
+            tokens,
+            false,
+        )
+        .await?;
+        self.record_event(
+            tx,
+            elsewhere.workspace_id,
+            None,
+            Some(owner.user_id),
+            "moved_out",
+            json!({"network": profile.id, "handle": account.handle, "to_workspace": owner.workspace_id}),
+        )
+        .await?;
+        self.record_event(
+            tx,
+            owner.workspace_id,
+            Some(elsewhere.channel_id),
+            Some(owner.user_id),
+            "moved_in",
+            json!({
+                "network": profile.id,
+                "account_id": account.id,
+                "handle": account.handle,
+                "from_workspace": elsewhere.workspace,
+                "scopes": tokens.granted_scopes.join(" "),
+            }),
+        )
+        .await?;
+        Ok(Connected {
+            channel_id: elsewhere.channel_id,
+            name,
+            handle: account.handle.clone(),
+        })
+    }
+
+    /// Deletes another workspace's channel for `account` (the person runs both), logging
+    /// it there.
+    async fn remove_elsewhere(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        owner: &Owner,
+        profile: &NetworkProfile,
+        account: &OfferedAccount,
+    ) -> Result<()> {
+        let elsewhere = self
+            .elsewhere(owner.user_id, owner.workspace_id, &profile.id, account)
+            .await?
+            .filter(|e| e.manageable)
+            .ok_or(Error::Forbidden)?;
+        self.record_event(
+            tx,
+            elsewhere.workspace_id,
+            Some(elsewhere.channel_id),
+            Some(owner.user_id),
+            "deleted",
+            json!({"network": profile.id, "handle": account.handle, "reason": "connected in another workspace"}),
+        )
+        .await?;
+        sqlx::query("DELETE FROM channels WHERE id = $1")
+            .bind(elsewhere.channel_id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
     }
 
     async fn refuse_duplicate(

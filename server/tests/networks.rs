@@ -526,17 +526,197 @@ async fn an_account_connected_in_another_workspace_is_refused(backend: Backend) 
     for net in NETS {
         let consent = bo.start_connect_on(net.id, "Theirs", "metrics").await;
         let callback = bo.consent_as(&consent, net.people[0], "approve", &[]).await;
-        let html = match bo.land(&callback).await {
-            Landing::Dashboard(html) => html,
-            Landing::Pick(path) => bo.pick(&path, None).await,
-        };
-        assert!(
-            html.contains("already connected in the workspace “Acme Social”"),
-            "{}: {html}",
-            net.id
-        );
+        match bo.land(&callback).await {
+            Landing::Dashboard(html) => assert!(
+                html.contains("already connected in the workspace “Acme Social”"),
+                "{}: {html}",
+                net.id
+            ),
+            // The picker names where each account is, and offers none of them.
+            Landing::Pick(path) => {
+                let html = bo.page(&path).await;
+                assert!(
+                    html.contains("Connected in the workspace “Acme Social”"),
+                    "{html}"
+                );
+                assert!(
+                    common::checkboxes(&html, "account").is_empty(),
+                    "{}",
+                    net.id
+                );
+                // Forcing one through is refused all the same.
+                let key = first_key(&html);
+                let forced = bo.pick(&path, Some(&[key.as_str()])).await;
+                assert!(
+                    forced.contains("already connected in the workspace"),
+                    "{forced}"
+                );
+                // So is a move by someone who does not run the other workspace.
+                let moved = bo.pick(&path, Some(&[&format!("move:{key}")])).await;
+                assert!(moved.contains("does not allow that"), "{moved}");
+            }
+        }
     }
     assert_eq!(app.channel_count().await, connected);
+}
+
+/// The value of the first (disabled or not) account checkbox on a picker page.
+fn first_key(html: &str) -> String {
+    let document = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse(r#"input[name="account"]"#).unwrap();
+    document
+        .select(&selector)
+        .next()
+        .and_then(|input| input.value().attr("value"))
+        .unwrap()
+        .to_owned()
+}
+
+/// Bo runs two workspaces; an account his second workspace holds can be moved to the
+/// first with its history, or removed there and connected afresh.
+async fn an_admin_of_both_workspaces_may_move_or_remove(backend: Backend) {
+    let app = app(backend).await;
+    let bo_id = app
+        .engine
+        .add_member(
+            engine::accounts::NewUser {
+                email: engine::domain::Email::parse("bo@example.com").unwrap(),
+                display_name: engine::domain::DisplayName::parse("Bo Agency").unwrap(),
+                password: engine::domain::NewPassword::parse("another long password").unwrap(),
+            },
+            engine::domain::Role::Admin,
+        )
+        .await
+        .unwrap();
+    let pool = app.engine.db().pool();
+    let agency: i64 =
+        sqlx::query("INSERT INTO workspaces (name, created_at) VALUES ($1, 0) RETURNING id")
+            .bind("Bo's Agency")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+            .get("id");
+    sqlx::query("UPDATE memberships SET workspace_id = $1 WHERE user_id = $2")
+        .bind(agency)
+        .bind(bo_id)
+        .execute(pool)
+        .await
+        .unwrap();
+    let bo = app.other_browser();
+    bo.post_form(
+        "/auth/login",
+        &[
+            ("email", "bo@example.com"),
+            ("password", "another long password"),
+        ],
+    )
+    .await;
+    // In his agency's workspace: X and TikTok.
+    connect_all(&bo, &NETS[4], NETS[4].people[0]).await;
+    connect_all(&bo, &NETS[5], NETS[5].people[0]).await;
+    let x_channel = first_channel(&app, "x").await;
+    // Now he also runs Acme Social (the workspace his session opens first).
+    sqlx::query(
+        "INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES (1, $1, 'admin', 0)",
+    )
+    .bind(bo_id)
+    .execute(pool)
+    .await
+    .unwrap();
+
+    let consent = bo.start_connect_on("x", "Bakery on X", "metrics").await;
+    let callback = bo
+        .consent_as(&consent, NETS[4].people[0], "approve", &[])
+        .await;
+    let Landing::Pick(path) = bo.land(&callback).await else {
+        panic!("an account held by another workspace he runs goes to the picker");
+    };
+    let picker = bo.page(&path).await;
+    assert!(
+        picker.contains("Connected in your workspace “Bo&#39;s Agency”")
+            || picker.contains("Connected in your workspace “Bo's Agency”"),
+        "{picker}"
+    );
+    assert!(picker.contains("Move it here, with its history"));
+    let key = first_key_of_select(&picker);
+    let html = bo.pick(&path, Some(&[&format!("move:{key}")])).await;
+    assert!(
+        html.contains("Connected “Lind Bakery”") || html.contains("Connected “"),
+        "{html}"
+    );
+    let row = sqlx::query("SELECT workspace_id FROM channels WHERE id = $1")
+        .bind(x_channel)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        row.get::<i64, _>("workspace_id"),
+        1,
+        "the same channel, moved"
+    );
+    let history: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM events WHERE channel_id = $1 AND workspace_id = 1")
+            .bind(x_channel)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+            .get("n");
+    assert_eq!(
+        history, 2,
+        "its connected event came along, and the move is logged"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM events WHERE kind = $1",
+            "moved_out"
+        )
+        .await,
+        1
+    );
+
+    // TikTok: removed there, connected here afresh.
+    let consent = bo
+        .start_connect_on("tiktok", "Bakery on TikTok", "metrics")
+        .await;
+    let callback = bo
+        .consent_as(&consent, NETS[5].people[0], "approve", &[])
+        .await;
+    let Landing::Pick(path) = bo.land(&callback).await else {
+        panic!("picker expected");
+    };
+    let key = first_key_of_select(&bo.page(&path).await);
+    bo.pick(&path, Some(&[&format!("replace:{key}")])).await;
+    assert_eq!(channels_of(&app, "tiktok").await, 1);
+    let removed: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM events WHERE kind = 'deleted' AND workspace_id = $1",
+    )
+    .bind(agency)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+    .get("n");
+    assert_eq!(removed, 1, "the removal is logged where it happened");
+    let here: i64 = sqlx::query("SELECT workspace_id FROM channels WHERE network = 'tiktok'")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+        .get("workspace_id");
+    assert_eq!(here, 1);
+}
+
+/// The account key offered by the first move/replace select on a picker page.
+fn first_key_of_select(html: &str) -> String {
+    let document = scraper::Html::parse_document(html);
+    let selector =
+        scraper::Selector::parse(r#"select[name="account"] option[value^="move:"]"#).unwrap();
+    document
+        .select(&selector)
+        .next()
+        .and_then(|o| o.value().attr("value"))
+        .unwrap()
+        .trim_start_matches("move:")
+        .to_owned()
 }
 
 async fn cancelling_at_any_network_stores_nothing(backend: Backend) {
@@ -762,6 +942,7 @@ async fn a_separate_sandbox_process_serves_tether(backend: Backend) {
 }
 
 on_both_backends!(
+    an_admin_of_both_workspaces_may_move_or_remove,
     the_api_describes_every_network,
     the_sandbox_moves_the_clock_and_every_page_says_so,
     a_separate_sandbox_process_serves_tether,

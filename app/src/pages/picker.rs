@@ -34,7 +34,7 @@ fn Picker(page: PickerPage) -> impl IntoView {
     let pickable = page
         .choices
         .iter()
-        .filter(|c| c.already_connected_as.is_none())
+        .filter(|c| c.already_connected_as.is_none() && c.elsewhere.is_none())
         .count();
     view! {
         <main class="narrow">
@@ -87,16 +87,43 @@ fn ChoiceItem(choice: PickerChoice, index: usize, preselect: bool) -> impl IntoV
     .flatten()
     .collect::<Vec<_>>()
     .join(" · ");
-    view! {
-        <div class="choice">
-            <input type="checkbox" id=id.clone() name="account" value=choice.key
-                checked=preselect && taken.is_none() disabled=taken.is_some()/>
-            <label for=id>
-                <strong>{choice.name}</strong>
-                " "
-                <span class="choice__details">{details}</span>
-                {taken.map(|name| view! { " "<span class="choice__taken">{format!("Already connected here as “{name}”")}</span> })}
-            </label>
-        </div>
+    let key = choice.key;
+    match (choice.elsewhere, choice.may_move) {
+        // Held by another workspace this person also runs: they choose what happens.
+        (Some(workspace), true) => view! {
+            <div class="choice choice--elsewhere">
+                <label for=id.clone()>
+                    <strong>{choice.name}</strong>
+                    " "
+                    <span class="choice__details">{details}</span>
+                    " "
+                    <span class="choice__taken">{format!("Connected in your workspace “{workspace}”")}</span>
+                </label>
+                <select id=id name="account">
+                    <option value="" selected>"Leave it there"</option>
+                    <option value=format!("move:{key}")>"Move it here, with its history"</option>
+                    <option value=format!("replace:{key}")>"Remove it there and connect it here"</option>
+                </select>
+            </div>
+        }
+        .into_any(),
+        (elsewhere, _) => {
+            let blocked = taken
+                .map(|name| format!("Already connected here as “{name}”"))
+                .or(elsewhere.map(|w| format!("Connected in the workspace “{w}”; an admin there can remove it")));
+            view! {
+                <div class="choice">
+                    <input type="checkbox" id=id.clone() name="account" value=key
+                        checked=preselect && blocked.is_none() disabled=blocked.is_some()/>
+                    <label for=id>
+                        <strong>{choice.name}</strong>
+                        " "
+                        <span class="choice__details">{details}</span>
+                        {blocked.map(|words| view! { " "<span class="choice__taken">{words}</span> })}
+                    </label>
+                </div>
+            }
+            .into_any()
+        }
     }
 }

@@ -120,7 +120,8 @@ pub async fn pick(
         .unwrap_or_default();
     let chosen: Vec<String> = form
         .into_iter()
-        .filter(|(name, _)| name == "account")
+        // "Leave it there" sends an empty value.
+        .filter(|(name, value)| name == "account" && !value.is_empty())
         .map(|(_, v)| v)
         .collect();
     let back = format!("/channels/pick/{}", percent_path(&pending));
