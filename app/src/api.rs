@@ -111,6 +111,7 @@ impl From<engine::channels::ChannelRecord> for crate::model::ChannelCard {
             id: channel.id,
             network_name: channel.network_name,
             kind: channel.kind_label,
+            personal: channel.personal,
             name: channel.name,
             handle: channel.handle,
             avatar_url: channel.avatar_url,

@@ -29,6 +29,8 @@ pub struct ChannelCard {
     pub id: i64,
     pub network_name: String,
     pub kind: String,
+    /// A person's own account, which an admin may hand over to another person's.
+    pub personal: bool,
     pub name: String,
     pub handle: String,
     pub avatar_url: Option<String>,

@@ -38,6 +38,8 @@ pub struct ChannelRecord {
     pub network_name: String,
     pub kind: String,
     pub kind_label: String,
+    /// A person's own account (can be handed over to another person's).
+    pub personal: bool,
     pub name: String,
     pub handle: String,
     pub avatar_url: Option<String>,
@@ -61,6 +63,8 @@ struct Handshake {
     channel_name: String,
     access: Access,
     reauth_channel_id: Option<i64>,
+    /// An admin allowed a different external account to take the channel over.
+    handover: bool,
     pkce_verifier: Secret,
 }
 
@@ -231,11 +235,14 @@ impl Engine {
         &self,
         person: &SignedIn,
         channel_id: i64,
-        only_missing: bool,
+        mode: Reauthorize,
     ) -> Result<Url> {
-        if !person.role.may_connect_channels() {
+        if !person.role.may_connect_channels()
+            || mode == Reauthorize::Handover && !person.role.may_delete_channels()
+        {
             return Err(Error::Forbidden);
         }
+        let only_missing = mode == Reauthorize::OnlyMissing;
         let channel = self.channel(person, channel_id).await?;
         let network = self.network(&channel.network)?;
         let profile = &network.profile;
@@ -267,7 +274,7 @@ impl Engine {
             network,
             &channel.name,
             channel.access,
-            Some(channel_id),
+            Some((channel_id, mode == Reauthorize::Handover)),
             &scopes,
         )
         .await
@@ -279,7 +286,7 @@ impl Engine {
         network: &ConfiguredNetwork,
         channel_name: &str,
         access: Access,
-        reauth_channel_id: Option<i64>,
+        reauth: Option<(i64, bool)>,
         scopes: &[String],
     ) -> Result<Url> {
         let network_id = network.profile.id.as_str();
@@ -300,8 +307,8 @@ impl Engine {
             .await?;
         sqlx::query(
             "INSERT INTO oauth_states (state_hash, session_hash, workspace_id, user_id, network, \
-             channel_name, key_id, pkce_verifier, created_at, expires_at, access, reauth_channel_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             channel_name, key_id, pkce_verifier, created_at, expires_at, access, reauth_channel_id, \
+             handover) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(&state_hash)
         .bind(&person.session_hash)
@@ -314,7 +321,8 @@ impl Engine {
         .bind(now.timestamp())
         .bind((now + HANDSHAKE_LIFETIME).timestamp())
         .bind(access.as_str())
-        .bind(reauth_channel_id)
+        .bind(reauth.map(|(id, _)| id))
+        .bind(i64::from(reauth.is_some_and(|(_, handover)| handover)))
         .execute(self.db.pool())
         .await?;
         Ok(request.url)
@@ -489,7 +497,7 @@ impl Engine {
         let row = sqlx::query(
             "DELETE FROM oauth_states WHERE state_hash = $1 \
              RETURNING session_hash, workspace_id, user_id, network, channel_name, key_id, \
-             pkce_verifier, expires_at, access, reauth_channel_id",
+             pkce_verifier, expires_at, access, reauth_channel_id, handover",
         )
         .bind(&state_hash)
         .fetch_optional(self.db.pool())
@@ -520,6 +528,7 @@ impl Engine {
             channel_name: row.try_get("channel_name")?,
             access: Access::parse(&row.try_get::<String, _>("access")?).unwrap_or_default(),
             reauth_channel_id: row.try_get("reauth_channel_id")?,
+            handover: row.try_get::<i64, _>("handover")? == 1,
             pkce_verifier,
         })
     }
@@ -607,6 +616,7 @@ impl Engine {
             channel_name: row.try_get("channel_name")?,
             access: Access::parse(&row.try_get::<String, _>("access")?).unwrap_or_default(),
             reauth_channel_id: None,
+            handover: false,
             pkce_verifier: Secret::new(""),
         };
         Ok((handshake, row.try_get("network")?, payload, expires_at))
@@ -1065,10 +1075,15 @@ impl Engine {
         let name: String = row.try_get("name")?;
         let kind: String = row.try_get("kind")?;
         let external_id: String = row.try_get("external_account_id")?;
-        let Some(account) = accounts
+        let same = accounts
             .iter()
-            .find(|a| a.kind == kind && a.id == external_id)
-        else {
+            .find(|a| a.kind == kind && a.id == external_id);
+        // Handed over: another person's own account of the same kind may take the channel.
+        // A page stays the page; another admin of it consents as themselves and matches.
+        let personal = network.profile.kind(&kind).is_some_and(|k| k.personal);
+        let handed = same.is_none() && handshake.handover && personal;
+        let account = same.or_else(|| accounts.iter().find(|a| handed && a.kind == kind));
+        let Some(account) = account else {
             let given = accounts
                 .iter()
                 .find(|a| a.kind == kind)
@@ -1107,11 +1122,16 @@ impl Engine {
             handshake.workspace_id,
             Some(channel_id),
             Some(handshake.user_id),
-            "reauthorized",
+            if handed {
+                "handed_over"
+            } else {
+                "reauthorized"
+            },
             json!({
                 "network": network.profile.id,
                 "account_id": account.id,
                 "handle": account.handle,
+                "previous_handle": row.try_get::<String, _>("handle")?,
                 "scopes": tokens.granted_scopes.join(" "),
             }),
         )
@@ -1278,6 +1298,9 @@ impl Engine {
                     kind_label: profile
                         .map(|p| kind_label(p, &kind))
                         .unwrap_or_else(|| kind.clone()),
+                    personal: profile
+                        .and_then(|p| p.kind(&kind))
+                        .is_some_and(|k| k.personal),
                     network,
                     kind,
                     name: row.try_get("name")?,
@@ -1389,6 +1412,17 @@ fn network_error(network: &str, failure: NetworkFailure) -> Error {
         },
     }
     .into()
+}
+
+/// How a reauthorization asks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reauthorize {
+    /// Everything the channel needs, for the same account.
+    Full,
+    /// Only the permissions the channel lacks (where the network keeps earlier grants).
+    OnlyMissing,
+    /// An admin hands the channel to another account of the same kind.
+    Handover,
 }
 
 /// What a renewal did.

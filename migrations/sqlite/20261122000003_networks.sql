@@ -4,6 +4,9 @@
 -- reauthorizing an existing one in place.
 ALTER TABLE oauth_states ADD COLUMN access TEXT NOT NULL DEFAULT 'metrics';
 ALTER TABLE oauth_states ADD COLUMN reauth_channel_id BIGINT REFERENCES channels(id) ON DELETE CASCADE;
+-- Set when an admin hands the channel to another account: the consent may then be given
+-- by a different external account of the same kind.
+ALTER TABLE oauth_states ADD COLUMN handover BIGINT NOT NULL DEFAULT 0;
 
 ALTER TABLE channels ADD COLUMN access TEXT NOT NULL DEFAULT 'metrics';
 ALTER TABLE channels ADD COLUMN avatar_url TEXT;

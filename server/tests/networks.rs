@@ -560,6 +560,98 @@ async fn an_account_connected_in_another_workspace_is_refused(backend: Backend) 
     assert_eq!(app.channel_count().await, connected);
 }
 
+/// An admin hands a person's own channel to another person's account; a page cannot be
+/// handed to another page, and an editor cannot hand over at all.
+async fn an_admin_may_hand_a_channel_to_another_account(backend: Backend) {
+    let app = app(backend).await;
+    connect_all(&app, &NETS[4], NETS[4].people[0]).await;
+    let channel = first_channel(&app, "x").await;
+    let response = app
+        .post_form(
+            &format!("/channels/{channel}/reauthorize"),
+            &[("handover", "true")],
+        )
+        .await;
+    let consent = url::Url::parse(&location(&response)).unwrap();
+    let callback = app
+        .consent_as(&consent, NETS[4].people[1], "approve", &[])
+        .await;
+    let Landing::Dashboard(html) = app.land(&callback).await else {
+        panic!("no picker on reauthorize");
+    };
+    assert!(html.contains("Reconnected “X main” (@omarrides)"), "{html}");
+
+    // An editor may reconnect but not hand over.
+    app.engine
+        .add_member(
+            engine::accounts::NewUser {
+                email: engine::domain::Email::parse("ed@example.com").unwrap(),
+                display_name: engine::domain::DisplayName::parse("Ed Editor").unwrap(),
+                password: engine::domain::NewPassword::parse("an editor password").unwrap(),
+            },
+            engine::domain::Role::Editor,
+        )
+        .await
+        .unwrap();
+    let ed = app.other_browser();
+    ed.post_form(
+        "/auth/login",
+        &[
+            ("email", "ed@example.com"),
+            ("password", "an editor password"),
+        ],
+    )
+    .await;
+    let response = ed
+        .post_form(
+            &format!("/channels/{channel}/reauthorize"),
+            &[("handover", "true")],
+        )
+        .await;
+    assert_eq!(location(&response), "/");
+    let html = ed.page("/").await;
+    assert!(html.contains("does not allow that"), "{html}");
+    assert!(!html.contains("Hand over"), "editors are not offered it");
+    assert_eq!(first_channel(&app, "x").await, channel, "the same channel");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM events WHERE kind = $1",
+            "handed_over"
+        )
+        .await,
+        1
+    );
+
+    // A company page is not handed to another company page.
+    let consent = app
+        .start_connect_on("linkedin", "Northwind", "metrics")
+        .await;
+    let callback = app.consent_as(&consent, "li-aB3x9", "approve", &[]).await;
+    let Landing::Pick(path) = app.land(&callback).await else {
+        panic!("picker expected");
+    };
+    app.pick(&path, Some(&["organization:2414183"])).await;
+    let page = count(
+        &app,
+        "SELECT MIN(id) FROM channels WHERE network = $1 AND kind = 'organization'",
+        "linkedin",
+    )
+    .await;
+    let response = app
+        .post_form(
+            &format!("/channels/{page}/reauthorize"),
+            &[("handover", "true")],
+        )
+        .await;
+    let consent = url::Url::parse(&location(&response)).unwrap();
+    let callback = app.consent_as(&consent, "li-Qz71k", "approve", &[]).await;
+    let Landing::Dashboard(html) = app.land(&callback).await else {
+        panic!("no picker on reauthorize");
+    };
+    assert!(html.contains("but the consent was given as"), "{html}");
+}
+
 /// The value of the first (disabled or not) account checkbox on a picker page.
 fn first_key(html: &str) -> String {
     let document = scraper::Html::parse_document(html);
@@ -942,6 +1034,7 @@ async fn a_separate_sandbox_process_serves_tether(backend: Backend) {
 }
 
 on_both_backends!(
+    an_admin_may_hand_a_channel_to_another_account,
     an_admin_of_both_workspaces_may_move_or_remove,
     the_api_describes_every_network,
     the_sandbox_moves_the_clock_and_every_page_says_so,

@@ -118,6 +118,7 @@ fn ChannelItem(channel: ChannelCard, clock: Clock, rights: Rights) -> impl IntoV
         .to_string();
     let missing = !channel.facts.missing_scopes.is_empty() && !channel.facts.unlinked;
     let unlinked = channel.facts.unlinked;
+    let personal = channel.personal;
     let details = [
         Some(channel.access.clone()),
         channel
@@ -164,6 +165,16 @@ fn ChannelItem(channel: ChannelCard, clock: Clock, rights: Rights) -> impl IntoV
                             label="Unlink" busy_label="Revoking…">
                             ""
                         </BusyForm>
+                    })}
+                    {(rights.delete && personal && !unlinked).then(|| view! {
+                        <details class="handover">
+                            <summary>"Hand over…"</summary>
+                            <p>"Reconnect this channel with another account of the same kind, for example when the person who connected it leaves. Its history is kept."</p>
+                            <BusyForm action=format!("/channels/{id}/reauthorize") class="inline"
+                                label="Reconnect with another account" busy_label="Opening the network…">
+                                <input type="hidden" name="handover" value="true"/>
+                            </BusyForm>
+                        </details>
                     })}
                     {rights.delete.then(|| view! {
                         <details class="danger">

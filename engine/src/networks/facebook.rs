@@ -76,12 +76,14 @@ const KINDS: &[ChannelKind] = &[
         id: "page",
         label: "Facebook Page",
         picked: true,
+        personal: false,
         extra_required: &[],
     },
     ChannelKind {
         id: "instagram_business",
         label: "Instagram business account (via its Facebook Page)",
         picked: true,
+        personal: false,
         extra_required: INSTAGRAM_SCOPES,
     },
 ];

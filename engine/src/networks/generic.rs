@@ -25,6 +25,7 @@ const KINDS: &[ChannelKind] = &[ChannelKind {
     id: "account",
     label: "Account",
     picked: false,
+    personal: true,
     extra_required: &[],
 }];
 

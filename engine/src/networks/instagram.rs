@@ -59,6 +59,7 @@ const KINDS: &[ChannelKind] = &[ChannelKind {
     id: "professional",
     label: "Instagram professional account",
     picked: false,
+    personal: true,
     extra_required: &[],
 }];
 

@@ -73,24 +73,28 @@ const KINDS: &[ChannelKind] = &[
         id: "member",
         label: "Member profile",
         picked: true,
+        personal: true,
         extra_required: &["openid", "profile"],
     },
     ChannelKind {
         id: "organization",
         label: "Company page",
         picked: true,
+        personal: false,
         extra_required: &[],
     },
     ChannelKind {
         id: "showcase",
         label: "Showcase page",
         picked: true,
+        personal: false,
         extra_required: &[],
     },
     ChannelKind {
         id: "ads_account",
         label: "Ads account",
         picked: true,
+        personal: false,
         extra_required: &["r_ads_reporting"],
     },
 ];

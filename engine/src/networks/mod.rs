@@ -118,6 +118,10 @@ pub struct ChannelKind {
     /// True when the account is chosen after consent from a list (pages, organizations,
     /// ads accounts); false when the consenting account itself is the channel.
     pub picked: bool,
+    /// True when the account is a person's own (a profile, a member), not something they
+    /// manage (a page, an ads account): only such a channel can be handed over to another
+    /// person's account.
+    pub personal: bool,
     /// Scopes this kind needs beyond the network's set (an Instagram account reached
     /// through a Facebook Page needs the Instagram scopes).
     pub extra_required: &'static [&'static str],

@@ -49,6 +49,7 @@ const KINDS: &[ChannelKind] = &[ChannelKind {
     id: "profile",
     label: "Pinterest account",
     picked: false,
+    personal: true,
     extra_required: &[],
 }];
 

@@ -47,6 +47,7 @@ const KINDS: &[ChannelKind] = &[ChannelKind {
     id: "profile",
     label: "Profile",
     picked: false,
+    personal: true,
     extra_required: &[],
 }];
 

@@ -52,6 +52,7 @@ const KINDS: &[ChannelKind] = &[ChannelKind {
     id: "profile",
     label: "Threads profile",
     picked: false,
+    personal: true,
     extra_required: &[],
 }];
 

@@ -55,6 +55,7 @@ const KINDS: &[ChannelKind] = &[ChannelKind {
     id: "profile",
     label: "TikTok account",
     picked: false,
+    personal: true,
     extra_required: &[],
 }];
 

@@ -52,6 +52,7 @@ const KINDS: &[ChannelKind] = &[ChannelKind {
     id: "profile",
     label: "X profile",
     picked: false,
+    personal: true,
     extra_required: &[],
 }];
 

@@ -59,6 +59,7 @@ const KINDS: &[ChannelKind] = &[ChannelKind {
     id: "channel",
     label: "YouTube channel",
     picked: false,
+    personal: true,
     extra_required: &[],
 }];
 

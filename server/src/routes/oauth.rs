@@ -9,7 +9,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use engine::accounts::SignedIn;
-use engine::channels::{CallbackParams, ConnectOutcome, Connected};
+use engine::channels::{CallbackParams, ConnectOutcome, Connected, Reauthorize};
 use engine::domain::ChannelName;
 use engine::networks::Access;
 use std::collections::HashMap;
@@ -147,12 +147,18 @@ pub async fn reauthorize(
     Path(channel_id): Path<i64>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let only_missing = form.get("only_missing").is_some_and(|v| v == "true");
+    let mode = if form.get("handover").is_some_and(|v| v == "true") {
+        Reauthorize::Handover
+    } else if form.get("only_missing").is_some_and(|v| v == "true") {
+        Reauthorize::OnlyMissing
+    } else {
+        Reauthorize::Full
+    };
     let outcome = async {
         let person = signed_in(&ctx, &jar).await?;
         let url = ctx
             .engine
-            .begin_reauthorize(&person, channel_id, only_missing)
+            .begin_reauthorize(&person, channel_id, mode)
             .await?;
         Ok(Redirect::to(url.as_str()).into_response())
     }
