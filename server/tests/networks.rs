@@ -652,6 +652,39 @@ async fn an_admin_may_hand_a_channel_to_another_account(backend: Backend) {
     assert!(html.contains("but the consent was given as"), "{html}");
 }
 
+/// The network fails after consent (down, then rate-limiting): a clear message, nothing
+/// stored, and an existing channel stays as it was.
+async fn a_failing_network_stores_nothing(backend: Backend) {
+    let app = app(backend).await;
+    for weather in ["down", "rate_limited"] {
+        let consent = app.start_connect_on("x", "Bakery", "publishing").await;
+        let asked: String = consent
+            .query_pairs()
+            .find(|(k, _)| k == "scope")
+            .map(|(_, v)| v.into_owned())
+            .unwrap();
+        assert!(
+            asked.contains("tweet.write"),
+            "publishing asks to post: {asked}"
+        );
+        let callback = app
+            .consent_as(&consent, NETS[4].people[0], "approve", &[])
+            .await;
+        app.sandbox_control("x", json!({"action": "weather", "weather": weather}))
+            .await;
+        let Landing::Dashboard(html) = app.land(&callback).await else {
+            panic!("no picker after a failure");
+        };
+        assert!(
+            html.contains("X") && html.contains("Nothing was changed"),
+            "{weather}: {html}"
+        );
+        app.sandbox_control("x", json!({"action": "weather", "weather": "normal"}))
+            .await;
+    }
+    assert_eq!(app.channel_count().await, 0);
+}
+
 /// The value of the first (disabled or not) account checkbox on a picker page.
 fn first_key(html: &str) -> String {
     let document = scraper::Html::parse_document(html);
@@ -1034,6 +1067,7 @@ async fn a_separate_sandbox_process_serves_tether(backend: Backend) {
 }
 
 on_both_backends!(
+    a_failing_network_stores_nothing,
     an_admin_may_hand_a_channel_to_another_account,
     an_admin_of_both_workspaces_may_move_or_remove,
     the_api_describes_every_network,
