@@ -122,15 +122,7 @@ pub async fn exchange_code(
     if network.profile.pkce_s256 {
         params.push(("code_verifier", pkce_verifier.expose().to_owned()));
     }
-    let profile = &network.profile;
-    token_call(
-        http,
-        network,
-        &profile.token_url,
-        profile.token_method,
-        params,
-    )
-    .await
+    token_endpoint_call(http, network, params).await
 }
 
 /// Trades a short-lived token for the network's long-lived one (Facebook, Instagram,
@@ -163,15 +155,17 @@ pub async fn refresh(
         ("grant_type", "refresh_token".to_owned()),
         ("refresh_token", refresh_token.expose().to_owned()),
     ];
+    token_endpoint_call(http, network, params).await
+}
+
+/// A call to the profile's token endpoint, the way the network takes it.
+async fn token_endpoint_call(
+    http: &reqwest::Client,
+    network: &ConfiguredNetwork,
+    params: Vec<(&str, String)>,
+) -> Result<TokenGrant, NetworkFailure> {
     let profile = &network.profile;
-    token_call(
-        http,
-        network,
-        &profile.token_url,
-        profile.token_method,
-        params,
-    )
-    .await
+    token_call(http, network, &profile.token_url, profile.token_method, params).await
 }
 
 /// Extends a still-valid access token in place (Instagram, Threads).
@@ -210,18 +204,22 @@ pub async fn revoke(
         }
         RevokeStyle::DeletePermissions => http.delete(url.clone()).bearer_auth(token.expose()),
     };
-    let response = request
-        .send()
-        .await
-        .map_err(|e| NetworkFailure::Unavailable(e.without_url().to_string()))?;
+    send(network, request).await.map(|_| true)
+}
+
+/// Sends a request to the network and returns the body of a 2xx answer; any other answer
+/// becomes a failure classified by the network's own codes.
+async fn send(
+    network: &ConfiguredNetwork,
+    request: reqwest::RequestBuilder,
+) -> Result<axum::body::Bytes, NetworkFailure> {
+    let unavailable = |e: reqwest::Error| NetworkFailure::Unavailable(e.without_url().to_string());
+    let response = request.send().await.map_err(unavailable)?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| NetworkFailure::Unavailable(e.without_url().to_string()))?;
+    let body = response.bytes().await.map_err(unavailable)?;
     if (200..300).contains(&status) {
-        Ok(true)
+        Ok(body)
     } else {
         Err(failure(network, status, &headers, &body))
     }
@@ -271,24 +269,13 @@ async fn token_call(
         TokenMethod::Post => http.post(url.clone()),
         TokenMethod::Get => http.get(url.clone()),
     };
-    let response = with_client_auth(
+    let request = with_client_auth(
         request.header(reqwest::header::ACCEPT, "application/json"),
         network,
         params,
         method,
-    )
-    .send()
-    .await
-    .map_err(|e| NetworkFailure::Unavailable(e.without_url().to_string()))?;
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| NetworkFailure::Unavailable(e.without_url().to_string()))?;
-    if !(200..300).contains(&status) {
-        return Err(failure(network, status, &headers, &body));
-    }
+    );
+    let body = send(network, request).await?;
     parse_token_response(&body).map_err(NetworkFailure::Unavailable)
 }
 
@@ -382,24 +369,13 @@ pub struct ApiCall<'a> {
 impl ApiCall<'_> {
     /// GETs `path` on the network's API and reads the JSON answer.
     pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, NetworkFailure> {
-        let response = self
+        let request = self
             .http
             .get(self.network.profile.api(path))
             .query(query)
             .bearer_auth(self.token.expose())
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await
-            .map_err(|e| NetworkFailure::Unavailable(e.without_url().to_string()))?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| NetworkFailure::Unavailable(e.without_url().to_string()))?;
-        if !(200..300).contains(&status) {
-            return Err(failure(self.network, status, &headers, &body));
-        }
+            .header(reqwest::header::ACCEPT, "application/json");
+        let body = send(self.network, request).await?;
         serde_json::from_slice(&body)
             .map_err(|e| NetworkFailure::Unavailable(format!("unreadable answer: {e}")))
     }
