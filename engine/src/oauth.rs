@@ -165,7 +165,14 @@ async fn token_endpoint_call(
     params: Vec<(&str, String)>,
 ) -> Result<TokenGrant, NetworkFailure> {
     let profile = &network.profile;
-    token_call(http, network, &profile.token_url, profile.token_method, params).await
+    token_call(
+        http,
+        network,
+        &profile.token_url,
+        profile.token_method,
+        params,
+    )
+    .await
 }
 
 /// Extends a still-valid access token in place (Instagram, Threads).

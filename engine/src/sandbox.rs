@@ -267,13 +267,7 @@ impl SandboxProvider {
         headers: &HeaderMap,
         query: &HashMap<String, String>,
     ) -> Result<Issued, SandboxError> {
-        let presented = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::to_owned)
-            .or_else(|| query.get("access_token").cloned())
-            .unwrap_or_default();
+        let presented = presented_token(headers, query);
         let grants = self.grants();
         let issued = grants
             .access_tokens
@@ -284,6 +278,21 @@ impl SandboxProvider {
             return Err(SandboxError::InvalidToken(reason));
         }
         Ok(issued)
+    }
+
+    /// The JSON `body` makes of the person behind a token that carries `scope`, or the
+    /// network's error: what most sandbox API endpoints answer.
+    pub fn answer(
+        &self,
+        headers: &HeaderMap,
+        query: &HashMap<String, String>,
+        scope: &str,
+        body: impl FnOnce(&Issued) -> Value,
+    ) -> Response {
+        match self.authenticate_with(headers, query, scope) {
+            Ok(issued) => Json(body(&issued)).into_response(),
+            Err(error) => self.error(error),
+        }
     }
 
     /// Like [`Self::authenticate`], and the token must carry `scope`.
@@ -1083,6 +1092,18 @@ async fn control_page(State(provider): State<Arc<SandboxProvider>>) -> Response 
         counters.codes_redeemed, counters.refreshes, counters.exchanges, counters.revocations
     ))
     .into_response()
+}
+
+/// The token an API call presents: `Authorization: Bearer`, or the `access_token` query
+/// parameter that Graph-style APIs also take.
+pub fn presented_token(headers: &HeaderMap, query: &HashMap<String, String>) -> String {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_owned)
+        .or_else(|| query.get("access_token").cloned())
+        .unwrap_or_default()
 }
 
 /// A form body as name/value pairs (the last one wins).

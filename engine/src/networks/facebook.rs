@@ -16,8 +16,8 @@ use super::{
 use crate::crypto::Secret;
 use crate::oauth::{ApiCall, NetworkFailure};
 use crate::sandbox::{
-    consent_decision, consent_page, token_endpoint, Exchange, Issued, Pkce, SandboxError,
-    SandboxPage, SandboxPerson, SandboxProvider, SandboxRefresh, SandboxSpec,
+    consent_decision, consent_page, presented_token, token_endpoint, Exchange, Issued, Pkce,
+    SandboxError, SandboxPage, SandboxPerson, SandboxProvider, SandboxRefresh, SandboxSpec,
 };
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -424,14 +424,7 @@ async fn delete_permissions(
     if let Err(error) = p.authenticate(&headers, &q) {
         return p.error(error);
     }
-    let token = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_owned)
-        .or_else(|| q.get("access_token").cloned())
-        .unwrap_or_default();
-    p.revoke_consent(&token);
+    p.revoke_consent(&presented_token(&headers, &q));
     Json(json!({"success": true})).into_response()
 }
 

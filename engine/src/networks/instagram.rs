@@ -18,9 +18,9 @@ use crate::sandbox::{
 };
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Router;
 use chrono::TimeDelta;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -218,14 +218,12 @@ async fn me(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    match p.authenticate_with(&headers, &q, "instagram_business_basic") {
-        Ok(issued) => Json(json!({
+    p.answer(&headers, &q, "instagram_business_basic", |issued| {
+        json!({
             "user_id": issued.person.id,
             "username": issued.person.handle,
             "name": issued.person.name,
             "followers_count": issued.person.followers,
-        }))
-        .into_response(),
-        Err(error) => p.error(error),
-    }
+        })
+    })
 }

@@ -402,12 +402,12 @@ async fn userinfo(
     headers: HeaderMap,
     Query(q): Params,
 ) -> Response {
-    match p.authenticate_with(&headers, &q, "profile") {
-        Ok(issued) => {
-            Json(json!({"sub": issued.person.id, "name": issued.person.name})).into_response()
-        }
-        Err(error) => p.error(error),
-    }
+    p.answer(
+        &headers,
+        &q,
+        "profile",
+        |issued| json!({"sub": issued.person.id, "name": issued.person.name}),
+    )
 }
 
 fn pages_of_kind(p: &SandboxProvider, issued: &Issued, kinds: &[&str]) -> Vec<SandboxPage> {

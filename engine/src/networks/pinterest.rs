@@ -184,15 +184,13 @@ async fn me(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    match p.authenticate_with(&headers, &q, "user_accounts:read") {
-        Ok(issued) => Json(json!({
+    p.answer(&headers, &q, "user_accounts:read", |issued| {
+        json!({
             "id": issued.person.id,
             "username": issued.person.handle,
             "business_name": issued.person.name,
             "account_type": "BUSINESS",
             "follower_count": issued.person.followers,
-        }))
-        .into_response(),
-        Err(error) => p.error(error),
-    }
+        })
+    })
 }

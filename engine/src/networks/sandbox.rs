@@ -13,9 +13,9 @@ use crate::sandbox::{
 };
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Router;
 use chrono::TimeDelta;
 use serde_json::json;
 use std::collections::HashMap;
@@ -141,16 +141,14 @@ async fn sandbox_me(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    match provider.authenticate_with(&headers, &query, "profile.read") {
-        Ok(issued) => Json(json!({
+    provider.answer(&headers, &query, "profile.read", |issued| {
+        json!({
             "id": issued.person.id,
             "handle": issued.person.handle,
             "name": issued.person.name,
             "followers": issued.person.followers,
-        }))
-        .into_response(),
-        Err(error) => provider.error(error),
-    }
+        })
+    })
 }
 
 pub(super) async fn discover(call: &ApiCall<'_>) -> Result<Discovery, NetworkFailure> {

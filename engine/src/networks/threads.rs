@@ -17,9 +17,9 @@ use crate::sandbox::{
 };
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Router;
 use chrono::TimeDelta;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -198,15 +198,13 @@ async fn me(
     headers: HeaderMap,
     Query(q): Params,
 ) -> Response {
-    match p.authenticate_with(&headers, &q, "threads_basic") {
-        Ok(issued) => Json(json!({
+    p.answer(&headers, &q, "threads_basic", |issued| {
+        json!({
             "id": issued.person.id,
             "username": issued.person.handle,
             "name": issued.person.name,
-        }))
-        .into_response(),
-        Err(error) => p.error(error),
-    }
+        })
+    })
 }
 
 async fn insights(
@@ -214,13 +212,11 @@ async fn insights(
     headers: HeaderMap,
     Query(q): Params,
 ) -> Response {
-    match p.authenticate_with(&headers, &q, "threads_manage_insights") {
-        Ok(issued) => Json(json!({"data": [{
+    p.answer(&headers, &q, "threads_manage_insights", |issued| {
+        json!({"data": [{
             "name": "followers_count",
             "period": "day",
             "total_value": {"value": issued.person.followers},
-        }]}))
-        .into_response(),
-        Err(error) => p.error(error),
-    }
+        }]})
+    })
 }

@@ -220,14 +220,12 @@ async fn me(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    match p.authenticate_with(&headers, &q, "users.read") {
-        Ok(issued) => Json(json!({"data": {
+    p.answer(&headers, &q, "users.read", |issued| {
+        json!({"data": {
             "id": issued.person.id,
             "name": issued.person.name,
             "username": issued.person.handle,
             "public_metrics": {"followers_count": issued.person.followers, "following_count": 120},
-        }}))
-        .into_response(),
-        Err(error) => p.error(error),
-    }
+        }})
+    })
 }

@@ -231,14 +231,12 @@ async fn channels(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    match p.authenticate_with(&headers, &q, READONLY) {
-        Ok(issued) => Json(json!({"kind": "youtube#channelListResponse", "items": [{
+    p.answer(&headers, &q, READONLY, |issued| {
+        json!({"kind": "youtube#channelListResponse", "items": [{
             "kind": "youtube#channel",
             "id": issued.person.id,
             "snippet": {"title": issued.person.name, "customUrl": issued.person.handle},
             "statistics": {"subscriberCount": issued.person.followers.to_string(), "videoCount": "48"},
-        }]}))
-        .into_response(),
-        Err(error) => p.error(error),
-    }
+        }]})
+    })
 }
