@@ -11,7 +11,7 @@ use engine::clock::Clock;
 use engine::crypto::random_token;
 use engine::db::Db;
 use engine::networks::generic::{self, GenericConfig};
-use engine::networks::{sandbox_mount, ConfiguredNetwork, Hosts, Networks, BUILTIN};
+use engine::networks::{sandbox_mount, Builtin, ConfiguredNetwork, Hosts, Networks, BUILTIN};
 use engine::sandbox::{RegisteredClient, SandboxProvider};
 use engine::Engine;
 use leptos::config::LeptosOptions;
@@ -145,19 +145,7 @@ pub async fn configure_networks(
             // Each start registers Tether anew with its sandboxes, with a fresh secret.
             let client_id = sandbox_client_id(builtin.id);
             let client_secret = random_token();
-            let provider = SandboxProvider::new(
-                (builtin.sandbox_spec)(),
-                RegisteredClient {
-                    client_id: client_id.clone(),
-                    client_secret: client_secret.clone(),
-                    redirect_uri: public_url.join(&format!("oauth/callback/{}", builtin.id))?,
-                },
-                clock.clone(),
-            );
-            sandboxes = sandboxes.nest(
-                &format!("/{}", sandbox_mount(builtin.id)),
-                provider.router((builtin.sandbox_routes)()),
-            );
+            sandboxes = mount_sandbox(sandboxes, builtin, public_url, &client_secret, clock)?;
             configured.push(ConfiguredNetwork {
                 profile: (builtin.profile)(&sandbox_hosts),
                 client_id,
@@ -196,23 +184,35 @@ pub fn standalone_sandboxes(
     client_secret: &engine::crypto::Secret,
 ) -> anyhow::Result<axum::Router> {
     let clock = Clock::system();
-    let mut router = axum::Router::new();
-    for builtin in BUILTIN {
-        let provider = SandboxProvider::new(
-            (builtin.sandbox_spec)(),
-            RegisteredClient {
-                client_id: sandbox_client_id(builtin.id),
-                client_secret: client_secret.clone(),
-                redirect_uri: tether_url.join(&format!("oauth/callback/{}", builtin.id))?,
-            },
-            clock.clone(),
-        );
-        router = router.nest(
-            &format!("/{}", sandbox_mount(builtin.id)),
-            provider.router((builtin.sandbox_routes)()),
-        );
-    }
-    Ok(router)
+    BUILTIN
+        .iter()
+        .try_fold(axum::Router::new(), |router, builtin| {
+            mount_sandbox(router, builtin, tether_url, client_secret, &clock)
+        })
+}
+
+/// Adds the sandbox of `builtin` under `/sandbox/{network}`, with Tether (reached at
+/// `tether_url`) as its one registered client.
+fn mount_sandbox(
+    router: axum::Router,
+    builtin: &Builtin,
+    tether_url: &Url,
+    client_secret: &engine::crypto::Secret,
+    clock: &Clock,
+) -> anyhow::Result<axum::Router> {
+    let provider = SandboxProvider::new(
+        (builtin.sandbox_spec)(),
+        RegisteredClient {
+            client_id: sandbox_client_id(builtin.id),
+            client_secret: client_secret.clone(),
+            redirect_uri: tether_url.join(&format!("oauth/callback/{}", builtin.id))?,
+        },
+        clock.clone(),
+    );
+    Ok(router.nest(
+        &format!("/{}", sandbox_mount(builtin.id)),
+        provider.router((builtin.sandbox_routes)()),
+    ))
 }
 
 fn log_start(settings: &Settings, engine: &Engine, public_url: &Url) {
