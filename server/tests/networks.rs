@@ -119,6 +119,55 @@ async fn connect_all(app: &TestApp, net: &Net, person: &str) -> String {
     }
 }
 
+/// The password every person these tests add signs in with.
+const PASSWORD: &str = "another long password";
+
+/// Adds a member to the first workspace; returns their user id.
+async fn add_person(app: &TestApp, email: &str, name: &str, role: engine::domain::Role) -> i64 {
+    app.engine
+        .add_member(
+            engine::accounts::NewUser {
+                email: engine::domain::Email::parse(email).unwrap(),
+                display_name: engine::domain::DisplayName::parse(name).unwrap(),
+                password: engine::domain::NewPassword::parse(PASSWORD).unwrap(),
+            },
+            role,
+        )
+        .await
+        .unwrap()
+}
+
+/// The app seen from a browser of its own, signed in as `email`.
+async fn sign_in_as(app: &TestApp, email: &str) -> TestApp {
+    let browser = app.other_browser();
+    let response = browser
+        .post_form("/auth/login", &[("email", email), ("password", PASSWORD)])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    browser
+}
+
+/// Bo, with `role` in a second workspace, “Bo's Agency”: his signed-in browser, his user
+/// id and the workspace's id.
+async fn person_in_new_workspace(app: &TestApp, role: engine::domain::Role) -> (TestApp, i64, i64) {
+    let user_id = add_person(app, "bo@example.com", "Bo Agency", role).await;
+    let pool = app.engine.db().pool();
+    let workspace: i64 =
+        sqlx::query("INSERT INTO workspaces (name, created_at) VALUES ($1, 0) RETURNING id")
+            .bind("Bo's Agency")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+            .get("id");
+    sqlx::query("UPDATE memberships SET workspace_id = $1 WHERE user_id = $2")
+        .bind(workspace)
+        .bind(user_id)
+        .execute(pool)
+        .await
+        .unwrap();
+    (sign_in_as(app, "bo@example.com").await, user_id, workspace)
+}
+
 async fn count(app: &TestApp, sql: &str, network: &str) -> i64 {
     sqlx::query(sql)
         .bind(network)
@@ -486,43 +535,9 @@ async fn an_account_connected_in_another_workspace_is_refused(backend: Backend) 
     }
     let connected = app.channel_count().await;
     // A second workspace with its own editor.
-    let user_id = app
-        .engine
-        .add_member(
-            engine::accounts::NewUser {
-                email: engine::domain::Email::parse("bo@example.com").unwrap(),
-                display_name: engine::domain::DisplayName::parse("Bo Agency").unwrap(),
-                password: engine::domain::NewPassword::parse("another long password").unwrap(),
-            },
-            engine::domain::Role::Editor,
-        )
+    let bo = person_in_new_workspace(&app, engine::domain::Role::Editor)
         .await
-        .unwrap();
-    let pool = app.engine.db().pool();
-    let workspace: i64 =
-        sqlx::query("INSERT INTO workspaces (name, created_at) VALUES ($1, 0) RETURNING id")
-            .bind("Bo's Agency")
-            .fetch_one(pool)
-            .await
-            .unwrap()
-            .get("id");
-    sqlx::query("UPDATE memberships SET workspace_id = $1 WHERE user_id = $2")
-        .bind(workspace)
-        .bind(user_id)
-        .execute(pool)
-        .await
-        .unwrap();
-    let bo = app.other_browser();
-    let response = bo
-        .post_form(
-            "/auth/login",
-            &[
-                ("email", "bo@example.com"),
-                ("password", "another long password"),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        .0;
     for net in NETS {
         let consent = bo.start_connect_on(net.id, "Theirs", "metrics").await;
         let callback = bo.consent_as(&consent, net.people[0], "approve", &[]).await;
@@ -582,26 +597,14 @@ async fn an_admin_may_hand_a_channel_to_another_account(backend: Backend) {
     assert!(html.contains("Reconnected “X main” (@omarrides)"), "{html}");
 
     // An editor may reconnect but not hand over.
-    app.engine
-        .add_member(
-            engine::accounts::NewUser {
-                email: engine::domain::Email::parse("ed@example.com").unwrap(),
-                display_name: engine::domain::DisplayName::parse("Ed Editor").unwrap(),
-                password: engine::domain::NewPassword::parse("an editor password").unwrap(),
-            },
-            engine::domain::Role::Editor,
-        )
-        .await
-        .unwrap();
-    let ed = app.other_browser();
-    ed.post_form(
-        "/auth/login",
-        &[
-            ("email", "ed@example.com"),
-            ("password", "an editor password"),
-        ],
+    add_person(
+        &app,
+        "ed@example.com",
+        "Ed Editor",
+        engine::domain::Role::Editor,
     )
     .await;
+    let ed = sign_in_as(&app, "ed@example.com").await;
     let response = ed
         .post_form(
             &format!("/channels/{channel}/reauthorize"),
@@ -701,41 +704,8 @@ fn first_key(html: &str) -> String {
 /// first with its history, or removed there and connected afresh.
 async fn an_admin_of_both_workspaces_may_move_or_remove(backend: Backend) {
     let app = app(backend).await;
-    let bo_id = app
-        .engine
-        .add_member(
-            engine::accounts::NewUser {
-                email: engine::domain::Email::parse("bo@example.com").unwrap(),
-                display_name: engine::domain::DisplayName::parse("Bo Agency").unwrap(),
-                password: engine::domain::NewPassword::parse("another long password").unwrap(),
-            },
-            engine::domain::Role::Admin,
-        )
-        .await
-        .unwrap();
+    let (bo, bo_id, agency) = person_in_new_workspace(&app, engine::domain::Role::Admin).await;
     let pool = app.engine.db().pool();
-    let agency: i64 =
-        sqlx::query("INSERT INTO workspaces (name, created_at) VALUES ($1, 0) RETURNING id")
-            .bind("Bo's Agency")
-            .fetch_one(pool)
-            .await
-            .unwrap()
-            .get("id");
-    sqlx::query("UPDATE memberships SET workspace_id = $1 WHERE user_id = $2")
-        .bind(agency)
-        .bind(bo_id)
-        .execute(pool)
-        .await
-        .unwrap();
-    let bo = app.other_browser();
-    bo.post_form(
-        "/auth/login",
-        &[
-            ("email", "bo@example.com"),
-            ("password", "another long password"),
-        ],
-    )
-    .await;
     // In his agency's workspace: X and TikTok.
     connect_all(&bo, &NETS[4], NETS[4].people[0]).await;
     connect_all(&bo, &NETS[5], NETS[5].people[0]).await;
