@@ -167,14 +167,15 @@ pub struct Elsewhere {
 }
 
 /// What a pick does with an account.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 enum PickMode {
     /// A new channel here.
     New,
-    /// The channel of another workspace comes here, history and all.
-    Move,
-    /// The channel of another workspace is deleted; a new one is made here.
-    Replace,
+    /// The channel of another workspace (which the person runs) comes here, history and all.
+    Move(Elsewhere),
+    /// The channel of another workspace (which the person runs) is deleted; a new one is
+    /// made here.
+    Replace(Elsewhere),
 }
 
 /// What the picker page shows.
@@ -691,10 +692,9 @@ impl Engine {
         let (handshake, network_id, payload, _) = self.pending(person, pending_id, false).await?;
         let mut picked = Vec::new();
         for choice in chosen {
-            let (mode, key) = match choice.split_once(':') {
-                Some(("move", key)) => (PickMode::Move, key),
-                Some(("replace", key)) => (PickMode::Replace, key),
-                _ => (PickMode::New, choice.as_str()),
+            let (verb, key) = match choice.split_once(':') {
+                Some((verb @ ("move" | "replace"), key)) => (Some(verb), key),
+                _ => (None, choice.as_str()),
             };
             let account = payload
                 .accounts
@@ -705,14 +705,21 @@ impl Engine {
                         "One of the picked accounts was not offered by this consent.".into(),
                     )
                 })?;
-            if mode != PickMode::New {
-                let elsewhere = self
-                    .elsewhere(person.user_id, person.workspace_id, &network_id, account)
-                    .await?;
-                if !elsewhere.is_some_and(|e| e.manageable) {
-                    return Err(Error::Forbidden);
+            let mode = match verb {
+                None => PickMode::New,
+                Some(verb) => {
+                    let elsewhere = self
+                        .elsewhere(person.user_id, person.workspace_id, &network_id, account)
+                        .await?
+                        .filter(|e| e.manageable)
+                        .ok_or(Error::Forbidden)?;
+                    if verb == "move" {
+                        PickMode::Move(elsewhere)
+                    } else {
+                        PickMode::Replace(elsewhere)
+                    }
                 }
-            }
+            };
             picked.push((account.clone(), mode));
         }
         let network = self.network(&network_id)?;
@@ -748,15 +755,15 @@ impl Engine {
         for (account, mode) in accounts {
             match mode {
                 PickMode::New => {}
-                PickMode::Move => {
+                PickMode::Move(elsewhere) => {
                     connected.push(
-                        self.move_here(&mut tx, owner, profile, account, tokens)
+                        self.move_here(&mut tx, owner, profile, account, elsewhere, tokens)
                             .await?,
                     );
                     continue;
                 }
-                PickMode::Replace => {
-                    self.remove_elsewhere(&mut tx, owner, profile, account)
+                PickMode::Replace(elsewhere) => {
+                    self.remove_elsewhere(&mut tx, owner, profile, account, elsewhere)
                         .await?
                 }
             }
@@ -863,13 +870,9 @@ impl Engine {
         owner: &Owner,
         profile: &NetworkProfile,
         account: &OfferedAccount,
+        elsewhere: &Elsewhere,
         tokens: &ConsentTokens,
     ) -> Result<Connected> {
-        let elsewhere = self
-            .elsewhere(owner.user_id, owner.workspace_id, &profile.id, account)
-            .await?
-            .filter(|e| e.manageable)
-            .ok_or(Error::Forbidden)?;
         let name: String = sqlx::query(
             "UPDATE channels SET workspace_id = $1, unlinked_at = NULL, handle = $2, \
              avatar_url = $3, followers = $4 WHERE id = $5 RETURNING name",
@@ -936,12 +939,8 @@ impl Engine {
         owner: &Owner,
         profile: &NetworkProfile,
         account: &OfferedAccount,
+        elsewhere: &Elsewhere,
     ) -> Result<()> {
-        let elsewhere = self
-            .elsewhere(owner.user_id, owner.workspace_id, &profile.id, account)
-            .await?
-            .filter(|e| e.manageable)
-            .ok_or(Error::Forbidden)?;
         self.record_event(
             tx,
             elsewhere.workspace_id,
