@@ -1,6 +1,6 @@
 //! Server functions. Each is thin: find the person, check the role, ask the engine.
 
-use crate::model::{Dashboard, Entry, EntryPage, PickerPage};
+use crate::model::{ApiKeysPage, ChannelPage, Dashboard, Entry, EntryPage, PickerPage};
 use leptos::prelude::*;
 
 /// Everything the dashboard shows. Sends a visitor who is not signed in to sign in.
@@ -12,6 +12,7 @@ pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
     let (ctx, jar) = request()?;
     let person = require_person(&ctx, &jar).await?;
     let channels = ctx.engine.channels(&person).await.map_err(public_error)?;
+    let outages = ctx.engine.outages().await.map_err(public_error)?;
     Ok(Dashboard {
         now: ctx.engine.clock().now().timestamp(),
         clock_offset: ctx.engine.clock().offset().num_seconds(),
@@ -21,8 +22,22 @@ pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
             role: person.role.as_str().to_owned(),
             may_connect: person.role.may_connect_channels(),
             may_delete: person.role.may_delete_channels(),
+            may_manage_keys: person.role.may_manage_api_keys(),
         },
-        channels: channels.into_iter().map(ChannelCard::from).collect(),
+        channels: channels
+            .into_iter()
+            .map(|channel| {
+                let outage = outages.contains(&channel.network);
+                let mut card = ChannelCard::from(channel);
+                card.facts.network_outage = outage;
+                card
+            })
+            .collect(),
+        outages: outages
+            .iter()
+            .filter_map(|id| ctx.engine.networks().get(id))
+            .map(|n| n.profile.display_name.clone())
+            .collect(),
         networks: ctx
             .engine
             .networks()
@@ -128,8 +143,141 @@ impl From<engine::channels::ChannelRecord> for crate::model::ChannelCard {
                 missing_scopes: channel.missing_scopes,
                 dead_reason: channel.dead_reason,
                 network_outage: false,
+                retry_at: channel.retry_at,
+                gave_up: channel.gave_up_at.is_some(),
                 unlinked: channel.unlinked_at.is_some(),
             },
         }
     }
+}
+
+/// One channel with its facts, history and disconnections.
+#[server]
+pub async fn load_channel(channel_id: i64) -> Result<ChannelPage, ServerFnError> {
+    use crate::model::{ChannelCard, DowntimeLine, HistoryLine};
+    use crate::ssr::{event_words, public_error, request, require_person, take_flash, when};
+    use crate::status::duration_words;
+
+    let (ctx, jar) = request()?;
+    let person = require_person(&ctx, &jar).await?;
+    let engine = &ctx.engine;
+    let channel = engine
+        .channel(&person, channel_id)
+        .await
+        .map_err(public_error)?;
+    let history = engine
+        .channel_history(&person, channel_id, 100)
+        .await
+        .map_err(public_error)?;
+    let disconnections = engine
+        .disconnections(channel_id)
+        .await
+        .map_err(public_error)?;
+    let outage = engine
+        .outages()
+        .await
+        .map_err(public_error)?
+        .contains(&channel.network);
+    let now = engine.clock().now().timestamp();
+    let renewal = engine
+        .networks()
+        .get(&channel.network)
+        .map(|n| n.profile.renewal.describe());
+    let mut facts = vec![(
+        "Authenticated".to_owned(),
+        match (channel.connected_at, &channel.connected_by) {
+            (Some(at), Some(by)) => format!("{} by {by}", when(at)),
+            (Some(at), None) => when(at),
+            (None, _) => "Not connected".to_owned(),
+        },
+    )];
+    facts.push((
+        "Access token expires".to_owned(),
+        channel
+            .access_expires_at
+            .map_or("Does not expire on its own".to_owned(), when),
+    ));
+    facts.push((
+        "Consent must be renewed by".to_owned(),
+        channel
+            .reconsent_deadline
+            .map_or("No fixed deadline".to_owned(), when),
+    ));
+    if let Some(renewal) = renewal {
+        facts.push(("How it is kept alive".to_owned(), renewal));
+    }
+    facts.push((
+        "Last confirmed working".to_owned(),
+        channel
+            .checked_at
+            .map_or("Not checked yet".to_owned(), when),
+    ));
+    if let Some(since) = channel.failing_since {
+        facts.push(("Renewal failing since".to_owned(), when(since)));
+    }
+    let renewable = channel.renewable;
+    let mut card = ChannelCard::from(channel);
+    card.facts.network_outage = outage;
+    Ok(ChannelPage {
+        now,
+        clock_offset: engine.clock().offset().num_seconds(),
+        channel: card,
+        may_act: person.role.may_connect_channels(),
+        renewable,
+        facts,
+        history: history
+            .into_iter()
+            .map(|event| {
+                let (what, detail) = event_words(&event.kind, &event.detail);
+                HistoryLine {
+                    at: when(event.at),
+                    what,
+                    who: event.actor.unwrap_or_else(|| "Tether".to_owned()),
+                    detail,
+                }
+            })
+            .collect(),
+        disconnections: disconnections
+            .into_iter()
+            .map(|d| DowntimeLine {
+                from: when(d.started_at),
+                to: d.ended_at.map_or("still down".to_owned(), when),
+                lasted: duration_words(d.ended_at.unwrap_or(now) - d.started_at),
+                reason: engine::networks::DeadReason::parse(&d.reason).map_or_else(
+                    || "Renewals failed past the token's expiry".to_owned(),
+                    |r| r.words().to_owned(),
+                ),
+            })
+            .collect(),
+        flash: take_flash(&ctx, &jar),
+    })
+}
+
+/// The workspace's API keys; owners and admins only.
+#[server]
+pub async fn load_api_keys() -> Result<ApiKeysPage, ServerFnError> {
+    use crate::model::ApiKeyLine;
+    use crate::ssr::{public_error, request, require_person, take_flash, take_new_key, when};
+
+    let (ctx, jar) = request()?;
+    let person = require_person(&ctx, &jar).await?;
+    let keys = ctx.engine.api_keys(&person).await.map_err(public_error)?;
+    Ok(ApiKeysPage {
+        keys: keys
+            .into_iter()
+            .map(|key| ApiKeyLine {
+                id: key.id,
+                name: key.name,
+                shown: format!("{}…", key.shown),
+                created: match key.created_by {
+                    Some(by) => format!("{} by {by}", when(key.created_at)),
+                    None => format!("{} from the command line", when(key.created_at)),
+                },
+                last_used: key.last_used_at.map_or("Never used".to_owned(), when),
+                revoked: key.revoked_at.map(when),
+            })
+            .collect(),
+        new_key: take_new_key(&ctx, &jar),
+        flash: take_flash(&ctx, &jar),
+    })
 }

@@ -11,6 +11,8 @@ pub struct Dashboard {
     pub clock_offset: i64,
     pub person: Person,
     pub channels: Vec<ChannelCard>,
+    /// Networks failing for many channels at once, by name.
+    pub outages: Vec<String>,
     pub networks: Vec<NetworkChoice>,
     pub flash: Option<Flash>,
 }
@@ -22,6 +24,7 @@ pub struct Person {
     pub role: String,
     pub may_connect: bool,
     pub may_delete: bool,
+    pub may_manage_keys: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -101,4 +104,58 @@ pub struct EntryPage {
 pub enum Entry {
     SignIn,
     SetUp,
+}
+
+/// One channel's page: its state, its facts, its history and the times it was down.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChannelPage {
+    pub now: i64,
+    pub clock_offset: i64,
+    pub channel: ChannelCard,
+    /// Whether the person may refresh and check it.
+    pub may_act: bool,
+    pub renewable: bool,
+    /// Labelled facts: when it was authenticated and by whom, when access and consent end.
+    pub facts: Vec<(String, String)>,
+    pub history: Vec<HistoryLine>,
+    pub disconnections: Vec<DowntimeLine>,
+    pub flash: Option<Flash>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryLine {
+    pub at: String,
+    pub what: String,
+    /// Who did it: a person's name, or "Tether" for its own work.
+    pub who: String,
+    pub detail: String,
+}
+
+/// A period in which the channel could not be used: what data may be missing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DowntimeLine {
+    pub from: String,
+    /// "still down" while it lasts.
+    pub to: String,
+    pub lasted: String,
+    pub reason: String,
+}
+
+/// The workspace's API keys, and a key just created (shown this once).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeysPage {
+    pub keys: Vec<ApiKeyLine>,
+    pub new_key: Option<String>,
+    pub flash: Option<Flash>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeyLine {
+    pub id: i64,
+    pub name: String,
+    /// The key's first characters, to recognise it.
+    pub shown: String,
+    pub created: String,
+    pub last_used: String,
+    pub revoked: Option<String>,
 }

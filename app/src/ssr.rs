@@ -42,6 +42,14 @@ impl AppContext {
             .build()
     }
 
+    /// Carries a new API key, encrypted, to the page that shows it once.
+    pub fn new_key_cookie(&self, secret: &engine::crypto::Secret) -> Cookie<'static> {
+        let value = self.engine.seal_for_browser(secret, NEW_KEY_COOKIE);
+        self.cookie(NEW_KEY_COOKIE, value)
+            .max_age(Duration::minutes(5))
+            .build()
+    }
+
     /// A cookie that deletes `name` in the browser.
     pub fn removal(&self, name: &'static str) -> Cookie<'static> {
         let mut cookie = self.cookie(name, String::new()).build();
@@ -117,4 +125,83 @@ pub fn public_error(error: engine::Error) -> ServerFnError {
         tracing::error!(detail = %error.log_detail(), "request failed");
     }
     ServerFnError::new(error.to_string())
+}
+
+/// A time as people read it on a page rendered by the server.
+pub fn when(at: i64) -> String {
+    chrono::DateTime::from_timestamp(at, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| "an unknown time".into())
+}
+
+/// An event of the log in words: what happened, and the detail that matters.
+pub fn event_words(kind: &str, detail: &serde_json::Value) -> (String, String) {
+    let text = |key: &str| detail.get(key).and_then(|v| v.as_str()).unwrap_or_default();
+    let reason = || {
+        engine::networks::DeadReason::parse(text("reason"))
+            .map(|r| r.words().to_owned())
+            .unwrap_or_default()
+    };
+    let trouble = || match text("class") {
+        "dead" => reason(),
+        "rate_limited" => "The network is rate-limiting; Tether waits for its reset.".to_owned(),
+        "missing_permission" => "A permission was withdrawn at the network.".to_owned(),
+        _ => "The network did not answer; Tether retries with backoff.".to_owned(),
+    };
+    let list = |key: &str| {
+        detail
+            .get(key)
+            .and_then(|v| v.as_array())
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| i.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    };
+    match kind {
+        "connected" => ("Connected".into(), text("handle").into()),
+        "reauthorized" => ("Reauthorized".into(), text("handle").into()),
+        "handed_over" => (
+            "Handed over to another account".into(),
+            format!("{} → {}", text("previous_handle"), text("handle")),
+        ),
+        "moved_in" => ("Moved here from another workspace".into(), String::new()),
+        "moved_out" => ("Moved to another workspace".into(), String::new()),
+        "unlinked" => ("Unlinked".into(), String::new()),
+        "deleted" => ("Deleted".into(), text("reason").into()),
+        "refreshed" => ("Renewed".into(), String::new()),
+        "refresh_failed" if detail.get("gave_up") == Some(&serde_json::Value::Bool(true)) => (
+            "Renewal given up".into(),
+            "Renewals kept failing for this channel alone; a person must reconnect.".into(),
+        ),
+        "refresh_failed" => ("Renewal failed".into(), trouble()),
+        "check_failed" => ("Check failed".into(), trouble()),
+        "permissions_changed" => (
+            "Permissions changed".into(),
+            [
+                ("granted", list("granted")),
+                ("withdrawn", list("withdrawn")),
+            ]
+            .into_iter()
+            .filter(|(_, l)| !l.is_empty())
+            .map(|(what, l)| format!("{what}: {l}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+        ),
+        other => (other.replace('_', " "), String::new()),
+    }
+}
+
+pub const NEW_KEY_COOKIE: &str = "tether_new_key";
+
+/// The API key just created, once: the cookie that carried it is removed as it is read.
+pub fn take_new_key(ctx: &AppContext, jar: &CookieJar) -> Option<String> {
+    let value = jar.get(NEW_KEY_COOKIE)?.value().to_owned();
+    set_cookie(ctx.removal(NEW_KEY_COOKIE));
+    ctx.engine
+        .open_from_browser(&value, NEW_KEY_COOKIE)
+        .map(|secret| secret.expose().to_owned())
 }

@@ -24,6 +24,10 @@ pub struct ChannelFacts {
     pub dead_reason: Option<String>,
     /// Set while the channel's network is failing for everyone (5xx, time-outs, rate limits).
     pub network_outage: bool,
+    /// While renewals fail for the network's reasons (not the token's): the next try.
+    pub retry_at: Option<i64>,
+    /// Set when renewals kept failing for this channel alone and Tether stopped retrying.
+    pub gave_up: bool,
     /// Set once a person unlinked the channel: no tokens are held, its history is kept.
     pub unlinked: bool,
 }
@@ -64,6 +68,29 @@ impl State {
             State::Unlinked => "–",
         }
     }
+
+    /// The name in the API and in metrics.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            State::Connected => "connected",
+            State::ExpiringSoon => "expiring_soon",
+            State::MissingPermissions => "missing_permissions",
+            State::NeedsReauth => "needs_reauth",
+            State::Expired => "expired",
+            State::NetworkOutage => "network_outage",
+            State::Unlinked => "unlinked",
+        }
+    }
+
+    pub const ALL: [State; 7] = [
+        State::Connected,
+        State::ExpiringSoon,
+        State::MissingPermissions,
+        State::NeedsReauth,
+        State::Expired,
+        State::NetworkOutage,
+        State::Unlinked,
+    ];
 
     /// The CSS modifier for the badge.
     pub fn slug(self) -> &'static str {
@@ -188,12 +215,39 @@ pub fn status(facts: &ChannelFacts, now: i64) -> Status {
             NextAction::Reconnect,
         );
     }
+    if facts.gave_up {
+        return make(
+            State::NeedsReauth,
+            "Tether could not renew access after many tries while the network worked for others. Reconnect to restore it.".into(),
+            NextAction::Reconnect,
+        );
+    }
     if facts.network_outage {
         return make(
             State::NetworkOutage,
             "The network is having trouble right now. Tether keeps retrying; the channel is not disconnected.".into(),
             NextAction::Wait,
         );
+    }
+    if let Some(retry_at) = facts.retry_at {
+        let next_try = if retry_at > now {
+            format!("next try in {}", duration_words(retry_at - now))
+        } else {
+            "trying again now".to_owned()
+        };
+        return if reached(facts.access_expires_at) {
+            make(
+                State::Expired,
+                format!("Access ended while the network was failing to renew it; Tether keeps trying ({next_try}). No one needs to reconnect yet."),
+                NextAction::Wait,
+            )
+        } else {
+            make(
+                State::Connected,
+                format!("Renewal is failing for now (the network did not answer); {next_try}. The channel works until its access ends."),
+                NextAction::Wait,
+            )
+        };
     }
     if !facts.missing_scopes.is_empty() {
         return make(
@@ -309,6 +363,56 @@ impl Health {
             (_, 1) => "1 channel needs attention".into(),
             (_, n) => format!("{n} channels need attention"),
         }
+    }
+}
+
+#[cfg(test)]
+mod renewal_trouble_tests {
+    use super::*;
+
+    fn failing(retry_at: i64) -> ChannelFacts {
+        ChannelFacts {
+            access_expires_at: Some(1_000),
+            renewable: true,
+            retry_at: Some(retry_at),
+            ..ChannelFacts::default()
+        }
+    }
+
+    #[test]
+    fn a_failing_renewal_stays_connected_until_the_real_expiry() {
+        let s = status(&failing(700), 400);
+        assert_eq!(s.state, State::Connected);
+        assert!(s.reason.contains("next try in 5 min 0 s"), "{}", s.reason);
+        assert_eq!(s.next_action, NextAction::Wait);
+    }
+
+    #[test]
+    fn past_its_expiry_it_says_expired_but_asks_no_one_to_reconnect() {
+        let s = status(&failing(1_300), 1_200);
+        assert_eq!(s.state, State::Expired);
+        assert!(s.reason.contains("Tether keeps trying"), "{}", s.reason);
+        assert_eq!(s.next_action, NextAction::Wait);
+    }
+
+    #[test]
+    fn an_outage_outranks_a_failing_renewal() {
+        let facts = ChannelFacts {
+            network_outage: true,
+            ..failing(1_300)
+        };
+        assert_eq!(status(&facts, 1_200).state, State::NetworkOutage);
+    }
+
+    #[test]
+    fn giving_up_asks_for_a_person() {
+        let facts = ChannelFacts {
+            gave_up: true,
+            ..failing(1_300)
+        };
+        let s = status(&facts, 500);
+        assert_eq!(s.state, State::NeedsReauth);
+        assert_eq!(s.next_action, NextAction::Reconnect);
     }
 }
 

@@ -7,7 +7,10 @@ use crate::accounts::SignedIn;
 use crate::crypto::{random_token, token_hash, Sealed, Secret};
 use crate::domain::ChannelName;
 use crate::error::{ConnectError, Error, Result};
-use crate::networks::{Access, ConfiguredNetwork, DiscoveredAccount, NetworkProfile, Renewal};
+use crate::lifecycle::work::can_renew;
+use crate::networks::{
+    Access, ConfiguredNetwork, DeadReason, DiscoveredAccount, NetworkProfile, Renewal,
+};
 use crate::oauth::{self, ApiCall, NetworkFailure, TokenGrant};
 use crate::Engine;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -50,7 +53,15 @@ pub struct ChannelRecord {
     pub renewable: bool,
     /// Needed scopes the person did not grant, in words.
     pub missing_scopes: Vec<String>,
+    /// Why the network refused the token for good, in words.
     pub dead_reason: Option<String>,
+    /// While renewals fail for the network's reasons: the next try, and since when.
+    pub retry_at: Option<i64>,
+    pub failing_since: Option<i64>,
+    /// Set when Tether stopped retrying on its own and asks a person.
+    pub gave_up_at: Option<i64>,
+    /// The last time the network confirmed the token works.
+    pub checked_at: Option<i64>,
     pub connected_at: Option<i64>,
     pub connected_by: Option<String>,
     pub unlinked_at: Option<i64>,
@@ -187,20 +198,20 @@ pub struct PendingChoice {
     pub expires_at: i64,
 }
 
-fn seal_context(channel_id: i64, column: &str) -> String {
+pub(crate) fn seal_context(channel_id: i64, column: &str) -> String {
     format!("credential:{channel_id}:{column}")
 }
 
-fn scope_list(scopes: &str) -> Vec<String> {
+pub(crate) fn scope_list(scopes: &str) -> Vec<String> {
     scopes.split_whitespace().map(str::to_owned).collect()
 }
 
-fn seconds_after(now: DateTime<Utc>, delta: Option<TimeDelta>) -> Option<i64> {
+pub(crate) fn seconds_after(now: DateTime<Utc>, delta: Option<TimeDelta>) -> Option<i64> {
     delta.map(|d| (now + d).timestamp())
 }
 
 impl Engine {
-    fn network(&self, id: &str) -> Result<&ConfiguredNetwork, ConnectError> {
+    pub(crate) fn network(&self, id: &str) -> Result<&ConfiguredNetwork, ConnectError> {
         self.networks
             .get(id)
             .ok_or_else(|| ConnectError::UnknownNetwork(id.to_owned()))
@@ -797,8 +808,16 @@ impl Engine {
             .fetch_one(&mut *tx)
             .await?
             .try_get("id")?;
-            self.write_credentials(&mut tx, channel_id, owner.user_id, account, tokens, true)
-                .await?;
+            self.write_credentials(
+                &mut tx,
+                &network.profile,
+                channel_id,
+                owner.user_id,
+                account,
+                tokens,
+                true,
+            )
+            .await?;
             self.record_event(
                 &mut tx,
                 owner.workspace_id,
@@ -893,6 +912,7 @@ impl Engine {
             .await?;
         self.write_credentials(
             tx,
+            profile,
             elsewhere.channel_id,
             owner.user_id,
             account,
@@ -996,10 +1016,13 @@ impl Engine {
         )
     }
 
-    /// Writes (or replaces) a channel's credentials.
+    /// Writes (or replaces) a channel's credentials and schedules their renewal and checks;
+    /// a channel that was down is up again.
+    #[allow(clippy::too_many_arguments)]
     async fn write_credentials(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        profile: &NetworkProfile,
         channel_id: i64,
         user_id: i64,
         account: &OfferedAccount,
@@ -1025,6 +1048,7 @@ impl Engine {
                 .seal(&Secret::new(t), &seal_context(channel_id, "refresh"))
         });
         let now = self.clock.now().timestamp();
+        let schedule = self.schedule(&profile.renewal, now, access_expires_at, refresh.is_some());
         if !fresh {
             sqlx::query("DELETE FROM credentials WHERE channel_id = $1")
                 .bind(channel_id)
@@ -1034,8 +1058,8 @@ impl Engine {
         sqlx::query(
             "INSERT INTO credentials (channel_id, key_id, access_token, refresh_token, \
              access_expires_at, refresh_expires_at, reconsent_deadline, granted_scopes, \
-             dead_reason, connected_by, connected_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $10)",
+             dead_reason, connected_by, connected_at, updated_at, renew_at, due_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $10, $11, $12)",
         )
         .bind(channel_id)
         .bind(&access.key_id)
@@ -1047,8 +1071,11 @@ impl Engine {
         .bind(tokens.granted_scopes.join(" "))
         .bind(user_id)
         .bind(now)
+        .bind(schedule.renew_at)
+        .bind(schedule.due_at)
         .execute(&mut **tx)
         .await?;
+        self.end_disconnection(tx, channel_id, now).await?;
         Ok(())
     }
 
@@ -1099,6 +1126,7 @@ impl Engine {
         let mut tx = self.db.pool().begin().await?;
         self.write_credentials(
             &mut tx,
+            &network.profile,
             channel_id,
             handshake.user_id,
             account,
@@ -1243,20 +1271,40 @@ impl Engine {
 
     /// One channel of the person's workspace.
     pub async fn channel(&self, person: &SignedIn, channel_id: i64) -> Result<ChannelRecord> {
-        self.channel_records(person.workspace_id, Some(channel_id))
+        self.workspace_channel(person.workspace_id, channel_id)
+            .await
+    }
+
+    /// The person's workspace's channels with everything the status model needs, and no
+    /// tokens.
+    pub async fn channels(&self, person: &SignedIn) -> Result<Vec<ChannelRecord>> {
+        self.workspace_channels(person.workspace_id).await
+    }
+
+    /// One channel of a workspace (for an API key of that workspace).
+    pub async fn workspace_channel(
+        &self,
+        workspace_id: i64,
+        channel_id: i64,
+    ) -> Result<ChannelRecord> {
+        self.channel_records(Some(workspace_id), Some(channel_id))
             .await?
             .pop()
             .ok_or(Error::NotFound)
     }
 
-    /// The workspace's channels with everything the status model needs, and no tokens.
-    pub async fn channels(&self, person: &SignedIn) -> Result<Vec<ChannelRecord>> {
-        self.channel_records(person.workspace_id, None).await
+    pub async fn workspace_channels(&self, workspace_id: i64) -> Result<Vec<ChannelRecord>> {
+        self.channel_records(Some(workspace_id), None).await
+    }
+
+    /// Every channel of every workspace: for counting states in `/metrics`.
+    pub async fn all_channels(&self) -> Result<Vec<ChannelRecord>> {
+        self.channel_records(None, None).await
     }
 
     async fn channel_records(
         &self,
-        workspace_id: i64,
+        workspace_id: Option<i64>,
         only: Option<i64>,
     ) -> Result<Vec<ChannelRecord>> {
         let rows = sqlx::query(
@@ -1264,11 +1312,12 @@ impl Engine {
                     c.avatar_url, c.followers, c.unlinked_at, \
                     cr.access_expires_at, cr.reconsent_deadline, \
                     CAST(CASE WHEN cr.refresh_token IS NULL THEN 0 ELSE 1 END AS BIGINT) AS renewable, \
-                    cr.granted_scopes, cr.dead_reason, cr.connected_at, u.display_name AS connector \
+                    cr.granted_scopes, cr.dead_reason, cr.connected_at, u.display_name AS connector, \
+                    cr.failure_class, cr.failing_since, cr.due_at, cr.gave_up_at, cr.checked_at \
              FROM channels c \
              LEFT JOIN credentials cr ON cr.channel_id = c.id \
              LEFT JOIN users u ON u.id = cr.connected_by \
-             WHERE c.workspace_id = $1 AND ($2 IS NULL OR c.id = $2) \
+             WHERE ($1 IS NULL OR c.workspace_id = $1) AND ($2 IS NULL OR c.id = $2) \
              ORDER BY c.name, c.id",
         )
         .bind(workspace_id)
@@ -1280,6 +1329,11 @@ impl Engine {
                 let network: String = row.try_get("network")?;
                 let kind: String = row.try_get("kind")?;
                 let profile = self.networks.get(&network).map(|n| &n.profile);
+                let renewable_with_refresh = row.try_get::<Option<i64>, _>("renewable")?;
+                // Only a failing renewal is shown; a failed check alone changes nothing.
+                let renewal_failing = row
+                    .try_get::<Option<String>, _>("failure_class")?
+                    .is_some_and(|c| c.starts_with("refresh:"));
                 let granted = scope_list(
                     &row.try_get::<Option<String>, _>("granted_scopes")?
                         .unwrap_or_default(),
@@ -1309,12 +1363,24 @@ impl Engine {
                     access: Access::parse(&row.try_get::<String, _>("access")?).unwrap_or_default(),
                     access_expires_at: row.try_get("access_expires_at")?,
                     reconsent_deadline: row.try_get("reconsent_deadline")?,
-                    renewable: renewable(
-                        profile,
-                        row.try_get::<Option<i64>, _>("renewable")? == Some(1),
-                    ),
+                    renewable: profile
+                        .is_some_and(|p| can_renew(&p.renewal, renewable_with_refresh == Some(1))),
                     missing_scopes,
-                    dead_reason: row.try_get("dead_reason")?,
+                    dead_reason: row
+                        .try_get::<Option<String>, _>("dead_reason")?
+                        .map(|r| DeadReason::words_for(&r)),
+                    retry_at: if renewal_failing {
+                        row.try_get("due_at")?
+                    } else {
+                        None
+                    },
+                    failing_since: if renewal_failing {
+                        row.try_get("failing_since")?
+                    } else {
+                        None
+                    },
+                    gave_up_at: row.try_get("gave_up_at")?,
+                    checked_at: row.try_get("checked_at")?,
                     connected_at: row.try_get("connected_at")?,
                     connected_by: row.try_get("connector")?,
                     unlinked_at: row.try_get("unlinked_at")?,
@@ -1329,7 +1395,7 @@ impl Engine {
     }
 
     /// A channel's access token and refresh token, opened.
-    async fn tokens(&self, channel_id: i64) -> Result<(Secret, Option<Secret>)> {
+    pub(crate) async fn tokens(&self, channel_id: i64) -> Result<(Secret, Option<Secret>)> {
         let row = sqlx::query(
             "SELECT key_id, access_token, refresh_token FROM credentials WHERE channel_id = $1",
         )
@@ -1379,16 +1445,6 @@ impl Handshake {
     }
 }
 
-/// Whether Tether can renew a channel's access without a person: with a refresh token, or
-/// by extending or re-exchanging the token itself where the network allows.
-fn renewable(profile: Option<&NetworkProfile>, has_refresh_token: bool) -> bool {
-    match profile.map(|p| &p.renewal) {
-        Some(Renewal::ExtendInPlace { .. } | Renewal::ReExchange) => true,
-        Some(Renewal::Nothing) | None => false,
-        Some(_) => has_refresh_token,
-    }
-}
-
 fn kind_label(profile: &NetworkProfile, kind: &str) -> String {
     profile
         .kind(kind)
@@ -1422,131 +1478,4 @@ pub enum Reauthorize {
     OnlyMissing,
     /// An admin hands the channel to another account of the same kind.
     Handover,
-}
-
-/// What a renewal did.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Renewed {
-    /// New tokens are stored; the access token now expires at this time (if at all).
-    Renewed { access_expires_at: Option<i64> },
-    /// The network refused for good: the channel is marked dead with this reason.
-    Dead { reason: crate::networks::DeadReason },
-}
-
-impl Engine {
-    /// Renews a channel's access the way its network allows (refresh token, extension in
-    /// place, re-exchange) and stores the result. A dead answer marks the channel dead with
-    /// the network's reason; a transient one changes nothing and is returned as an error.
-    pub async fn renew(&self, channel_id: i64) -> Result<Renewed> {
-        let row = sqlx::query(
-            "SELECT c.workspace_id, c.network, cr.refresh_expires_at FROM channels c \
-             JOIN credentials cr ON cr.channel_id = c.id WHERE c.id = $1",
-        )
-        .bind(channel_id)
-        .fetch_optional(self.db.pool())
-        .await?
-        .ok_or(Error::NotFound)?;
-        let workspace_id: i64 = row.try_get("workspace_id")?;
-        let network = self.network(&row.try_get::<String, _>("network")?)?;
-        let (access, refresh) = self.tokens(channel_id).await?;
-        let result = match (&network.profile.renewal, &refresh) {
-            (
-                Renewal::RotatingRefresh | Renewal::ReusableRefresh | Renewal::FixedWindowRefresh,
-                Some(refresh),
-            ) => oauth::refresh(&self.http, network, refresh).await,
-            (
-                Renewal::ExtendInPlace {
-                    url, grant_type, ..
-                },
-                _,
-            ) => oauth::extend(&self.http, network, url, grant_type, &access).await,
-            (Renewal::ReExchange, _) => oauth::exchange_long_lived(&self.http, network, &access)
-                .await
-                .and_then(|grant| {
-                    grant
-                        .ok_or_else(|| NetworkFailure::Unavailable("no long-lived exchange".into()))
-                }),
-            _ => {
-                return Err(Error::Invalid(
-                    "This channel cannot be renewed without a person; reconnect it instead.".into(),
-                ))
-            }
-        };
-        let now = self.clock.now();
-        let mut tx = self.db.pool().begin().await?;
-        let outcome = match result {
-            Ok(grant) => {
-                let access_expires_at = seconds_after(now, grant.expires_in);
-                let sealed_access = self
-                    .key
-                    .seal(&grant.access_token, &seal_context(channel_id, "access"));
-                // A rotating network sends a new refresh token; others keep the old one.
-                let new_refresh = grant
-                    .refresh_token
-                    .as_ref()
-                    .map(|t| self.key.seal(t, &seal_context(channel_id, "refresh")));
-                let refresh_expires_at = match (&network.profile.renewal, &new_refresh) {
-                    (Renewal::FixedWindowRefresh, _) | (_, None) => {
-                        row.try_get::<Option<i64>, _>("refresh_expires_at")?
-                    }
-                    (_, Some(_)) => seconds_after(
-                        now,
-                        grant
-                            .refresh_expires_in
-                            .or(network.profile.lifetimes.refresh),
-                    ),
-                };
-                sqlx::query(
-                    "UPDATE credentials SET key_id = $1, access_token = $2, \
-                     refresh_token = COALESCE($3, refresh_token), access_expires_at = $4, \
-                     refresh_expires_at = $5, dead_reason = NULL, updated_at = $6 \
-                     WHERE channel_id = $7",
-                )
-                .bind(&sealed_access.key_id)
-                .bind(sealed_access.bytes)
-                .bind(new_refresh.map(|r| r.bytes))
-                .bind(access_expires_at)
-                .bind(refresh_expires_at)
-                .bind(now.timestamp())
-                .bind(channel_id)
-                .execute(&mut *tx)
-                .await?;
-                self.record_event(
-                    &mut tx,
-                    workspace_id,
-                    Some(channel_id),
-                    None,
-                    "refreshed",
-                    json!({ "access_expires_at": access_expires_at }),
-                )
-                .await?;
-                Ok(Renewed::Renewed { access_expires_at })
-            }
-            Err(failure) => match failure.class() {
-                crate::networks::FailureClass::Dead { reason } => {
-                    sqlx::query(
-                        "UPDATE credentials SET dead_reason = $1, updated_at = $2 WHERE channel_id = $3",
-                    )
-                    .bind(reason.words())
-                    .bind(now.timestamp())
-                    .bind(channel_id)
-                    .execute(&mut *tx)
-                    .await?;
-                    self.record_event(
-                        &mut tx,
-                        workspace_id,
-                        Some(channel_id),
-                        None,
-                        "refresh_failed",
-                        json!({ "class": "dead", "reason": reason.as_str() }),
-                    )
-                    .await?;
-                    Ok(Renewed::Dead { reason })
-                }
-                _ => Err(network_error(&network.profile.display_name, failure)),
-            },
-        };
-        tx.commit().await?;
-        outcome
-    }
 }

@@ -49,6 +49,7 @@ macro_rules! text_newtype {
 text_newtype!(DisplayName, "Your name", 80);
 text_newtype!(WorkspaceName, "The workspace name", 80);
 text_newtype!(ChannelName, "The channel name", 80);
+text_newtype!(ApiKeyName, "The key name", 80);
 
 /// An email address, lower-cased so sign-in is not case sensitive.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -145,6 +146,11 @@ impl Role {
 
     /// Deleting wipes a channel and its tokens for good: owners and admins only.
     pub fn may_delete_channels(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin)
+    }
+
+    /// An API key hands out every channel's tokens: owners and admins only.
+    pub fn may_manage_api_keys(self) -> bool {
         matches!(self, Role::Owner | Role::Admin)
     }
 }

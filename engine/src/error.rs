@@ -17,6 +17,12 @@ pub enum Error {
     AlreadySetUp,
     #[error("That was not found.")]
     NotFound,
+    /// The channel has no working token and only a person can give it one.
+    #[error("This channel needs a person: {0}")]
+    NeedsPerson(String),
+    /// The network is failing; Tether keeps retrying on its own.
+    #[error("{network} is not answering right now; Tether keeps retrying. Try again shortly.")]
+    NetworkUnavailable { network: String },
     #[error(transparent)]
     Connect(#[from] ConnectError),
     #[error("Something went wrong on our side; it has been logged.")]

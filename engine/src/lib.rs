@@ -2,6 +2,7 @@
 //! and the sandbox networks. It knows nothing of Leptos, so it is tested on its own.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod channels;
 pub mod clock;
 pub mod crypto;
@@ -9,6 +10,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod lifecycle;
 pub mod networks;
 pub mod oauth;
 pub mod sandbox;
@@ -18,7 +20,9 @@ pub use error::{ConnectError, Error, Result};
 use clock::Clock;
 use crypto::EncryptionKey;
 use db::Db;
+use lifecycle::{Lifecycle, Pacing};
 use networks::Networks;
+use std::sync::Arc;
 use url::Url;
 
 /// Everything the engine needs, injected: database, clock, key, networks, and the public
@@ -31,6 +35,7 @@ pub struct Engine {
     networks: Networks,
     public_url: Url,
     http: reqwest::Client,
+    lifecycle: Arc<Lifecycle>,
 }
 
 impl Engine {
@@ -48,8 +53,20 @@ impl Engine {
             key,
             networks,
             public_url,
-            http: oauth::http_client(),
+            http: oauth::http_client(Pacing::default().call_timeout),
+            lifecycle: Arc::new(Lifecycle::new(Pacing::default())),
         }
+    }
+
+    /// The same engine with other pacing for its background work (tests, benchmarks).
+    pub fn with_pacing(mut self, pacing: Pacing) -> Self {
+        self.http = oauth::http_client(pacing.call_timeout);
+        self.lifecycle = Arc::new(Lifecycle::new(pacing));
+        self
+    }
+
+    pub fn lifecycle(&self) -> &Lifecycle {
+        &self.lifecycle
     }
 
     pub fn db(&self) -> &Db {
@@ -71,5 +88,35 @@ impl Engine {
 
     pub fn verify(&self, message: &[u8], tag: &str) -> bool {
         self.key.verify(message, tag)
+    }
+
+    /// Encrypts a secret the browser must carry for a moment (a new API key on its way to
+    /// the page that shows it once); `purpose` binds it to that use.
+    pub fn seal_for_browser(&self, secret: &crypto::Secret, purpose: &str) -> String {
+        use base64::Engine as _;
+        let sealed = self.key.seal(secret, purpose);
+        format!(
+            "{}.{}",
+            sealed.key_id,
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sealed.bytes)
+        )
+    }
+
+    /// Opens what [`Engine::seal_for_browser`] sealed for `purpose`; `None` for anything else.
+    pub fn open_from_browser(&self, value: &str, purpose: &str) -> Option<crypto::Secret> {
+        use base64::Engine as _;
+        let (key_id, bytes) = value.split_once('.')?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(bytes)
+            .ok()?;
+        self.key
+            .open(
+                &crypto::Sealed {
+                    key_id: key_id.to_owned(),
+                    bytes,
+                },
+                purpose,
+            )
+            .ok()
     }
 }

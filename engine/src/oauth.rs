@@ -15,12 +15,12 @@ use std::time::Duration;
 use url::Url;
 
 /// An HTTP client fit to talk to networks: no redirects followed (a token endpoint that
-/// redirects is misconfigured or hostile) and bounded time-outs.
-pub fn http_client() -> reqwest::Client {
+/// redirects is misconfigured or hostile) and every call bounded by `timeout`.
+pub fn http_client(timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(20))
+        .connect_timeout(Duration::from_secs(5).min(timeout))
+        .timeout(timeout)
         .user_agent(concat!("Tether/", env!("CARGO_PKG_VERSION")))
         .build()
         .expect("reqwest client builds with static settings")

@@ -59,7 +59,7 @@ async fn start_sandbox(network_id: &str) -> Fixture {
         provider,
         redirect_uri,
         clock,
-        http: oauth::http_client(),
+        http: oauth::http_client(std::time::Duration::from_secs(20)),
     }
 }
 

@@ -3,6 +3,7 @@
 
 use engine::crypto::{EncryptionKey, Secret};
 use engine::db::DatabaseUrl;
+use engine::lifecycle::Pacing;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,9 @@ pub struct Settings {
     pub network_credentials: Vec<NetworkCredentials>,
     /// The generic OpenID Connect / OAuth 2.0 network, when an issuer is configured.
     pub oidc: Option<OidcSettings>,
+    /// Whether this process runs the scheduler that renews and checks tokens.
+    pub scheduler: bool,
+    pub pacing: Pacing,
     pub log_filter: String,
 }
 
@@ -233,7 +237,35 @@ impl Settings {
                 })
             }
         };
+        let scheduler = match get("TETHER_SCHEDULER").as_deref() {
+            None | Some("on" | "true" | "1") => true,
+            Some("off" | "false" | "0") => false,
+            Some(_) => return Err(invalid("TETHER_SCHEDULER", "must be on or off")),
+        };
+        let mut pacing = Pacing::default();
+        if let Some(raw) = get("TETHER_CHECK_EVERY_MINUTES") {
+            let minutes: i64 = raw
+                .parse()
+                .ok()
+                .filter(|m| (1..=7 * 24 * 60).contains(m))
+                .ok_or_else(|| {
+                    invalid(
+                        "TETHER_CHECK_EVERY_MINUTES",
+                        "must be a number of minutes from 1 to 10080 (a week)",
+                    )
+                })?;
+            pacing.check_every = chrono::TimeDelta::minutes(minutes);
+        }
+        if let Some(raw) = get("TETHER_WORKERS") {
+            pacing.concurrency = raw
+                .parse()
+                .ok()
+                .filter(|n| (1..=1024).contains(n))
+                .ok_or_else(|| invalid("TETHER_WORKERS", "must be a number from 1 to 1024"))?;
+        }
         Ok(Self {
+            scheduler,
+            pacing,
             data_dir,
             database_url,
             bind,

@@ -15,8 +15,10 @@ use engine::networks::{sandbox_mount, Builtin, ConfiguredNetwork, Hosts, Network
 use engine::sandbox::{RegisteredClient, SandboxProvider};
 use engine::Engine;
 use leptos::config::LeptosOptions;
+use std::future::IntoFuture as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 use url::Url;
 
 /// A started server.
@@ -25,6 +27,21 @@ pub struct Running {
     pub public_url: Url,
     pub engine: Engine,
     pub serving: tokio::task::JoinHandle<std::io::Result<()>>,
+    scheduler: Option<tokio::task::JoinHandle<()>>,
+    stop: CancellationToken,
+}
+
+impl Running {
+    /// Stops taking requests and claiming work, lets the renewals in flight commit, and
+    /// returns once nothing is left running.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        self.stop.cancel();
+        if let Some(scheduler) = self.scheduler {
+            scheduler.await.context("stopping the scheduler")?;
+        }
+        self.serving.await?.context("serving HTTP")?;
+        Ok(())
+    }
 }
 
 /// Connects and migrates the database.
@@ -67,7 +84,7 @@ pub async fn start(settings: Settings, clock: Clock) -> anyhow::Result<Running> 
     let key = config::load_or_create_key(&settings)?;
     let db = open_database(&settings).await?;
 
-    let http = engine::oauth::http_client();
+    let http = engine::oauth::http_client(engine::lifecycle::Pacing::default().call_timeout);
     let (configured, sandbox_router) =
         configure_networks(&settings, &public_url, &internal_url, &clock, &http).await?;
 
@@ -77,7 +94,8 @@ pub async fn start(settings: Settings, clock: Clock) -> anyhow::Result<Running> 
         key,
         Networks::new(configured),
         public_url.clone(),
-    );
+    )
+    .with_pacing(settings.pacing.clone());
     let ctx = AppContext {
         engine: engine.clone(),
         secure_cookies: public_url.scheme() == "https",
@@ -91,12 +109,23 @@ pub async fn start(settings: Settings, clock: Clock) -> anyhow::Result<Running> 
     let router = routes::router(ctx, leptos_options, sandbox_router, &public_url);
 
     log_start(&settings, &engine, &public_url);
-    let serving = tokio::spawn(async move { axum::serve(listener, router).await });
+    let stop = CancellationToken::new();
+    let scheduler = settings.scheduler.then(|| {
+        let (engine, stop) = (engine.clone(), stop.clone());
+        tokio::spawn(async move { engine.run_scheduler(stop).await })
+    });
+    let serving = tokio::spawn(
+        axum::serve(listener, router)
+            .with_graceful_shutdown(stop.clone().cancelled_owned())
+            .into_future(),
+    );
     Ok(Running {
         addr,
         public_url,
         engine,
         serving,
+        scheduler,
+        stop,
     })
 }
 

@@ -37,6 +37,9 @@ enum Command {
     /// Manage people.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage API keys for /api/v1.
+    #[command(subcommand, name = "api-key")]
+    ApiKey(ApiKeyCommand),
     /// Print every network this instance offers: kinds, scope sets, token lifetimes,
     /// refresh semantics, and whether it runs real or sandboxed.
     Networks {
@@ -53,6 +56,18 @@ enum Command {
         /// The public URL of the Tether that connects to these sandboxes.
         #[arg(long)]
         tether_url: url::Url,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApiKeyCommand {
+    /// Create a key for a workspace and print it (once: only its hash is kept).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// The workspace's id (the first workspace is 1).
+        #[arg(long, default_value_t = 1)]
+        workspace: i64,
     },
 }
 
@@ -92,10 +107,26 @@ async fn run() -> anyhow::Result<()> {
         Command::Serve => {
             let running = server::start(settings, Clock::system()).await?;
             println!("Tether is running at {}", running.public_url);
-            tokio::select! {
-                served = running.serving => served?.context("serving HTTP")?,
-                _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
-            }
+            shutdown_signal().await?;
+            tracing::info!("shutting down: finishing the work in flight");
+            running.shutdown().await?;
+            println!("Tether stopped.");
+        }
+        Command::ApiKey(ApiKeyCommand::Create { name, workspace }) => {
+            let name = engine::domain::ApiKeyName::parse(&name)?;
+            let created = admin_engine(&settings)
+                .await?
+                .create_api_key_for(workspace, &name)
+                .await
+                .map_err(|e| match e {
+                    engine::Error::NotFound => anyhow::anyhow!("there is no workspace {workspace}"),
+                    other => other.into(),
+                })?;
+            println!("{}", created.secret.expose());
+            eprintln!(
+                "Created API key {name} (id {}). It is shown only now; keep it safe.",
+                created.id
+            );
         }
         Command::Migrate => {
             server::open_database(&settings).await?;
@@ -123,7 +154,7 @@ async fn run() -> anyhow::Result<()> {
                 &public,
                 &url,
                 &Clock::system(),
-                &engine::oauth::http_client(),
+                &engine::oauth::http_client(engine::lifecycle::Pacing::default().call_timeout),
             )
             .await?;
             let summaries: Vec<_> = networks.iter().map(|n| n.profile.summary()).collect();
@@ -178,6 +209,16 @@ fn new_user(email: &str, name: &str) -> anyhow::Result<NewUser> {
         display_name: DisplayName::parse(name)?,
         password: NewPassword::parse(password.trim_end_matches(['\r', '\n']))?,
     })
+}
+
+/// Ctrl-C or SIGTERM (what service managers send).
+async fn shutdown_signal() -> anyhow::Result<()> {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        interrupted = tokio::signal::ctrl_c() => interrupted?,
+        _ = terminate.recv() => {}
+    }
+    Ok(())
 }
 
 /// The engine for admin commands: the database and key, no networks or web server.

@@ -6,7 +6,6 @@
 mod common;
 
 use common::{location, Backend, Landing};
-use engine::channels::Renewed;
 use reqwest::StatusCode;
 use sqlx::Row;
 use std::io::{BufRead, BufReader};
@@ -167,20 +166,21 @@ async fn the_generic_network_completes_code_pkce_refresh_and_revoke(backend: Bac
     assert_eq!(works(first.expose().to_owned()).await, StatusCode::OK);
 
     // Refresh: a new access token, and the rotated refresh token is stored.
-    let renewed = app.engine.renew(channel).await.unwrap();
-    assert!(matches!(
-        renewed,
-        Renewed::Renewed {
-            access_expires_at: Some(_)
-        }
-    ));
+    let channel_page = format!("/channels/{channel}");
+    let refresh_path = format!("{channel_page}/refresh");
+    let refresh_now = || app.post_form(&refresh_path, &[]);
+    assert_eq!(location(&refresh_now().await), channel_page);
+    assert!(app
+        .page(&channel_page)
+        .await
+        .contains("Renewed at Example ID: the new access token lasts"));
     let second = app.engine.access_token(channel).await.unwrap();
     assert_ne!(first.expose(), second.expose());
     assert_eq!(works(second.expose().to_owned()).await, StatusCode::OK);
     // Twice more: each refresh spent the previous refresh token, so storing the rotated
     // one is what keeps this working.
-    app.engine.renew(channel).await.unwrap();
-    app.engine.renew(channel).await.unwrap();
+    refresh_now().await;
+    refresh_now().await;
     let current = app.engine.access_token(channel).await.unwrap();
 
     // Unlink revokes at the provider: the grant is gone there.

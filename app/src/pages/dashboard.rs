@@ -55,12 +55,14 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
             <span class="brand">"Tether"</span>
             <span class="topbar__workspace">{person.workspace_name}</span>
             <span class="topbar__person">{person.display_name}" · "{person.role}</span>
+            {person.may_manage_keys.then(|| view! { <a class="topbar__link" href="/settings/api-keys">"API keys"</a> })}
             <form method="post" action="/auth/logout">
                 <button type="submit" class="button button--quiet">"Sign out"</button>
             </form>
         </header>
         <main class="page">
             <FlashMessage flash=dashboard.flash/>
+            <OutageBanner networks=dashboard.outages/>
             <HealthSign channels=facts rendered_at=clock.rendered_at clock_offset=clock.offset/>
             <section aria-labelledby="channels-heading">
                 <h2 id="channels-heading">"Channels"</h2>
@@ -142,7 +144,9 @@ fn ChannelItem(channel: ChannelCard, clock: Clock, rights: Rights) -> impl IntoV
                 }}
                 <div>
                     <p class="channel__network">{channel.network_name}" · "{channel.kind}</p>
-                    <h3 class="channel__name">{channel.name.clone()}</h3>
+                    <h3 class="channel__name">
+                        <a href=format!("/channels/{id}")>{channel.name.clone()}</a>
+                    </h3>
                     <p class="channel__handle">{channel.handle}</p>
                 </div>
             </div>
@@ -191,6 +195,21 @@ fn ChannelItem(channel: ChannelCard, clock: Clock, rights: Rights) -> impl IntoV
         </li>
     }
     .into_any()
+}
+
+/// Says plainly which networks are failing for everyone, and that no channel is lost.
+#[component]
+fn OutageBanner(networks: Vec<String>) -> impl IntoView {
+    (!networks.is_empty()).then(|| {
+        let names = networks.join(", ");
+        view! {
+            <div class="banner banner--outage" role="status" data-testid="outage">
+                <span aria-hidden="true">"≈ "</span>
+                <strong>{format!("{names}: network outage.")}</strong>
+                " Calls are failing for many channels at once. Tether keeps retrying; no channel is disconnected because of it, and no one needs to reconnect."
+            </div>
+        }
+    })
 }
 
 /// Links to the sandbox networks' control pages, where accounts and networks can be made

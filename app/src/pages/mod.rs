@@ -1,9 +1,13 @@
 //! The pages. Forms post to plain server routes, so they work before the WASM has loaded.
 
+mod api_keys;
+mod channel;
 mod dashboard;
 mod entry;
 mod picker;
 
+pub use api_keys::ApiKeysPage;
+pub use channel::ChannelDetailPage;
 pub use dashboard::DashboardPage;
 pub use entry::{SetUpPage, SignInPage};
 pub use picker::PickPage;

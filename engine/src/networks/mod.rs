@@ -397,6 +397,27 @@ pub enum DeadReason {
 }
 
 impl DeadReason {
+    const ALL: [DeadReason; 9] = [
+        DeadReason::Expired,
+        DeadReason::Revoked,
+        DeadReason::PasswordChanged,
+        DeadReason::Checkpoint,
+        DeadReason::AppRemoved,
+        DeadReason::LostRole,
+        DeadReason::Restricted,
+        DeadReason::DataAccessExpired,
+        DeadReason::Invalid,
+    ];
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == code)
+    }
+
+    /// The words for a stored reason: a known code, or text kept as it was written.
+    pub fn words_for(stored: &str) -> String {
+        Self::parse(stored).map_or_else(|| stored.to_owned(), |r| r.words().to_owned())
+    }
+
     /// What happened and what the person must do, in words.
     pub fn words(self) -> &'static str {
         match self {

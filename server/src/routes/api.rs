@@ -1,12 +1,317 @@
-//! The thin REST API under `/api/v1`.
+//! The thin REST API under `/api/v1`: the workspace's channels with their state, and fresh
+//! access tokens for other services, authenticated by a workspace API key
+//! (`Authorization: Bearer tether_…`). Described at `/api/v1/openapi.json`.
 
+use app::model::ChannelCard;
 use app::ssr::AppContext;
-use axum::extract::State;
+use app::status::{status, State as ChannelState};
+use axum::extract::{FromRef, FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
+use engine::api_keys::KeyHolder;
+use engine::channels::ChannelRecord;
 use engine::networks::NetworkSummary;
+use serde::Serialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Tether API",
+        description = "Channels of a workspace and fresh access tokens for them. Every request \
+                       except the network list carries a workspace API key as a bearer token."
+    ),
+    paths(list_channels, get_channel, fresh_token, networks),
+    components(schemas(ApiChannel, ApiToken, ApiError)),
+    modifiers(&BearerKey),
+    tags((name = "channels", description = "Channels and their tokens"))
+)]
+pub struct ApiDoc;
+
+struct BearerKey;
+
+impl Modify for BearerKey {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "api_key",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+    }
+}
+
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// A channel as the API shows it: facts and state, never a token.
+#[derive(Serialize, ToSchema)]
+pub struct ApiChannel {
+    id: i64,
+    network: String,
+    kind: String,
+    name: String,
+    handle: String,
+    /// `metrics` (read-only) or `publishing`.
+    access: String,
+    /// connected, expiring_soon, missing_permissions, needs_reauth, expired,
+    /// network_outage or unlinked.
+    state: String,
+    /// The state in words, with what to do.
+    reason: String,
+    /// True when only a person can make the channel work again.
+    needs_person: bool,
+    /// Unix seconds; absent when the token does not expire on its own.
+    access_expires_at: Option<i64>,
+    /// Unix seconds: the network's fixed consent deadline, which no refresh moves.
+    reconsent_deadline: Option<i64>,
+    /// Unix seconds: the next renewal attempt while renewals are failing.
+    retry_at: Option<i64>,
+    /// Permissions the channel needs but was not granted, in words.
+    missing_permissions: Vec<String>,
+}
+
+/// A fresh access token.
+#[derive(Serialize, ToSchema)]
+pub struct ApiToken {
+    channel_id: i64,
+    network: String,
+    access_token: String,
+    /// Always `Bearer`.
+    token_type: &'static str,
+    /// Unix seconds; absent when the token does not expire on its own.
+    expires_at: Option<i64>,
+}
+
+/// Every error: a stable code and a sentence for people.
+#[derive(Serialize, ToSchema)]
+pub struct ApiError {
+    /// unauthenticated, forbidden, not_found, needs_person, network_unavailable, invalid
+    /// or internal.
+    error: &'static str,
+    message: String,
+}
+
+/// An engine error as the API answers it; internal causes are logged, never sent.
+pub struct ApiFailure(engine::Error);
+
+impl From<engine::Error> for ApiFailure {
+    fn from(error: engine::Error) -> Self {
+        Self(error)
+    }
+}
+
+impl IntoResponse for ApiFailure {
+    fn into_response(self) -> Response {
+        use engine::Error as E;
+        let (status, code) = match &self.0 {
+            E::Unauthenticated | E::BadCredentials => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            E::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+            E::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            E::NeedsPerson(_) => (StatusCode::CONFLICT, "needs_person"),
+            E::NetworkUnavailable { .. } => {
+                (StatusCode::SERVICE_UNAVAILABLE, "network_unavailable")
+            }
+            error if error.is_internal() => {
+                tracing::error!(detail = %error.log_detail(), "API request failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+            _ => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+        };
+        let message = match &self.0 {
+            E::Unauthenticated => {
+                "Send a workspace API key: Authorization: Bearer tether_… (create one under API keys)."
+                    .to_owned()
+            }
+            other => other.to_string(),
+        };
+        let mut response = (
+            status,
+            Json(ApiError {
+                error: code,
+                message,
+            }),
+        )
+            .into_response();
+        let headers = response.headers_mut();
+        match status {
+            StatusCode::UNAUTHORIZED => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            StatusCode::SERVICE_UNAVAILABLE => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+/// The workspace an API key speaks for.
+pub struct ApiKey(KeyHolder);
+
+impl<S> FromRequestParts<S> for ApiKey
+where
+    AppContext: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let ctx = AppContext::from_ref(state);
+        let presented = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .unwrap_or_default();
+        ctx.engine
+            .authenticate_api_key(presented)
+            .await
+            .map(ApiKey)
+            .map_err(|e| ApiFailure(e).into_response())
+    }
+}
+
+async fn api_channel(ctx: &AppContext, record: ChannelRecord) -> Result<ApiChannel, ApiFailure> {
+    let outage = ctx.engine.outages().await?.contains(&record.network);
+    Ok(to_api(record, outage, ctx.engine.clock().now().timestamp()))
+}
+
+fn to_api(record: ChannelRecord, outage: bool, now: i64) -> ApiChannel {
+    let (id, network, kind, access) = (
+        record.id,
+        record.network.clone(),
+        record.kind.clone(),
+        record.access.as_str().to_owned(),
+    );
+    let mut card = ChannelCard::from(record);
+    card.facts.network_outage = outage;
+    let current = status(&card.facts, now);
+    ApiChannel {
+        id,
+        network,
+        kind,
+        name: card.name,
+        handle: card.handle,
+        access,
+        state: current.state.api_name().to_owned(),
+        reason: current.reason,
+        needs_person: matches!(
+            current.state,
+            ChannelState::NeedsReauth | ChannelState::Unlinked
+        ) || (current.state == ChannelState::Expired
+            && card.facts.retry_at.is_none()),
+        access_expires_at: card.facts.access_expires_at,
+        reconsent_deadline: card.facts.reconsent_deadline,
+        retry_at: card.facts.retry_at,
+        missing_permissions: card.facts.missing_scopes,
+    }
+}
+
+/// The workspace's channels with their state, reason and deadlines.
+#[utoipa::path(
+    get,
+    path = "/api/v1/channels",
+    tag = "channels",
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "Every channel of the key's workspace", body = [ApiChannel]),
+        (status = 401, description = "No valid API key", body = ApiError)
+    )
+)]
+pub async fn list_channels(
+    State(ctx): State<AppContext>,
+    ApiKey(key): ApiKey,
+) -> Result<Json<Vec<ApiChannel>>, ApiFailure> {
+    let outages = ctx.engine.outages().await?;
+    let now = ctx.engine.clock().now().timestamp();
+    let channels = ctx.engine.workspace_channels(key.workspace_id).await?;
+    Ok(Json(
+        channels
+            .into_iter()
+            .map(|c| {
+                let outage = outages.contains(&c.network);
+                to_api(c, outage, now)
+            })
+            .collect(),
+    ))
+}
+
+/// One channel with its state, reason and deadlines.
+#[utoipa::path(
+    get,
+    path = "/api/v1/channels/{id}",
+    tag = "channels",
+    security(("api_key" = [])),
+    params(("id" = i64, Path, description = "The channel's id")),
+    responses(
+        (status = 200, description = "The channel", body = ApiChannel),
+        (status = 401, description = "No valid API key", body = ApiError),
+        (status = 404, description = "No such channel in the key's workspace", body = ApiError)
+    )
+)]
+pub async fn get_channel(
+    State(ctx): State<AppContext>,
+    ApiKey(key): ApiKey,
+    Path(channel_id): Path<i64>,
+) -> Result<Json<ApiChannel>, ApiFailure> {
+    let record = ctx
+        .engine
+        .workspace_channel(key.workspace_id, channel_id)
+        .await?;
+    Ok(Json(api_channel(&ctx, record).await?))
+}
+
+/// A working access token for the channel, renewed first if it would expire within five
+/// minutes. Concurrent requests cause at most one renewal. Every hand-out is recorded.
+#[utoipa::path(
+    post,
+    path = "/api/v1/channels/{id}/token",
+    tag = "channels",
+    security(("api_key" = [])),
+    params(("id" = i64, Path, description = "The channel's id")),
+    responses(
+        (status = 200, description = "A fresh access token", body = ApiToken),
+        (status = 401, description = "No valid API key", body = ApiError),
+        (status = 404, description = "No such channel in the key's workspace", body = ApiError),
+        (status = 409, description = "The channel needs a person to reconnect it", body = ApiError),
+        (status = 503, description = "The network is failing; retry later (Retry-After)", body = ApiError)
+    )
+)]
+pub async fn fresh_token(
+    State(ctx): State<AppContext>,
+    ApiKey(key): ApiKey,
+    Path(channel_id): Path<i64>,
+) -> Result<Json<ApiToken>, ApiFailure> {
+    let handed = ctx
+        .engine
+        .fresh_token(key.workspace_id, channel_id, Some(key.key_id))
+        .await?;
+    Ok(Json(ApiToken {
+        channel_id,
+        network: handed.network,
+        access_token: handed.token.expose().to_owned(),
+        token_type: "Bearer",
+        expires_at: handed.expires_at,
+    }))
+}
 
 /// Every network this instance offers, as `tether networks --json` prints them. Public:
 /// it holds no secret, only what the instance can connect and how.
+#[utoipa::path(
+    get,
+    path = "/api/v1/networks",
+    tag = "networks",
+    responses((status = 200, description = "Networks with kinds, scopes, lifetimes and renewal",
+               body = [Object]))
+)]
 pub async fn networks(State(ctx): State<AppContext>) -> Json<Vec<NetworkSummary>> {
     Json(
         ctx.engine
@@ -16,4 +321,35 @@ pub async fn networks(State(ctx): State<AppContext>) -> Json<Vec<NetworkSummary>
             .map(|n| n.profile.summary())
             .collect(),
     )
+}
+
+/// Prometheus text: this process's renewals, checks, failures by class and hand-outs, and
+/// every channel by state.
+pub async fn metrics(State(ctx): State<AppContext>) -> Result<Response, ApiFailure> {
+    let outages = ctx.engine.outages().await?;
+    let now = ctx.engine.clock().now().timestamp();
+    let mut counts = [0_i64; ChannelState::ALL.len()];
+    for record in ctx.engine.all_channels().await? {
+        let outage = outages.contains(&record.network);
+        let mut card = ChannelCard::from(record);
+        card.facts.network_outage = outage;
+        let state = status(&card.facts, now).state;
+        if let Some(i) = ChannelState::ALL.iter().position(|s| *s == state) {
+            counts[i] += 1;
+        }
+    }
+    let by_state: Vec<(&str, i64)> = ChannelState::ALL
+        .iter()
+        .zip(counts)
+        .map(|(state, n)| (state.api_name(), n))
+        .collect();
+    let body = ctx.engine.lifecycle().metrics.render(&by_state);
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response())
 }

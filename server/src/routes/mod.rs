@@ -2,7 +2,9 @@
 //! loads), the OAuth callback, health, the sandbox networks, and the security middleware.
 
 mod api;
+mod api_keys;
 mod auth;
+mod lifecycle;
 mod oauth;
 
 use app::model::FlashKind;
@@ -55,6 +57,13 @@ pub fn router(
     let mut router = Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/networks", get(api::networks))
+        .route("/api/v1/openapi.json", get(api::openapi))
+        .route("/api/v1/channels", get(api::list_channels))
+        .route("/api/v1/channels/{id}", get(api::get_channel))
+        .route("/api/v1/channels/{id}/token", post(api::fresh_token))
+        .route("/metrics", get(api::metrics))
+        .route("/settings/api-keys", post(api_keys::create))
+        .route("/settings/api-keys/{id}/revoke", post(api_keys::revoke))
         .route("/auth/setup", post(auth::set_up))
         .route("/auth/login", post(auth::sign_in))
         .route("/auth/logout", post(auth::sign_out))
@@ -64,6 +73,8 @@ pub fn router(
         .route("/channels/{id}/reauthorize", post(oauth::reauthorize))
         .route("/channels/{id}/unlink", post(oauth::unlink))
         .route("/channels/{id}/delete", post(oauth::delete))
+        .route("/channels/{id}/refresh", post(lifecycle::refresh_now))
+        .route("/channels/{id}/check", post(lifecycle::check_now))
         .leptos_routes_with_context(
             &state,
             routes,

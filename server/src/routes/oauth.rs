@@ -14,12 +14,15 @@ use engine::domain::ChannelName;
 use engine::networks::Access;
 use std::collections::HashMap;
 
-async fn signed_in(ctx: &AppContext, jar: &CookieJar) -> Result<SignedIn, engine::Error> {
+pub(super) async fn signed_in(
+    ctx: &AppContext,
+    jar: &CookieJar,
+) -> Result<SignedIn, engine::Error> {
     ctx.person(jar).await?.ok_or(engine::Error::Unauthenticated)
 }
 
 /// Sends the browser on, or back to where it came from with the error as a flash.
-fn respond(
+pub(super) fn respond(
     ctx: &AppContext,
     jar: CookieJar,
     back: &str,
@@ -32,7 +35,7 @@ fn respond(
     }
 }
 
-fn success(ctx: &AppContext, jar: CookieJar, to: &str, text: &str) -> Response {
+pub(super) fn success(ctx: &AppContext, jar: CookieJar, to: &str, text: &str) -> Response {
     (
         jar.add(ctx.flash_cookie(FlashKind::Success, text)),
         Redirect::to(to),

@@ -61,6 +61,8 @@ pub async fn spawn_app_with(backend: Backend, extra: &[(&'static str, &str)]) ->
         ("TETHER_BIND", "127.0.0.1:0".to_owned()),
         ("TETHER_DATA_DIR", data_dir.path().display().to_string()),
         ("TETHER_ENCRYPTION_KEY", EncryptionKey::generate_encoded()),
+        // Tests sweep when they choose to; a background sweep would race their assertions.
+        ("TETHER_SCHEDULER", "off".to_owned()),
     ]);
     vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
     if let Backend::Postgres = backend {

@@ -1,0 +1,160 @@
+//! One channel: its state with the live countdown, when it was authenticated and by whom,
+//! when access and consent end, "refresh now" / "check now", its history and the periods
+//! in which it was down (the data that may be missing).
+
+use super::{thousands, LoadError, Loading};
+use crate::api::load_channel;
+use crate::components::{BusyForm, ChannelStatus, FlashMessage};
+use crate::model::{ChannelPage, DowntimeLine, HistoryLine};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn ChannelDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let page = Resource::new(
+        move || {
+            params
+                .read()
+                .get("id")
+                .and_then(|id| id.parse::<i64>().ok())
+                .unwrap_or_default()
+        },
+        load_channel,
+    );
+    view! {
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) => view! { <ChannelView page/> }.into_any(),
+                    Err(e) => view! { <LoadError message=e.to_string()/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ChannelView(page: ChannelPage) -> impl IntoView {
+    let channel = &page.channel;
+    let subtitle = [
+        Some(format!("{} · {}", channel.network_name, channel.kind)),
+        Some(channel.handle.clone()),
+        channel
+            .followers
+            .map(|n| format!("{} followers", thousands(n))),
+        Some(channel.access.clone()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
+    let name = channel.name.clone();
+    let ChannelPage {
+        disconnections,
+        history,
+        flash,
+        ..
+    } = page.clone();
+    view! {
+        <Title text=format!("{name} · Tether")/>
+        <main class="page">
+            <p><a href="/">"← Back to the dashboard"</a></p>
+            <h1>{name}</h1>
+            <p class="lede">{subtitle}</p>
+            <FlashMessage flash/>
+            <StateCard page/>
+            <Disconnections lines=disconnections/>
+            <History lines=history/>
+        </main>
+    }
+    .into_any()
+}
+
+#[component]
+fn StateCard(page: ChannelPage) -> impl IntoView {
+    let id = page.channel.id;
+    let facts = page.channel.facts;
+    let live = !facts.unlinked && facts.dead_reason.is_none();
+    view! {
+        <section class="card" aria-labelledby="state-heading">
+            <h2 id="state-heading">"State"</h2>
+            <ChannelStatus facts rendered_at=page.now clock_offset=page.clock_offset/>
+            <dl class="facts">
+                {page
+                    .facts
+                    .into_iter()
+                    .map(|(label, value)| view! { <dt>{label}</dt><dd>{value}</dd> })
+                    .collect_view()}
+            </dl>
+            {(page.may_act && live).then(|| view! {
+                <div class="channel__actions">
+                    {page.renewable.then(|| view! {
+                        <BusyForm action=format!("/channels/{id}/refresh") class="inline"
+                            label="Refresh now" busy_label="Renewing at the network…">
+                            ""
+                        </BusyForm>
+                    })}
+                    <BusyForm action=format!("/channels/{id}/check") class="inline"
+                        label="Check now" busy_label="Asking the network…">
+                        ""
+                    </BusyForm>
+                </div>
+            })}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn Disconnections(lines: Vec<DowntimeLine>) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="down-heading">
+            <h2 id="down-heading">"Disconnections"</h2>
+            {if lines.is_empty() {
+                view! { <p class="empty">"Never down since it was connected."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="table" data-testid="disconnections">
+                        <caption class="hint">"Data from these periods may be missing."</caption>
+                        <thead><tr><th scope="col">"From"</th><th scope="col">"To"</th><th scope="col">"Lasted"</th><th scope="col">"Why"</th></tr></thead>
+                        <tbody>
+                            {lines
+                                .into_iter()
+                                .map(|d| view! {
+                                    <tr><td>{d.from}</td><td>{d.to}</td><td>{d.lasted}</td><td>{d.reason}</td></tr>
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn History(lines: Vec<HistoryLine>) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="history-heading">
+            <h2 id="history-heading">"History"</h2>
+            <ol class="history" role="list" data-testid="history">
+                {lines
+                    .into_iter()
+                    .map(|line| view! {
+                        <li>
+                            <time>{line.at}</time>
+                            <strong>{line.what}</strong>
+                            <span class="history__who">{format!(" · {}", line.who)}</span>
+                            {(!line.detail.is_empty()).then(|| view! { <p class="history__detail">{line.detail}</p> })}
+                        </li>
+                    })
+                    .collect_view()}
+            </ol>
+        </section>
+    }
+    .into_any()
+}

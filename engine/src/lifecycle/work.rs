@@ -1,0 +1,750 @@
+//! One piece of work on one credential: renew it or check it, then record in one
+//! transaction what happened (tokens, schedule, failures, events, disconnections) and
+//! release the lease.
+
+use super::plan;
+use crate::channels::{scope_list, seal_context, seconds_after};
+use crate::error::{Error, Result};
+use crate::networks::{ConfiguredNetwork, DeadReason, Discovery, FailureClass, Renewal};
+use crate::oauth::{self, ApiCall, NetworkFailure, TokenGrant};
+use crate::Engine;
+use rand::Rng;
+use serde_json::json;
+use sqlx::Row;
+
+/// What one piece of work did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Renewed {
+        access_expires_at: Option<i64>,
+    },
+    Checked,
+    /// The network refused for good; the channel needs a person.
+    Dead {
+        reason: DeadReason,
+    },
+    /// The network failed (transient, rate limited); the next attempt is at `retry_at`.
+    Failing {
+        class: &'static str,
+        retry_at: i64,
+    },
+    /// Nothing to do: the channel is dead, unlinked or gone.
+    Skipped,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Action {
+    Refresh,
+    Check,
+}
+
+impl Action {
+    fn as_str(self) -> &'static str {
+        match self {
+            Action::Refresh => "refresh",
+            Action::Check => "check",
+        }
+    }
+}
+
+/// A period in which a channel could not be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Disconnection {
+    pub reason: String,
+    pub started_at: i64,
+    pub ended_at: Option<i64>,
+}
+
+/// When a credential is next renewed and worked on.
+pub(crate) struct Schedule {
+    pub renew_at: Option<i64>,
+    pub due_at: i64,
+}
+
+/// A live credential, as the lifecycle needs it.
+struct Due {
+    channel_id: i64,
+    workspace_id: i64,
+    network: String,
+    kind: String,
+    account_id: String,
+    access_expires_at: Option<i64>,
+    renew_at: Option<i64>,
+    failures: i64,
+    failure_class: Option<String>,
+    granted: Vec<String>,
+    has_refresh: bool,
+}
+
+impl Engine {
+    /// When a credential just written should be renewed and next looked at.
+    pub(crate) fn schedule(
+        &self,
+        renewal: &Renewal,
+        issued_at: i64,
+        access_expires_at: Option<i64>,
+        has_refresh_token: bool,
+    ) -> Schedule {
+        let mut rng = rand::thread_rng();
+        let renew_at = plan::renew_at(
+            renewal,
+            issued_at,
+            access_expires_at,
+            has_refresh_token,
+            rng.gen(),
+        );
+        let next_check = plan::next_check(issued_at, self.lifecycle.pacing.check_every, rng.gen());
+        Schedule {
+            renew_at,
+            due_at: plan::due_at(issued_at, renew_at, next_check),
+        }
+    }
+
+    async fn load_due(&self, channel_id: i64) -> Result<Option<Due>> {
+        let row = sqlx::query(
+            "SELECT c.workspace_id, c.network, c.kind, c.external_account_id, \
+                    cr.access_expires_at, cr.renew_at, \
+                    cr.failures, cr.failure_class, cr.granted_scopes, \
+                    CAST(CASE WHEN cr.refresh_token IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_refresh \
+             FROM channels c JOIN credentials cr ON cr.channel_id = c.id \
+             WHERE c.id = $1 AND cr.dead_reason IS NULL AND c.unlinked_at IS NULL",
+        )
+        .bind(channel_id)
+        .fetch_optional(self.db.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(Due {
+            channel_id,
+            workspace_id: row.try_get("workspace_id")?,
+            network: row.try_get("network")?,
+            kind: row.try_get("kind")?,
+            account_id: row.try_get("external_account_id")?,
+            access_expires_at: row.try_get("access_expires_at")?,
+            renew_at: row.try_get("renew_at")?,
+            failures: row.try_get("failures")?,
+            failure_class: row.try_get("failure_class")?,
+            granted: scope_list(&row.try_get::<String, _>("granted_scopes")?),
+            has_refresh: row.try_get::<i64, _>("has_refresh")? == 1,
+        }))
+    }
+
+    /// Works on a credential whose lease this process holds: renews it when renewal is due
+    /// (or `force` says so), checks it otherwise, records the outcome and releases the lease.
+    pub(crate) async fn work_leased(
+        &self,
+        channel_id: i64,
+        force: Option<Action>,
+    ) -> Result<Outcome> {
+        let Some(due) = self.load_due(channel_id).await? else {
+            // Dead or unlinked meanwhile: nothing is due until a person reconnects.
+            self.postpone(channel_id, None).await?;
+            return Ok(Outcome::Skipped);
+        };
+        let Ok(network) = self.network(&due.network) else {
+            // The network is no longer configured: look again after a check interval.
+            let later = self.clock.now() + self.lifecycle.pacing.check_every;
+            self.postpone(channel_id, Some(later.timestamp())).await?;
+            return Ok(Outcome::Skipped);
+        };
+        let now = self.clock.now().timestamp();
+        let renewable = can_renew(&network.profile.renewal, due.has_refresh);
+        let action = match force {
+            Some(Action::Refresh) if !renewable => {
+                self.release(channel_id).await?;
+                return Err(Error::Invalid(
+                    "This channel cannot be renewed without a person; reconnect it instead.".into(),
+                ));
+            }
+            Some(action) => action,
+            None if renewable && due.renew_at.is_some_and(|at| at <= now) => Action::Refresh,
+            None => Action::Check,
+        };
+        let result = match action {
+            Action::Refresh => self.call_renewal(network, &due).await.map(Ok),
+            Action::Check => self.call_check(network, &due).await.map(Err),
+        };
+        match result {
+            Ok(Ok(grant)) => self.record_renewal(network, &due, grant).await,
+            Ok(Err(discovery)) => self.record_check(network, &due, discovery).await,
+            Err(failure) => self.record_failure(network, &due, action, failure).await,
+        }
+    }
+
+    /// Releases the lease and sets when the credential is next due (`None`: never).
+    async fn postpone(&self, channel_id: i64, due_at: Option<i64>) -> Result<()> {
+        sqlx::query(
+            "UPDATE credentials SET due_at = $1, lease_owner = NULL, lease_until = NULL \
+             WHERE channel_id = $2",
+        )
+        .bind(due_at)
+        .bind(channel_id)
+        .execute(self.db.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn call_renewal(
+        &self,
+        network: &ConfiguredNetwork,
+        due: &Due,
+    ) -> Result<TokenGrant, NetworkFailure> {
+        let (access, refresh) = self
+            .tokens(due.channel_id)
+            .await
+            .map_err(|e| NetworkFailure::Unavailable(e.log_detail()))?;
+        match (&network.profile.renewal, &refresh) {
+            (
+                Renewal::ExtendInPlace {
+                    url, grant_type, ..
+                },
+                _,
+            ) => oauth::extend(&self.http, network, url, grant_type, &access).await,
+            (Renewal::ReExchange, _) => oauth::exchange_long_lived(&self.http, network, &access)
+                .await?
+                .ok_or_else(|| NetworkFailure::Unavailable("no long-lived exchange".into())),
+            (_, Some(refresh)) => oauth::refresh(&self.http, network, refresh).await,
+            (_, None) => Err(NetworkFailure::Unavailable("nothing to renew with".into())),
+        }
+    }
+
+    /// A health check: the network's own identity / account call with the channel's token.
+    /// The channel's account must still be among those the token reaches (a lost Page
+    /// role hides the Page).
+    async fn call_check(
+        &self,
+        network: &ConfiguredNetwork,
+        due: &Due,
+    ) -> Result<Discovery, NetworkFailure> {
+        let access = self
+            .access_token(due.channel_id)
+            .await
+            .map_err(|e| NetworkFailure::Unavailable(e.log_detail()))?;
+        let call = ApiCall {
+            http: &self.http,
+            network,
+            token: &access,
+        };
+        let discovery = network.profile.adapter.discover(&call).await?;
+        if discovery
+            .accounts
+            .iter()
+            .any(|a| a.kind == due.kind && a.id == due.account_id)
+        {
+            Ok(discovery)
+        } else {
+            Err(NetworkFailure::Refused {
+                class: FailureClass::dead(DeadReason::LostRole),
+                code: "account_not_reachable".into(),
+                description: "the token no longer reaches this account".into(),
+            })
+        }
+    }
+
+    async fn record_renewal(
+        &self,
+        network: &ConfiguredNetwork,
+        due: &Due,
+        grant: TokenGrant,
+    ) -> Result<Outcome> {
+        let now = self.clock.now();
+        let now_secs = now.timestamp();
+        let access_expires_at = seconds_after(now, grant.expires_in);
+        let channel_id = due.channel_id;
+        let sealed_access = self
+            .key
+            .seal(&grant.access_token, &seal_context(channel_id, "access"));
+        // A rotating network sends a new refresh token; others keep the old one.
+        let new_refresh = grant
+            .refresh_token
+            .as_ref()
+            .map(|t| self.key.seal(t, &seal_context(channel_id, "refresh")));
+        let refresh_expires_in = match (&network.profile.renewal, &new_refresh) {
+            // The fixed window is never pushed by a refresh.
+            (Renewal::FixedWindowRefresh, _) | (_, None) => None,
+            (_, Some(_)) => grant
+                .refresh_expires_in
+                .or(network.profile.lifetimes.refresh),
+        };
+        let schedule = self.schedule(
+            &network.profile.renewal,
+            now_secs,
+            access_expires_at,
+            due.has_refresh || new_refresh.is_some(),
+        );
+        let mut tx = self.db.pool().begin().await?;
+        // Written whoever holds the lease now: these are the newest tokens the network
+        // knows, and a rotated refresh token must never be dropped.
+        sqlx::query(
+            "UPDATE credentials SET key_id = $1, access_token = $2, \
+             refresh_token = COALESCE($3, refresh_token), access_expires_at = $4, \
+             refresh_expires_at = COALESCE($5, refresh_expires_at), \
+             renew_at = $7, due_at = $8, failures = 0, failing_since = NULL, \
+             failure_class = NULL, gave_up_at = NULL, checked_at = $6, updated_at = $6, \
+             lease_owner = NULL, lease_until = NULL \
+             WHERE channel_id = $9",
+        )
+        .bind(&sealed_access.key_id)
+        .bind(sealed_access.bytes)
+        .bind(new_refresh.map(|r| r.bytes))
+        .bind(access_expires_at)
+        .bind(seconds_after(now, refresh_expires_in))
+        .bind(now_secs)
+        .bind(schedule.renew_at)
+        .bind(schedule.due_at)
+        .bind(channel_id)
+        .execute(&mut *tx)
+        .await?;
+        self.end_disconnection(&mut tx, channel_id, now_secs)
+            .await?;
+        self.record_event(
+            &mut tx,
+            due.workspace_id,
+            Some(channel_id),
+            None,
+            "refreshed",
+            json!({
+                "access_expires_at": access_expires_at,
+                "after_failures": due.failures,
+            }),
+        )
+        .await?;
+        self.note_network_success(&mut tx, &due.network, now_secs)
+            .await?;
+        tx.commit().await?;
+        self.lifecycle.metrics.refreshed(&due.network);
+        Ok(Outcome::Renewed { access_expires_at })
+    }
+
+    async fn record_check(
+        &self,
+        network: &ConfiguredNetwork,
+        due: &Due,
+        discovery: Discovery,
+    ) -> Result<Outcome> {
+        let now = self.clock.now().timestamp();
+        let next_check = plan::next_check(
+            now,
+            self.lifecycle.pacing.check_every,
+            rand::thread_rng().gen(),
+        );
+        let due_at = plan::due_at(now, due.renew_at, next_check);
+        // A check's own failures are forgotten; a failing renewal is not.
+        let check_was_failing = due
+            .failure_class
+            .as_deref()
+            .is_some_and(|c| c.starts_with("check:"));
+        let mut tx = self.db.pool().begin().await?;
+        sqlx::query(
+            "UPDATE credentials SET checked_at = $1, due_at = $2, lease_owner = NULL, \
+             lease_until = NULL, \
+             failures = CASE WHEN $3 = 1 THEN 0 ELSE failures END, \
+             failing_since = CASE WHEN $3 = 1 THEN NULL ELSE failing_since END, \
+             failure_class = CASE WHEN $3 = 1 THEN NULL ELSE failure_class END \
+             WHERE channel_id = $4",
+        )
+        .bind(now)
+        .bind(due_at)
+        .bind(i64::from(check_was_failing))
+        .bind(due.channel_id)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(account) = discovery
+            .accounts
+            .iter()
+            .find(|a| a.kind == due.kind && a.id == due.account_id)
+        {
+            sqlx::query(
+                "UPDATE channels SET handle = $1, avatar_url = $2, followers = $3 WHERE id = $4",
+            )
+            .bind(&account.handle)
+            .bind(&account.avatar_url)
+            .bind(account.followers)
+            .bind(due.channel_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(granted) = discovery.granted_scopes {
+            let added: Vec<&String> = granted
+                .iter()
+                .filter(|s| !due.granted.contains(s))
+                .collect();
+            let removed: Vec<&String> = due
+                .granted
+                .iter()
+                .filter(|s| !granted.contains(s))
+                .collect();
+            if !added.is_empty() || !removed.is_empty() {
+                sqlx::query("UPDATE credentials SET granted_scopes = $1 WHERE channel_id = $2")
+                    .bind(granted.join(" "))
+                    .bind(due.channel_id)
+                    .execute(&mut *tx)
+                    .await?;
+                let words = |scopes: &[&String]| -> Vec<String> {
+                    scopes
+                        .iter()
+                        .map(|s| network.profile.scope_in_words(s))
+                        .collect()
+                };
+                self.record_event(
+                    &mut tx,
+                    due.workspace_id,
+                    Some(due.channel_id),
+                    None,
+                    "permissions_changed",
+                    json!({ "granted": words(&added), "withdrawn": words(&removed) }),
+                )
+                .await?;
+            }
+        }
+        self.note_network_success(&mut tx, &due.network, now)
+            .await?;
+        tx.commit().await?;
+        self.lifecycle.metrics.checked(&due.network);
+        Ok(Outcome::Checked)
+    }
+
+    async fn record_failure(
+        &self,
+        network: &ConfiguredNetwork,
+        due: &Due,
+        action: Action,
+        failure: NetworkFailure,
+    ) -> Result<Outcome> {
+        let now = self.clock.now().timestamp();
+        let class = failure.class();
+        let class_name = match class {
+            FailureClass::Dead { .. } => "dead",
+            FailureClass::MissingPermission => "missing_permission",
+            FailureClass::RateLimited { .. } => "rate_limited",
+            FailureClass::Transient => "transient",
+        };
+        // The cause is for the log only; it never holds a token.
+        tracing::info!(
+            channel_id = due.channel_id,
+            network = %network.profile.id,
+            action = action.as_str(),
+            class = class_name,
+            cause = ?failure,
+            "network call failed"
+        );
+        self.lifecycle
+            .metrics
+            .failed(&due.network, action.as_str(), class_name);
+        let event = match action {
+            Action::Refresh => "refresh_failed",
+            Action::Check => "check_failed",
+        };
+        let mut tx = self.db.pool().begin().await?;
+        let outcome = match class {
+            FailureClass::Dead { reason } => {
+                // An expired token was down from its expiry, not from when it was noticed.
+                let since = match (reason, due.access_expires_at) {
+                    (DeadReason::Expired, Some(at)) => at.min(now),
+                    _ => now,
+                };
+                self.mark_dead(&mut tx, due.workspace_id, due.channel_id, reason, since)
+                    .await?;
+                self.record_event(
+                    &mut tx,
+                    due.workspace_id,
+                    Some(due.channel_id),
+                    None,
+                    event,
+                    json!({ "class": "dead", "reason": reason.as_str() }),
+                )
+                .await?;
+                Outcome::Dead { reason }
+            }
+            FailureClass::MissingPermission if action == Action::Check => {
+                // The token works; a permission was withdrawn. The next check reads them.
+                let next = plan::next_check(
+                    now,
+                    self.lifecycle.pacing.check_every,
+                    rand::thread_rng().gen(),
+                );
+                let due_at = plan::due_at(now, due.renew_at, next);
+                sqlx::query(
+                    "UPDATE credentials SET due_at = $1, lease_owner = NULL, lease_until = NULL \
+                     WHERE channel_id = $2",
+                )
+                .bind(due_at)
+                .bind(due.channel_id)
+                .execute(&mut *tx)
+                .await?;
+                self.record_event(
+                    &mut tx,
+                    due.workspace_id,
+                    Some(due.channel_id),
+                    None,
+                    event,
+                    json!({ "class": "missing_permission" }),
+                )
+                .await?;
+                Outcome::Failing {
+                    class: "missing_permission",
+                    retry_at: due_at,
+                }
+            }
+            FailureClass::RateLimited {
+                retry_after,
+                reset_at,
+            } => {
+                let backoff = plan::retry_at(
+                    now,
+                    due.failures + 1,
+                    &self.lifecycle.pacing,
+                    rand::thread_rng().gen(),
+                );
+                let retry_at = backoff
+                    .max(reset_at.unwrap_or(now))
+                    .max(now + retry_after.unwrap_or(0));
+                self.record_trouble(&mut tx, due, action, "rate_limited", retry_at, false, event)
+                    .await?;
+                Outcome::Failing {
+                    class: "rate_limited",
+                    retry_at,
+                }
+            }
+            FailureClass::Transient | FailureClass::MissingPermission => {
+                let retry_at = plan::retry_at(
+                    now,
+                    due.failures + 1,
+                    &self.lifecycle.pacing,
+                    rand::thread_rng().gen(),
+                );
+                let outage = self
+                    .note_network_failure(&mut tx, &due.network, now)
+                    .await?;
+                // Give up and ask a person only when renewing keeps failing for this
+                // channel alone; an outage is waited out.
+                let give_up = action == Action::Refresh
+                    && !outage
+                    && due.failures + 1 >= self.lifecycle.pacing.give_up_after;
+                self.record_trouble(&mut tx, due, action, "transient", retry_at, give_up, event)
+                    .await?;
+                Outcome::Failing {
+                    class: "transient",
+                    retry_at,
+                }
+            }
+        };
+        if matches!(class, FailureClass::RateLimited { .. }) {
+            self.note_network_failure(&mut tx, &due.network, now)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Counts a failure that is the network's, not the token's, and schedules the retry.
+    /// The event is written once per run of failures (and when Tether gives up), not per try.
+    #[allow(clippy::too_many_arguments)]
+    async fn record_trouble(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        due: &Due,
+        action: Action,
+        class: &str,
+        retry_at: i64,
+        give_up: bool,
+        event: &str,
+    ) -> Result<()> {
+        let now = self.clock.now().timestamp();
+        let failure_class = format!("{}:{class}", action.as_str());
+        sqlx::query(
+            "UPDATE credentials SET failures = failures + 1, \
+             failing_since = COALESCE(failing_since, $1), failure_class = $2, due_at = $3, \
+             gave_up_at = CASE WHEN $4 = 1 THEN COALESCE(gave_up_at, $1) ELSE gave_up_at END, \
+             lease_owner = NULL, lease_until = NULL \
+             WHERE channel_id = $5",
+        )
+        .bind(now)
+        .bind(&failure_class)
+        .bind(retry_at)
+        .bind(i64::from(give_up))
+        .bind(due.channel_id)
+        .execute(&mut **tx)
+        .await?;
+        // Past its expiry the token is unusable even though it may come back: that time
+        // is missing data, kept as a disconnection.
+        if action == Action::Refresh && due.access_expires_at.is_some_and(|at| at <= now) {
+            self.begin_disconnection(
+                tx,
+                due.workspace_id,
+                due.channel_id,
+                "renewal_failing",
+                due.access_expires_at.unwrap_or(now),
+            )
+            .await?;
+        }
+        let first_of_run = due.failure_class.as_deref() != Some(failure_class.as_str());
+        if first_of_run || give_up {
+            self.record_event(
+                tx,
+                due.workspace_id,
+                Some(due.channel_id),
+                None,
+                event,
+                json!({
+                    "class": class,
+                    "attempt": due.failures + 1,
+                    "retry_at": retry_at,
+                    "gave_up": give_up,
+                }),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn mark_dead(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        workspace_id: i64,
+        channel_id: i64,
+        reason: DeadReason,
+        since: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE credentials SET dead_reason = $1, due_at = NULL, renew_at = NULL, \
+             lease_owner = NULL, lease_until = NULL, updated_at = $2 WHERE channel_id = $3",
+        )
+        .bind(reason.as_str())
+        .bind(self.clock.now().timestamp())
+        .bind(channel_id)
+        .execute(&mut **tx)
+        .await?;
+        self.begin_disconnection(tx, workspace_id, channel_id, reason.as_str(), since)
+            .await
+    }
+
+    async fn begin_disconnection(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        workspace_id: i64,
+        channel_id: i64,
+        reason: &str,
+        since: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO disconnections (workspace_id, channel_id, reason, started_at) \
+             SELECT $1, $2, $3, $4 WHERE NOT EXISTS \
+             (SELECT 1 FROM disconnections WHERE channel_id = $2 AND ended_at IS NULL)",
+        )
+        .bind(workspace_id)
+        .bind(channel_id)
+        .bind(reason)
+        .bind(since)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Closes a channel's open disconnection: it works again.
+    pub(crate) async fn end_disconnection(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        channel_id: i64,
+        at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE disconnections SET ended_at = $1 WHERE channel_id = $2 AND ended_at IS NULL",
+        )
+        .bind(at)
+        .bind(channel_id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Counts a failed call to `network`; returns whether the network is now in an outage.
+    async fn note_network_failure(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        network: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let window_start = now - self.lifecycle.pacing.outage_window.num_seconds();
+        let recent: i64 = sqlx::query_scalar(
+            "INSERT INTO network_trouble (network, failing_since, last_failure_at, recent_failures) \
+             VALUES ($1, $2, $2, 1) \
+             ON CONFLICT (network) DO UPDATE SET \
+             recent_failures = CASE WHEN network_trouble.last_failure_at >= $3 \
+                 THEN network_trouble.recent_failures + 1 ELSE 1 END, \
+             failing_since = COALESCE(network_trouble.failing_since, $2), \
+             last_failure_at = $2 \
+             RETURNING recent_failures",
+        )
+        .bind(network)
+        .bind(now)
+        .bind(window_start)
+        .fetch_one(&mut **tx)
+        .await?;
+        Ok(recent >= self.lifecycle.pacing.outage_failures)
+    }
+
+    /// A call to `network` worked: whatever trouble it had is over.
+    async fn note_network_success(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        network: &str,
+        now: i64,
+    ) -> Result<()> {
+        // Touches the row only while the network was failing, so a busy sweep does not
+        // queue every success behind one row lock.
+        sqlx::query(
+            "UPDATE network_trouble SET failing_since = NULL, recent_failures = 0, \
+             last_success_at = $1 WHERE network = $2 AND failing_since IS NOT NULL",
+        )
+        .bind(now)
+        .bind(network)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// The networks in an outage now: several failures in a row within the outage window,
+    /// and tried again recently enough that the trouble is current.
+    pub async fn outages(&self) -> Result<Vec<String>> {
+        let pacing = &self.lifecycle.pacing;
+        let now = self.clock.now().timestamp();
+        let recent = now - (pacing.outage_window + pacing.max_retry).num_seconds();
+        Ok(sqlx::query_scalar(
+            "SELECT network FROM network_trouble WHERE failing_since IS NOT NULL \
+             AND recent_failures >= $1 AND last_failure_at >= $2 ORDER BY network",
+        )
+        .bind(pacing.outage_failures)
+        .bind(recent)
+        .fetch_all(self.db.pool())
+        .await?)
+    }
+
+    /// A channel's disconnection intervals, newest first.
+    pub async fn disconnections(&self, channel_id: i64) -> Result<Vec<Disconnection>> {
+        let rows = sqlx::query(
+            "SELECT reason, started_at, ended_at FROM disconnections WHERE channel_id = $1 \
+             ORDER BY started_at DESC, id DESC",
+        )
+        .bind(channel_id)
+        .fetch_all(self.db.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Disconnection {
+                    reason: row.try_get("reason")?,
+                    started_at: row.try_get("started_at")?,
+                    ended_at: row.try_get("ended_at")?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Whether Tether can renew a credential on its own.
+pub(crate) fn can_renew(renewal: &Renewal, has_refresh_token: bool) -> bool {
+    match renewal {
+        Renewal::ExtendInPlace { .. } | Renewal::ReExchange => true,
+        Renewal::Nothing => false,
+        _ => has_refresh_token,
+    }
+}
