@@ -1,0 +1,614 @@
+//! The lifecycle engine against the sandbox networks: renewals the way each network allows,
+//! dead tokens found by the next check, outages that turn nothing red, single-flight token
+//! hand-outs through the API, API keys, the channel page and the metrics.
+
+mod common;
+
+use chrono::TimeDelta;
+use common::{location, Backend, Landing, TestApp};
+use engine::crypto::Secret;
+use engine::lifecycle::Pacing;
+use engine::oauth::ApiCall;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sqlx::Row;
+use std::time::Duration;
+
+async fn app(backend: Backend) -> TestApp {
+    let app = common::spawn_app(backend).await;
+    app.set_up_owner().await;
+    app
+}
+
+/// Connects everything `person` offers on `network`; returns the new channels' ids.
+async fn connect(app: &TestApp, network: &str, person: &str) -> Vec<i64> {
+    let before = ids(app, network).await;
+    let consent = app
+        .start_connect_on(network, &format!("{network} {person}"), "metrics")
+        .await;
+    let callback = app.consent_as(&consent, person, "approve", &[]).await;
+    if let Landing::Pick(path) = app.land(&callback).await {
+        app.pick(&path, None).await;
+    }
+    let mut new = ids(app, network).await;
+    new.retain(|id| !before.contains(id));
+    assert!(!new.is_empty(), "nothing connected on {network}");
+    new
+}
+
+async fn ids(app: &TestApp, network: &str) -> Vec<i64> {
+    sqlx::query("SELECT id FROM channels WHERE network = $1 ORDER BY id")
+        .bind(network)
+        .fetch_all(app.engine.db().pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get("id"))
+        .collect()
+}
+
+/// An engine on the app's database and clock that gives up on a network call quickly.
+fn impatient(app: &TestApp) -> engine::Engine {
+    app.engine.clone().with_pacing(Pacing {
+        call_timeout: Duration::from_millis(500),
+        ..Pacing::default()
+    })
+}
+
+/// Whether the network accepts `token` for its identity call.
+async fn works(app: &TestApp, network: &str, token: &Secret) -> bool {
+    let network = app.engine.networks().get(network).unwrap();
+    let http = engine::oauth::http_client(Duration::from_secs(5));
+    let call = ApiCall {
+        http: &http,
+        network,
+        token,
+    };
+    network.profile.adapter.discover(&call).await.is_ok()
+}
+
+struct Credential {
+    access_expires_at: Option<i64>,
+    reconsent_deadline: Option<i64>,
+    dead_reason: Option<String>,
+}
+
+async fn credential(app: &TestApp, channel: i64) -> Credential {
+    let row = sqlx::query(
+        "SELECT access_expires_at, reconsent_deadline, dead_reason FROM credentials \
+         WHERE channel_id = $1",
+    )
+    .bind(channel)
+    .fetch_one(app.engine.db().pool())
+    .await
+    .unwrap();
+    Credential {
+        access_expires_at: row.get("access_expires_at"),
+        reconsent_deadline: row.get("reconsent_deadline"),
+        dead_reason: row.get("dead_reason"),
+    }
+}
+
+/// When each of the channel's events of `kind` happened.
+async fn event_times(app: &TestApp, channel: i64, kind: &str) -> Vec<i64> {
+    sqlx::query("SELECT at FROM events WHERE channel_id = $1 AND kind = $2 ORDER BY at, id")
+        .bind(channel)
+        .bind(kind)
+        .fetch_all(app.engine.db().pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get("at"))
+        .collect()
+}
+
+fn now(app: &TestApp) -> i64 {
+    app.clock.now().timestamp()
+}
+
+/// Walks the clock in `step`s for `span`, sweeping after each step, and checks after every
+/// sweep that no channel Tether can renew has lapsed and none was found dead.
+async fn walk(app: &TestApp, channels: &[i64], step: TimeDelta, span: TimeDelta) {
+    let steps = span.num_seconds() / step.num_seconds();
+    for _ in 0..steps {
+        app.advance(step);
+        app.engine.sweep().await.unwrap();
+        for &channel in channels {
+            let c = credential(app, channel).await;
+            assert_eq!(c.dead_reason, None, "channel {channel} died");
+            if let Some(at) = c.access_expires_at {
+                assert!(at > now(app), "channel {channel} lapsed at {at}");
+            }
+        }
+    }
+}
+
+async fn short_lived_tokens_are_renewed_inside_their_margin_and_never_lapse(backend: Backend) {
+    let app = app(backend).await;
+    let x = connect(&app, "x", "1460000000000000001").await[0];
+    let youtube = connect(&app, "youtube", "UC4x7Lind0Bakery000000a").await[0];
+    let sandbox = connect(&app, "sandbox", "sbx-1001").await[0];
+    let connected_at = now(&app);
+    walk(
+        &app,
+        &[x, youtube, sandbox],
+        TimeDelta::minutes(5),
+        TimeDelta::hours(6),
+    )
+    .await;
+
+    // X's 2 h tokens rotate: each refresh token is spent only in the last 20 minutes.
+    let x_renewals = event_times(&app, x, "refreshed").await;
+    assert_eq!(x_renewals.len(), 3, "{x_renewals:?}");
+    let mut previous = connected_at;
+    for at in &x_renewals {
+        assert!(
+            at - previous >= 100 * 60,
+            "renewed after {} s",
+            at - previous
+        );
+        previous = *at;
+    }
+    assert_eq!(app.sandbox_state("x").await["counters"]["refreshes"], 3);
+    // One-hour tokens (YouTube's reusable, the sandbox's rotating) are renewed every
+    // 50 minutes or so, and never before.
+    for channel in [youtube, sandbox] {
+        let renewals = event_times(&app, channel, "refreshed").await;
+        assert!((6..=7).contains(&renewals.len()), "{renewals:?}");
+    }
+    let token = app.engine.access_token(x).await.unwrap();
+    assert!(works(&app, "x", &token).await);
+}
+
+async fn long_lived_tokens_are_extended_once_old_enough_and_deadlines_stay_fixed(backend: Backend) {
+    let app = app(backend).await;
+    let instagram = connect(&app, "instagram", "17841400000001").await[0];
+    let threads = connect(&app, "threads", "th-3001").await[0];
+    let linkedin = connect(&app, "linkedin", "li-aB3x9").await;
+    let facebook = connect(&app, "facebook", "fb-501").await;
+    let connected_at = now(&app);
+    let linkedin_wall = credential(&app, linkedin[0]).await.reconsent_deadline;
+    assert!(linkedin_wall.is_some());
+    let mut all = vec![instagram, threads];
+    all.extend(&linkedin);
+    all.extend(&facebook);
+    walk(&app, &all, TimeDelta::hours(6), TimeDelta::days(60)).await;
+
+    // Instagram and Threads: extended in place once, around half their 60 days (which
+    // leaves the other half for retries), never early.
+    for channel in [instagram, threads] {
+        let renewals = event_times(&app, channel, "refreshed").await;
+        assert_eq!(renewals.len(), 1, "{renewals:?}");
+        assert!(renewals[0] - connected_at >= 30 * 86_400, "{renewals:?}");
+    }
+    // LinkedIn: refreshed three days before its 60 days end; the 365-day wall did not move.
+    for &channel in &linkedin {
+        let renewals = event_times(&app, channel, "refreshed").await;
+        assert_eq!(renewals.len(), 1, "{renewals:?}");
+        assert!(renewals[0] - connected_at >= 57 * 86_400);
+        assert_eq!(
+            credential(&app, channel).await.reconsent_deadline,
+            linkedin_wall
+        );
+    }
+    // Facebook Page tokens do not expire: checked, never renewed; the data-access
+    // deadline stays where consent put it.
+    for &channel in &facebook {
+        assert!(event_times(&app, channel, "refreshed").await.is_empty());
+        assert!(credential(&app, channel).await.reconsent_deadline.is_some());
+    }
+    let checked: i64 = sqlx::query("SELECT COUNT(*) AS n FROM credentials WHERE checked_at > $1")
+        .bind(now(&app) - 8 * 3600)
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap()
+        .get("n");
+    assert_eq!(
+        checked,
+        all.len() as i64,
+        "every channel was checked lately"
+    );
+}
+
+async fn each_dead_token_event_is_found_by_the_next_check_with_its_reason(backend: Backend) {
+    let events = [
+        ("facebook", "fb-501", "password_changed"),
+        ("facebook", "fb-501", "checkpoint"),
+        ("facebook", "fb-501", "restricted"),
+        ("facebook", "fb-501", "data_access_expired"),
+        ("linkedin", "li-aB3x9", "revoked"),
+    ];
+    for (network, person, reason) in events {
+        let app = app(backend).await;
+        let channels = connect(&app, network, person).await;
+        app.sandbox_control(
+            network,
+            json!({"action": "account", "person": person, "reason": reason}),
+        )
+        .await;
+        // Nothing is due yet: the check interval has not passed.
+        assert_eq!(app.engine.sweep().await.unwrap().worked(), 0);
+        app.advance(TimeDelta::hours(8));
+        let report = app.engine.sweep().await.unwrap();
+        assert_eq!(
+            report.dead,
+            channels.len(),
+            "{network} {reason}: {report:?}"
+        );
+        for &channel in &channels {
+            assert_eq!(
+                credential(&app, channel).await.dead_reason.as_deref(),
+                Some(reason),
+                "{network} {reason}"
+            );
+            let page = app.page(&format!("/channels/{channel}")).await;
+            assert!(page.contains("Check failed"), "{page}");
+            assert!(page.contains("still down"), "{page}");
+        }
+        let words = engine::networks::DeadReason::parse(reason).unwrap().words();
+        assert!(app.page("/").await.contains(words), "{network} {reason}");
+    }
+
+    // A lost Page role kills that Page (and its Instagram account), not the other Page.
+    let app = app(backend).await;
+    let channels = connect(&app, "facebook", "fb-501").await;
+    let role = sqlx::query(
+        "SELECT id, kind, external_account_id FROM channels WHERE kind = 'page' ORDER BY id",
+    )
+    .fetch_all(app.engine.db().pool())
+    .await
+    .unwrap();
+    let (lost_page, kept_page): (i64, i64) = (role[0].get("id"), role[1].get("id"));
+    let lost_external: String = role[0].get("external_account_id");
+    app.sandbox_control(
+        "facebook",
+        json!({"action": "lose_role", "person": "fb-501", "page": lost_external}),
+    )
+    .await;
+    app.advance(TimeDelta::hours(8));
+    app.engine.sweep().await.unwrap();
+    assert_eq!(
+        credential(&app, lost_page).await.dead_reason.as_deref(),
+        Some("lost_role")
+    );
+    assert_eq!(credential(&app, kept_page).await.dead_reason, None);
+    let instagram = channels
+        .iter()
+        .copied()
+        .find(|c| ![lost_page, kept_page].contains(c))
+        .unwrap();
+    assert_eq!(
+        credential(&app, instagram).await.dead_reason.as_deref(),
+        Some("lost_role"),
+        "the Instagram account hangs off the lost Page"
+    );
+}
+
+/// The states the API reports, by channel.
+async fn api_states(app: &TestApp, key: &str) -> Vec<(i64, String, bool)> {
+    let channels: Vec<Value> = app
+        .browser
+        .get(app.url("/api/v1/channels"))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    channels
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_i64().unwrap(),
+                c["state"].as_str().unwrap().to_owned(),
+                c["needs_person"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+async fn an_hour_of_network_trouble_turns_no_channel_red(backend: Backend) {
+    for weather in ["down", "slow", "rate_limited"] {
+        let app = app(backend).await;
+        let key = create_api_key(&app, "monitor").await;
+        let channels = [
+            connect(&app, "x", "1460000000000000001").await[0],
+            connect(&app, "x", "1460000000000000002").await[0],
+        ];
+        let sweeper = impatient(&app);
+        // Just before renewals are due, X goes wrong for an hour.
+        app.advance(TimeDelta::minutes(95));
+        sweeper.sweep().await.unwrap();
+        app.sandbox_control("x", json!({"action": "weather", "weather": weather}))
+            .await;
+        for _ in 0..12 {
+            app.advance(TimeDelta::minutes(5));
+            sweeper.sweep().await.unwrap();
+            let dashboard = app.page("/").await;
+            for red in ["badge--expired", "badge--needs-reauth"] {
+                assert!(!dashboard.contains(red), "{weather}: {red} shown");
+            }
+            for (id, state, needs_person) in api_states(&app, &key).await {
+                assert!(
+                    ["connected", "network_outage"].contains(&state.as_str()) && !needs_person,
+                    "{weather}: channel {id} is {state}"
+                );
+            }
+        }
+        // By now the tokens have expired; the outage is said plainly, nobody is asked.
+        for &channel in &channels {
+            let expires = credential(&app, channel).await.access_expires_at.unwrap();
+            assert!(
+                expires < now(&app),
+                "{weather}: the token outlived the hour"
+            );
+        }
+        let dashboard = app.page("/").await;
+        assert!(dashboard.contains("X: network outage."), "{weather}");
+        assert!(dashboard.contains("badge--outage"), "{weather}");
+        for &channel in &channels {
+            assert_eq!(credential(&app, channel).await.dead_reason, None);
+        }
+
+        // The network recovers: the next retry renews both; the gap is on record.
+        app.sandbox_control("x", json!({"action": "weather", "weather": "normal"}))
+            .await;
+        app.advance(TimeDelta::hours(1));
+        let report = sweeper.sweep().await.unwrap();
+        assert_eq!(report.renewed, 2, "{weather}: {report:?}");
+        assert!(app.engine.outages().await.unwrap().is_empty());
+        for &channel in &channels {
+            let token = app.engine.access_token(channel).await.unwrap();
+            assert!(works(&app, "x", &token).await, "{weather}");
+            let page = app.page(&format!("/channels/{channel}")).await;
+            assert!(
+                page.contains("Renewals failed past the token&#x27;s expiry")
+                    || page.contains("Renewals failed past the token's expiry"),
+                "{page}"
+            );
+        }
+    }
+}
+
+/// Creates an API key on the API keys page; returns the key shown once.
+async fn create_api_key(app: &TestApp, name: &str) -> String {
+    let response = app.post_form("/settings/api-keys", &[("name", name)]).await;
+    assert_eq!(location(&response), "/settings/api-keys");
+    let page = app.page("/settings/api-keys").await;
+    let html = scraper::Html::parse_document(&page);
+    let selector = scraper::Selector::parse("#new-key").unwrap();
+    let key = html
+        .select(&selector)
+        .next()
+        .and_then(|input| input.value().attr("value"))
+        .unwrap_or_else(|| panic!("no new key shown: {page}"))
+        .to_owned();
+    // Shown once: the page does not show it again.
+    assert!(!app.page("/settings/api-keys").await.contains(&key));
+    key
+}
+
+async fn a_thousand_concurrent_token_requests_cause_one_refresh(backend: Backend) {
+    let app = app(backend).await;
+    let key = create_api_key(&app, "publisher").await;
+    let channel = connect(&app, "x", "1460000000000000001").await[0];
+    let first = app.engine.access_token(channel).await.unwrap();
+    // Three minutes left: too little to hand out, so the first request renews.
+    app.advance(TimeDelta::minutes(117));
+    let client = reqwest::Client::new();
+    let url = app.url(&format!("/api/v1/channels/{channel}/token"));
+    let requests: Vec<_> = (0..1000)
+        .map(|_| {
+            let (client, url, key) = (client.clone(), url.clone(), key.clone());
+            tokio::spawn(async move {
+                let response = client.post(url).bearer_auth(key).send().await.unwrap();
+                assert_eq!(response.status(), StatusCode::OK);
+                let body: Value = response.json().await.unwrap();
+                body["access_token"].as_str().unwrap().to_owned()
+            })
+        })
+        .collect();
+    let mut tokens = Vec::new();
+    for request in requests {
+        tokens.push(request.await.unwrap());
+    }
+    assert_eq!(app.sandbox_state("x").await["counters"]["refreshes"], 1);
+    assert!(tokens.iter().all(|t| t == &tokens[0]), "one token for all");
+    assert_ne!(tokens[0], first.expose());
+    assert!(works(&app, "x", &Secret::new(tokens[0].clone())).await);
+    let handouts: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM token_handouts WHERE channel_id = $1")
+            .bind(channel)
+            .fetch_one(app.engine.db().pool())
+            .await
+            .unwrap()
+            .get("n");
+    assert_eq!(handouts, 1000, "every hand-out is on record");
+}
+
+async fn the_api_answers_with_states_and_clear_errors(backend: Backend) {
+    let app = app(backend).await;
+    let x = connect(&app, "x", "1460000000000000001").await[0];
+    let linkedin = connect(&app, "linkedin", "li-aB3x9").await[0];
+    let key = create_api_key(&app, "reporting").await;
+    let api = |path: &str| app.url(&format!("/api/v1{path}"));
+    let client = reqwest::Client::new();
+
+    // Without a key, with a forged one: 401 with a sentence.
+    for auth in [None, Some("tether_forged"), Some("Basic abc")] {
+        let mut request = client.get(api("/channels"));
+        if let Some(value) = auth {
+            request = request.header("authorization", format!("Bearer {value}"));
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(response.headers()["www-authenticate"], "Bearer");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "unauthenticated");
+    }
+
+    let states = api_states(&app, &key).await;
+    assert_eq!(states.len(), 6, "X and LinkedIn's five accounts");
+    assert!(states.iter().all(|(_, s, _)| s == "connected"));
+    let one: Value = client
+        .get(api(&format!("/channels/{x}")))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one["network"], "x");
+    assert!(one["access_expires_at"].as_i64().unwrap() > now(&app));
+    assert!(one.get("access_token").is_none(), "no token in a listing");
+    let token: Value = client
+        .post(api(&format!("/channels/{x}/token")))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(token["token_type"], "Bearer");
+    assert!(
+        works(
+            &app,
+            "x",
+            &Secret::new(token["access_token"].as_str().unwrap().to_owned())
+        )
+        .await
+    );
+
+    // A channel found dead needs a person: 409 with the reason.
+    app.sandbox_control(
+        "linkedin",
+        json!({"action": "account", "person": "li-aB3x9", "reason": "revoked"}),
+    )
+    .await;
+    app.advance(TimeDelta::hours(8));
+    app.engine.sweep().await.unwrap();
+    let response = client
+        .post(api(&format!("/channels/{linkedin}/token")))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "needs_person");
+    assert!(
+        body["message"].as_str().unwrap().contains("revoked"),
+        "{body}"
+    );
+
+    // Another workspace's channel does not exist for this key.
+    let response = client
+        .get(api("/channels/999999"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+    // Revoked: refused at once.
+    let page = app.page("/settings/api-keys").await;
+    let key_id: i64 = sqlx::query("SELECT id FROM api_keys")
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap()
+        .get("id");
+    assert!(page.contains("reporting"));
+    app.post_form(&format!("/settings/api-keys/{key_id}/revoke"), &[])
+        .await;
+    assert!(app.page("/settings/api-keys").await.contains("Revoked"));
+    let response = client
+        .get(api("/channels"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+
+    // The OpenAPI document describes the routes; the metrics count states and work.
+    let openapi: Value = client
+        .get(api("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in [
+        "/api/v1/channels",
+        "/api/v1/channels/{id}",
+        "/api/v1/channels/{id}/token",
+    ] {
+        assert!(openapi["paths"].get(path).is_some(), "{path} undocumented");
+    }
+    assert!(openapi["components"]["securitySchemes"]["api_key"].is_object());
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("tether_channels{state=\"connected\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("tether_channels{state=\"needs_reauth\"} 5"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("tether_token_handouts_total{network=\"x\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics
+        .contains("tether_failures_total{network=\"linkedin\",action=\"check\",class=\"dead\"} 5"));
+}
+
+async fn the_channel_page_shows_history_and_renews_or_checks_on_demand(backend: Backend) {
+    let app = app(backend).await;
+    let channel = connect(&app, "x", "1460000000000000001").await[0];
+    let path = format!("/channels/{channel}");
+    let page = app.page(&path).await;
+    for words in [
+        "Authenticated",
+        "by Ada Owner",
+        "Access token expires",
+        "refresh token, single use, rotates",
+        "Never down since it was connected.",
+        "Connected",
+    ] {
+        assert!(page.contains(words), "{words}: {page}");
+    }
+    let response = app.post_form(&format!("{path}/refresh"), &[]).await;
+    assert_eq!(location(&response), path);
+    let page = app.page(&path).await;
+    assert!(
+        page.contains("Renewed at X: the new access token lasts 2 h 0 min."),
+        "{page}"
+    );
+    assert!(page.contains("Renewed"));
+    app.post_form(&format!("{path}/check"), &[]).await;
+    assert!(app
+        .page(&path)
+        .await
+        .contains("Checked: X confirms the token works."));
+    // While X is down, "check now" says so and changes nothing.
+    app.sandbox_control("x", json!({"action": "weather", "weather": "down"}))
+        .await;
+    app.post_form(&format!("{path}/check"), &[]).await;
+    let page = app.page(&path).await;
+    assert!(page.contains("X did not answer (transient)"), "{page}");
+    assert_eq!(credential(&app, channel).await.dead_reason, None);
+}
+
+on_both_backends!(
+    short_lived_tokens_are_renewed_inside_their_margin_and_never_lapse,
+    long_lived_tokens_are_extended_once_old_enough_and_deadlines_stay_fixed,
+    each_dead_token_event_is_found_by_the_next_check_with_its_reason,
+    an_hour_of_network_trouble_turns_no_channel_red,
+    a_thousand_concurrent_token_requests_cause_one_refresh,
+    the_api_answers_with_states_and_clear_errors,
+    the_channel_page_shows_history_and_renews_or_checks_on_demand,
+);
