@@ -163,6 +163,10 @@ pub fn event_words(kind: &str, detail: &serde_json::Value) -> (String, String) {
     };
     match kind {
         "connected" => ("Connected".into(), text("handle").into()),
+        "imported" => (
+            "Imported".into(),
+            format!("{}: a token obtained outside Tether", text("handle")),
+        ),
         "reauthorized" => ("Reauthorized".into(), text("handle").into()),
         "handed_over" => (
             "Handed over to another account".into(),

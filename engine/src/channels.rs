@@ -100,26 +100,26 @@ pub enum ConnectOutcome {
 
 /// The tokens a consent gave, ready to store.
 #[derive(Serialize, Deserialize)]
-struct ConsentTokens {
-    access_token: String,
-    refresh_token: Option<String>,
-    access_expires_at: Option<i64>,
-    refresh_expires_at: Option<i64>,
-    reconsent_deadline: Option<i64>,
-    granted_scopes: Vec<String>,
+pub(crate) struct ConsentTokens {
+    pub(crate) access_token: String,
+    pub(crate) refresh_token: Option<String>,
+    pub(crate) access_expires_at: Option<i64>,
+    pub(crate) refresh_expires_at: Option<i64>,
+    pub(crate) reconsent_deadline: Option<i64>,
+    pub(crate) granted_scopes: Vec<String>,
 }
 
 /// An account offered by a consent, with its own token where it has one.
 #[derive(Clone, Serialize, Deserialize)]
-struct OfferedAccount {
-    kind: String,
-    id: String,
-    handle: String,
-    name: String,
-    avatar_url: Option<String>,
-    followers: Option<i64>,
-    token: Option<String>,
-    linked_to: Option<String>,
+pub(crate) struct OfferedAccount {
+    pub(crate) kind: String,
+    pub(crate) id: String,
+    pub(crate) handle: String,
+    pub(crate) name: String,
+    pub(crate) avatar_url: Option<String>,
+    pub(crate) followers: Option<i64>,
+    pub(crate) token: Option<String>,
+    pub(crate) linked_to: Option<String>,
 }
 
 impl OfferedAccount {
@@ -812,7 +812,7 @@ impl Engine {
                 &mut tx,
                 &network.profile,
                 channel_id,
-                owner.user_id,
+                Some(owner.user_id),
                 account,
                 tokens,
                 true,
@@ -914,7 +914,7 @@ impl Engine {
             tx,
             profile,
             elsewhere.channel_id,
-            owner.user_id,
+            Some(owner.user_id),
             account,
             tokens,
             false,
@@ -977,7 +977,7 @@ impl Engine {
         Ok(())
     }
 
-    async fn refuse_duplicate(
+    pub(crate) async fn refuse_duplicate(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         workspace_id: i64,
@@ -1019,12 +1019,12 @@ impl Engine {
     /// Writes (or replaces) a channel's credentials and schedules their renewal and checks;
     /// a channel that was down is up again.
     #[allow(clippy::too_many_arguments)]
-    async fn write_credentials(
+    pub(crate) async fn write_credentials(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         profile: &NetworkProfile,
         channel_id: i64,
-        user_id: i64,
+        connected_by: Option<i64>,
         account: &OfferedAccount,
         tokens: &ConsentTokens,
         fresh: bool,
@@ -1069,7 +1069,7 @@ impl Engine {
         .bind(tokens.refresh_expires_at)
         .bind(tokens.reconsent_deadline)
         .bind(tokens.granted_scopes.join(" "))
-        .bind(user_id)
+        .bind(connected_by)
         .bind(now)
         .bind(schedule.renew_at)
         .bind(schedule.due_at)
@@ -1128,7 +1128,7 @@ impl Engine {
             &mut tx,
             &network.profile,
             channel_id,
-            handshake.user_id,
+            Some(handshake.user_id),
             account,
             &tokens,
             false,

@@ -10,6 +10,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod import;
 pub mod lifecycle;
 pub mod networks;
 pub mod oauth;

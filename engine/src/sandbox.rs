@@ -202,6 +202,8 @@ struct Grants {
     lost_roles: HashSet<(String, String)>,
     weather: Weather,
     counters: Counters,
+    /// People minted by the control API for load tests, beyond the spec's own.
+    crowd: HashMap<String, SandboxPerson>,
 }
 
 /// What the sandbox saw, for tests and the control page.
@@ -235,7 +237,8 @@ impl SandboxProvider {
     pub fn router(self: Arc<Self>, network_routes: Router<Arc<Self>>) -> Router {
         let control = Router::new()
             .route("/_control", get(control_page).post(control_form))
-            .route("/_control/api", get(control_state).post(control_api));
+            .route("/_control/api", get(control_state).post(control_api))
+            .route("/_control/api/mint", axum::routing::post(control_mint));
         network_routes
             .layer(middleware::from_fn_with_state(self.clone(), weather))
             .merge(control)
@@ -844,8 +847,16 @@ pub enum ControlAction {
 
 impl SandboxProvider {
     pub fn control(&self, action: ControlAction) -> Result<(), String> {
-        let known = |id: &str| self.spec.people.iter().find(|p| p.id == id).copied();
         let mut grants = self.grants();
+        let crowd = &grants.crowd;
+        let known = |id: &str| {
+            self.spec
+                .people
+                .iter()
+                .find(|p| p.id == id)
+                .copied()
+                .or_else(|| crowd.get(id).copied())
+        };
         match action {
             ControlAction::Account { person, reason } => {
                 known(&person).ok_or("no such person")?;
@@ -921,6 +932,78 @@ async fn control_state(State(provider): State<Arc<SandboxProvider>>) -> Response
         lost_roles: grants.lost_roles.iter().cloned().collect(),
     })
     .into_response()
+}
+
+/// How many people one mint call may create.
+const MINT_LIMIT: usize = 200_000;
+
+#[derive(Deserialize)]
+struct MintRequest {
+    count: usize,
+}
+
+impl SandboxProvider {
+    /// Creates `count` new people who consented to every scope, and issues each a token
+    /// set as the token endpoint would: for load tests that need many distinct accounts
+    /// without driving as many consent pages. Returns person id, handle and the tokens.
+    pub fn mint(&self, count: usize) -> Result<Vec<Value>, String> {
+        if !(1..=MINT_LIMIT).contains(&count) {
+            return Err(format!("count must be from 1 to {MINT_LIMIT}"));
+        }
+        let scopes: Vec<String> = self
+            .spec
+            .scopes
+            .iter()
+            .map(|(s, _)| (*s).to_owned())
+            .collect();
+        let now = self.now();
+        Ok((0..count)
+            .map(|_| {
+                let person = {
+                    let mut grants = self.grants();
+                    let n = grants.crowd.len() + 1;
+                    // Leaked once per minted person: a sandbox lives as long as its process.
+                    let leak = |text: String| -> &'static str { Box::leak(text.into_boxed_str()) };
+                    let person = SandboxPerson {
+                        id: leak(format!("crowd-{n}")),
+                        name: leak(format!("Crowd member {n}")),
+                        handle: leak(format!("@crowd.{n}")),
+                        followers: 0,
+                        pages: &[],
+                    };
+                    grants.crowd.insert(person.id.to_owned(), person);
+                    person
+                };
+                let tokens = self.issue_tokens(
+                    Issued {
+                        person,
+                        page: None,
+                        scopes: scopes.clone(),
+                        issued_at: now,
+                        expires_at: None,
+                        consented_at: now,
+                        long_lived: false,
+                    },
+                    true,
+                );
+                json!({ "person": person.id, "handle": person.handle, "tokens": tokens })
+            })
+            .collect())
+    }
+}
+
+async fn control_mint(
+    State(provider): State<Arc<SandboxProvider>>,
+    Json(request): Json<MintRequest>,
+) -> Response {
+    match provider.mint(request.count) {
+        Ok(minted) => Json(minted).into_response(),
+        Err(problem) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({ "error": problem })),
+        )
+            .into_response(),
+    }
 }
 
 async fn control_api(

@@ -263,6 +263,35 @@ impl Settings {
                 .filter(|n| (1..=1024).contains(n))
                 .ok_or_else(|| invalid("TETHER_WORKERS", "must be a number from 1 to 1024"))?;
         }
+        if let Some(raw) = get("TETHER_CALL_TIMEOUT_SECONDS") {
+            let secs: u64 = raw
+                .parse()
+                .ok()
+                .filter(|s| (1..=120).contains(s))
+                .ok_or_else(|| {
+                    invalid(
+                        "TETHER_CALL_TIMEOUT_SECONDS",
+                        "must be a number from 1 to 120",
+                    )
+                })?;
+            pacing.call_timeout = std::time::Duration::from_secs(secs);
+        }
+        if let Some(raw) = get("TETHER_LEASE_SECONDS") {
+            pacing.lease = raw
+                .parse()
+                .ok()
+                .map(chrono::TimeDelta::seconds)
+                .filter(|lease| lease.num_seconds() <= 3600)
+                .ok_or_else(|| invalid("TETHER_LEASE_SECONDS", "must be a number up to 3600"))?;
+        }
+        // A lease that lapses while its call is still running would let a second process
+        // renew the same credential.
+        if pacing.lease.to_std().unwrap_or_default() < pacing.call_timeout * 2 {
+            return Err(invalid(
+                "TETHER_LEASE_SECONDS",
+                "must be at least twice TETHER_CALL_TIMEOUT_SECONDS",
+            ));
+        }
         Ok(Self {
             scheduler,
             pacing,
@@ -372,6 +401,22 @@ mod tests {
     }
 
     #[test]
+    fn the_scheduler_is_paced_from_settings() {
+        let s = settings(&[
+            ("TETHER_CHECK_EVERY_MINUTES", "30"),
+            ("TETHER_WORKERS", "4"),
+            ("TETHER_CALL_TIMEOUT_SECONDS", "2"),
+            ("TETHER_LEASE_SECONDS", "5"),
+        ])
+        .unwrap();
+        assert!(s.scheduler);
+        assert_eq!(s.pacing.check_every, chrono::TimeDelta::minutes(30));
+        assert_eq!(s.pacing.concurrency, 4);
+        assert_eq!(s.pacing.call_timeout, std::time::Duration::from_secs(2));
+        assert_eq!(s.pacing.lease, chrono::TimeDelta::seconds(5));
+    }
+
+    #[test]
     fn bad_values_name_their_variable() {
         let cases = [
             ("TETHER_BIND", "localhost"),
@@ -379,6 +424,11 @@ mod tests {
             ("TETHER_PUBLIC_URL", "ftp://example.com"),
             ("TETHER_ENCRYPTION_KEY", "too-short"),
             ("TETHER_SANDBOX", "maybe"),
+            ("TETHER_SCHEDULER", "sometimes"),
+            ("TETHER_CHECK_EVERY_MINUTES", "0"),
+            ("TETHER_WORKERS", "many"),
+            ("TETHER_CALL_TIMEOUT_SECONDS", "600"),
+            ("TETHER_LEASE_SECONDS", "10"),
         ];
         for (variable, value) in cases {
             let error = settings(&[(variable, value)]).unwrap_err();

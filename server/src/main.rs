@@ -6,7 +6,7 @@ use engine::accounts::NewUser;
 use engine::clock::Clock;
 use engine::domain::{DisplayName, Email, NewPassword, Role, WorkspaceName};
 use server::config::{self, Settings};
-use std::io::BufRead as _;
+use std::io::BufRead;
 use tracing_subscriber::EnvFilter;
 
 /// Tether keeps social media connections alive. Settings come from TETHER_* environment
@@ -37,6 +37,14 @@ enum Command {
     /// Manage people.
     #[command(subcommand)]
     User(UserCommand),
+    /// Import tokens obtained outside Tether, one JSON object per line on stdin
+    /// ({"network", "kind", "account_id", "handle", "access_token", "refresh_token",
+    /// "expires_in", "scope", "name", "access"}); Tether keeps them alive from then on.
+    Import {
+        /// The workspace's id (the first workspace is 1).
+        #[arg(long, default_value_t = 1)]
+        workspace: i64,
+    },
     /// Manage API keys for /api/v1.
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCommand),
@@ -128,6 +136,11 @@ async fn run() -> anyhow::Result<()> {
                 created.id
             );
         }
+        Command::Import { workspace } => {
+            let engine = network_engine(&settings).await?;
+            let imported = import_lines(&engine, workspace, std::io::stdin().lock()).await?;
+            println!("Imported {imported} channels into workspace {workspace}.");
+        }
         Command::Migrate => {
             server::open_database(&settings).await?;
             println!("Migrations applied.");
@@ -147,16 +160,7 @@ async fn run() -> anyhow::Result<()> {
             println!("Tether is set up; {email} owns the workspace.");
         }
         Command::Networks { json } => {
-            let url = url::Url::parse(&format!("http://{}/", settings.bind))?;
-            let public = settings.public_url.clone().unwrap_or_else(|| url.clone());
-            let (networks, _) = server::configure_networks(
-                &settings,
-                &public,
-                &url,
-                &Clock::system(),
-                &engine::oauth::http_client(engine::lifecycle::Pacing::default().call_timeout),
-            )
-            .await?;
+            let networks = offered_networks(&settings).await?;
             let summaries: Vec<_> = networks.iter().map(|n| n.profile.summary()).collect();
             if json {
                 println!("{}", serde_json::to_string_pretty(&summaries)?);
@@ -211,6 +215,36 @@ fn new_user(email: &str, name: &str) -> anyhow::Result<NewUser> {
     })
 }
 
+/// Reads JSON lines and imports them in batches, each stored whole or not at all.
+async fn import_lines(
+    engine: &engine::Engine,
+    workspace: i64,
+    input: impl BufRead,
+) -> anyhow::Result<usize> {
+    const BATCH: usize = 1000;
+    let mut batch = Vec::with_capacity(BATCH);
+    let (mut imported, mut first_line) = (0, 1);
+    for (i, line) in input.lines().enumerate() {
+        let line = line.context("reading stdin")?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        batch.push(
+            serde_json::from_str::<engine::import::ImportedToken>(&line)
+                .with_context(|| format!("line {}: not an import line", i + 1))?,
+        );
+        if batch.len() == BATCH {
+            imported += engine.import_tokens(workspace, &batch, first_line).await?;
+            batch.clear();
+            first_line = i + 2;
+        }
+    }
+    if !batch.is_empty() {
+        imported += engine.import_tokens(workspace, &batch, first_line).await?;
+    }
+    Ok(imported)
+}
+
 /// Ctrl-C or SIGTERM (what service managers send).
 async fn shutdown_signal() -> anyhow::Result<()> {
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -219,6 +253,36 @@ async fn shutdown_signal() -> anyhow::Result<()> {
         _ = terminate.recv() => {}
     }
     Ok(())
+}
+
+/// The networks this instance offers, as `tether serve` would configure them.
+async fn offered_networks(
+    settings: &Settings,
+) -> anyhow::Result<Vec<engine::networks::ConfiguredNetwork>> {
+    let url = url::Url::parse(&format!("http://{}/", settings.bind))?;
+    let public = settings.public_url.clone().unwrap_or_else(|| url.clone());
+    let (networks, _) = server::configure_networks(
+        settings,
+        &public,
+        &url,
+        &Clock::system(),
+        &engine::oauth::http_client(engine::lifecycle::Pacing::default().call_timeout),
+    )
+    .await?;
+    Ok(networks)
+}
+
+/// The engine for commands that need the networks too (import).
+async fn network_engine(settings: &Settings) -> anyhow::Result<engine::Engine> {
+    let key = config::load_or_create_key(settings).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let db = server::open_database(settings).await?;
+    Ok(engine::Engine::new(
+        db,
+        Clock::system(),
+        key,
+        engine::networks::Networks::new(offered_networks(settings).await?),
+        url::Url::parse("http://127.0.0.1/")?,
+    ))
 }
 
 /// The engine for admin commands: the database and key, no networks or web server.
