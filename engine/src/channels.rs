@@ -1403,6 +1403,15 @@ impl Engine {
         .fetch_optional(self.db.pool())
         .await?
         .ok_or(Error::NotFound)?;
+        self.open_tokens(channel_id, &row)
+    }
+
+    /// Opens the `key_id`, `access_token` and `refresh_token` columns of a credential row.
+    pub(crate) fn open_tokens(
+        &self,
+        channel_id: i64,
+        row: &sqlx::any::AnyRow,
+    ) -> Result<(Secret, Option<Secret>)> {
         let key_id: String = row.try_get("key_id")?;
         let open = |bytes: Vec<u8>, column: &str| {
             self.key

@@ -79,7 +79,22 @@ pub struct Db {
 impl Db {
     pub async fn connect(url: &DatabaseUrl) -> Result<Self, sqlx::Error> {
         sqlx::any::install_default_drivers();
+        let backend = url.backend;
         let pool = AnyPoolOptions::new()
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // With WAL, NORMAL syncs at checkpoints instead of every commit: a
+                        // killed process loses nothing committed; only an operating-system
+                        // crash or power loss can undo the last commits. Checked on each
+                        // connection, since the setting is per connection.
+                        sqlx::query("PRAGMA synchronous = NORMAL")
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
             .max_connections(match url.backend {
                 // SQLite has one writer; a small pool avoids lock contention.
                 Backend::Sqlite => 4,

@@ -8,6 +8,7 @@ mod metrics;
 pub mod plan;
 mod scheduler;
 pub(crate) mod work;
+mod writer;
 
 pub use flight::HandedOut;
 pub use metrics::Metrics;
@@ -27,6 +28,8 @@ pub struct Lifecycle {
     pub owner: String,
     pub metrics: Metrics,
     flights: Mutex<HashMap<i64, Weak<tokio::sync::Mutex<()>>>>,
+    /// Started with the first renewal, inside the runtime.
+    writer: std::sync::OnceLock<writer::Writer>,
 }
 
 impl Lifecycle {
@@ -40,7 +43,13 @@ impl Lifecycle {
             ),
             metrics: Metrics::default(),
             flights: Mutex::default(),
+            writer: std::sync::OnceLock::new(),
         }
+    }
+
+    fn writer(&self, db: &crate::db::Db) -> &writer::Writer {
+        self.writer
+            .get_or_init(|| writer::Writer::start(db.clone()))
     }
 
     /// The lock that lets one request in this process renew a channel while the others wait.

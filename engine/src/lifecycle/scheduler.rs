@@ -106,30 +106,34 @@ impl Engine {
         let mut report = SweepReport::default();
         let mut running = JoinSet::new();
         loop {
-            // Claim only what can start now, so no lease waits in a queue.
+            // Claim in batches, and only what can start now, so no lease waits in a queue:
+            // when half the slots are free, fill them.
             let free = concurrency - running.len();
-            let claimed = if stop.is_cancelled() || free == 0 {
+            let claimed = if stop.is_cancelled() || free < concurrency.div_ceil(2) {
                 Vec::new()
             } else {
                 self.claim_due(free).await?
             };
-            let exhausted = claimed.is_empty();
+            let exhausted = claimed.is_empty() && free >= concurrency.div_ceil(2);
+            let mut loaded: std::collections::HashMap<i64, _> = self
+                .load_due(&claimed)
+                .await?
+                .into_iter()
+                .map(|due| (due.channel_id, due))
+                .collect();
             for channel_id in claimed {
                 let engine = self.clone();
+                let due = loaded.remove(&channel_id);
                 running.spawn(async move {
-                    let result = engine.work_leased(channel_id, None).await;
+                    let result = engine.work_loaded(channel_id, due, None).await;
                     if let Err(error) = &result {
                         tracing::error!(channel_id, error = %error.log_detail(), "scheduled work failed");
                     }
                     result
                 });
             }
-            if exhausted {
-                if running.is_empty() {
-                    return Ok(report);
-                }
-            } else if running.len() < concurrency {
-                continue;
+            if exhausted && running.is_empty() {
+                return Ok(report);
             }
             if let Some(joined) = running.join_next().await {
                 match joined {

@@ -3,7 +3,9 @@
 //! release the lease.
 
 use super::plan;
+use super::writer::RenewalRow;
 use crate::channels::{scope_list, seal_context, seconds_after};
+use crate::crypto::Secret;
 use crate::error::{Error, Result};
 use crate::networks::{ConfiguredNetwork, DeadReason, Discovery, FailureClass, Renewal};
 use crate::oauth::{self, ApiCall, NetworkFailure, TokenGrant};
@@ -62,8 +64,8 @@ pub(crate) struct Schedule {
 }
 
 /// A live credential, as the lifecycle needs it.
-struct Due {
-    channel_id: i64,
+pub(crate) struct Due {
+    pub(crate) channel_id: i64,
     workspace_id: i64,
     network: String,
     kind: String,
@@ -74,6 +76,12 @@ struct Due {
     failure_class: Option<String>,
     granted: Vec<String>,
     has_refresh: bool,
+    access_token: Secret,
+    refresh_token: Option<Secret>,
+    /// An open disconnection to close when it works again.
+    down: bool,
+    /// The network had trouble lately; a success ends it.
+    network_failing: bool,
 }
 
 impl Engine {
@@ -100,20 +108,44 @@ impl Engine {
         }
     }
 
-    async fn load_due(&self, channel_id: i64) -> Result<Option<Due>> {
-        let row = sqlx::query(
-            "SELECT c.workspace_id, c.network, c.kind, c.external_account_id, \
-                    cr.access_expires_at, cr.renew_at, \
-                    cr.failures, cr.failure_class, cr.granted_scopes, \
-                    CAST(CASE WHEN cr.refresh_token IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_refresh \
+    /// Live credentials among `channel_ids`, with everything their work needs, tokens
+    /// included, in one read; dead, unlinked or deleted ones are left out.
+    pub(crate) async fn load_due(&self, channel_ids: &[i64]) -> Result<Vec<Due>> {
+        if channel_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = (1..=channel_ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT c.id, c.workspace_id, c.network, c.kind, c.external_account_id, \
+                    cr.access_expires_at, cr.renew_at, cr.failures, cr.failure_class, \
+                    cr.granted_scopes, cr.key_id, cr.access_token, cr.refresh_token, \
+                    CAST(CASE WHEN EXISTS (SELECT 1 FROM disconnections d \
+                        WHERE d.channel_id = c.id AND d.ended_at IS NULL) \
+                        THEN 1 ELSE 0 END AS BIGINT) AS down, \
+                    CAST(CASE WHEN EXISTS (SELECT 1 FROM network_trouble t \
+                        WHERE t.network = c.network AND t.failing_since IS NOT NULL) \
+                        THEN 1 ELSE 0 END AS BIGINT) AS network_failing \
              FROM channels c JOIN credentials cr ON cr.channel_id = c.id \
-             WHERE c.id = $1 AND cr.dead_reason IS NULL AND c.unlinked_at IS NULL",
-        )
-        .bind(channel_id)
-        .fetch_optional(self.db.pool())
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        Ok(Some(Due {
+             WHERE c.id IN ({}) AND cr.dead_reason IS NULL AND c.unlinked_at IS NULL",
+            list.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for id in channel_ids {
+            query = query.bind(id);
+        }
+        let rows = query.fetch_all(self.db.pool()).await?;
+        rows.iter().map(|row| self.due_from(row)).collect()
+    }
+
+    fn due_from(&self, row: &sqlx::any::AnyRow) -> Result<Due> {
+        let channel_id: i64 = row.try_get("id")?;
+        let (access_token, refresh_token) = self.open_tokens(channel_id, row)?;
+        Ok(Due {
+            has_refresh: refresh_token.is_some(),
+            access_token,
+            refresh_token,
+            down: row.try_get::<i64, _>("down")? == 1,
+            network_failing: row.try_get::<i64, _>("network_failing")? == 1,
             channel_id,
             workspace_id: row.try_get("workspace_id")?,
             network: row.try_get("network")?,
@@ -124,8 +156,7 @@ impl Engine {
             failures: row.try_get("failures")?,
             failure_class: row.try_get("failure_class")?,
             granted: scope_list(&row.try_get::<String, _>("granted_scopes")?),
-            has_refresh: row.try_get::<i64, _>("has_refresh")? == 1,
-        }))
+        })
     }
 
     /// Works on a credential whose lease this process holds: renews it when renewal is due
@@ -135,7 +166,18 @@ impl Engine {
         channel_id: i64,
         force: Option<Action>,
     ) -> Result<Outcome> {
-        let Some(due) = self.load_due(channel_id).await? else {
+        let due = self.load_due(&[channel_id]).await?.pop();
+        self.work_loaded(channel_id, due, force).await
+    }
+
+    /// [`Engine::work_leased`] with the credential already read (`None`: not live).
+    pub(crate) async fn work_loaded(
+        &self,
+        channel_id: i64,
+        due: Option<Due>,
+        force: Option<Action>,
+    ) -> Result<Outcome> {
+        let Some(due) = due else {
             // Dead or unlinked meanwhile: nothing is due until a person reconnects.
             self.postpone(channel_id, None).await?;
             return Ok(Outcome::Skipped);
@@ -188,18 +230,15 @@ impl Engine {
         network: &ConfiguredNetwork,
         due: &Due,
     ) -> Result<TokenGrant, NetworkFailure> {
-        let (access, refresh) = self
-            .tokens(due.channel_id)
-            .await
-            .map_err(|e| NetworkFailure::Unavailable(e.log_detail()))?;
-        match (&network.profile.renewal, &refresh) {
+        let access = &due.access_token;
+        match (&network.profile.renewal, &due.refresh_token) {
             (
                 Renewal::ExtendInPlace {
                     url, grant_type, ..
                 },
                 _,
-            ) => oauth::extend(&self.http, network, url, grant_type, &access).await,
-            (Renewal::ReExchange, _) => oauth::exchange_long_lived(&self.http, network, &access)
+            ) => oauth::extend(&self.http, network, url, grant_type, access).await,
+            (Renewal::ReExchange, _) => oauth::exchange_long_lived(&self.http, network, access)
                 .await?
                 .ok_or_else(|| NetworkFailure::Unavailable("no long-lived exchange".into())),
             (_, Some(refresh)) => oauth::refresh(&self.http, network, refresh).await,
@@ -215,14 +254,10 @@ impl Engine {
         network: &ConfiguredNetwork,
         due: &Due,
     ) -> Result<Discovery, NetworkFailure> {
-        let access = self
-            .access_token(due.channel_id)
-            .await
-            .map_err(|e| NetworkFailure::Unavailable(e.log_detail()))?;
         let call = ApiCall {
             http: &self.http,
             network,
-            token: &access,
+            token: &due.access_token,
         };
         let discovery = network.profile.adapter.discover(&call).await?;
         if discovery
@@ -271,46 +306,25 @@ impl Engine {
             access_expires_at,
             due.has_refresh || new_refresh.is_some(),
         );
-        let mut tx = self.db.pool().begin().await?;
-        // Written whoever holds the lease now: these are the newest tokens the network
-        // knows, and a rotated refresh token must never be dropped.
-        sqlx::query(
-            "UPDATE credentials SET key_id = $1, access_token = $2, \
-             refresh_token = COALESCE($3, refresh_token), access_expires_at = $4, \
-             refresh_expires_at = COALESCE($5, refresh_expires_at), \
-             renew_at = $7, due_at = $8, failures = 0, failing_since = NULL, \
-             failure_class = NULL, gave_up_at = NULL, checked_at = $6, updated_at = $6, \
-             lease_owner = NULL, lease_until = NULL \
-             WHERE channel_id = $9",
-        )
-        .bind(&sealed_access.key_id)
-        .bind(sealed_access.bytes)
-        .bind(new_refresh.map(|r| r.bytes))
-        .bind(access_expires_at)
-        .bind(seconds_after(now, refresh_expires_in))
-        .bind(now_secs)
-        .bind(schedule.renew_at)
-        .bind(schedule.due_at)
-        .bind(channel_id)
-        .execute(&mut *tx)
-        .await?;
-        self.end_disconnection(&mut tx, channel_id, now_secs)
+        self.lifecycle
+            .writer(&self.db)
+            .write(RenewalRow {
+                channel_id,
+                workspace_id: due.workspace_id,
+                key_id: sealed_access.key_id,
+                access_token: sealed_access.bytes,
+                refresh_token: new_refresh.map(|r| r.bytes),
+                access_expires_at,
+                refresh_expires_at: seconds_after(now, refresh_expires_in),
+                renew_at: schedule.renew_at,
+                due_at: schedule.due_at,
+                at: now_secs,
+                after_failures: due.failures,
+                down: due.down,
+                network: due.network.clone(),
+                network_failing: due.network_failing,
+            })
             .await?;
-        self.record_event(
-            &mut tx,
-            due.workspace_id,
-            Some(channel_id),
-            None,
-            "refreshed",
-            json!({
-                "access_expires_at": access_expires_at,
-                "after_failures": due.failures,
-            }),
-        )
-        .await?;
-        self.note_network_success(&mut tx, &due.network, now_secs)
-            .await?;
-        tx.commit().await?;
         self.lifecycle.metrics.refreshed(&due.network);
         Ok(Outcome::Renewed { access_expires_at })
     }

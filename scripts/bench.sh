@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The sweep benchmark (server/benches/sweep.rs): 100,000 due connections renewed against a
+# sandbox provider in its own process, on SQLite (one Tether) and on a durable Postgres
+# started here (three Tethers). Release build. Sizes: TETHER_BENCH_CONNECTIONS,
+# TETHER_BENCH_WORKERS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+pg_dir="$PWD/target/bench-postgres"
+trap 'scripts/postgres.sh stop "$pg_dir"' EXIT
+TETHER_BENCH_POSTGRES_URL=$(PG_FSYNC=on scripts/postgres.sh start "$pg_dir" "${TETHER_BENCH_POSTGRES_PORT:-54339}")
+export TETHER_BENCH_POSTGRES_URL
+cargo bench -p server --bench sweep

@@ -1,0 +1,401 @@
+//! The sweep benchmark: 100,000 due connections renewed against a sandbox provider running
+//! as its own process on loopback, on SQLite (one Tether process) and on Postgres (three
+//! Tether processes sharing the database). Prints renewals per second, the provider's own
+//! raw token-endpoint rate measured in the same run, double refreshes and peak RSS.
+//!
+//! Run with `scripts/bench.sh` (starts a durable Postgres); sizes through environment:
+//! TETHER_BENCH_CONNECTIONS (100000), TETHER_BENCH_WORKERS (per process, 128),
+//! TETHER_BENCH_POSTGRES_URL (an admin URL; Postgres is skipped without it).
+
+use serde_json::{json, Value};
+use sqlx::Row;
+use std::io::Write;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const NETWORK: &str = "sandbox";
+const SECRET: &str = "benchmark-sandbox-secret";
+const MINT_CHUNK: usize = 10_000;
+const RAW_CONCURRENCY: usize = 64;
+
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Process {
+    /// Peak resident set size in MiB, from the kernel's high-water mark.
+    fn peak_rss_mib(&self) -> f64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.0.id())).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(f64::NAN, |kb| kb / 1024.0)
+    }
+
+    fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Sandbox {
+    process: Process,
+    url: String,
+    http: reqwest::Client,
+}
+
+impl Sandbox {
+    async fn start() -> Self {
+        let port = free_port();
+        let process = Process(
+            Command::new(env!("CARGO_BIN_EXE_tether"))
+                .args([
+                    "sandbox",
+                    "--bind",
+                    &format!("127.0.0.1:{port}"),
+                    // Tether's callback is never used: tokens come in by import.
+                    "--tether-url",
+                    "http://127.0.0.1:9/",
+                ])
+                .env_clear()
+                .env("TETHER_SANDBOX_CLIENT_SECRET", SECRET)
+                .env("TETHER_LOG", "warn")
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("tether sandbox starts"),
+        );
+        let sandbox = Self {
+            process,
+            url: format!("http://127.0.0.1:{port}/sandbox/{NETWORK}/"),
+            http: reqwest::Client::new(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while sandbox.refreshes().await.is_none() {
+            assert!(Instant::now() < deadline, "the sandbox did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        sandbox
+    }
+
+    async fn refreshes(&self) -> Option<u64> {
+        let state: Value = self
+            .http
+            .get(format!("{}_control/api", self.url))
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        state["counters"]["refreshes"].as_u64()
+    }
+
+    /// `count` new accounts with their tokens.
+    async fn mint(&self, count: usize) -> Vec<Value> {
+        let mut minted = Vec::with_capacity(count);
+        while minted.len() < count {
+            let chunk = MINT_CHUNK.min(count - minted.len());
+            let batch: Vec<Value> = self
+                .http
+                .post(format!("{}_control/api/mint", self.url))
+                .json(&json!({ "count": chunk }))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            minted.extend(batch);
+        }
+        minted
+    }
+
+    /// The provider's own rate: refresh grants sent straight to its token endpoint, as
+    /// fast as `RAW_CONCURRENCY` connections go.
+    async fn raw_rate(&self, count: usize) -> f64 {
+        let refresh_tokens: Vec<String> = self
+            .mint(count)
+            .await
+            .iter()
+            .map(|m| m["tokens"]["refresh_token"].as_str().unwrap().to_owned())
+            .collect();
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(refresh_tokens));
+        let started = Instant::now();
+        let mut clients = tokio::task::JoinSet::new();
+        for _ in 0..RAW_CONCURRENCY {
+            let (queue, http, url) = (queue.clone(), self.http.clone(), self.url.clone());
+            clients.spawn(async move {
+                loop {
+                    let Some(token) = queue.lock().unwrap().pop() else {
+                        break;
+                    };
+                    let response = http
+                        .post(format!("{url}token"))
+                        .basic_auth(server::sandbox_client_id(NETWORK), Some(SECRET))
+                        .form(&[("grant_type", "refresh_token"), ("refresh_token", &token)])
+                        .send()
+                        .await
+                        .unwrap();
+                    assert!(response.status().is_success(), "raw refresh refused");
+                    response.bytes().await.unwrap();
+                }
+            });
+        }
+        while clients.join_next().await.is_some() {}
+        count as f64 / started.elapsed().as_secs_f64()
+    }
+}
+
+struct Backend {
+    name: &'static str,
+    database_url: String,
+    processes: usize,
+}
+
+struct Figures {
+    rate: f64,
+    import_secs: f64,
+    double_refreshes: i64,
+    dead: i64,
+    peak_rss_mib: Vec<f64>,
+}
+
+fn tether(dir: &std::path::Path, database_url: &str, sandbox: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tether"));
+    command
+        .env_clear()
+        .env("TETHER_DATA_DIR", dir)
+        .env("TETHER_DATABASE_URL", database_url)
+        .env("TETHER_SANDBOX_URL", sandbox)
+        .env("TETHER_SANDBOX_CLIENT_SECRET", SECRET)
+        .env("TETHER_LOG", "warn")
+        .current_dir(dir);
+    command
+}
+
+async fn sweep(
+    sandbox: &Sandbox,
+    backend: &Backend,
+    connections: usize,
+    workers: usize,
+) -> Figures {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox_base = sandbox
+        .url
+        .trim_end_matches(&format!("sandbox/{NETWORK}/"))
+        .to_owned();
+    let key = engine::crypto::EncryptionKey::generate_encoded();
+    let run = |args: &[&str], stdin: &[u8]| {
+        let mut child = tether(dir.path(), &backend.database_url, &sandbox_base)
+            .env("TETHER_ENCRYPTION_KEY", &key)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "tether {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    run(
+        &[
+            "setup",
+            "--email",
+            "bench@example.com",
+            "--name",
+            "Bench",
+            "--workspace",
+            "Bench",
+        ],
+        b"benchmark password\n",
+    );
+    let mut lines = Vec::new();
+    for minted in sandbox.mint(connections).await {
+        let line = json!({
+            "network": NETWORK,
+            "kind": "profile",
+            "account_id": minted["person"],
+            "handle": minted["handle"],
+            "access_token": minted["tokens"]["access_token"],
+            "refresh_token": minted["tokens"]["refresh_token"],
+            "scope": minted["tokens"]["scope"],
+            // Due at once: every connection is renewed in the sweep being measured.
+            "expires_in": 1,
+        });
+        writeln!(lines, "{line}").unwrap();
+    }
+    let imported = Instant::now();
+    run(&["import"], &lines);
+    let import_secs = imported.elapsed().as_secs_f64();
+
+    let before = sandbox.refreshes().await.unwrap();
+    let processes: Vec<Process> = (0..backend.processes)
+        .map(|_| {
+            Process(
+                tether(dir.path(), &backend.database_url, &sandbox_base)
+                    .env("TETHER_ENCRYPTION_KEY", &key)
+                    .env("TETHER_BIND", format!("127.0.0.1:{}", free_port()))
+                    .env("TETHER_WORKERS", workers.to_string())
+                    .arg("serve")
+                    .stdout(Stdio::null())
+                    .spawn()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    // Timed from the first renewal to the last, as the provider counts them.
+    let target = before + connections as u64;
+    let mut first = None;
+    let deadline = Instant::now() + Duration::from_secs(1800);
+    loop {
+        let done = sandbox.refreshes().await.unwrap();
+        if first.is_none() && done > before {
+            first = Some(Instant::now());
+        }
+        if done >= target {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the sweep did not finish ({done})"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let elapsed = first.unwrap().elapsed().as_secs_f64();
+    // Let the last commits land, then read what the processes and the database say.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let peak_rss_mib = processes.iter().map(Process::peak_rss_mib).collect();
+    for process in processes {
+        process.stop();
+    }
+    sqlx::any::install_default_drivers();
+    let db = sqlx::AnyPool::connect(&backend.database_url).await.unwrap();
+    let twice: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM (SELECT channel_id FROM events WHERE kind = 'refreshed' \
+         GROUP BY channel_id HAVING COUNT(*) > 1) AS twice",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap()
+    .get("n");
+    let dead: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM credentials WHERE dead_reason IS NOT NULL")
+            .fetch_one(&db)
+            .await
+            .unwrap()
+            .get("n");
+    let extra_at_provider = sandbox.refreshes().await.unwrap() as i64 - target as i64;
+    Figures {
+        rate: connections as f64 / elapsed,
+        import_secs,
+        double_refreshes: twice + extra_at_provider.max(0),
+        dead,
+        peak_rss_mib,
+    }
+}
+
+async fn fresh_postgres(admin_url: &str) -> String {
+    use sqlx::{Connection, Executor};
+    let name = format!("tether_bench_{}", std::process::id());
+    let mut admin = sqlx::PgConnection::connect(admin_url).await.unwrap();
+    admin
+        .execute(format!(r#"DROP DATABASE IF EXISTS "{name}""#).as_str())
+        .await
+        .unwrap();
+    admin
+        .execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
+        .await
+        .unwrap();
+    let mut url = url::Url::parse(admin_url).unwrap();
+    url.set_path(&name);
+    url.to_string()
+}
+
+#[tokio::main]
+async fn main() {
+    // `cargo bench` passes `--bench`; nothing to filter here.
+    let connections = env_number("TETHER_BENCH_CONNECTIONS", 100_000);
+    let workers = env_number("TETHER_BENCH_WORKERS", 128);
+    let sandbox = Sandbox::start().await;
+    let raw_sample = connections.min(20_000);
+    let raw = sandbox.raw_rate(raw_sample).await;
+    println!(
+        "sweep benchmark: {connections} due connections, {workers} workers per Tether process"
+    );
+    println!(
+        "provider raw token endpoint: {raw:.0} refreshes/s ({raw_sample} refresh grants, {RAW_CONCURRENCY} connections)"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut backends = vec![Backend {
+        name: "SQLite, 1 process",
+        database_url: format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("bench.db").display()
+        ),
+        processes: 1,
+    }];
+    match std::env::var("TETHER_BENCH_POSTGRES_URL") {
+        Ok(admin) => backends.push(Backend {
+            name: "Postgres, 3 processes",
+            database_url: fresh_postgres(&admin).await,
+            processes: 3,
+        }),
+        Err(_) => println!("(TETHER_BENCH_POSTGRES_URL not set: Postgres skipped)"),
+    }
+    for backend in &backends {
+        let figures = sweep(&sandbox, backend, connections, workers).await;
+        let rss: Vec<String> = figures
+            .peak_rss_mib
+            .iter()
+            .map(|m| format!("{m:.1} MiB"))
+            .collect();
+        println!("{}:", backend.name);
+        println!(
+            "  renewals:          {:.0}/s ({:.0} % of the provider's raw rate)",
+            figures.rate,
+            100.0 * figures.rate / raw
+        );
+        println!(
+            "  import:            {:.1} s ({:.0} tokens/s)",
+            figures.import_secs,
+            connections as f64 / figures.import_secs
+        );
+        println!("  double refreshes:  {}", figures.double_refreshes);
+        println!("  channels lost:     {}", figures.dead);
+        println!("  peak RSS:          {}", rss.join(", "));
+    }
+    println!(
+        "sandbox provider peak RSS: {:.1} MiB",
+        sandbox.process.peak_rss_mib()
+    );
+}
