@@ -74,6 +74,9 @@ impl std::fmt::Debug for DatabaseUrl {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite takes one writer at a time and makes the others sleep and retry (its busy
+    /// handler sleeps whole milliseconds); the busy write paths queue here instead.
+    write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Db {
@@ -112,6 +115,7 @@ impl Db {
         Ok(Self {
             pool,
             backend: url.backend,
+            write_gate: Default::default(),
         })
     }
 
@@ -128,6 +132,16 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Held across a busy write (a claim, a batch of renewals) so that on SQLite such
+    /// writes take turns in this process instead of sleeping in SQLite's busy handler.
+    /// Postgres locks rows, not the database: nothing to wait for there.
+    pub async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.write_gate.lock().await),
+            Backend::Postgres => None,
+        }
     }
 
     /// True when the database answers a trivial query; for `/healthz`.

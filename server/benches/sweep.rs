@@ -39,6 +39,22 @@ impl Process {
             .map_or(f64::NAN, |kb| kb / 1024.0)
     }
 
+    /// CPU time used so far (user + system), in seconds.
+    fn cpu_secs(&self) -> f64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.0.id())).unwrap_or_default();
+        // Fields after the command name (which may hold spaces): utime and stime are the
+        // 12th and 13th, in USER_HZ ticks (100 per second on Linux).
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+        let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok());
+        match (ticks(11), ticks(12)) {
+            (Some(user), Some(system)) => (user + system) / 100.0,
+            _ => f64::NAN,
+        }
+    }
+
     fn stop(mut self) {
         let _ = Command::new("kill")
             .args(["-TERM", &self.0.id().to_string()])
@@ -135,8 +151,9 @@ impl Sandbox {
     }
 
     /// The provider's own rate: refresh grants sent straight to its token endpoint, as
-    /// fast as `RAW_CONCURRENCY` connections go.
-    async fn raw_rate(&self, count: usize) -> f64 {
+    /// fast as `RAW_CONCURRENCY` connections go; with the provider's CPU time per refresh
+    /// in microseconds.
+    async fn raw_rate(&self, count: usize) -> (f64, f64) {
         let refresh_tokens: Vec<String> = self
             .mint(count)
             .await
@@ -144,6 +161,7 @@ impl Sandbox {
             .map(|m| m["tokens"]["refresh_token"].as_str().unwrap().to_owned())
             .collect();
         let queue = std::sync::Arc::new(std::sync::Mutex::new(refresh_tokens));
+        let cpu_before = self.process.cpu_secs();
         let started = Instant::now();
         let mut clients = tokio::task::JoinSet::new();
         for _ in 0..RAW_CONCURRENCY {
@@ -166,7 +184,9 @@ impl Sandbox {
             });
         }
         while clients.join_next().await.is_some() {}
-        count as f64 / started.elapsed().as_secs_f64()
+        let rate = count as f64 / started.elapsed().as_secs_f64();
+        let cpu_us = (self.process.cpu_secs() - cpu_before) * 1e6 / count as f64;
+        (rate, cpu_us)
     }
 }
 
@@ -176,8 +196,30 @@ struct Backend {
     processes: usize,
 }
 
+/// Busy and total CPU ticks of the whole machine, from /proc/stat.
+fn machine_ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let ticks: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    // idle and iowait are the 4th and 5th.
+    let idle = ticks.get(3).copied().unwrap_or(0) + ticks.get(4).copied().unwrap_or(0);
+    let total: u64 = ticks.iter().sum();
+    (total - idle, total)
+}
+
 struct Figures {
     rate: f64,
+    /// CPU time per renewal, in microseconds: all Tether processes, and the provider.
+    tether_cpu_us: f64,
+    provider_cpu_us: f64,
+    /// How busy the machine's cores were during the sweep, in percent.
+    machine_busy: f64,
     import_secs: f64,
     double_refreshes: i64,
     dead: i64,
@@ -258,6 +300,8 @@ async fn sweep(
     let import_secs = imported.elapsed().as_secs_f64();
 
     let before = sandbox.refreshes().await.unwrap();
+    let provider_cpu_before = sandbox.process.cpu_secs();
+    let machine_before = machine_ticks();
     let processes: Vec<Process> = (0..backend.processes)
         .map(|_| {
             Process(
@@ -291,6 +335,12 @@ async fn sweep(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let elapsed = first.unwrap().elapsed().as_secs_f64();
+    // CPU counted from the processes' start: their start-up is a small part of a sweep.
+    let tether_cpu: f64 = processes.iter().map(Process::cpu_secs).sum();
+    let provider_cpu = sandbox.process.cpu_secs() - provider_cpu_before;
+    let machine_after = machine_ticks();
+    let machine_busy = 100.0 * (machine_after.0 - machine_before.0) as f64
+        / (machine_after.1 - machine_before.1).max(1) as f64;
     // Let the last commits land, then read what the processes and the database say.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let peak_rss_mib = processes.iter().map(Process::peak_rss_mib).collect();
@@ -316,6 +366,9 @@ async fn sweep(
     let extra_at_provider = sandbox.refreshes().await.unwrap() as i64 - target as i64;
     Figures {
         rate: connections as f64 / elapsed,
+        tether_cpu_us: tether_cpu * 1e6 / connections as f64,
+        provider_cpu_us: provider_cpu * 1e6 / connections as f64,
+        machine_busy,
         import_secs,
         double_refreshes: twice + extra_at_provider.max(0),
         dead,
@@ -347,12 +400,12 @@ async fn main() {
     let workers = env_number("TETHER_BENCH_WORKERS", 128);
     let sandbox = Sandbox::start().await;
     let raw_sample = connections.min(20_000);
-    let raw = sandbox.raw_rate(raw_sample).await;
+    let (raw, raw_cpu_us) = sandbox.raw_rate(raw_sample).await;
     println!(
         "sweep benchmark: {connections} due connections, {workers} workers per Tether process"
     );
     println!(
-        "provider raw token endpoint: {raw:.0} refreshes/s ({raw_sample} refresh grants, {RAW_CONCURRENCY} connections)"
+        "provider raw token endpoint: {raw:.0} refreshes/s ({raw_sample} refresh grants, {RAW_CONCURRENCY} connections; provider CPU {raw_cpu_us:.0} µs each)"
     );
 
     let dir = tempfile::tempdir().unwrap();
@@ -389,6 +442,10 @@ async fn main() {
             "  import:            {:.1} s ({:.0} tokens/s)",
             figures.import_secs,
             connections as f64 / figures.import_secs
+        );
+        println!(
+            "  CPU per renewal:   Tether {:.0} µs, provider {:.0} µs (machine {:.0} % busy)",
+            figures.tether_cpu_us, figures.provider_cpu_us, figures.machine_busy
         );
         println!("  double refreshes:  {}", figures.double_refreshes);
         println!("  channels lost:     {}", figures.dead);

@@ -50,6 +50,7 @@ impl Engine {
             // One writer at a time: the statement itself is the lock.
             Backend::Sqlite => "",
         };
+        let _turn = self.db.write_turn().await;
         let claimed = sqlx::query_scalar(&format!(
             "UPDATE credentials SET lease_owner = $1, lease_until = $2 \
              WHERE channel_id IN (SELECT channel_id FROM credentials \

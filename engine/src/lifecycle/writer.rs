@@ -107,6 +107,7 @@ async fn write_batch(db: &Db, rows: &[&RenewalRow]) -> std::result::Result<(), s
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let _turn = db.write_turn().await;
     let mut tx = db.pool().begin().await?;
     // Written whoever holds the lease now: these are the newest tokens the network knows,
     // and a rotated refresh token must never be dropped.
