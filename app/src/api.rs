@@ -8,6 +8,7 @@ use leptos::prelude::*;
 pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
     use crate::model::{ChannelCard, NetworkChoice, Person};
     use crate::ssr::{public_error, request, require_person, take_flash};
+    use engine::domain::Permission;
 
     let (ctx, jar) = request()?;
     let person = require_person(&ctx, &jar).await?;
@@ -20,9 +21,9 @@ pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
             display_name: person.display_name.clone(),
             workspace_name: person.workspace_name.clone(),
             role: person.role.as_str().to_owned(),
-            may_connect: person.role.may_connect_channels(),
-            may_delete: person.role.may_delete_channels(),
-            may_manage_keys: person.role.may_manage_api_keys(),
+            may_connect: person.role.may(Permission::Connect),
+            may_delete: person.role.may(Permission::Delete),
+            may_manage_keys: person.role.may(Permission::ManageApiKeys),
         },
         channels: channels
             .into_iter()
@@ -157,6 +158,7 @@ pub async fn load_channel(channel_id: i64) -> Result<ChannelPage, ServerFnError>
     use crate::model::{ChannelCard, DowntimeLine, HistoryLine};
     use crate::ssr::{event_words, public_error, request, require_person, take_flash, when};
     use crate::status::duration_words;
+    use engine::domain::Permission;
 
     let (ctx, jar) = request()?;
     let person = require_person(&ctx, &jar).await?;
@@ -222,7 +224,7 @@ pub async fn load_channel(channel_id: i64) -> Result<ChannelPage, ServerFnError>
         now,
         clock_offset: engine.clock().offset().num_seconds(),
         channel: card,
-        may_act: person.role.may_connect_channels(),
+        may_act: person.role.may(Permission::Reauthorize),
         renewable,
         facts,
         history: history

@@ -4,7 +4,7 @@
 
 use crate::accounts::SignedIn;
 use crate::crypto::{random_token, token_hash, Secret};
-use crate::domain::ApiKeyName;
+use crate::domain::{require, ApiKeyName, Permission};
 use crate::error::{Error, Result};
 use crate::Engine;
 use sqlx::Row;
@@ -44,9 +44,7 @@ pub struct KeyHolder {
 impl Engine {
     /// Creates a key for the person's workspace; owners and admins only.
     pub async fn create_api_key(&self, person: &SignedIn, name: &ApiKeyName) -> Result<NewApiKey> {
-        if !person.role.may_manage_api_keys() {
-            return Err(Error::Forbidden);
-        }
+        require(person.role, Permission::ManageApiKeys)?;
         self.insert_api_key(person.workspace_id, Some(person.user_id), name)
             .await
     }
@@ -90,9 +88,7 @@ impl Engine {
 
     /// The workspace's keys, newest first; owners and admins only.
     pub async fn api_keys(&self, person: &SignedIn) -> Result<Vec<ApiKey>> {
-        if !person.role.may_manage_api_keys() {
-            return Err(Error::Forbidden);
-        }
+        require(person.role, Permission::ManageApiKeys)?;
         let rows = sqlx::query(
             "SELECT k.id, k.name, k.prefix, u.display_name AS creator, k.created_at, \
                     k.last_used_at, k.revoked_at \
@@ -119,9 +115,7 @@ impl Engine {
 
     /// Revokes a key of the person's workspace; it stops working at once.
     pub async fn revoke_api_key(&self, person: &SignedIn, key_id: i64) -> Result<()> {
-        if !person.role.may_manage_api_keys() {
-            return Err(Error::Forbidden);
-        }
+        require(person.role, Permission::ManageApiKeys)?;
         let revoked = sqlx::query(
             "UPDATE api_keys SET revoked_at = $1 \
              WHERE id = $2 AND workspace_id = $3 AND revoked_at IS NULL",

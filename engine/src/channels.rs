@@ -5,7 +5,7 @@
 
 use crate::accounts::SignedIn;
 use crate::crypto::{random_token, token_hash, Sealed, Secret};
-use crate::domain::ChannelName;
+use crate::domain::{require, ChannelName, Permission};
 use crate::error::{ConnectError, Error, Result};
 use crate::lifecycle::work::can_renew;
 use crate::networks::{
@@ -232,9 +232,7 @@ impl Engine {
         name: ChannelName,
         access: Access,
     ) -> Result<Url> {
-        if !person.role.may_connect_channels() {
-            return Err(Error::Forbidden);
-        }
+        require(person.role, Permission::Connect)?;
         let network = self.network(network_id)?;
         let scopes = network.profile.scopes.requested(access);
         self.begin_handshake(person, network, name.as_str(), access, None, &scopes)
@@ -249,10 +247,9 @@ impl Engine {
         channel_id: i64,
         mode: Reauthorize,
     ) -> Result<Url> {
-        if !person.role.may_connect_channels()
-            || mode == Reauthorize::Handover && !person.role.may_delete_channels()
-        {
-            return Err(Error::Forbidden);
+        require(person.role, Permission::Reauthorize)?;
+        if mode == Reauthorize::Handover {
+            require(person.role, Permission::Transfer)?;
         }
         let only_missing = mode == Reauthorize::OnlyMissing;
         let channel = self.channel(person, channel_id).await?;
@@ -692,9 +689,7 @@ impl Engine {
         pending_id: &str,
         chosen: &[String],
     ) -> Result<Vec<Connected>> {
-        if !person.role.may_connect_channels() {
-            return Err(Error::Forbidden);
-        }
+        require(person.role, Permission::Connect)?;
         if chosen.is_empty() {
             return Err(Error::Invalid(
                 "Pick at least one account to connect.".into(),
@@ -875,7 +870,7 @@ impl Engine {
                 workspace: row.try_get("workspace")?,
                 manageable: role
                     .and_then(|r| crate::domain::Role::parse(&r).ok())
-                    .is_some_and(|r| r.may_delete_channels()),
+                    .is_some_and(|r| r.may(Permission::Transfer)),
             })
         })
         .transpose()
@@ -1176,9 +1171,7 @@ impl Engine {
     /// and keeps the channel and its history, marked unlinked. Returns whether the network
     /// confirmed the revocation.
     pub async fn unlink(&self, person: &SignedIn, channel_id: i64) -> Result<bool> {
-        if !person.role.may_connect_channels() {
-            return Err(Error::Forbidden);
-        }
+        require(person.role, Permission::Unlink)?;
         let channel = self.channel(person, channel_id).await?;
         let revoked = self.revoke_at_network(&channel).await;
         let mut tx = self.db.pool().begin().await?;
@@ -1207,9 +1200,7 @@ impl Engine {
     /// Deletes a channel: revokes where it can, then wipes its tokens and the channel. The
     /// event stays in the workspace's log.
     pub async fn delete_channel(&self, person: &SignedIn, channel_id: i64) -> Result<()> {
-        if !person.role.may_delete_channels() {
-            return Err(Error::Forbidden);
-        }
+        require(person.role, Permission::Delete)?;
         let channel = self.channel(person, channel_id).await?;
         let revoked = self.revoke_at_network(&channel).await;
         let mut tx = self.db.pool().begin().await?;

@@ -108,8 +108,47 @@ impl NewPassword {
     }
 }
 
-/// A member's role in a workspace. The full permission matrix grows with invites and API
-/// keys; today it answers who may connect channels.
+/// Something a member may or may not do in a workspace. [`Role::may`] is the whole
+/// permission matrix; the README prints it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// Add a channel.
+    Connect,
+    /// Reauthorize a channel with the same account, grant missing permissions, refresh or
+    /// check it now.
+    Reauthorize,
+    /// Hand a channel to another account, or move it between workspaces.
+    Transfer,
+    /// Unlink a channel: revoke its token and keep its history.
+    Unlink,
+    /// Delete a channel and its tokens for good.
+    Delete,
+    /// Create and revoke invite links for creators and page admins.
+    Invite,
+    /// Add and remove members and change their roles.
+    ManageMembers,
+    /// See a channel's token metadata: granted scopes, who connected it and when, its
+    /// history. Never the token itself.
+    SeeTokenMetadata,
+    /// Create and revoke API keys, which hand out every channel's tokens.
+    ManageApiKeys,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 9] = [
+        Permission::Connect,
+        Permission::Reauthorize,
+        Permission::Transfer,
+        Permission::Unlink,
+        Permission::Delete,
+        Permission::Invite,
+        Permission::ManageMembers,
+        Permission::SeeTokenMetadata,
+        Permission::ManageApiKeys,
+    ];
+}
+
+/// A member's role in a workspace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
     Owner,
@@ -119,6 +158,8 @@ pub enum Role {
 }
 
 impl Role {
+    pub const ALL: [Role; 4] = [Role::Owner, Role::Admin, Role::Editor, Role::Viewer];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Owner => "owner",
@@ -140,18 +181,28 @@ impl Role {
         }
     }
 
-    pub fn may_connect_channels(self) -> bool {
-        !matches!(self, Role::Viewer)
+    /// The permission matrix. Viewers watch; editors keep channels connected; owners and
+    /// admins also do what cannot be undone or reaches beyond one channel (delete, transfer,
+    /// invite people, manage members, API keys).
+    pub fn may(self, permission: Permission) -> bool {
+        use Permission::*;
+        match self {
+            Role::Owner | Role::Admin => true,
+            Role::Editor => matches!(
+                permission,
+                Connect | Reauthorize | Unlink | SeeTokenMetadata
+            ),
+            Role::Viewer => false,
+        }
     }
+}
 
-    /// Deleting wipes a channel and its tokens for good: owners and admins only.
-    pub fn may_delete_channels(self) -> bool {
-        matches!(self, Role::Owner | Role::Admin)
-    }
-
-    /// An API key hands out every channel's tokens: owners and admins only.
-    pub fn may_manage_api_keys(self) -> bool {
-        matches!(self, Role::Owner | Role::Admin)
+/// Refuses unless `role` may do `permission`.
+pub fn require(role: Role, permission: Permission) -> Result<(), Error> {
+    if role.may(permission) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
     }
 }
 
@@ -195,12 +246,35 @@ mod tests {
     }
 
     #[test]
-    fn roles_round_trip_and_viewers_cannot_connect() {
-        for role in [Role::Owner, Role::Admin, Role::Editor, Role::Viewer] {
+    fn roles_round_trip() {
+        for role in Role::ALL {
             assert_eq!(Role::parse(role.as_str()).unwrap(), role);
         }
         assert!(Role::parse("root").is_err());
-        assert!(!Role::Viewer.may_connect_channels());
-        assert!(Role::Editor.may_connect_channels());
+    }
+
+    /// The matrix as the README writes it, cell by cell.
+    #[test]
+    fn the_permission_matrix_is_the_written_one() {
+        use Permission::*;
+        let written: [(Permission, [bool; 4]); 9] = [
+            //                  owner  admin  editor viewer
+            (Connect, [true, true, true, false]),
+            (Reauthorize, [true, true, true, false]),
+            (Transfer, [true, true, false, false]),
+            (Unlink, [true, true, true, false]),
+            (Delete, [true, true, false, false]),
+            (Invite, [true, true, false, false]),
+            (ManageMembers, [true, true, false, false]),
+            (SeeTokenMetadata, [true, true, true, false]),
+            (ManageApiKeys, [true, true, false, false]),
+        ];
+        assert_eq!(written.map(|(p, _)| p), Permission::ALL);
+        for (permission, allowed) in written {
+            for (role, allowed) in Role::ALL.into_iter().zip(allowed) {
+                assert_eq!(role.may(permission), allowed, "{role:?} × {permission:?}");
+                assert_eq!(require(role, permission).is_ok(), allowed);
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The append-only event log: who did what to which channel, and why.
 
 use crate::accounts::SignedIn;
+use crate::domain::{require, Permission};
 use crate::error::Result;
 use crate::Engine;
 use sqlx::Row;
@@ -54,6 +55,7 @@ impl Engine {
         channel_id: i64,
         limit: i64,
     ) -> Result<Vec<Event>> {
+        require(person.role, Permission::SeeTokenMetadata)?;
         self.events_where(person.workspace_id, Some(channel_id), limit)
             .await
     }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{location, spawn_app, Backend, Landing, TestApp};
+use common::{add_person, location, sign_in_as, spawn_app, Backend, Landing, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
 use sqlx::Row;
@@ -120,33 +120,6 @@ async fn connect_all(app: &TestApp, net: &Net, person: &str) -> String {
 }
 
 /// The password every person these tests add signs in with.
-const PASSWORD: &str = "another long password";
-
-/// Adds a member to the first workspace; returns their user id.
-async fn add_person(app: &TestApp, email: &str, name: &str, role: engine::domain::Role) -> i64 {
-    app.engine
-        .add_member(
-            engine::accounts::NewUser {
-                email: engine::domain::Email::parse(email).unwrap(),
-                display_name: engine::domain::DisplayName::parse(name).unwrap(),
-                password: engine::domain::NewPassword::parse(PASSWORD).unwrap(),
-            },
-            role,
-        )
-        .await
-        .unwrap()
-}
-
-/// The app seen from a browser of its own, signed in as `email`.
-async fn sign_in_as(app: &TestApp, email: &str) -> TestApp {
-    let browser = app.other_browser();
-    let response = browser
-        .post_form("/auth/login", &[("email", email), ("password", PASSWORD)])
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    browser
-}
-
 /// Bo, with `role` in a second workspace, “Bo's Agency”: his signed-in browser, his user
 /// id and the workspace's id.
 async fn person_in_new_workspace(app: &TestApp, role: engine::domain::Role) -> (TestApp, i64, i64) {

@@ -5,6 +5,7 @@
 use super::work::{Action, Outcome};
 use crate::accounts::SignedIn;
 use crate::db::Backend;
+use crate::domain::{require, Permission};
 use crate::error::{Error, Result};
 use crate::Engine;
 use tokio::task::JoinSet;
@@ -187,9 +188,7 @@ impl Engine {
         channel_id: i64,
         action: Action,
     ) -> Result<Outcome> {
-        if !person.role.may_connect_channels() {
-            return Err(Error::Forbidden);
-        }
+        require(person.role, Permission::Reauthorize)?;
         let channel = self.channel(person, channel_id).await?;
         if channel.unlinked_at.is_some() || channel.dead_reason.is_some() {
             return Err(Error::Invalid(

@@ -46,6 +46,8 @@ pub fn browser() -> reqwest::Client {
         .default_headers(headers)
         .cookie_store(true)
         .redirect(Policy::none())
+        // A stuck request fails its test, naming the URL, instead of hanging the suite.
+        .timeout(std::time::Duration::from_secs(60))
         .build()
         .unwrap()
 }
@@ -328,6 +330,33 @@ impl TestApp {
     pub fn advance(&self, by: TimeDelta) {
         self.clock.advance(by);
     }
+}
+
+pub const PASSWORD: &str = "another long password";
+
+/// Adds a member to the first workspace; returns their user id.
+pub async fn add_person(app: &TestApp, email: &str, name: &str, role: engine::domain::Role) -> i64 {
+    app.engine
+        .add_member(
+            engine::accounts::NewUser {
+                email: engine::domain::Email::parse(email).unwrap(),
+                display_name: engine::domain::DisplayName::parse(name).unwrap(),
+                password: engine::domain::NewPassword::parse(PASSWORD).unwrap(),
+            },
+            role,
+        )
+        .await
+        .unwrap()
+}
+
+/// The app seen from a browser of its own, signed in as `email`.
+pub async fn sign_in_as(app: &TestApp, email: &str) -> TestApp {
+    let browser = app.other_browser();
+    let response = browser
+        .post_form("/auth/login", &[("email", email), ("password", PASSWORD)])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    browser
 }
 
 pub fn location(response: &reqwest::Response) -> String {

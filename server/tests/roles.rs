@@ -1,0 +1,138 @@
+//! The permission matrix, enforced: every role tries every action that has a route, through
+//! the routes a browser uses; what the matrix refuses is refused with the same clear words
+//! and changes nothing. (Invites and member management arrive with their own pages.)
+
+mod common;
+
+use common::{add_person, location, sign_in_as, spawn_app, Backend, TestApp};
+use engine::domain::{Permission, Role};
+use reqwest::StatusCode;
+use sqlx::Row;
+
+const REFUSED: &str = "Your role in this workspace does not allow that.";
+
+/// A fresh Tether with one connected sandbox channel, and a browser signed in with `role`.
+async fn workspace_with(backend: Backend, role: Role) -> (TestApp, TestApp, i64) {
+    let owner = spawn_app(backend).await;
+    owner.set_up_owner().await;
+    let consent = owner.start_connect("Studio").await;
+    let callback = owner.consent(&consent, "approve").await;
+    owner.finish(&callback).await;
+    let channel_id: i64 = sqlx::query("SELECT id FROM channels")
+        .fetch_one(owner.engine.db().pool())
+        .await
+        .unwrap()
+        .get("id");
+    let member = match role {
+        // The person who set Tether up is an owner already.
+        Role::Owner => owner.clone(),
+        _ => {
+            let email = format!("{}@example.com", role.as_str());
+            add_person(&owner, &email, "Member", role).await;
+            sign_in_as(&owner, &email).await
+        }
+    };
+    (owner, member, channel_id)
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query(sql)
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap()
+        .get(0)
+}
+
+/// Posts a form and tells whether the matrix let it through: a refusal sends the person
+/// back to the dashboard, which then names the refusal.
+async fn allowed(member: &TestApp, path: &str, form: &[(&str, &str)]) -> bool {
+    let response = member.post_form(path, form).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+    let to = location(&response);
+    let landing = member
+        .page(if to.starts_with('/') { &to } else { "/" })
+        .await;
+    !landing.contains(REFUSED)
+}
+
+/// The sandbox consent page is where connecting and reauthorizing lead.
+async fn leads_to_consent(member: &TestApp, path: &str, form: &[(&str, &str)]) -> bool {
+    let response = member.post_form(path, form).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+    let to = location(&response);
+    if to.contains("/sandbox/sandbox/authorize") {
+        return true;
+    }
+    assert_eq!(to, "/", "{path}: neither consent nor the dashboard");
+    assert!(
+        member.page("/").await.contains(REFUSED),
+        "{path}: refused without words"
+    );
+    false
+}
+
+async fn every_role_tries_every_action(backend: Backend) {
+    for role in Role::ALL {
+        let (owner, member, id) = workspace_with(backend, role).await;
+        let cell = |permission: Permission, got: bool| {
+            assert_eq!(got, role.may(permission), "{role:?} × {permission:?}");
+        };
+        let channel = format!("/channels/{id}");
+
+        let page = member.page(&channel).await;
+        cell(Permission::SeeTokenMetadata, page.contains("Authenticated"));
+        if !role.may(Permission::SeeTokenMetadata) {
+            assert!(page.contains(REFUSED), "the channel page says why");
+        }
+
+        let form = [
+            ("network", "sandbox"),
+            ("name", "Second"),
+            ("access", "metrics"),
+        ];
+        cell(
+            Permission::Connect,
+            leads_to_consent(&member, "/channels/connect", &form).await,
+        );
+        cell(
+            Permission::Reauthorize,
+            leads_to_consent(&member, &format!("{channel}/reauthorize"), &[]).await,
+        );
+        let refreshes = |state: serde_json::Value| state["counters"]["refreshes"].as_u64();
+        let before = refreshes(owner.sandbox_state("sandbox").await);
+        let refreshed = allowed(&member, &format!("{channel}/refresh"), &[]).await;
+        cell(Permission::Reauthorize, refreshed);
+        let after = refreshes(owner.sandbox_state("sandbox").await);
+        assert_eq!(
+            after != before,
+            refreshed,
+            "the network saw a refresh only if allowed"
+        );
+        cell(
+            Permission::Transfer,
+            leads_to_consent(
+                &member,
+                &format!("{channel}/reauthorize"),
+                &[("handover", "true")],
+            )
+            .await,
+        );
+
+        let keys = "SELECT COUNT(*) FROM api_keys";
+        let made = allowed(&member, "/settings/api-keys", &[("name", "Reporting")]).await;
+        cell(Permission::ManageApiKeys, made);
+        assert_eq!(count(&owner, keys).await, i64::from(made));
+
+        let credentials = "SELECT COUNT(*) FROM credentials";
+        let unlinked = allowed(&member, &format!("{channel}/unlink"), &[]).await;
+        cell(Permission::Unlink, unlinked);
+        assert_eq!(count(&owner, credentials).await, i64::from(!unlinked));
+
+        let channels = "SELECT COUNT(*) FROM channels";
+        let deleted = allowed(&member, &format!("{channel}/delete"), &[]).await;
+        cell(Permission::Delete, deleted);
+        assert_eq!(count(&owner, channels).await, i64::from(!deleted));
+    }
+}
+
+on_both_backends!(every_role_tries_every_action);
