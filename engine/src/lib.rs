@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod import;
+pub mod invites;
 pub mod lifecycle;
 pub mod networks;
 pub mod oauth;

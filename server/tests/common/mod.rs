@@ -432,3 +432,13 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// The engine's view of a signed-in person, for tests that call the engine directly.
+pub async fn person(app: &TestApp, email: &str, password: &str) -> engine::accounts::SignedIn {
+    let session = app.engine.sign_in(email, password).await.unwrap();
+    app.engine
+        .signed_in(session.expose())
+        .await
+        .unwrap()
+        .expect("a fresh session is signed in")
+}

@@ -1,0 +1,424 @@
+//! Invite links: an owner or admin asks someone without an account (a creator, a page admin,
+//! an agency) to connect a channel or to reauthorize one. The link carries 256 random bits;
+//! only their hash is stored. A link is single use, expires (7 days unless said otherwise, 30
+//! at most) and can be revoked; the admin sees it sent, opened, completed, expired or
+//! revoked.
+
+use crate::accounts::SignedIn;
+use crate::crypto::{random_token, token_hash, Secret};
+use crate::domain::{require, ChannelName, Email, Permission};
+use crate::error::{Error, Result};
+use crate::networks::Access;
+use crate::Engine;
+use sqlx::Row;
+
+pub const DEFAULT_DAYS: i64 = 7;
+pub const MAX_DAYS: i64 = 30;
+const MAX_MESSAGE_CHARS: usize = 1000;
+const MAX_ACCOUNT_CHARS: usize = 100;
+
+/// Where an invite stands, as its admin sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InviteState {
+    Sent,
+    Opened,
+    Completed,
+    Expired,
+    Revoked,
+}
+
+impl InviteState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InviteState::Sent => "sent",
+            InviteState::Opened => "opened",
+            InviteState::Completed => "completed",
+            InviteState::Expired => "expired",
+            InviteState::Revoked => "revoked",
+        }
+    }
+}
+
+/// Why an invite link cannot be used, in words for the person holding it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InviteRefused {
+    #[error(
+        "This invite link is not valid. Check that it was copied whole, or ask for a new one."
+    )]
+    Unknown,
+    #[error("This invite link has expired. Ask the person who sent it for a new one.")]
+    Expired,
+    #[error("This invite link has already been used. Each link works once; ask for a new one if something is missing.")]
+    Used,
+    #[error("This invite link was withdrawn by the person who sent it.")]
+    Revoked,
+}
+
+/// What an admin asks for, validated.
+#[derive(Clone, Debug)]
+pub struct NewInvite {
+    pub network: String,
+    pub kind: String,
+    /// Reauthorize this channel instead of adding a new one.
+    pub channel_id: Option<i64>,
+    pub channel_name: ChannelName,
+    /// The account the admin expects (a handle or id); another one is refused.
+    pub expected_account: Option<String>,
+    pub access: Access,
+    pub expires_in_days: i64,
+    pub message: String,
+    /// Where to send it; `None`: the admin copies the link.
+    pub recipient: Option<Email>,
+}
+
+impl NewInvite {
+    /// Checks the free-text parts an admin typed; the network, kind and channel are checked
+    /// against the workspace when the invite is created.
+    pub fn validated(mut self) -> Result<Self> {
+        if !(1..=MAX_DAYS).contains(&self.expires_in_days) {
+            return Err(Error::Invalid(format!(
+                "An invite lasts from 1 to {MAX_DAYS} days."
+            )));
+        }
+        self.message = self.message.trim().to_owned();
+        if self.message.chars().count() > MAX_MESSAGE_CHARS {
+            return Err(Error::Invalid(format!(
+                "Keep the message under {MAX_MESSAGE_CHARS} characters."
+            )));
+        }
+        if self
+            .message
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r')
+        {
+            return Err(Error::Invalid(
+                "The message holds characters that cannot be shown.".into(),
+            ));
+        }
+        self.expected_account = match self.expected_account.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(account) => {
+                let account = account.trim_start_matches('@');
+                if account.is_empty()
+                    || account.chars().count() > MAX_ACCOUNT_CHARS
+                    || account.chars().any(|c| c.is_control() || c.is_whitespace())
+                {
+                    return Err(Error::Invalid(
+                        "The expected account is a handle or an id, without spaces.".into(),
+                    ));
+                }
+                Some(account.to_owned())
+            }
+        };
+        Ok(self)
+    }
+}
+
+/// An invite as its admin sees it (never the link's secret).
+#[derive(Clone, Debug)]
+pub struct Invite {
+    pub id: i64,
+    pub network: String,
+    pub kind: String,
+    pub channel_id: Option<i64>,
+    pub channel_name: String,
+    pub expected_account: Option<String>,
+    pub access: Access,
+    pub message: String,
+    pub recipient: Option<String>,
+    pub created_by: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub opened_at: Option<i64>,
+    pub completed_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub state: InviteState,
+}
+
+/// An invite just created: the only time its link's secret exists outside the link.
+#[derive(Debug)]
+pub struct CreatedInvite {
+    pub id: i64,
+    pub token: Secret,
+}
+
+/// What the person holding a valid link is shown before they consent.
+#[derive(Clone, Debug)]
+pub struct OpenedInvite {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub workspace_name: String,
+    /// Who asks.
+    pub asked_by: Option<String>,
+    pub network: String,
+    pub kind: String,
+    pub channel_id: Option<i64>,
+    pub channel_name: String,
+    pub expected_account: Option<String>,
+    pub access: Access,
+    pub message: String,
+    pub expires_at: i64,
+}
+
+const COLUMNS: &str = "i.id, i.workspace_id, i.network, i.kind, i.channel_id, i.channel_name, \
+    i.expected_account, i.permission_set, i.message, i.recipient, u.display_name AS creator, \
+    i.created_at, i.expires_at, i.opened_at, i.completed_at, i.revoked_at";
+
+fn state_of(row: &sqlx::any::AnyRow, now: i64) -> Result<InviteState> {
+    Ok(if row.try_get::<Option<i64>, _>("revoked_at")?.is_some() {
+        InviteState::Revoked
+    } else if row.try_get::<Option<i64>, _>("completed_at")?.is_some() {
+        InviteState::Completed
+    } else if now >= row.try_get::<i64, _>("expires_at")? {
+        InviteState::Expired
+    } else if row.try_get::<Option<i64>, _>("opened_at")?.is_some() {
+        InviteState::Opened
+    } else {
+        InviteState::Sent
+    })
+}
+
+fn access_of(row: &sqlx::any::AnyRow) -> Result<Access> {
+    let raw: String = row.try_get("permission_set")?;
+    Access::parse(&raw).ok_or_else(|| Error::Internal(format!("stored access {raw:?}")))
+}
+
+/// A link's token as it must look (43 base64url characters) before any lookup.
+fn plausible(token: &str) -> bool {
+    token.len() == 43
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+impl Engine {
+    /// Creates an invite in the person's workspace; owners and admins only. A channel to
+    /// reauthorize sets the network, kind and name; otherwise the network must be offered
+    /// here and the kind be one of its own.
+    pub async fn create_invite(
+        &self,
+        person: &SignedIn,
+        invite: NewInvite,
+    ) -> Result<CreatedInvite> {
+        require(person.role, Permission::Invite)?;
+        let mut invite = invite.validated()?;
+        if let Some(channel_id) = invite.channel_id {
+            let channel = self.channel(person, channel_id).await?;
+            invite.network = channel.network;
+            invite.kind = channel.kind;
+            invite.channel_name = ChannelName::parse(&channel.name)?;
+        }
+        let network = self.network(&invite.network)?;
+        if network.profile.kind(&invite.kind).is_none() {
+            return Err(Error::Invalid(format!(
+                "{} has no channel kind {:?}.",
+                network.profile.display_name, invite.kind
+            )));
+        }
+        let token = random_token();
+        let now = self.clock.now().timestamp();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO invites (workspace_id, token_hash, network, kind, channel_id, \
+                 channel_name, expected_account, permission_set, message, recipient, created_by, \
+                 created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+        )
+        .bind(person.workspace_id)
+        .bind(token_hash(token.expose()))
+        .bind(&invite.network)
+        .bind(&invite.kind)
+        .bind(invite.channel_id)
+        .bind(invite.channel_name.as_str())
+        .bind(&invite.expected_account)
+        .bind(invite.access.as_str())
+        .bind(&invite.message)
+        .bind(invite.recipient.as_ref().map(Email::as_str))
+        .bind(person.user_id)
+        .bind(now)
+        .bind(now + invite.expires_in_days * 86_400)
+        .fetch_one(self.db.pool())
+        .await?;
+        tracing::info!(invite_id = id, network = %invite.network, "invite created");
+        Ok(CreatedInvite { id, token })
+    }
+
+    /// The workspace's invites, newest first, with their states; owners and admins only.
+    pub async fn invites(&self, person: &SignedIn) -> Result<Vec<Invite>> {
+        require(person.role, Permission::Invite)?;
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM invites i LEFT JOIN users u ON u.id = i.created_by \
+             WHERE i.workspace_id = $1 ORDER BY i.created_at DESC, i.id DESC"
+        ))
+        .bind(person.workspace_id)
+        .fetch_all(self.db.pool())
+        .await?;
+        let now = self.clock.now().timestamp();
+        rows.iter()
+            .map(|row| {
+                Ok(Invite {
+                    id: row.try_get("id")?,
+                    network: row.try_get("network")?,
+                    kind: row.try_get("kind")?,
+                    channel_id: row.try_get("channel_id")?,
+                    channel_name: row.try_get("channel_name")?,
+                    expected_account: row.try_get("expected_account")?,
+                    access: access_of(row)?,
+                    message: row.try_get("message")?,
+                    recipient: row.try_get("recipient")?,
+                    created_by: row.try_get("creator")?,
+                    created_at: row.try_get("created_at")?,
+                    expires_at: row.try_get("expires_at")?,
+                    opened_at: row.try_get("opened_at")?,
+                    completed_at: row.try_get("completed_at")?,
+                    revoked_at: row.try_get("revoked_at")?,
+                    state: state_of(row, now)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Withdraws an invite that has not been used; the link stops working at once.
+    pub async fn revoke_invite(&self, person: &SignedIn, invite_id: i64) -> Result<()> {
+        require(person.role, Permission::Invite)?;
+        let revoked = sqlx::query(
+            "UPDATE invites SET revoked_at = $1 WHERE id = $2 AND workspace_id = $3 \
+             AND revoked_at IS NULL AND completed_at IS NULL",
+        )
+        .bind(self.clock.now().timestamp())
+        .bind(invite_id)
+        .bind(person.workspace_id)
+        .execute(self.db.pool())
+        .await?;
+        if revoked.rows_affected() == 0 {
+            return Err(Error::Invalid(
+                "That invite is not open: it was used, withdrawn, or is not in this workspace."
+                    .into(),
+            ));
+        }
+        tracing::info!(invite_id, "invite revoked");
+        Ok(())
+    }
+
+    /// Reads the invite a link holds, for the person who opened it (no account needed),
+    /// and notes the first opening. Unknown, expired, used and withdrawn links are refused
+    /// with words for that person.
+    pub async fn open_invite(
+        &self,
+        token: &str,
+    ) -> Result<std::result::Result<OpenedInvite, InviteRefused>> {
+        if !plausible(token) {
+            return Ok(Err(InviteRefused::Unknown));
+        }
+        let Some(row) = sqlx::query(&format!(
+            "SELECT {COLUMNS}, w.name AS workspace_name FROM invites i \
+             JOIN workspaces w ON w.id = i.workspace_id \
+             LEFT JOIN users u ON u.id = i.created_by WHERE i.token_hash = $1"
+        ))
+        .bind(token_hash(token))
+        .fetch_optional(self.db.pool())
+        .await?
+        else {
+            return Ok(Err(InviteRefused::Unknown));
+        };
+        let now = self.clock.now().timestamp();
+        match state_of(&row, now)? {
+            InviteState::Revoked => return Ok(Err(InviteRefused::Revoked)),
+            InviteState::Completed => return Ok(Err(InviteRefused::Used)),
+            InviteState::Expired => return Ok(Err(InviteRefused::Expired)),
+            InviteState::Sent | InviteState::Opened => {}
+        }
+        let id: i64 = row.try_get("id")?;
+        sqlx::query("UPDATE invites SET opened_at = $1 WHERE id = $2 AND opened_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(self.db.pool())
+            .await?;
+        Ok(Ok(OpenedInvite {
+            id,
+            workspace_id: row.try_get("workspace_id")?,
+            workspace_name: row.try_get("workspace_name")?,
+            asked_by: row.try_get("creator")?,
+            network: row.try_get("network")?,
+            kind: row.try_get("kind")?,
+            channel_id: row.try_get("channel_id")?,
+            channel_name: row.try_get("channel_name")?,
+            expected_account: row.try_get("expected_account")?,
+            access: access_of(&row)?,
+            message: row.try_get("message")?,
+            expires_at: row.try_get("expires_at")?,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invite() -> NewInvite {
+        NewInvite {
+            network: "sandbox".into(),
+            kind: "profile".into(),
+            channel_id: None,
+            channel_name: ChannelName::parse("Creator").unwrap(),
+            expected_account: None,
+            access: Access::Metrics,
+            expires_in_days: DEFAULT_DAYS,
+            message: String::new(),
+            recipient: None,
+        }
+    }
+
+    #[test]
+    fn lifetimes_run_from_one_to_thirty_days() {
+        for days in [1, DEFAULT_DAYS, MAX_DAYS] {
+            let ok = NewInvite {
+                expires_in_days: days,
+                ..invite()
+            };
+            assert!(ok.validated().is_ok(), "{days}");
+        }
+        for days in [0, -1, MAX_DAYS + 1] {
+            let bad = NewInvite {
+                expires_in_days: days,
+                ..invite()
+            };
+            assert!(bad.validated().is_err(), "{days}");
+        }
+    }
+
+    #[test]
+    fn expected_accounts_and_messages_are_checked() {
+        let with = |account: &str| NewInvite {
+            expected_account: Some(account.into()),
+            ..invite()
+        };
+        assert_eq!(
+            with(" @ada_studio ").validated().unwrap().expected_account,
+            Some("ada_studio".into())
+        );
+        assert_eq!(with("  ").validated().unwrap().expected_account, None);
+        assert!(with("two words").validated().is_err());
+        assert!(with("@").validated().is_err());
+        assert!(with(&"x".repeat(MAX_ACCOUNT_CHARS + 1))
+            .validated()
+            .is_err());
+        let saying = |message: &str| NewInvite {
+            message: message.into(),
+            ..invite()
+        };
+        assert!(saying("Hi!\nPlease connect.").validated().is_ok());
+        assert!(saying("bell\u{7}").validated().is_err());
+        assert!(saying(&"x".repeat(MAX_MESSAGE_CHARS + 1))
+            .validated()
+            .is_err());
+    }
+
+    #[test]
+    fn only_well_formed_tokens_are_looked_up() {
+        assert!(plausible(random_token().expose()));
+        assert!(!plausible(""));
+        assert!(!plausible(&"a".repeat(42)));
+        assert!(!plausible(&format!("{}=", "a".repeat(42))));
+        assert!(!plausible(&"a".repeat(44)));
+    }
+}
