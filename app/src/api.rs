@@ -1,6 +1,8 @@
 //! Server functions. Each is thin: find the person, check the role, ask the engine.
 
-use crate::model::{ApiKeysPage, ChannelPage, Dashboard, Entry, EntryPage, PickerPage};
+use crate::model::{
+    ApiKeysPage, ChannelPage, Dashboard, Entry, EntryPage, MembersPage, PickerPage,
+};
 use leptos::prelude::*;
 
 /// Everything the dashboard shows. Sends a visitor who is not signed in to sign in.
@@ -24,6 +26,7 @@ pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
             may_connect: person.role.may(Permission::Connect),
             may_delete: person.role.may(Permission::Delete),
             may_manage_keys: person.role.may(Permission::ManageApiKeys),
+            may_manage_members: person.role.may(Permission::ManageMembers),
         },
         channels: channels
             .into_iter()
@@ -250,6 +253,44 @@ pub async fn load_channel(channel_id: i64) -> Result<ChannelPage, ServerFnError>
                     |r| r.words().to_owned(),
                 ),
             })
+            .collect(),
+        flash: take_flash(&ctx, &jar),
+    })
+}
+
+/// The workspace's members; for those who manage members.
+#[server]
+pub async fn load_members() -> Result<MembersPage, ServerFnError> {
+    use crate::model::MemberLine;
+    use crate::ssr::{public_error, request, require_person, take_flash, when};
+    use engine::domain::Role;
+
+    let (ctx, jar) = request()?;
+    let person = require_person(&ctx, &jar).await?;
+    let members = ctx.engine.members(&person).await.map_err(public_error)?;
+    let is_owner = person.role == Role::Owner;
+    Ok(MembersPage {
+        members: members
+            .into_iter()
+            .map(|member| MemberLine {
+                locked: if member.user_id == person.user_id {
+                    Some("You".to_owned())
+                } else if member.role == Role::Owner && !is_owner {
+                    Some("Only an owner can change an owner".to_owned())
+                } else {
+                    None
+                },
+                user_id: member.user_id,
+                name: member.display_name,
+                email: member.email,
+                role: member.role.as_str().to_owned(),
+                since: when(member.since),
+            })
+            .collect(),
+        grantable: Role::ALL
+            .into_iter()
+            .filter(|role| is_owner || *role != Role::Owner)
+            .map(|role| role.as_str().to_owned())
             .collect(),
         flash: take_flash(&ctx, &jar),
     })

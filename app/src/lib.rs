@@ -49,6 +49,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/channels/pick/:pending") view=pages::PickPage ssr=SsrMode::Async/>
                 <Route path=path!("/channels/:id") view=pages::ChannelDetailPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings/api-keys") view=pages::ApiKeysPage ssr=SsrMode::Async/>
+                <Route path=path!("/settings/members") view=pages::MembersPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -25,6 +25,7 @@ pub struct Person {
     pub may_connect: bool,
     pub may_delete: bool,
     pub may_manage_keys: bool,
+    pub may_manage_members: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -139,6 +140,26 @@ pub struct DowntimeLine {
     pub to: String,
     pub lasted: String,
     pub reason: String,
+}
+
+/// The workspace's members, for those who manage them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MembersPage {
+    pub members: Vec<MemberLine>,
+    /// The roles this person may give (an admin cannot make owners).
+    pub grantable: Vec<String>,
+    pub flash: Option<Flash>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MemberLine {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub since: String,
+    /// Why this person cannot change this member, if they cannot.
+    pub locked: Option<String>,
 }
 
 /// The workspace's API keys, and a key just created (shown this once).

@@ -13,6 +13,7 @@ pub mod events;
 pub mod import;
 pub mod invites;
 pub mod lifecycle;
+pub mod members;
 pub mod networks;
 pub mod oauth;
 pub mod sandbox;

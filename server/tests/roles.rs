@@ -11,8 +11,9 @@ use sqlx::Row;
 
 const REFUSED: &str = "Your role in this workspace does not allow that.";
 
-/// A fresh Tether with one connected sandbox channel, and a browser signed in with `role`.
-async fn workspace_with(backend: Backend, role: Role) -> (TestApp, TestApp, i64) {
+/// A fresh Tether with one connected sandbox channel and a viewer to manage, and a browser
+/// signed in with `role`; with the channel's and the viewer's ids.
+async fn workspace_with(backend: Backend, role: Role) -> (TestApp, TestApp, i64, i64) {
     let owner = spawn_app(backend).await;
     owner.set_up_owner().await;
     let consent = owner.start_connect("Studio").await;
@@ -23,6 +24,7 @@ async fn workspace_with(backend: Backend, role: Role) -> (TestApp, TestApp, i64)
         .await
         .unwrap()
         .get("id");
+    let target = add_person(&owner, "target@example.com", "Target", Role::Viewer).await;
     let member = match role {
         // The person who set Tether up is an owner already.
         Role::Owner => owner.clone(),
@@ -32,7 +34,7 @@ async fn workspace_with(backend: Backend, role: Role) -> (TestApp, TestApp, i64)
             sign_in_as(&owner, &email).await
         }
     };
-    (owner, member, channel_id)
+    (owner, member, channel_id, target)
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
@@ -73,7 +75,7 @@ async fn leads_to_consent(member: &TestApp, path: &str, form: &[(&str, &str)]) -
 
 async fn every_role_tries_every_action(backend: Backend) {
     for role in Role::ALL {
-        let (owner, member, id) = workspace_with(backend, role).await;
+        let (owner, member, id, target) = workspace_with(backend, role).await;
         let cell = |permission: Permission, got: bool| {
             assert_eq!(got, role.may(permission), "{role:?} × {permission:?}");
         };
@@ -117,6 +119,22 @@ async fn every_role_tries_every_action(backend: Backend) {
             )
             .await,
         );
+
+        let members_page = member.page("/settings/members").await;
+        cell(
+            Permission::ManageMembers,
+            members_page.contains("target@example.com"),
+        );
+        let promoted = allowed(
+            &member,
+            &format!("/settings/members/{target}/role"),
+            &[("role", "editor")],
+        )
+        .await;
+        cell(Permission::ManageMembers, promoted);
+        let editors = "SELECT COUNT(*) FROM memberships WHERE role = 'editor'";
+        let expected_editors = i64::from(role == Role::Editor) + i64::from(promoted);
+        assert_eq!(count(&owner, editors).await, expected_editors);
 
         let keys = "SELECT COUNT(*) FROM api_keys";
         let made = allowed(&member, "/settings/api-keys", &[("name", "Reporting")]).await;

@@ -4,12 +4,14 @@ mod api_keys;
 mod channel;
 mod dashboard;
 mod entry;
+mod members;
 mod picker;
 
 pub use api_keys::ApiKeysPage;
 pub use channel::ChannelDetailPage;
 pub use dashboard::DashboardPage;
 pub use entry::{SetUpPage, SignInPage};
+pub use members::MembersPage;
 pub use picker::PickPage;
 
 use leptos::prelude::*;

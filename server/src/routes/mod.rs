@@ -5,6 +5,7 @@ mod api;
 mod api_keys;
 mod auth;
 mod lifecycle;
+mod members;
 mod oauth;
 
 use app::model::FlashKind;
@@ -64,6 +65,8 @@ pub fn router(
         .route("/metrics", get(api::metrics))
         .route("/settings/api-keys", post(api_keys::create))
         .route("/settings/api-keys/{id}/revoke", post(api_keys::revoke))
+        .route("/settings/members/{id}/role", post(members::change_role))
+        .route("/settings/members/{id}/remove", post(members::remove))
         .route("/auth/setup", post(auth::set_up))
         .route("/auth/login", post(auth::sign_in))
         .route("/auth/logout", post(auth::sign_out))

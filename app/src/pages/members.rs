@@ -1,0 +1,88 @@
+//! Members: who is in the workspace, with which role; change a role or remove someone.
+
+use super::{LoadError, Loading};
+use crate::api::load_members;
+use crate::components::{BusyForm, FlashMessage};
+use crate::model::{MemberLine, MembersPage};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn MembersPage() -> impl IntoView {
+    let page = Resource::new(|| (), |_| load_members());
+    view! {
+        <Title text="Members · Tether"/>
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) => view! { <MembersView page/> }.into_any(),
+                    Err(e) => view! { <LoadError message=e.to_string()/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn MembersView(page: MembersPage) -> impl IntoView {
+    let grantable = page.grantable;
+    view! {
+        <main class="page">
+            <p><a href="/">"← Back to the dashboard"</a></p>
+            <h1>"Members"</h1>
+            <p class="lede">
+                "Viewers watch; editors keep channels connected; owners and admins also delete and transfer channels, invite people, manage members and API keys. Only an owner changes an owner."
+            </p>
+            <FlashMessage flash=page.flash/>
+            <section class="card" aria-labelledby="members-heading">
+                <h2 id="members-heading">"People in this workspace"</h2>
+                <ul class="keys" role="list">
+                    {page
+                        .members
+                        .into_iter()
+                        .map(|member| view! { <MemberItem member grantable=grantable.clone()/> })
+                        .collect_view()}
+                </ul>
+            </section>
+        </main>
+    }
+    .into_any()
+}
+
+#[component]
+fn MemberItem(member: MemberLine, grantable: Vec<String>) -> impl IntoView {
+    let id = member.user_id;
+    let select_id = format!("role-{id}");
+    view! {
+        <li class="key" data-testid="member">
+            <p><strong>{member.name.clone()}</strong>" "<span class="hint">{member.email}</span></p>
+            <p class="hint">{format!("Role: {} · member since {}", member.role, member.since)}</p>
+            {match member.locked {
+                Some(why) => view! { <p class="hint">{why}</p> }.into_any(),
+                None => view! {
+                    <BusyForm action=format!("/settings/members/{id}/role") class="form form--inline"
+                        label=format!("Change {}'s role", member.name) busy_label="Changing…">
+                        <div class="field">
+                            <label for=select_id.clone()>"New role"</label>
+                            <select id=select_id name="role">
+                                {grantable
+                                    .into_iter()
+                                    .map(|role| {
+                                        let selected = role == member.role;
+                                        view! { <option value=role.clone() selected=selected>{role.clone()}</option> }
+                                    })
+                                    .collect_view()}
+                            </select>
+                        </div>
+                    </BusyForm>
+                    <BusyForm action=format!("/settings/members/{id}/remove") class="inline"
+                        label=format!("Remove {}", member.name) busy_label="Removing…">
+                        ""
+                    </BusyForm>
+                }
+                    .into_any(),
+            }}
+        </li>
+    }
+    .into_any()
+}
