@@ -7,61 +7,19 @@
 //! TETHER_BENCH_CONNECTIONS (100000), TETHER_BENCH_WORKERS (per process, 128),
 //! TETHER_BENCH_POSTGRES_URL (an admin URL; Postgres is skipped without it).
 
+#[path = "../tests/processes/mod.rs"]
+mod processes;
+
+use processes::{free_port, import_line, Running};
 use serde_json::{json, Value};
 use sqlx::Row;
-use std::io::Write;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const NETWORK: &str = "sandbox";
 const SECRET: &str = "benchmark-sandbox-secret";
 const MINT_CHUNK: usize = 10_000;
 const RAW_CONCURRENCY: usize = 64;
-
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Process {
-    /// Peak resident set size in MiB, from the kernel's high-water mark.
-    fn peak_rss_mib(&self) -> f64 {
-        let status =
-            std::fs::read_to_string(format!("/proc/{}/status", self.0.id())).unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map_or(f64::NAN, |kb| kb / 1024.0)
-    }
-
-    /// CPU time used so far (user + system), in seconds.
-    fn cpu_secs(&self) -> f64 {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.0.id())).unwrap_or_default();
-        // Fields after the command name (which may hold spaces): utime and stime are the
-        // 12th and 13th, in USER_HZ ticks (100 per second on Linux).
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
-        let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok());
-        match (ticks(11), ticks(12)) {
-            (Some(user), Some(system)) => (user + system) / 100.0,
-            _ => f64::NAN,
-        }
-    }
-
-    fn stop(mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let _ = self.0.wait();
-    }
-}
 
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -70,16 +28,8 @@ fn env_number(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 struct Sandbox {
-    process: Process,
+    process: Running,
     url: String,
     http: reqwest::Client,
 }
@@ -87,23 +37,8 @@ struct Sandbox {
 impl Sandbox {
     async fn start() -> Self {
         let port = free_port();
-        let process = Process(
-            Command::new(env!("CARGO_BIN_EXE_tether"))
-                .args([
-                    "sandbox",
-                    "--bind",
-                    &format!("127.0.0.1:{port}"),
-                    // Tether's callback is never used: tokens come in by import.
-                    "--tether-url",
-                    "http://127.0.0.1:9/",
-                ])
-                .env_clear()
-                .env("TETHER_SANDBOX_CLIENT_SECRET", SECRET)
-                .env("TETHER_LOG", "warn")
-                .stdout(Stdio::null())
-                .spawn()
-                .expect("tether sandbox starts"),
-        );
+        // Tether's callback is never used: tokens come in by import.
+        let process = processes::sandbox(port, "http://127.0.0.1:9/", SECRET);
         let sandbox = Self {
             process,
             url: format!("http://127.0.0.1:{port}/sandbox/{NETWORK}/"),
@@ -252,21 +187,9 @@ async fn sweep(
         .to_owned();
     let key = engine::crypto::EncryptionKey::generate_encoded();
     let run = |args: &[&str], stdin: &[u8]| {
-        let mut child = tether(dir.path(), &backend.database_url, &sandbox_base)
-            .env("TETHER_ENCRYPTION_KEY", &key)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(stdin).unwrap();
-        let output = child.wait_with_output().unwrap();
-        assert!(
-            output.status.success(),
-            "tether {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let mut command = tether(dir.path(), &backend.database_url, &sandbox_base);
+        command.env("TETHER_ENCRYPTION_KEY", &key).args(args);
+        processes::run(command, stdin);
     };
     run(
         &[
@@ -280,31 +203,23 @@ async fn sweep(
         ],
         b"benchmark password\n",
     );
-    let mut lines = Vec::new();
-    for minted in sandbox.mint(connections).await {
-        let line = json!({
-            "network": NETWORK,
-            "kind": "profile",
-            "account_id": minted["person"],
-            "handle": minted["handle"],
-            "access_token": minted["tokens"]["access_token"],
-            "refresh_token": minted["tokens"]["refresh_token"],
-            "scope": minted["tokens"]["scope"],
-            // Due at once: every connection is renewed in the sweep being measured.
-            "expires_in": 1,
-        });
-        writeln!(lines, "{line}").unwrap();
-    }
+    // Due at once: every connection is renewed in the sweep being measured.
+    let lines: String = sandbox
+        .mint(connections)
+        .await
+        .iter()
+        .map(|minted| import_line(NETWORK, "profile", minted, 1) + "\n")
+        .collect();
     let imported = Instant::now();
-    run(&["import"], &lines);
+    run(&["import"], lines.as_bytes());
     let import_secs = imported.elapsed().as_secs_f64();
 
     let before = sandbox.refreshes().await.unwrap();
     let provider_cpu_before = sandbox.process.cpu_secs();
     let machine_before = machine_ticks();
-    let processes: Vec<Process> = (0..backend.processes)
+    let tethers: Vec<Running> = (0..backend.processes)
         .map(|_| {
-            Process(
+            Running(
                 tether(dir.path(), &backend.database_url, &sandbox_base)
                     .env("TETHER_ENCRYPTION_KEY", &key)
                     .env("TETHER_BIND", format!("127.0.0.1:{}", free_port()))
@@ -336,16 +251,16 @@ async fn sweep(
     }
     let elapsed = first.unwrap().elapsed().as_secs_f64();
     // CPU counted from the processes' start: their start-up is a small part of a sweep.
-    let tether_cpu: f64 = processes.iter().map(Process::cpu_secs).sum();
+    let tether_cpu: f64 = tethers.iter().map(Running::cpu_secs).sum();
     let provider_cpu = sandbox.process.cpu_secs() - provider_cpu_before;
     let machine_after = machine_ticks();
     let machine_busy = 100.0 * (machine_after.0 - machine_before.0) as f64
         / (machine_after.1 - machine_before.1).max(1) as f64;
     // Let the last commits land, then read what the processes and the database say.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let peak_rss_mib = processes.iter().map(Process::peak_rss_mib).collect();
-    for process in processes {
-        process.stop();
+    let peak_rss_mib = tethers.iter().map(Running::peak_rss_mib).collect();
+    for mut tether in tethers {
+        tether.signal("TERM");
     }
     sqlx::any::install_default_drivers();
     let db = sqlx::AnyPool::connect(&backend.database_url).await.unwrap();

@@ -3,43 +3,16 @@
 //! survive Tether's restart, as a real network's would), with tokens imported through
 //! `tether import`.
 
+mod processes;
+
+use processes::{free_port, import_line, Running};
 use serde_json::{json, Value};
 use sqlx::Row;
-use std::io::Write;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const SECRET: &str = "restart-test-sandbox-secret";
 const TOKENS: usize = 1500;
-
-/// A child process that is killed if the test ends early.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Running {
-    fn signal(&mut self, signal: &str) -> std::process::ExitStatus {
-        let status = Command::new("kill")
-            .args([&format!("-{signal}"), &self.0.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        self.0.wait().unwrap()
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 struct Setup {
     dir: tempfile::TempDir,
@@ -68,26 +41,7 @@ impl Setup {
     }
 
     fn run(&self, args: &[&str], stdin: &str) -> String {
-        let mut child = self
-            .tether(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        let output = child.wait_with_output().unwrap();
-        assert!(
-            output.status.success(),
-            "tether {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
+        processes::run(self.tether(args), stdin.as_bytes())
     }
 
     async fn serve(&self) -> Running {
@@ -155,23 +109,10 @@ async fn import(setup: &Setup, network: &str, kind: &str, count: usize) {
         .json()
         .await
         .unwrap();
+    // Renewal is due at once: the sweep starts as soon as Tether does.
     let lines: String = minted
         .iter()
-        .map(|m| {
-            json!({
-                "network": network,
-                "kind": kind,
-                "account_id": m["person"],
-                "handle": m["handle"],
-                "access_token": m["tokens"]["access_token"],
-                "refresh_token": m["tokens"]["refresh_token"],
-                "scope": m["tokens"]["scope"],
-                // Renewal is due at once: the sweep starts as soon as Tether does.
-                "expires_in": 2,
-            })
-            .to_string()
-                + "\n"
-        })
+        .map(|m| import_line(network, kind, m, 2) + "\n")
         .collect();
     let out = setup.run(&["import"], &lines);
     assert!(out.contains(&format!("Imported {count} channels")), "{out}");
@@ -202,21 +143,10 @@ async fn killing_tether_mid_sweep_loses_no_token() {
         sandbox: format!("http://127.0.0.1:{sandbox_port}/"),
         tether_port,
     };
-    let _sandbox = Running(
-        Command::new(env!("CARGO_BIN_EXE_tether"))
-            .args([
-                "sandbox",
-                "--bind",
-                &format!("127.0.0.1:{sandbox_port}"),
-                "--tether-url",
-                &format!("http://127.0.0.1:{tether_port}/"),
-            ])
-            .env_clear()
-            .env("TETHER_SANDBOX_CLIENT_SECRET", SECRET)
-            .env("TETHER_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
+    let _sandbox = processes::sandbox(
+        sandbox_port,
+        &format!("http://127.0.0.1:{tether_port}/"),
+        SECRET,
     );
     let control = format!("{}sandbox/sandbox/_control/api", setup.sandbox);
     wait_until("the sandbox answers", || async {
