@@ -142,22 +142,13 @@ pub struct CreatedInvite {
     pub token: Secret,
 }
 
-/// What the person holding a valid link is shown before they consent.
+/// What the person holding a valid link is shown before they consent: the invite, who
+/// asks (`invite.created_by`) and for which workspace.
 #[derive(Clone, Debug)]
 pub struct OpenedInvite {
-    pub id: i64,
     pub workspace_id: i64,
     pub workspace_name: String,
-    /// Who asks.
-    pub asked_by: Option<String>,
-    pub network: String,
-    pub kind: String,
-    pub channel_id: Option<i64>,
-    pub channel_name: String,
-    pub expected_account: Option<String>,
-    pub access: Access,
-    pub message: String,
-    pub expires_at: i64,
+    pub invite: Invite,
 }
 
 const COLUMNS: &str = "i.id, i.workspace_id, i.network, i.kind, i.channel_id, i.channel_name, \
@@ -178,9 +169,27 @@ fn state_of(row: &sqlx::any::AnyRow, now: i64) -> Result<InviteState> {
     })
 }
 
-fn access_of(row: &sqlx::any::AnyRow) -> Result<Access> {
-    let raw: String = row.try_get("permission_set")?;
-    Access::parse(&raw).ok_or_else(|| Error::Internal(format!("stored access {raw:?}")))
+fn invite_from(row: &sqlx::any::AnyRow, now: i64) -> Result<Invite> {
+    let access: String = row.try_get("permission_set")?;
+    Ok(Invite {
+        id: row.try_get("id")?,
+        network: row.try_get("network")?,
+        kind: row.try_get("kind")?,
+        channel_id: row.try_get("channel_id")?,
+        channel_name: row.try_get("channel_name")?,
+        expected_account: row.try_get("expected_account")?,
+        access: Access::parse(&access)
+            .ok_or_else(|| Error::Internal(format!("stored access {access:?}")))?,
+        message: row.try_get("message")?,
+        recipient: row.try_get("recipient")?,
+        created_by: row.try_get("creator")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        opened_at: row.try_get("opened_at")?,
+        completed_at: row.try_get("completed_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+        state: state_of(row, now)?,
+    })
 }
 
 /// A link's token as it must look (43 base64url characters) before any lookup.
@@ -253,28 +262,7 @@ impl Engine {
         .fetch_all(self.db.pool())
         .await?;
         let now = self.clock.now().timestamp();
-        rows.iter()
-            .map(|row| {
-                Ok(Invite {
-                    id: row.try_get("id")?,
-                    network: row.try_get("network")?,
-                    kind: row.try_get("kind")?,
-                    channel_id: row.try_get("channel_id")?,
-                    channel_name: row.try_get("channel_name")?,
-                    expected_account: row.try_get("expected_account")?,
-                    access: access_of(row)?,
-                    message: row.try_get("message")?,
-                    recipient: row.try_get("recipient")?,
-                    created_by: row.try_get("creator")?,
-                    created_at: row.try_get("created_at")?,
-                    expires_at: row.try_get("expires_at")?,
-                    opened_at: row.try_get("opened_at")?,
-                    completed_at: row.try_get("completed_at")?,
-                    revoked_at: row.try_get("revoked_at")?,
-                    state: state_of(row, now)?,
-                })
-            })
-            .collect()
+        rows.iter().map(|row| invite_from(row, now)).collect()
     }
 
     /// Withdraws an invite that has not been used; the link stops working at once.
@@ -320,32 +308,27 @@ impl Engine {
         else {
             return Ok(Err(InviteRefused::Unknown));
         };
-        let now = self.clock.now().timestamp();
-        match state_of(&row, now)? {
+        let mut invite = invite_from(&row, self.clock.now().timestamp())?;
+        match invite.state {
             InviteState::Revoked => return Ok(Err(InviteRefused::Revoked)),
             InviteState::Completed => return Ok(Err(InviteRefused::Used)),
             InviteState::Expired => return Ok(Err(InviteRefused::Expired)),
             InviteState::Sent | InviteState::Opened => {}
         }
-        let id: i64 = row.try_get("id")?;
-        sqlx::query("UPDATE invites SET opened_at = $1 WHERE id = $2 AND opened_at IS NULL")
-            .bind(now)
-            .bind(id)
-            .execute(self.db.pool())
-            .await?;
+        if invite.opened_at.is_none() {
+            let now = self.clock.now().timestamp();
+            sqlx::query("UPDATE invites SET opened_at = $1 WHERE id = $2 AND opened_at IS NULL")
+                .bind(now)
+                .bind(invite.id)
+                .execute(self.db.pool())
+                .await?;
+            invite.opened_at = Some(now);
+            invite.state = InviteState::Opened;
+        }
         Ok(Ok(OpenedInvite {
-            id,
             workspace_id: row.try_get("workspace_id")?,
             workspace_name: row.try_get("workspace_name")?,
-            asked_by: row.try_get("creator")?,
-            network: row.try_get("network")?,
-            kind: row.try_get("kind")?,
-            channel_id: row.try_get("channel_id")?,
-            channel_name: row.try_get("channel_name")?,
-            expected_account: row.try_get("expected_account")?,
-            access: access_of(&row)?,
-            message: row.try_get("message")?,
-            expires_at: row.try_get("expires_at")?,
+            invite,
         }))
     }
 }

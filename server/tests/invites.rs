@@ -64,9 +64,9 @@ async fn an_invite_is_created_opened_and_withdrawn(backend: Backend) {
 
     let opened = app.engine.open_invite(&token).await.unwrap().unwrap();
     assert_eq!(opened.workspace_name, "Acme Social");
-    assert_eq!(opened.asked_by.as_deref(), Some("Ada Owner"));
-    assert_eq!(opened.channel_name, "Lena's channel");
-    assert_eq!(opened.access, Access::Metrics);
+    assert_eq!(opened.invite.created_by.as_deref(), Some("Ada Owner"));
+    assert_eq!(opened.invite.channel_name, "Lena's channel");
+    assert_eq!(opened.invite.access, Access::Metrics);
     assert_eq!(
         app.engine.invites(&ada).await.unwrap()[0].state,
         InviteState::Opened
