@@ -4,7 +4,7 @@
 mod common;
 
 use chrono::TimeDelta;
-use common::{location, spawn_app, spawn_app_with, Backend, TestApp};
+use common::{add_person, location, spawn_app, spawn_app_with, Backend, TestApp, PASSWORD};
 use reqwest::StatusCode;
 use sqlx::Row;
 
@@ -339,17 +339,13 @@ async fn invalid_input_is_refused_with_a_message(backend: Backend) {
 async fn viewers_cannot_connect_channels(backend: Backend) {
     let app = spawn_app(backend).await;
     app.set_up_owner().await;
-    app.engine
-        .add_member(
-            engine::accounts::NewUser {
-                email: engine::domain::Email::parse("vic@example.com").unwrap(),
-                display_name: engine::domain::DisplayName::parse("Vic Viewer").unwrap(),
-                password: engine::domain::NewPassword::parse("viewer password").unwrap(),
-            },
-            engine::domain::Role::Viewer,
-        )
-        .await
-        .unwrap();
+    add_person(
+        &app,
+        "vic@example.com",
+        "Vic Viewer",
+        engine::domain::Role::Viewer,
+    )
+    .await;
     let viewer = TestApp {
         browser: common::browser(),
         ..app
@@ -357,10 +353,7 @@ async fn viewers_cannot_connect_channels(backend: Backend) {
     let signed_in = viewer
         .post_form(
             "/auth/login",
-            &[
-                ("email", "vic@example.com"),
-                ("password", "viewer password"),
-            ],
+            &[("email", "vic@example.com"), ("password", PASSWORD)],
         )
         .await;
     assert_eq!(location(&signed_in), "/");

@@ -4,13 +4,11 @@
 mod common;
 
 use chrono::TimeDelta;
-use common::{add_person, person, spawn_app, Backend, TestApp, PASSWORD};
+use common::{add_person, person, spawn_app, Backend, TestApp, OWNER_PASSWORD, PASSWORD};
 use engine::domain::{ChannelName, Email, Role};
 use engine::invites::{InviteRefused, InviteState, NewInvite, DEFAULT_DAYS};
 use engine::networks::Access;
 use sqlx::Row;
-
-const OWNER_PASSWORD: &str = "correct horse battery";
 
 fn creator_invite() -> NewInvite {
     NewInvite {

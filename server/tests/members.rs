@@ -3,11 +3,9 @@
 
 mod common;
 
-use common::{add_person, person, sign_in_as, spawn_app, Backend};
+use common::{add_person, person, sign_in_as, spawn_app, Backend, OWNER_PASSWORD};
 use engine::domain::Role;
 use sqlx::Row;
-
-const OWNER_PASSWORD: &str = "correct horse battery";
 
 async fn owners_stay_in_charge_and_removal_takes_effect_at_once(backend: Backend) {
     let app = spawn_app(backend).await;

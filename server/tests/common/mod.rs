@@ -156,7 +156,7 @@ impl TestApp {
                 &[
                     ("display_name", "Ada Owner"),
                     ("email", "ada@example.com"),
-                    ("password", "correct horse battery"),
+                    ("password", OWNER_PASSWORD),
                     ("workspace_name", "Acme Social"),
                 ],
             )
@@ -332,6 +332,9 @@ impl TestApp {
     }
 }
 
+/// The password of the owner `set_up_owner` creates.
+pub const OWNER_PASSWORD: &str = "correct horse battery";
+/// The password of everyone `add_person` adds.
 pub const PASSWORD: &str = "another long password";
 
 /// Adds a member to the first workspace; returns their user id.
