@@ -1,7 +1,8 @@
 //! Server functions. Each is thin: find the person, check the role, ask the engine.
 
 use crate::model::{
-    ApiKeysPage, ChannelPage, Dashboard, Entry, EntryPage, MembersPage, PickerPage,
+    ApiKeysPage, ChannelPage, Dashboard, Entry, EntryPage, InvitePage, InvitesPage, MembersPage,
+    PickerPage,
 };
 use leptos::prelude::*;
 
@@ -27,6 +28,7 @@ pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
             may_delete: person.role.may(Permission::Delete),
             may_manage_keys: person.role.may(Permission::ManageApiKeys),
             may_manage_members: person.role.may(Permission::ManageMembers),
+            may_invite: person.role.may(Permission::Invite),
         },
         channels: channels
             .into_iter()
@@ -300,7 +302,9 @@ pub async fn load_members() -> Result<MembersPage, ServerFnError> {
 #[server]
 pub async fn load_api_keys() -> Result<ApiKeysPage, ServerFnError> {
     use crate::model::ApiKeyLine;
-    use crate::ssr::{public_error, request, require_person, take_flash, take_new_key, when};
+    use crate::ssr::{
+        public_error, request, require_person, take_flash, take_revealed, when, NEW_KEY_COOKIE,
+    };
 
     let (ctx, jar) = request()?;
     let person = require_person(&ctx, &jar).await?;
@@ -320,7 +324,186 @@ pub async fn load_api_keys() -> Result<ApiKeysPage, ServerFnError> {
                 revoked: key.revoked_at.map(when),
             })
             .collect(),
-        new_key: take_new_key(&ctx, &jar),
+        new_key: take_revealed(&ctx, &jar, NEW_KEY_COOKIE),
+        flash: take_flash(&ctx, &jar),
+    })
+}
+
+/// What an invite link asks, for the person who opened it; no account needed.
+#[server]
+pub async fn load_invite(token: String) -> Result<InvitePage, ServerFnError> {
+    use crate::model::InviteDetails;
+    use crate::ssr::{public_error, request, take_flash, when};
+    use engine::invites::InviteRefused;
+
+    let (ctx, jar) = request()?;
+    let opened = ctx.engine.open_invite(&token).await.map_err(public_error)?;
+    let invite = match opened {
+        Ok(opened) => {
+            let invite = opened.invite;
+            let network = ctx.engine.networks().get(&invite.network);
+            let profile = network.map(|n| &n.profile);
+            let scopes = profile
+                .map(|p| engine::channels::scopes_for_kind(p, &invite.kind, invite.access))
+                .unwrap_or_default();
+            let supporting = profile
+                .map(|p| p.scopes.supporting.clone())
+                .unwrap_or_default();
+            Ok(InviteDetails {
+                workspace_name: opened.workspace_name,
+                inviter: invite.created_by,
+                network_name: profile
+                    .map(|p| p.display_name.clone())
+                    .unwrap_or_else(|| invite.network.clone()),
+                kind_label: profile
+                    .and_then(|p| p.kind(&invite.kind))
+                    .map(|k| k.label.to_owned())
+                    .unwrap_or_else(|| invite.kind.clone()),
+                channel_name: invite.channel_name,
+                reconnect: invite.channel_id.is_some(),
+                expected_account: invite.expected_account,
+                publishing: invite.access == engine::networks::Access::Publishing,
+                permissions: scopes
+                    .iter()
+                    .filter(|s| !supporting.contains(s))
+                    .map(|s| profile.map(|p| p.scope_in_words(s)).unwrap_or(s.clone()))
+                    .collect(),
+                message: invite.message,
+                expires: when(invite.expires_at),
+            })
+        }
+        Err(refused) => {
+            let status = match refused {
+                InviteRefused::Unknown => http::StatusCode::NOT_FOUND,
+                _ => http::StatusCode::GONE,
+            };
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(status);
+            }
+            Err(refused.to_string())
+        }
+    };
+    Ok(InvitePage {
+        token,
+        invite,
+        flash: take_flash(&ctx, &jar),
+    })
+}
+
+/// The confirmation after an invite's consent went through: the words come with the
+/// (signed) flash message, so a reload or a stranger sees nothing.
+#[server]
+pub async fn load_invite_done() -> Result<Option<crate::model::Flash>, ServerFnError> {
+    use crate::ssr::{request, take_flash};
+
+    let (ctx, jar) = request()?;
+    Ok(take_flash(&ctx, &jar))
+}
+
+/// The workspace's invites and what a new one can ask for; owners and admins only.
+#[server]
+pub async fn load_invites() -> Result<InvitesPage, ServerFnError> {
+    use crate::model::{InviteLine, InviteNetwork};
+    use crate::ssr::{
+        public_error, request, require_person, take_flash, take_revealed, when, NEW_INVITE_COOKIE,
+    };
+    use engine::invites::{InviteState, DEFAULT_DAYS, MAX_DAYS};
+
+    let (ctx, jar) = request()?;
+    let person = require_person(&ctx, &jar).await?;
+    let invites = ctx.engine.invites(&person).await.map_err(public_error)?;
+    let channels = ctx.engine.channels(&person).await.map_err(public_error)?;
+    let network_name = |id: &str| {
+        ctx.engine
+            .networks()
+            .get(id)
+            .map_or_else(|| id.to_owned(), |n| n.profile.display_name.clone())
+    };
+    Ok(InvitesPage {
+        invites: invites
+            .into_iter()
+            .map(|invite| {
+                let access = match invite.access {
+                    engine::networks::Access::Metrics => "read-only metrics",
+                    engine::networks::Access::Publishing => "publishing",
+                };
+                let verb = if invite.channel_id.is_some() {
+                    "Reconnect"
+                } else {
+                    "Connect"
+                };
+                let to = invite
+                    .recipient
+                    .clone()
+                    .map_or_else(|| "link copied".to_owned(), |r| format!("to {r}"));
+                let mut detail = vec![format!(
+                    "Created {} by {} · {to}",
+                    when(invite.created_at),
+                    invite
+                        .created_by
+                        .clone()
+                        .unwrap_or_else(|| "a former member".into())
+                )];
+                detail.push(match invite.state {
+                    InviteState::Sent => {
+                        format!("Not opened yet · expires {}", when(invite.expires_at))
+                    }
+                    InviteState::Opened => format!(
+                        "Opened {} · expires {}",
+                        invite.opened_at.map(when).unwrap_or_default(),
+                        when(invite.expires_at)
+                    ),
+                    InviteState::Completed => format!(
+                        "Completed {} as {}",
+                        invite.completed_at.map(when).unwrap_or_default(),
+                        invite.completed_handle.clone().unwrap_or_default()
+                    ),
+                    InviteState::Expired => format!("Expired {}", when(invite.expires_at)),
+                    InviteState::Revoked => format!(
+                        "Withdrawn {}",
+                        invite.revoked_at.map(when).unwrap_or_default()
+                    ),
+                });
+                InviteLine {
+                    id: invite.id,
+                    state: invite.state.as_str().to_owned(),
+                    summary: format!(
+                        "{verb} “{}” · {} · {access}{}",
+                        invite.channel_name,
+                        network_name(&invite.network),
+                        invite
+                            .expected_account
+                            .map(|a| format!(" · expects @{a}"))
+                            .unwrap_or_default()
+                    ),
+                    detail: detail.join(" · "),
+                    open: matches!(invite.state, InviteState::Sent | InviteState::Opened),
+                }
+            })
+            .collect(),
+        networks: ctx
+            .engine
+            .networks()
+            .all()
+            .iter()
+            .map(|n| InviteNetwork {
+                id: n.profile.id.clone(),
+                name: n.profile.display_name.clone(),
+                kinds: n
+                    .profile
+                    .kinds
+                    .iter()
+                    .map(|k| (k.id.to_owned(), k.label.to_owned()))
+                    .collect(),
+            })
+            .collect(),
+        channels: channels
+            .into_iter()
+            .map(|c| (c.id, format!("{} · {}", c.name, c.network_name)))
+            .collect(),
+        new_link: take_revealed(&ctx, &jar, NEW_INVITE_COOKIE),
+        default_days: DEFAULT_DAYS,
+        max_days: MAX_DAYS,
         flash: take_flash(&ctx, &jar),
     })
 }

@@ -26,6 +26,7 @@ pub struct Person {
     pub may_delete: bool,
     pub may_manage_keys: bool,
     pub may_manage_members: bool,
+    pub may_invite: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -179,4 +180,65 @@ pub struct ApiKeyLine {
     pub created: String,
     pub last_used: String,
     pub revoked: Option<String>,
+}
+
+/// An invite link as the person who opened it sees it (no account needed).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InvitePage {
+    /// The link's token, to post the consent form back to it.
+    pub token: String,
+    /// The invite, or why the link cannot be used, in words.
+    pub invite: Result<InviteDetails, String>,
+    pub flash: Option<Flash>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InviteDetails {
+    pub workspace_name: String,
+    /// Who asks; `None` when that member has since left.
+    pub inviter: Option<String>,
+    pub network_name: String,
+    pub kind_label: String,
+    pub channel_name: String,
+    /// An existing channel is reconnected rather than a new one added.
+    pub reconnect: bool,
+    pub expected_account: Option<String>,
+    pub publishing: bool,
+    /// What Tether will be allowed to do, one line per permission.
+    pub permissions: Vec<String>,
+    pub message: String,
+    pub expires: String,
+}
+
+/// An admin's view of the workspace's invites.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InvitesPage {
+    pub invites: Vec<InviteLine>,
+    /// Networks an invite can be for, with their channel kinds.
+    pub networks: Vec<InviteNetwork>,
+    /// Channels an invite can ask to reconnect: (id, "name · network").
+    pub channels: Vec<(i64, String)>,
+    /// The link just created, shown once.
+    pub new_link: Option<String>,
+    pub default_days: i64,
+    pub max_days: i64,
+    pub flash: Option<Flash>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InviteNetwork {
+    pub id: String,
+    pub name: String,
+    /// (kind id, label)
+    pub kinds: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InviteLine {
+    pub id: i64,
+    /// "sent", "opened", "completed", "expired" or "revoked".
+    pub state: String,
+    pub summary: String,
+    pub detail: String,
+    pub open: bool,
 }

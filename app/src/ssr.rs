@@ -42,12 +42,37 @@ impl AppContext {
             .build()
     }
 
-    /// Carries a new API key, encrypted, to the page that shows it once.
-    pub fn new_key_cookie(&self, secret: &engine::crypto::Secret) -> Cookie<'static> {
-        let value = self.engine.seal_for_browser(secret, NEW_KEY_COOKIE);
-        self.cookie(NEW_KEY_COOKIE, value)
+    /// Carries a secret just created (an API key, an invite link), encrypted, to the page
+    /// that shows it once; `name` is one of the `NEW_*_COOKIE`s.
+    pub fn reveal_once_cookie(
+        &self,
+        name: &'static str,
+        secret: &engine::crypto::Secret,
+    ) -> Cookie<'static> {
+        let value = self.engine.seal_for_browser(secret, name);
+        self.cookie(name, value)
             .max_age(Duration::minutes(5))
             .build()
+    }
+
+    /// Binds the consent started from an invite link to this browser. It holds the link's
+    /// token, encrypted, so a failed consent can lead back to the invite page.
+    pub fn invite_cookie(&self, invite_token: &str) -> Cookie<'static> {
+        let value = self
+            .engine
+            .seal_for_browser(&engine::crypto::Secret::new(invite_token), INVITE_COOKIE);
+        self.cookie(INVITE_COOKIE, value)
+            .max_age(Duration::seconds(
+                engine::channels::HANDSHAKE_LIFETIME.num_seconds(),
+            ))
+            .build()
+    }
+
+    /// The invite token inside an invite cookie, if Tether sealed it.
+    pub fn invite_token(&self, cookie_value: &str) -> Option<String> {
+        self.engine
+            .open_from_browser(cookie_value, INVITE_COOKIE)
+            .map(|token| token.expose().to_owned())
     }
 
     /// A cookie that deletes `name` in the browser.
@@ -200,12 +225,14 @@ pub fn event_words(kind: &str, detail: &serde_json::Value) -> (String, String) {
 }
 
 pub const NEW_KEY_COOKIE: &str = "tether_new_key";
+pub const NEW_INVITE_COOKIE: &str = "tether_new_invite";
+pub const INVITE_COOKIE: &str = "tether_invite";
 
-/// The API key just created, once: the cookie that carried it is removed as it is read.
-pub fn take_new_key(ctx: &AppContext, jar: &CookieJar) -> Option<String> {
-    let value = jar.get(NEW_KEY_COOKIE)?.value().to_owned();
-    set_cookie(ctx.removal(NEW_KEY_COOKIE));
+/// The secret just created, once: the cookie that carried it is removed as it is read.
+pub fn take_revealed(ctx: &AppContext, jar: &CookieJar, name: &'static str) -> Option<String> {
+    let value = jar.get(name)?.value().to_owned();
+    set_cookie(ctx.removal(name));
     ctx.engine
-        .open_from_browser(&value, NEW_KEY_COOKIE)
+        .open_from_browser(&value, name)
         .map(|secret| secret.expose().to_owned())
 }

@@ -68,15 +68,45 @@ pub struct ChannelRecord {
 }
 
 /// A handshake in flight, as remembered when it began.
-struct Handshake {
-    workspace_id: i64,
-    user_id: i64,
+pub(crate) struct Handshake {
+    pub(crate) workspace_id: i64,
+    /// The member who started it; `None` when someone without an account follows an invite.
+    user_id: Option<i64>,
+    pub(crate) invite_id: Option<i64>,
     channel_name: String,
     access: Access,
     reauth_channel_id: Option<i64>,
     /// An admin allowed a different external account to take the channel over.
     handover: bool,
     pkce_verifier: Secret,
+}
+
+/// Who starts a handshake, and the hash of the cookie that binds it to their browser: the
+/// session for members, an invite cookie for someone following an invite link.
+pub(crate) struct Initiator {
+    pub(crate) binding_hash: String,
+    pub(crate) workspace_id: i64,
+    pub(crate) user_id: Option<i64>,
+    pub(crate) invite_id: Option<i64>,
+}
+
+impl Initiator {
+    fn member(person: &SignedIn) -> Self {
+        Self {
+            binding_hash: person.session_hash.clone(),
+            workspace_id: person.workspace_id,
+            user_id: Some(person.user_id),
+            invite_id: None,
+        }
+    }
+}
+
+/// The cookies a browser brought back from the network: its session (members) and its
+/// invite cookie (someone following an invite link).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BrowserCookies<'a> {
+    pub session: Option<&'a str>,
+    pub invite: Option<&'a str>,
 }
 
 /// A channel that was just connected or reauthorized.
@@ -96,6 +126,8 @@ pub enum ConnectOutcome {
     Pick {
         pending_id: String,
     },
+    /// Someone following an invite link connected (or reconnected) the channel.
+    Invited(crate::invites::InviteCompleted),
 }
 
 /// The tokens a consent gave, ready to store.
@@ -110,7 +142,7 @@ pub(crate) struct ConsentTokens {
 }
 
 /// An account offered by a consent, with its own token where it has one.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct OfferedAccount {
     pub(crate) kind: String,
     pub(crate) id: String,
@@ -179,7 +211,7 @@ pub struct Elsewhere {
 
 /// What a pick does with an account.
 #[derive(Clone, Debug)]
-enum PickMode {
+pub(crate) enum PickMode {
     /// A new channel here.
     New,
     /// The channel of another workspace (which the person runs) comes here, history and all.
@@ -235,8 +267,15 @@ impl Engine {
         require(person.role, Permission::Connect)?;
         let network = self.network(network_id)?;
         let scopes = network.profile.scopes.requested(access);
-        self.begin_handshake(person, network, name.as_str(), access, None, &scopes)
-            .await
+        self.begin_handshake(
+            Initiator::member(person),
+            network,
+            name.as_str(),
+            access,
+            None,
+            &scopes,
+        )
+        .await
     }
 
     /// Starts reauthorizing a channel in place. With `only_missing`, consent asks again
@@ -255,14 +294,7 @@ impl Engine {
         let channel = self.channel(person, channel_id).await?;
         let network = self.network(&channel.network)?;
         let profile = &network.profile;
-        let mut scopes = profile.scopes.requested(channel.access);
-        if let Some(kind) = profile.kind(&channel.kind) {
-            for scope in kind.extra_required {
-                if !scopes.iter().any(|s| s == scope) {
-                    scopes.push((*scope).to_owned());
-                }
-            }
-        }
+        let mut scopes = scopes_for_kind(profile, &channel.kind, channel.access);
         if only_missing {
             let row = sqlx::query("SELECT granted_scopes FROM credentials WHERE channel_id = $1")
                 .bind(channel_id)
@@ -279,7 +311,7 @@ impl Engine {
             }
         }
         self.begin_handshake(
-            person,
+            Initiator::member(person),
             network,
             &channel.name,
             channel.access,
@@ -289,9 +321,9 @@ impl Engine {
         .await
     }
 
-    async fn begin_handshake(
+    pub(crate) async fn begin_handshake(
         &self,
-        person: &SignedIn,
+        initiator: Initiator,
         network: &ConfiguredNetwork,
         channel_name: &str,
         access: Access,
@@ -315,14 +347,16 @@ impl Engine {
             .execute(self.db.pool())
             .await?;
         sqlx::query(
-            "INSERT INTO oauth_states (state_hash, session_hash, workspace_id, user_id, network, \
-             channel_name, key_id, pkce_verifier, created_at, expires_at, access, reauth_channel_id, \
-             handover) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            "INSERT INTO oauth_states (state_hash, session_hash, workspace_id, user_id, invite_id, \
+             network, channel_name, key_id, pkce_verifier, created_at, expires_at, access, \
+             reauth_channel_id, handover) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(&state_hash)
-        .bind(&person.session_hash)
-        .bind(person.workspace_id)
-        .bind(person.user_id)
+        .bind(&initiator.binding_hash)
+        .bind(initiator.workspace_id)
+        .bind(initiator.user_id)
+        .bind(initiator.invite_id)
         .bind(network_id)
         .bind(channel_name)
         .bind(&sealed.key_id)
@@ -341,16 +375,14 @@ impl Engine {
     /// follows, so it can never be replayed; nothing is stored unless every check passes.
     pub async fn finish_connect(
         &self,
-        session_token: Option<&str>,
+        cookies: BrowserCookies<'_>,
         network_id: &str,
         params: CallbackParams,
     ) -> Result<ConnectOutcome> {
         let network = self.network(network_id)?;
         let display_name = network.profile.display_name.clone();
         let state = params.state.as_deref().ok_or(ConnectError::InvalidState)?;
-        let handshake = self
-            .take_handshake(session_token, network_id, state)
-            .await?;
+        let handshake = self.take_handshake(cookies, network_id, state).await?;
 
         if let Some(error) = params.error {
             return Err(if error == "access_denied" {
@@ -418,9 +450,23 @@ impl Engine {
             .map(OfferedAccount::from)
             .collect();
 
+        if let Some(invite_id) = handshake.invite_id {
+            return self
+                .complete_invite(invite_id, &handshake, network, accounts, tokens)
+                .await
+                .map(ConnectOutcome::Invited);
+        }
+        let user_id = handshake.user_id.ok_or(ConnectError::InvalidState)?;
         if let Some(channel_id) = handshake.reauth_channel_id {
             return self
-                .store_reauthorization(&handshake, channel_id, network, accounts, tokens)
+                .store_reauthorization(
+                    &handshake.as_owner(),
+                    handshake.handover,
+                    channel_id,
+                    network,
+                    &accounts,
+                    tokens,
+                )
                 .await
                 .map(ConnectOutcome::Reauthorized);
         }
@@ -435,7 +481,7 @@ impl Engine {
         // picker, where they may move it here or remove it there.
         let manageable_elsewhere = match accounts.as_slice() {
             [only] => self
-                .elsewhere(handshake.user_id, handshake.workspace_id, network_id, only)
+                .elsewhere(user_id, handshake.workspace_id, network_id, only)
                 .await?
                 .is_some_and(|e| e.manageable),
             _ => false,
@@ -463,7 +509,14 @@ impl Engine {
             .into());
         }
         let pending_id = self
-            .store_pending(session_token, &handshake, network_id, tokens, accounts)
+            .store_pending(
+                cookies.session,
+                user_id,
+                &handshake,
+                network_id,
+                tokens,
+                accounts,
+            )
             .await?;
         Ok(ConnectOutcome::Pick { pending_id })
     }
@@ -494,28 +547,35 @@ impl Engine {
         }
     }
 
-    /// Spends the handshake that `state` names, and returns it if it belongs to this session
-    /// and network and has not expired.
+    /// Spends the handshake that `state` names, and returns it if it belongs to this browser
+    /// (its session, or its invite cookie for an invite's handshake) and network and has not
+    /// expired.
     async fn take_handshake(
         &self,
-        session_token: Option<&str>,
+        cookies: BrowserCookies<'_>,
         network_id: &str,
         state: &str,
     ) -> Result<Handshake> {
         let state_hash = token_hash(state);
         let row = sqlx::query(
             "DELETE FROM oauth_states WHERE state_hash = $1 \
-             RETURNING session_hash, workspace_id, user_id, network, channel_name, key_id, \
-             pkce_verifier, expires_at, access, reauth_channel_id, handover",
+             RETURNING session_hash, workspace_id, user_id, invite_id, network, channel_name, \
+             key_id, pkce_verifier, expires_at, access, reauth_channel_id, handover",
         )
         .bind(&state_hash)
         .fetch_optional(self.db.pool())
         .await?
         .ok_or(ConnectError::InvalidState)?;
-        let bound_session: String = row.try_get("session_hash")?;
+        let binding: String = row.try_get("session_hash")?;
         let expires_at: i64 = row.try_get("expires_at")?;
-        let same_session = session_token.is_some_and(|t| token_hash(t) == bound_session);
-        if !same_session
+        let invite_id: Option<i64> = row.try_get("invite_id")?;
+        let presented = if invite_id.is_some() {
+            cookies.invite
+        } else {
+            cookies.session
+        };
+        let same_browser = presented.is_some_and(|t| token_hash(t) == binding);
+        if !same_browser
             || expires_at <= self.clock.now().timestamp()
             || row.try_get::<String, _>("network")? != network_id
         {
@@ -534,6 +594,7 @@ impl Engine {
         Ok(Handshake {
             workspace_id: row.try_get("workspace_id")?,
             user_id: row.try_get("user_id")?,
+            invite_id,
             channel_name: row.try_get("channel_name")?,
             access: Access::parse(&row.try_get::<String, _>("access")?).unwrap_or_default(),
             reauth_channel_id: row.try_get("reauth_channel_id")?,
@@ -545,6 +606,7 @@ impl Engine {
     async fn store_pending(
         &self,
         session_token: Option<&str>,
+        user_id: i64,
         handshake: &Handshake,
         network_id: &str,
         tokens: ConsentTokens,
@@ -567,7 +629,7 @@ impl Engine {
         .bind(&id_hash)
         .bind(&session_hash)
         .bind(handshake.workspace_id)
-        .bind(handshake.user_id)
+        .bind(user_id)
         .bind(network_id)
         .bind(&handshake.channel_name)
         .bind(handshake.access.as_str())
@@ -621,7 +683,8 @@ impl Engine {
             .map_err(|e| Error::Internal(format!("cannot read pending consent: {e}")))?;
         let handshake = Handshake {
             workspace_id: row.try_get("workspace_id")?,
-            user_id: row.try_get("user_id")?,
+            user_id: Some(row.try_get("user_id")?),
+            invite_id: None,
             channel_name: row.try_get("channel_name")?,
             access: Access::parse(&row.try_get::<String, _>("access")?).unwrap_or_default(),
             reauth_channel_id: None,
@@ -731,11 +794,7 @@ impl Engine {
         let network = self.network(&network_id)?;
         // The typed name suits a single account; several are named after themselves.
         let name = (picked.len() == 1).then_some(handshake.channel_name.as_str());
-        let owner = Owner {
-            workspace_id: handshake.workspace_id,
-            user_id: handshake.user_id,
-            access: handshake.access,
-        };
+        let owner = handshake.as_owner();
         let connected = self
             .store_channels(&owner, network, &picked, &payload.tokens, name)
             .await?;
@@ -746,7 +805,7 @@ impl Engine {
 
     /// Stores channels, their sealed tokens and events in one transaction, unless an
     /// account is already connected in this workspace or another.
-    async fn store_channels(
+    pub(crate) async fn store_channels(
         &self,
         owner: &Owner,
         network: &ConfiguredNetwork,
@@ -807,7 +866,7 @@ impl Engine {
                 &mut tx,
                 &network.profile,
                 channel_id,
-                Some(owner.user_id),
+                owner.user_id,
                 account,
                 tokens,
                 true,
@@ -817,7 +876,7 @@ impl Engine {
                 &mut tx,
                 owner.workspace_id,
                 Some(channel_id),
-                Some(owner.user_id),
+                owner.user_id,
                 "connected",
                 json!({
                     "network": profile.id,
@@ -825,6 +884,7 @@ impl Engine {
                     "account_id": account.id,
                     "handle": account.handle,
                     "scopes": tokens.granted_scopes.join(" "),
+                    "invite_id": owner.invite_id,
                 }),
             )
             .await?;
@@ -834,6 +894,9 @@ impl Engine {
                 name: channel_name.to_owned(),
                 handle: account.handle.clone(),
             });
+        }
+        if let (Some(invite_id), [only]) = (owner.invite_id, connected.as_slice()) {
+            self.mark_invite_completed(&mut tx, invite_id, only).await?;
         }
         tx.commit().await?;
         Ok(connected)
@@ -909,7 +972,7 @@ impl Engine {
             tx,
             profile,
             elsewhere.channel_id,
-            Some(owner.user_id),
+            owner.user_id,
             account,
             tokens,
             false,
@@ -919,7 +982,7 @@ impl Engine {
             tx,
             elsewhere.workspace_id,
             None,
-            Some(owner.user_id),
+            owner.user_id,
             "moved_out",
             json!({"network": profile.id, "handle": account.handle, "to_workspace": owner.workspace_id}),
         )
@@ -928,7 +991,7 @@ impl Engine {
             tx,
             owner.workspace_id,
             Some(elsewhere.channel_id),
-            Some(owner.user_id),
+            owner.user_id,
             "moved_in",
             json!({
                 "network": profile.id,
@@ -960,7 +1023,7 @@ impl Engine {
             tx,
             elsewhere.workspace_id,
             Some(elsewhere.channel_id),
-            Some(owner.user_id),
+            owner.user_id,
             "deleted",
             json!({"network": profile.id, "handle": account.handle, "reason": "connected in another workspace"}),
         )
@@ -1076,12 +1139,13 @@ impl Engine {
 
     /// Replaces a channel's credentials after a new consent, which must be for the same
     /// external account.
-    async fn store_reauthorization(
+    pub(crate) async fn store_reauthorization(
         &self,
-        handshake: &Handshake,
+        owner: &Owner,
+        handover: bool,
         channel_id: i64,
         network: &ConfiguredNetwork,
-        accounts: Vec<OfferedAccount>,
+        accounts: &[OfferedAccount],
         tokens: ConsentTokens,
     ) -> Result<Connected> {
         let row = sqlx::query(
@@ -1089,7 +1153,7 @@ impl Engine {
              WHERE id = $1 AND workspace_id = $2",
         )
         .bind(channel_id)
-        .bind(handshake.workspace_id)
+        .bind(owner.workspace_id)
         .fetch_optional(self.db.pool())
         .await?
         .ok_or(Error::NotFound)?;
@@ -1102,7 +1166,7 @@ impl Engine {
         // Handed over: another person's own account of the same kind may take the channel.
         // A page stays the page; another admin of it consents as themselves and matches.
         let personal = network.profile.kind(&kind).is_some_and(|k| k.personal);
-        let handed = same.is_none() && handshake.handover && personal;
+        let handed = same.is_none() && handover && personal;
         let account = same.or_else(|| accounts.iter().find(|a| handed && a.kind == kind));
         let Some(account) = account else {
             let given = accounts
@@ -1123,7 +1187,7 @@ impl Engine {
             &mut tx,
             &network.profile,
             channel_id,
-            Some(handshake.user_id),
+            owner.user_id,
             account,
             &tokens,
             false,
@@ -1141,9 +1205,9 @@ impl Engine {
         .await?;
         self.record_event(
             &mut tx,
-            handshake.workspace_id,
+            owner.workspace_id,
             Some(channel_id),
-            Some(handshake.user_id),
+            owner.user_id,
             if handed {
                 "handed_over"
             } else {
@@ -1155,16 +1219,22 @@ impl Engine {
                 "handle": account.handle,
                 "previous_handle": row.try_get::<String, _>("handle")?,
                 "scopes": tokens.granted_scopes.join(" "),
+                "invite_id": owner.invite_id,
             }),
         )
         .await?;
-        tx.commit().await?;
-        tracing::info!(channel_id, network = %network.profile.id, "channel reauthorized");
-        Ok(Connected {
+        let connected = Connected {
             channel_id,
             name,
             handle: account.handle.clone(),
-        })
+        };
+        if let Some(invite_id) = owner.invite_id {
+            self.mark_invite_completed(&mut tx, invite_id, &connected)
+                .await?;
+        }
+        tx.commit().await?;
+        tracing::info!(channel_id, network = %network.profile.id, "channel reauthorized");
+        Ok(connected)
     }
 
     /// Unlinks a channel: revokes its token at the network where it can, drops the tokens,
@@ -1429,10 +1499,14 @@ impl Engine {
 }
 
 /// Who a set of new channels belongs to.
-struct Owner {
-    workspace_id: i64,
-    user_id: i64,
-    access: Access,
+pub(crate) struct Owner {
+    pub(crate) workspace_id: i64,
+    /// Recorded as the channel's connector and the events' actor: the member who connected,
+    /// or the one who sent the invite.
+    pub(crate) user_id: Option<i64>,
+    pub(crate) access: Access,
+    /// The invite this consent completes, spent in the same transaction.
+    pub(crate) invite_id: Option<i64>,
 }
 
 impl Handshake {
@@ -1441,8 +1515,23 @@ impl Handshake {
             workspace_id: self.workspace_id,
             user_id: self.user_id,
             access: self.access,
+            invite_id: self.invite_id,
         }
     }
+}
+
+/// The scopes a channel of `kind` needs with `access`: the permission set and what that
+/// kind needs besides.
+pub fn scopes_for_kind(profile: &NetworkProfile, kind: &str, access: Access) -> Vec<String> {
+    let mut scopes = profile.scopes.requested(access);
+    if let Some(kind) = profile.kind(kind) {
+        for scope in kind.extra_required {
+            if !scopes.iter().any(|s| s == scope) {
+                scopes.push((*scope).to_owned());
+            }
+        }
+    }
+    scopes
 }
 
 fn kind_label(profile: &NetworkProfile, kind: &str) -> String {

@@ -25,6 +25,9 @@ pub enum Error {
     NetworkUnavailable { network: String },
     #[error(transparent)]
     Connect(#[from] ConnectError),
+    /// An invite link that cannot be used (any more).
+    #[error(transparent)]
+    Invite(#[from] crate::invites::InviteRefused),
     #[error("Something went wrong on our side; it has been logged.")]
     Database(#[from] sqlx::Error),
     #[error("Something went wrong on our side; it has been logged.")]
@@ -57,6 +60,13 @@ pub enum ConnectError {
         handle: String,
         workspace: String,
     },
+    /// Said to someone following an invite: the other workspace is not theirs to know.
+    #[error("This {network} account ({handle}) is already connected to another Tether workspace, so it cannot be connected here too. Nothing was stored; let the person who invited you know.")]
+    AccountTakenForInvite { network: String, handle: String },
+    /// Said to someone following an invite that names no account when the consent
+    /// shared several of the kind asked for.
+    #[error("The consent at {network} shared several accounts of this kind ({accounts}) and the invite does not say which one is meant. Nothing was stored; ask the person who invited you to send a link naming the account.")]
+    InviteAmbiguous { network: String, accounts: String },
     #[error("This channel is {expected} on {network}, but the consent was given as {given}. Sign in to {network} as {expected} and try again; nothing was changed.")]
     WrongAccount {
         network: String,

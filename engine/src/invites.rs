@@ -5,12 +5,17 @@
 //! revoked.
 
 use crate::accounts::SignedIn;
+use crate::channels::{
+    scopes_for_kind, Connected, ConsentTokens, Handshake, Initiator, OfferedAccount, Owner,
+    PickMode,
+};
 use crate::crypto::{random_token, token_hash, Secret};
 use crate::domain::{require, ChannelName, Email, Permission};
-use crate::error::{Error, Result};
-use crate::networks::Access;
+use crate::error::{ConnectError, Error, Result};
+use crate::networks::{Access, ConfiguredNetwork};
 use crate::Engine;
 use sqlx::Row;
+use url::Url;
 
 pub const DEFAULT_DAYS: i64 = 7;
 pub const MAX_DAYS: i64 = 30;
@@ -61,7 +66,8 @@ pub struct NewInvite {
     pub kind: String,
     /// Reauthorize this channel instead of adding a new one.
     pub channel_id: Option<i64>,
-    pub channel_name: ChannelName,
+    /// Required for a new channel; a reconnected channel keeps its name.
+    pub channel_name: Option<ChannelName>,
     /// The account the admin expects (a handle or id); another one is refused.
     pub expected_account: Option<String>,
     pub access: Access,
@@ -75,6 +81,9 @@ impl NewInvite {
     /// Checks the free-text parts an admin typed; the network, kind and channel are checked
     /// against the workspace when the invite is created.
     pub fn validated(mut self) -> Result<Self> {
+        if self.channel_id.is_none() && self.channel_name.is_none() {
+            return Err(Error::Invalid("Name the new channel.".into()));
+        }
         if !(1..=MAX_DAYS).contains(&self.expires_in_days) {
             return Err(Error::Invalid(format!(
                 "An invite lasts from 1 to {MAX_DAYS} days."
@@ -133,6 +142,9 @@ pub struct Invite {
     pub completed_at: Option<i64>,
     pub revoked_at: Option<i64>,
     pub state: InviteState,
+    /// What the completed invite connected: the channel (while it exists) and the account.
+    pub completed_channel_id: Option<i64>,
+    pub completed_handle: Option<String>,
 }
 
 /// An invite just created: the only time its link's secret exists outside the link.
@@ -151,9 +163,23 @@ pub struct OpenedInvite {
     pub invite: Invite,
 }
 
+/// What the person who followed an invite link is told once the consent went through.
+#[derive(Clone, Debug)]
+pub struct InviteCompleted {
+    pub workspace_name: String,
+    pub inviter: Option<String>,
+    pub network_name: String,
+    pub channel_name: String,
+    pub handle: String,
+    pub access: Access,
+    /// An existing channel was reconnected rather than a new one added.
+    pub reconnected: bool,
+}
+
 const COLUMNS: &str = "i.id, i.workspace_id, i.network, i.kind, i.channel_id, i.channel_name, \
     i.expected_account, i.permission_set, i.message, i.recipient, u.display_name AS creator, \
-    i.created_at, i.expires_at, i.opened_at, i.completed_at, i.revoked_at";
+    i.created_by, i.created_at, i.expires_at, i.opened_at, i.completed_at, i.revoked_at, \
+    i.completed_channel_id, i.completed_handle";
 
 fn state_of(row: &sqlx::any::AnyRow, now: i64) -> Result<InviteState> {
     Ok(if row.try_get::<Option<i64>, _>("revoked_at")?.is_some() {
@@ -189,7 +215,29 @@ fn invite_from(row: &sqlx::any::AnyRow, now: i64) -> Result<Invite> {
         completed_at: row.try_get("completed_at")?,
         revoked_at: row.try_get("revoked_at")?,
         state: state_of(row, now)?,
+        completed_channel_id: row.try_get("completed_channel_id")?,
+        completed_handle: row.try_get("completed_handle")?,
     })
+}
+
+/// Why a link in this state cannot be used; `None` while it can.
+fn refusal(state: InviteState) -> Option<InviteRefused> {
+    match state {
+        InviteState::Revoked => Some(InviteRefused::Revoked),
+        InviteState::Completed => Some(InviteRefused::Used),
+        InviteState::Expired => Some(InviteRefused::Expired),
+        InviteState::Sent | InviteState::Opened => None,
+    }
+}
+
+/// True when `account` is the one an admin named: its handle (without `@`, any case) or
+/// its id at the network.
+fn is_expected(account: &OfferedAccount, expected: &str) -> bool {
+    account
+        .handle
+        .trim_start_matches('@')
+        .eq_ignore_ascii_case(expected)
+        || account.id == expected
 }
 
 /// A link's token as it must look (43 base64url characters) before any lookup.
@@ -215,7 +263,7 @@ impl Engine {
             let channel = self.channel(person, channel_id).await?;
             invite.network = channel.network;
             invite.kind = channel.kind;
-            invite.channel_name = ChannelName::parse(&channel.name)?;
+            invite.channel_name = Some(ChannelName::parse(&channel.name)?);
         }
         let network = self.network(&invite.network)?;
         if network.profile.kind(&invite.kind).is_none() {
@@ -237,7 +285,7 @@ impl Engine {
         .bind(&invite.network)
         .bind(&invite.kind)
         .bind(invite.channel_id)
-        .bind(invite.channel_name.as_str())
+        .bind(invite.channel_name.as_ref().map(ChannelName::as_str))
         .bind(&invite.expected_account)
         .bind(invite.access.as_str())
         .bind(&invite.message)
@@ -249,6 +297,13 @@ impl Engine {
         .await?;
         tracing::info!(invite_id = id, network = %invite.network, "invite created");
         Ok(CreatedInvite { id, token })
+    }
+
+    /// The address of an invite link: what the admin copies or the mail carries.
+    pub fn invite_link(&self, token: &Secret) -> Url {
+        self.public_url
+            .join(&format!("invite/{}", token.expose()))
+            .expect("a base64url token is a valid URL path")
     }
 
     /// The workspace's invites, newest first, with their states; owners and admins only.
@@ -309,11 +364,8 @@ impl Engine {
             return Ok(Err(InviteRefused::Unknown));
         };
         let mut invite = invite_from(&row, self.clock.now().timestamp())?;
-        match invite.state {
-            InviteState::Revoked => return Ok(Err(InviteRefused::Revoked)),
-            InviteState::Completed => return Ok(Err(InviteRefused::Used)),
-            InviteState::Expired => return Ok(Err(InviteRefused::Expired)),
-            InviteState::Sent | InviteState::Opened => {}
+        if let Some(refused) = refusal(invite.state) {
+            return Ok(Err(refused));
         }
         if invite.opened_at.is_none() {
             let now = self.clock.now().timestamp();
@@ -331,6 +383,185 @@ impl Engine {
             invite,
         }))
     }
+
+    /// Starts the network's consent for the person holding an invite link. `binding` is the
+    /// value of the cookie that ties the handshake to their browser (only its hash is kept).
+    pub async fn begin_invite_consent(
+        &self,
+        token: &str,
+        binding: &str,
+    ) -> Result<std::result::Result<Url, InviteRefused>> {
+        let opened = match self.open_invite(token).await? {
+            Ok(opened) => opened,
+            Err(refused) => return Ok(Err(refused)),
+        };
+        let invite = &opened.invite;
+        let network = self.network(&invite.network)?;
+        let scopes = scopes_for_kind(&network.profile, &invite.kind, invite.access);
+        let initiator = Initiator {
+            binding_hash: token_hash(binding),
+            workspace_id: opened.workspace_id,
+            user_id: None,
+            invite_id: Some(invite.id),
+        };
+        self.begin_handshake(
+            initiator,
+            network,
+            &invite.channel_name,
+            invite.access,
+            invite.channel_id.map(|id| (id, false)),
+            &scopes,
+        )
+        .await
+        .map(Ok)
+    }
+
+    /// Connects (or reconnects) the channel an invite asks for with the consent just given.
+    /// The account must be of the kind asked for and, when the admin named one, that one;
+    /// the invite is spent in the same transaction that stores the tokens.
+    pub(crate) async fn complete_invite(
+        &self,
+        invite_id: i64,
+        handshake: &Handshake,
+        network: &ConfiguredNetwork,
+        accounts: Vec<OfferedAccount>,
+        tokens: ConsentTokens,
+    ) -> Result<InviteCompleted> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS}, w.name AS workspace_name FROM invites i \
+             JOIN workspaces w ON w.id = i.workspace_id \
+             LEFT JOIN users u ON u.id = i.created_by WHERE i.id = $1 AND i.workspace_id = $2"
+        ))
+        .bind(invite_id)
+        .bind(handshake.workspace_id)
+        .fetch_optional(self.db.pool())
+        .await?
+        .ok_or(InviteRefused::Unknown)?;
+        let invite = invite_from(&row, self.clock.now().timestamp())?;
+        if let Some(refused) = refusal(invite.state) {
+            return Err(refused.into());
+        }
+        let profile = &network.profile;
+        let of_kind: Vec<&OfferedAccount> =
+            accounts.iter().filter(|a| a.kind == invite.kind).collect();
+        if let Some(expected) = &invite.expected_account {
+            if !of_kind.iter().any(|a| is_expected(a, expected)) {
+                return Err(ConnectError::WrongAccount {
+                    network: profile.display_name.clone(),
+                    expected: format!("@{expected}"),
+                    given: of_kind
+                        .first()
+                        .or(accounts.first().as_ref())
+                        .map(|a| a.handle.clone())
+                        .unwrap_or_else(|| "an account without such a channel".into()),
+                }
+                .into());
+            }
+        }
+        let owner = Owner {
+            workspace_id: handshake.workspace_id,
+            user_id: row.try_get("created_by")?,
+            access: invite.access,
+            invite_id: Some(invite.id),
+        };
+        let connected = match invite.channel_id {
+            Some(channel_id) => {
+                self.store_reauthorization(&owner, false, channel_id, network, &accounts, tokens)
+                    .await?
+            }
+            None => {
+                let account = match (&invite.expected_account, of_kind.as_slice()) {
+                    (Some(expected), _) => of_kind.iter().find(|a| is_expected(a, expected)),
+                    (None, [only]) => Some(only),
+                    (None, []) => None,
+                    (None, several) => {
+                        return Err(ConnectError::InviteAmbiguous {
+                            network: profile.display_name.clone(),
+                            accounts: several
+                                .iter()
+                                .map(|a| a.handle.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        }
+                        .into())
+                    }
+                }
+                .ok_or_else(|| ConnectError::NothingToConnect {
+                    network: profile.display_name.clone(),
+                })?;
+                let chosen = [((*account).clone(), PickMode::New)];
+                let stored = self
+                    .store_channels(
+                        &owner,
+                        network,
+                        &chosen,
+                        &tokens,
+                        Some(&invite.channel_name),
+                    )
+                    .await
+                    .map_err(|error| match error {
+                        Error::Connect(ConnectError::ConnectedElsewhere {
+                            network,
+                            handle,
+                            ..
+                        }) => ConnectError::AccountTakenForInvite { network, handle }.into(),
+                        other => other,
+                    })?;
+                stored.into_iter().next().ok_or_else(|| {
+                    Error::Internal("storing the invited account connected nothing".into())
+                })?
+            }
+        };
+        tracing::info!(
+            invite_id,
+            channel_id = connected.channel_id,
+            "invite completed"
+        );
+        Ok(InviteCompleted {
+            workspace_name: row.try_get("workspace_name")?,
+            inviter: invite.created_by,
+            network_name: profile.display_name.clone(),
+            channel_name: connected.name,
+            handle: connected.handle,
+            access: invite.access,
+            reconnected: invite.channel_id.is_some(),
+        })
+    }
+
+    /// Spends an invite inside the transaction that stores what it connected; refused if
+    /// the link was withdrawn, used or expired while its holder was at the network.
+    pub(crate) async fn mark_invite_completed(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        invite_id: i64,
+        connected: &Connected,
+    ) -> Result<()> {
+        let now = self.clock.now().timestamp();
+        let spent = sqlx::query(
+            "UPDATE invites SET completed_at = $1, completed_channel_id = $2, \
+             completed_handle = $3 WHERE id = $4 AND completed_at IS NULL \
+             AND revoked_at IS NULL AND expires_at > $1",
+        )
+        .bind(now)
+        .bind(connected.channel_id)
+        .bind(&connected.handle)
+        .bind(invite_id)
+        .execute(&mut **tx)
+        .await?;
+        if spent.rows_affected() == 1 {
+            return Ok(());
+        }
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM invites i LEFT JOIN users u ON u.id = i.created_by \
+             WHERE i.id = $1"
+        ))
+        .bind(invite_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(InviteRefused::Unknown)?;
+        let state = invite_from(&row, now)?.state;
+        Err(refusal(state).unwrap_or(InviteRefused::Used).into())
+    }
 }
 
 #[cfg(test)]
@@ -342,7 +573,7 @@ mod tests {
             network: "sandbox".into(),
             kind: "profile".into(),
             channel_id: None,
-            channel_name: ChannelName::parse("Creator").unwrap(),
+            channel_name: Some(ChannelName::parse("Creator").unwrap()),
             expected_account: None,
             access: Access::Metrics,
             expires_in_days: DEFAULT_DAYS,

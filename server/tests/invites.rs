@@ -1,21 +1,27 @@
-//! Invite links in the engine: created by owners and admins only, stored as a hash, opened
-//! without an account, refused with clear words when unknown, expired or withdrawn.
+//! Invite links: created by owners and admins only, stored as a hash, opened without an
+//! account, refused with clear words when unknown, expired, used or withdrawn; a creator
+//! follows one through the network's consent and the channel appears in the workspace.
 
 mod common;
 
 use chrono::TimeDelta;
-use common::{add_person, person, spawn_app, Backend, TestApp, OWNER_PASSWORD, PASSWORD};
+use common::{
+    add_person, location, person, person_in_new_workspace, spawn_app, Backend, TestApp,
+    OWNER_PASSWORD, PASSWORD,
+};
 use engine::domain::{ChannelName, Email, Role};
 use engine::invites::{InviteRefused, InviteState, NewInvite, DEFAULT_DAYS};
 use engine::networks::Access;
+use reqwest::StatusCode;
 use sqlx::Row;
+use url::Url;
 
 fn creator_invite() -> NewInvite {
     NewInvite {
         network: "sandbox".into(),
         kind: "profile".into(),
         channel_id: None,
-        channel_name: ChannelName::parse("Lena's channel").unwrap(),
+        channel_name: Some(ChannelName::parse("Lena's channel").unwrap()),
         expected_account: Some("@lena".into()),
         access: Access::Metrics,
         expires_in_days: DEFAULT_DAYS,
@@ -207,8 +213,288 @@ async fn only_owners_and_admins_invite_and_bad_requests_store_nothing(backend: B
     );
 }
 
+/// Creates an invite with the admin's form; returns the link's path, read from the page
+/// that shows it once.
+async fn invite_by_form(app: &TestApp, fields: &[(&str, &str)]) -> String {
+    let mut form = vec![
+        ("target", "new:sandbox:profile"),
+        ("name", "Studio channel"),
+        ("access", "metrics"),
+        ("expires_in_days", "7"),
+        ("message", "Hi! This lets us read your stats."),
+    ];
+    for (name, value) in fields {
+        form.retain(|(n, _)| n != name);
+        form.push((name, value));
+    }
+    let response = app.post_form("/settings/invites", &form).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/settings/invites");
+    let html = app.page("/settings/invites").await;
+    let document = scraper::Html::parse_document(&html);
+    let selector = scraper::Selector::parse("input#new-link").unwrap();
+    let link = document
+        .select(&selector)
+        .next()
+        .expect("the new link is shown once")
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_owned();
+    assert!(
+        !app.page("/settings/invites").await.contains(&link),
+        "shown only once"
+    );
+    Url::parse(&link).unwrap().path().to_owned()
+}
+
+/// Someone without an account opens the link and presses “Continue”; returns the
+/// network's consent URL.
+async fn start_invited_consent(creator: &TestApp, link: &str) -> Url {
+    let html = creator.page(link).await;
+    assert!(html.contains("Ada Owner asks you to connect"), "{html}");
+    let response = creator.post_form(&format!("{link}/consent"), &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    Url::parse(&location(&response)).unwrap()
+}
+
+/// Gives consent as `who` and follows the network back to Tether; returns where the
+/// creator's browser was sent.
+async fn consent_and_return(creator: &TestApp, consent: &Url, who: &str) -> String {
+    let callback = creator.consent_as(consent, who, "approve", &[]).await;
+    let response = creator.browser.get(callback).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    location(&response)
+}
+
+/// The page of a link that can no longer be used: 410 Gone, with the reason.
+async fn gone(browser: &TestApp, link: &str) -> String {
+    let response = browser.get(link).await;
+    assert_eq!(response.status(), StatusCode::GONE);
+    response.text().await.unwrap()
+}
+
+async fn count(app: &TestApp, table: &str) -> i64 {
+    sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap()
+        .get("n")
+}
+
+async fn a_creator_connects_through_an_invite_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let link = invite_by_form(&app, &[("expected_account", "@sandbox.studio")]).await;
+    let creator = app.other_browser();
+    let page = creator.page(&link).await;
+    for words in [
+        "Acme Social",
+        "Studio channel",
+        "Hi! This lets us read your stats.",
+        "It cannot post",
+        "remove Tether from the connected apps",
+        "@sandbox.studio",
+    ] {
+        assert!(page.contains(words), "{words}");
+    }
+    let consent = start_invited_consent(&creator, &link).await;
+    assert_eq!(
+        consent_and_return(&creator, &consent, "sbx-1001").await,
+        "/invited"
+    );
+    let done = creator.page("/invited").await;
+    assert!(
+        done.contains("You&#x27;re connected") || done.contains("You're connected"),
+        "{done}"
+    );
+    assert!(done.contains("@sandbox.studio"), "{done}");
+    assert!(done.contains("it cannot post"), "{done}");
+    // The confirmation is said once; a reload shows nothing.
+    assert!(creator
+        .page("/invited")
+        .await
+        .contains("Nothing to confirm here"));
+
+    let ada = person(&app, "ada@example.com", OWNER_PASSWORD).await;
+    let channels = app.engine.channels(&ada).await.unwrap();
+    assert_eq!(channels.len(), 1);
+    assert_eq!(channels[0].name, "Studio channel");
+    assert_eq!(channels[0].handle, "@sandbox.studio");
+    assert_eq!(channels[0].access, Access::Metrics);
+    assert_eq!(channels[0].connected_by.as_deref(), Some("Ada Owner"));
+    let invite = &app.engine.invites(&ada).await.unwrap()[0];
+    assert_eq!(invite.state, InviteState::Completed);
+    assert_eq!(invite.completed_handle.as_deref(), Some("@sandbox.studio"));
+    assert_eq!(invite.completed_channel_id, Some(channels[0].id));
+    let detail: String = sqlx::query("SELECT detail FROM events WHERE kind = 'connected'")
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap()
+        .get("detail");
+    assert!(
+        detail.contains(&format!("\"invite_id\":{}", invite.id)),
+        "{detail}"
+    );
+    let dashboard = app.page("/").await;
+    assert!(dashboard.contains("Studio channel"));
+    assert!(app.page("/settings/invites").await.contains("Completed"));
+
+    // Used once: the page says so with 410, and the consent button leads nowhere.
+    assert!(gone(&creator, &link).await.contains("already been used"));
+    let response = creator.post_form(&format!("{link}/consent"), &[]).await;
+    assert_eq!(location(&response), link);
+    assert_eq!(count(&app, "oauth_states").await, 0);
+    assert_eq!(app.channel_count().await, 1);
+}
+
+async fn links_withdrawn_expired_or_replayed_during_consent_store_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let ada = person(&app, "ada@example.com", OWNER_PASSWORD).await;
+
+    // Withdrawn while the creator is at the network.
+    let link = invite_by_form(&app, &[]).await;
+    let creator = app.other_browser();
+    let consent = start_invited_consent(&creator, &link).await;
+    let id = app.engine.invites(&ada).await.unwrap()[0].id;
+    app.engine.revoke_invite(&ada, id).await.unwrap();
+    assert_eq!(
+        consent_and_return(&creator, &consent, "sbx-1001").await,
+        link
+    );
+    assert!(gone(&creator, &link).await.contains("withdrawn"));
+    assert_eq!(app.channel_count().await, 0);
+
+    // Expired while the creator is at the network.
+    let link = invite_by_form(&app, &[("expires_in_days", "1")]).await;
+    app.advance(TimeDelta::days(1) - TimeDelta::minutes(1));
+    let creator = app.other_browser();
+    let consent = start_invited_consent(&creator, &link).await;
+    app.advance(TimeDelta::minutes(2));
+    assert_eq!(
+        consent_and_return(&creator, &consent, "sbx-1001").await,
+        link
+    );
+    assert!(gone(&creator, &link).await.contains("expired"));
+    assert_eq!(app.channel_count().await, 0);
+
+    // The network's redirect replayed in a browser that did not start the consent.
+    let link = invite_by_form(&app, &[]).await;
+    let creator = app.other_browser();
+    let consent = start_invited_consent(&creator, &link).await;
+    let callback = creator
+        .consent_as(&consent, "sbx-1001", "approve", &[])
+        .await;
+    let stranger = app.other_browser();
+    let response = stranger.browser.get(callback.clone()).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.channel_count().await, 0);
+    // The handshake is spent: not even the right browser can use it now.
+    let response = creator.browser.get(callback).send().await.unwrap();
+    assert_eq!(location(&response), link);
+    assert!(creator.page(&link).await.contains("not valid any more"));
+    assert_eq!(app.channel_count().await, 0);
+
+    // Cancelled at the network: the link still works afterwards.
+    let consent = start_invited_consent(&creator, &link).await;
+    let callback = creator.consent_as(&consent, "sbx-1001", "deny", &[]).await;
+    let response = creator.browser.get(callback).send().await.unwrap();
+    assert_eq!(location(&response), link);
+    assert!(creator.page(&link).await.contains("cancelled"));
+    let consent = start_invited_consent(&creator, &link).await;
+    assert_eq!(
+        consent_and_return(&creator, &consent, "sbx-1001").await,
+        "/invited"
+    );
+    assert_eq!(app.channel_count().await, 1);
+}
+
+async fn the_wrong_account_or_one_linked_elsewhere_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let link = invite_by_form(&app, &[("expected_account", "sandbox.studio")]).await;
+    let creator = app.other_browser();
+    let consent = start_invited_consent(&creator, &link).await;
+    assert_eq!(
+        consent_and_return(&creator, &consent, "sbx-1002").await,
+        link
+    );
+    let page = creator.page(&link).await;
+    assert!(page.contains("@sandbox.studio"), "{page}");
+    assert!(page.contains("@other.creator"), "{page}");
+    assert_eq!(app.channel_count().await, 0);
+
+    // Bo's agency holds the other account; the creator is told so without its name.
+    let (bo, _, _) = person_in_new_workspace(&app, Role::Admin).await;
+    let consent = bo.start_connect("Other at Bo's").await;
+    let callback = bo.consent_as(&consent, "sbx-1002", "approve", &[]).await;
+    bo.finish(&callback).await;
+    let link = invite_by_form(&app, &[]).await;
+    let consent = start_invited_consent(&creator, &link).await;
+    assert_eq!(
+        consent_and_return(&creator, &consent, "sbx-1002").await,
+        link
+    );
+    let page = creator.page(&link).await;
+    assert!(page.contains("another Tether workspace"), "{page}");
+    assert!(!page.contains("Bo&#x27;s Agency") && !page.contains("Bo's Agency"));
+    assert_eq!(app.channel_count().await, 1, "only Bo's channel");
+}
+
+async fn an_invite_reconnects_an_existing_channel(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let consent = app.start_connect("Studio").await;
+    let callback = app.consent(&consent, "approve").await;
+    app.finish(&callback).await;
+    let before = app.only_access_token().await;
+    let channel_id: i64 = sqlx::query("SELECT id FROM channels")
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap()
+        .get("id");
+    let link = invite_by_form(
+        &app,
+        &[("target", &format!("channel:{channel_id}")), ("name", "")],
+    )
+    .await;
+    let creator = app.other_browser();
+    let page = creator.page(&link).await;
+    assert!(page.contains("Ada Owner asks you to reconnect"), "{page}");
+    let response = creator.post_form(&format!("{link}/consent"), &[]).await;
+    let consent = Url::parse(&location(&response)).unwrap();
+    // Another account cannot take the channel over through an invite.
+    assert_eq!(
+        consent_and_return(&creator, &consent, "sbx-1002").await,
+        link
+    );
+    assert_eq!(app.only_access_token().await.expose(), before.expose());
+    let response = creator.post_form(&format!("{link}/consent"), &[]).await;
+    let consent = Url::parse(&location(&response)).unwrap();
+    assert_eq!(
+        consent_and_return(&creator, &consent, "sbx-1001").await,
+        "/invited"
+    );
+    assert!(creator.page("/invited").await.contains("You reconnected"));
+    assert_ne!(app.only_access_token().await.expose(), before.expose());
+    assert_eq!(app.channel_count().await, 1);
+    let kinds: Vec<String> = sqlx::query("SELECT kind FROM events ORDER BY id")
+        .fetch_all(app.engine.db().pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get("kind"))
+        .collect();
+    assert_eq!(kinds, ["connected", "reauthorized"]);
+}
+
 on_both_backends!(
     an_invite_is_created_opened_and_withdrawn,
     expired_and_forged_links_are_refused,
     only_owners_and_admins_invite_and_bad_requests_store_nothing,
+    a_creator_connects_through_an_invite_once,
+    links_withdrawn_expired_or_replayed_during_consent_store_nothing,
+    the_wrong_account_or_one_linked_elsewhere_is_refused,
+    an_invite_reconnects_an_existing_channel,
 );

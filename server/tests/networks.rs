@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::{add_person, location, sign_in_as, spawn_app, Backend, Landing, TestApp};
+use common::{
+    add_person, location, person_in_new_workspace, sign_in_as, spawn_app, Backend, Landing, TestApp,
+};
 use reqwest::StatusCode;
 use serde_json::json;
 use sqlx::Row;
@@ -117,28 +119,6 @@ async fn connect_all(app: &TestApp, net: &Net, person: &str) -> String {
         Landing::Dashboard(html) => html,
         Landing::Pick(path) => app.pick(&path, None).await,
     }
-}
-
-/// The password every person these tests add signs in with.
-/// Bo, with `role` in a second workspace, “Bo's Agency”: his signed-in browser, his user
-/// id and the workspace's id.
-async fn person_in_new_workspace(app: &TestApp, role: engine::domain::Role) -> (TestApp, i64, i64) {
-    let user_id = add_person(app, "bo@example.com", "Bo Agency", role).await;
-    let pool = app.engine.db().pool();
-    let workspace: i64 =
-        sqlx::query("INSERT INTO workspaces (name, created_at) VALUES ($1, 0) RETURNING id")
-            .bind("Bo's Agency")
-            .fetch_one(pool)
-            .await
-            .unwrap()
-            .get("id");
-    sqlx::query("UPDATE memberships SET workspace_id = $1 WHERE user_id = $2")
-        .bind(workspace)
-        .bind(user_id)
-        .execute(pool)
-        .await
-        .unwrap();
-    (sign_in_as(app, "bo@example.com").await, user_id, workspace)
 }
 
 async fn count(app: &TestApp, sql: &str, network: &str) -> i64 {

@@ -4,6 +4,7 @@ mod api_keys;
 mod channel;
 mod dashboard;
 mod entry;
+mod invites;
 mod members;
 mod picker;
 
@@ -11,6 +12,7 @@ pub use api_keys::ApiKeysPage;
 pub use channel::ChannelDetailPage;
 pub use dashboard::DashboardPage;
 pub use entry::{SetUpPage, SignInPage};
+pub use invites::{InviteDonePage, InviteLinkPage, InvitesPage};
 pub use members::MembersPage;
 pub use picker::PickPage;
 

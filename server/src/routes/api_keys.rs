@@ -2,7 +2,7 @@
 //! back to the page, encrypted in a short-lived cookie, to be shown once.
 
 use super::oauth::{respond, signed_in, success};
-use app::ssr::AppContext;
+use app::ssr::{AppContext, NEW_KEY_COOKIE};
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
@@ -24,7 +24,7 @@ pub async fn create(
     .await;
     match outcome {
         Ok(created) => (
-            jar.add(ctx.new_key_cookie(&created.secret)),
+            jar.add(ctx.reveal_once_cookie(NEW_KEY_COOKIE, &created.secret)),
             Redirect::to(PAGE),
         )
             .into_response(),

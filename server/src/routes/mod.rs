@@ -4,6 +4,7 @@
 mod api;
 mod api_keys;
 mod auth;
+mod invites;
 mod lifecycle;
 mod members;
 mod oauth;
@@ -67,6 +68,9 @@ pub fn router(
         .route("/settings/api-keys/{id}/revoke", post(api_keys::revoke))
         .route("/settings/members/{id}/role", post(members::change_role))
         .route("/settings/members/{id}/remove", post(members::remove))
+        .route("/settings/invites", post(invites::create))
+        .route("/settings/invites/{id}/revoke", post(invites::revoke))
+        .route("/invite/{token}/consent", post(invites::consent))
         .route("/auth/setup", post(auth::set_up))
         .route("/auth/login", post(auth::sign_in))
         .route("/auth/logout", post(auth::sign_out))
@@ -155,4 +159,12 @@ async fn same_origin_posts(
         }
         _ => next.run(request).await,
     }
+}
+
+/// A token or id as a URL path segment: the engine refuses anything not base64url, and the
+/// redirect must not break either.
+fn url_segment(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
 }

@@ -2,15 +2,16 @@
 //! account picker's answer, reauthorizing, unlinking and deleting. All plain form posts,
 //! so they work before the WASM loads; the outcome comes back as a flash message.
 
-use super::error_flash;
+use super::{error_flash, url_segment};
 use app::model::FlashKind;
-use app::ssr::{AppContext, SESSION_COOKIE};
+use app::ssr::{AppContext, INVITE_COOKIE, SESSION_COOKIE};
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use engine::accounts::SignedIn;
-use engine::channels::{CallbackParams, ConnectOutcome, Connected, Reauthorize};
+use engine::channels::{BrowserCookies, CallbackParams, ConnectOutcome, Connected, Reauthorize};
 use engine::domain::ChannelName;
+use engine::invites::InviteCompleted;
 use engine::networks::Access;
 use std::collections::HashMap;
 
@@ -89,16 +90,40 @@ pub async fn callback(
         error_description: query.remove("error_description"),
     };
     let session = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned());
-    match ctx
-        .engine
-        .finish_connect(session.as_deref(), &network, params)
-        .await
-    {
+    let invite = jar.get(INVITE_COOKIE).map(|c| c.value().to_owned());
+    let cookies = BrowserCookies {
+        session: session.as_deref(),
+        invite: invite.as_deref(),
+    };
+    let outcome = ctx.engine.finish_connect(cookies, &network, params).await;
+    // The invite cookie served this one handshake; a failure leads back to the invite.
+    if let Some(invite) = &invite {
+        let jar = jar.clone().add(ctx.removal(INVITE_COOKIE));
+        match (outcome, ctx.invite_token(invite)) {
+            (Ok(ConnectOutcome::Invited(done)), _) => {
+                return success(&ctx, jar, "/invited", &invited_words(&done))
+            }
+            (Err(error), Some(token)) => {
+                let page = format!("/invite/{}", url_segment(&token));
+                return respond(&ctx, jar, &page, Err(error));
+            }
+            (outcome, _) => return member_callback(&ctx, jar, outcome),
+        }
+    }
+    member_callback(&ctx, jar, outcome)
+}
+
+fn member_callback(
+    ctx: &AppContext,
+    jar: CookieJar,
+    outcome: Result<ConnectOutcome, engine::Error>,
+) -> Response {
+    match outcome {
         Ok(ConnectOutcome::Connected(connected)) => {
-            success(&ctx, jar, "/", &connected_words(&connected))
+            success(ctx, jar, "/", &connected_words(&connected))
         }
         Ok(ConnectOutcome::Reauthorized(channel)) => success(
-            &ctx,
+            ctx,
             jar,
             "/",
             &format!("Reconnected “{}” ({}).", channel.name, channel.handle),
@@ -106,8 +131,32 @@ pub async fn callback(
         Ok(ConnectOutcome::Pick { pending_id }) => {
             Redirect::to(&format!("/channels/pick/{pending_id}")).into_response()
         }
-        Err(error) => (error_flash(&ctx, jar, &error), Redirect::to("/")).into_response(),
+        Ok(ConnectOutcome::Invited(done)) => success(ctx, jar, "/invited", &invited_words(&done)),
+        Err(error) => (error_flash(ctx, jar, &error), Redirect::to("/")).into_response(),
     }
+}
+
+/// The confirmation for someone who followed an invite, one paragraph per line.
+fn invited_words(done: &InviteCompleted) -> String {
+    let who = done
+        .inviter
+        .clone()
+        .unwrap_or_else(|| "the person who invited you".to_owned());
+    let verb = if done.reconnected {
+        "reconnected"
+    } else {
+        "connected"
+    };
+    let access = match done.access {
+        Access::Metrics => "Read-only: Tether can read this account's statistics; it cannot post.",
+        Access::Publishing => {
+            "Publishing: Tether can read statistics and publish for the workspace."
+        }
+    };
+    format!(
+        "You {verb} {} on {} to “{}” as the channel “{}”.\n{access}\nTo stop this later, remove Tether from the connected apps in your {} settings, or ask {who} to unlink the channel.",
+        done.handle, done.network_name, done.workspace_name, done.channel_name, done.network_name
+    )
 }
 
 /// The picker's answer: `pending` and one `account` per ticked box.
@@ -127,7 +176,7 @@ pub async fn pick(
         .filter(|(name, value)| name == "account" && !value.is_empty())
         .map(|(_, v)| v)
         .collect();
-    let back = format!("/channels/pick/{}", percent_path(&pending));
+    let back = format!("/channels/pick/{}", url_segment(&pending));
     let outcome = async {
         let person = signed_in(&ctx, &jar).await?;
         let connected = ctx.engine.finish_pick(&person, &pending, &chosen).await?;
@@ -223,12 +272,4 @@ pub async fn delete(
         ),
         Err(error) => respond(&ctx, jar, "/", Err(error)),
     }
-}
-
-/// A pending id as a URL path segment (it is base64url already; anything else is refused
-/// by the engine, but must not break the redirect).
-fn percent_path(raw: &str) -> String {
-    raw.chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
 }

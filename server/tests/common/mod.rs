@@ -352,6 +352,31 @@ pub async fn add_person(app: &TestApp, email: &str, name: &str, role: engine::do
         .unwrap()
 }
 
+/// Bo, with `role` in a second workspace, “Bo's Agency”: his signed-in browser, his user
+/// id and the workspace's id.
+pub async fn person_in_new_workspace(
+    app: &TestApp,
+    role: engine::domain::Role,
+) -> (TestApp, i64, i64) {
+    use sqlx::Row;
+    let user_id = add_person(app, "bo@example.com", "Bo Agency", role).await;
+    let pool = app.engine.db().pool();
+    let workspace: i64 =
+        sqlx::query("INSERT INTO workspaces (name, created_at) VALUES ($1, 0) RETURNING id")
+            .bind("Bo's Agency")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+            .get("id");
+    sqlx::query("UPDATE memberships SET workspace_id = $1 WHERE user_id = $2")
+        .bind(workspace)
+        .bind(user_id)
+        .execute(pool)
+        .await
+        .unwrap();
+    (sign_in_as(app, "bo@example.com").await, user_id, workspace)
+}
+
 /// The app seen from a browser of its own, signed in as `email`.
 pub async fn sign_in_as(app: &TestApp, email: &str) -> TestApp {
     let browser = app.other_browser();
@@ -417,18 +442,20 @@ pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Runs each scenario once on SQLite and once on Postgres.
+/// Runs each scenario once on SQLite and once on Postgres, on a multi-threaded runtime as
+/// the server has in production (one thread would let any blocking call stall the server
+/// and the test's own requests together).
 #[macro_export]
 macro_rules! on_both_backends {
     ($($scenario:ident),* $(,)?) => {
         mod sqlite {
-            $(#[tokio::test]
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $scenario() {
                 super::$scenario(super::common::Backend::Sqlite).await
             })*
         }
         mod postgres {
-            $(#[tokio::test]
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $scenario() {
                 super::$scenario(super::common::Backend::Postgres).await
             })*
