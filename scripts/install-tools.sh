@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Tether needs, each piece only when it is missing.
 # Usage: scripts/install-tools.sh build   (Rust WASM target, cargo-leptos, wasm-bindgen, wasm-opt)
-#        scripts/install-tools.sh test    (the above, plus Chromium, Postgres, Playwright, oidc-provider)
+#        scripts/install-tools.sh test    (the above, plus Chromium, Postgres, Playwright, oidc-provider, smtp-server)
 # Nothing here downloads a binary outside the package registries; see ../shared/toolchain.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,6 +62,10 @@ test_tools() {
   if [ ! -d server/tests/oidc/node_modules/oidc-provider ]; then
     say "Installing oidc-provider, the real authorization server the generic network is tested against"
     (cd server/tests/oidc && npm ci --no-audit --no-fund)
+  fi
+  if [ ! -d server/tests/smtp/node_modules/smtp-server ]; then
+    say "Installing smtp-server, the real SMTP server the mail tests send to"
+    (cd server/tests/smtp && npm ci --no-audit --no-fund)
   fi
 }
 

@@ -2,7 +2,7 @@
 
 use crate::model::{
     ApiKeysPage, ChannelPage, Dashboard, Entry, EntryPage, InvitePage, InvitesPage, MembersPage,
-    PickerPage,
+    OutboxPage, PickerPage,
 };
 use leptos::prelude::*;
 
@@ -29,6 +29,7 @@ pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
             may_manage_keys: person.role.may(Permission::ManageApiKeys),
             may_manage_members: person.role.may(Permission::ManageMembers),
             may_invite: person.role.may(Permission::Invite),
+            has_outbox: ctx.engine.mailer().and_then(|m| m.outbox_dir()).is_some(),
         },
         channels: channels
             .into_iter()
@@ -505,5 +506,31 @@ pub async fn load_invites() -> Result<InvitesPage, ServerFnError> {
         default_days: DEFAULT_DAYS,
         max_days: MAX_DAYS,
         flash: take_flash(&ctx, &jar),
+    })
+}
+
+/// The mail in the local outbox, newest first; for those who invite people.
+#[server]
+pub async fn load_outbox() -> Result<OutboxPage, ServerFnError> {
+    use crate::model::OutboxLine;
+    use crate::ssr::{public_error, request, require_person, when};
+    use engine::domain::{require, Permission};
+
+    let (ctx, jar) = request()?;
+    let person = require_person(&ctx, &jar).await?;
+    require(person.role, Permission::Invite).map_err(public_error)?;
+    let dir = ctx.engine.mailer().and_then(|m| m.outbox_dir());
+    Ok(OutboxPage {
+        mails: dir.map(|dir| {
+            engine::mail::read_outbox(dir)
+                .into_iter()
+                .map(|mail| OutboxLine {
+                    to: mail.to,
+                    subject: mail.subject,
+                    sent: when(mail.sent_at),
+                    text: mail.text,
+                })
+                .collect()
+        }),
     })
 }

@@ -27,6 +27,8 @@ pub struct Person {
     pub may_manage_keys: bool,
     pub may_manage_members: bool,
     pub may_invite: bool,
+    /// Mail goes to the local outbox, which the UI shows.
+    pub has_outbox: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -241,4 +243,19 @@ pub struct InviteLine {
     pub summary: String,
     pub detail: String,
     pub open: bool,
+}
+
+/// The local outbox of the embedded default: the mail Tether would have sent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutboxPage {
+    /// `None` when mail goes to an SMTP server instead.
+    pub mails: Option<Vec<OutboxLine>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutboxLine {
+    pub to: String,
+    pub subject: String,
+    pub sent: String,
+    pub text: String,
 }

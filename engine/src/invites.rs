@@ -12,6 +12,7 @@ use crate::channels::{
 use crate::crypto::{random_token, token_hash, Secret};
 use crate::domain::{require, ChannelName, Email, Permission};
 use crate::error::{ConnectError, Error, Result};
+use crate::mail::Mail;
 use crate::networks::{Access, ConfiguredNetwork};
 use crate::Engine;
 use sqlx::Row;
@@ -152,6 +153,18 @@ pub struct Invite {
 pub struct CreatedInvite {
     pub id: i64,
     pub token: Secret,
+    pub delivery: Delivery,
+}
+
+/// How an invite's link reaches its person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// No address was given: the admin copies the link.
+    Copy,
+    /// Mailed to this address.
+    Mailed(String),
+    /// The mail to this address could not be sent (the cause is logged): copy the link.
+    NotMailed(String),
 }
 
 /// What the person holding a valid link is shown before they consent: the invite, who
@@ -296,7 +309,98 @@ impl Engine {
         .fetch_one(self.db.pool())
         .await?;
         tracing::info!(invite_id = id, network = %invite.network, "invite created");
-        Ok(CreatedInvite { id, token })
+        let delivery = match &invite.recipient {
+            None => Delivery::Copy,
+            Some(to) => {
+                let mail = self.invite_mail(person, &invite, network, to, &token, now);
+                match self.send_mail(mail).await {
+                    Ok(()) => Delivery::Mailed(to.as_str().to_owned()),
+                    Err(error) => {
+                        tracing::error!(invite_id = id, detail = %error.log_detail(), "invite mail not sent");
+                        Delivery::NotMailed(to.as_str().to_owned())
+                    }
+                }
+            }
+        };
+        Ok(CreatedInvite {
+            id,
+            token,
+            delivery,
+        })
+    }
+
+    /// The mail that carries an invite link: who asks, for what, with which permissions.
+    fn invite_mail(
+        &self,
+        person: &SignedIn,
+        invite: &NewInvite,
+        network: &ConfiguredNetwork,
+        to: &Email,
+        token: &Secret,
+        now: i64,
+    ) -> Mail {
+        let profile = &network.profile;
+        let network_name = &profile.display_name;
+        let kind = profile.kind(&invite.kind).map_or("account", |k| k.label);
+        let channel = invite.channel_name.as_ref().map_or("", ChannelName::as_str);
+        let who = &person.display_name;
+        let workspace = &person.workspace_name;
+        let verb = if invite.channel_id.is_some() {
+            "reconnect"
+        } else {
+            "connect"
+        };
+        let access = match invite.access {
+            Access::Metrics => "Read-only: Tether will read statistics and cannot post.",
+            Access::Publishing => {
+                "Publishing: Tether will read statistics and publish for the workspace."
+            }
+        };
+        let link = self.invite_link(token);
+        let until = chrono::DateTime::from_timestamp(now + invite.expires_in_days * 86_400, 0)
+            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_default();
+        let intro = format!(
+            "{who} asks you to {verb} your {network_name} {kind} to the workspace “{workspace}” on Tether, as the channel “{channel}”."
+        );
+        let quoted = (!invite.message.is_empty()).then(|| format!("“{}” — {who}", invite.message));
+        let open = format!(
+            "Open this link to see what is asked and to give your consent (valid until {until}; you need no account):"
+        );
+        let ignore =
+            "If you did not expect this, ignore this mail: nothing happens without your consent.";
+        let text = [
+            Some(intro.clone()),
+            quoted.clone(),
+            Some(access.to_owned()),
+            Some(format!("{open}\n{link}")),
+            Some(ignore.to_owned()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("\n\n");
+        let escape = |s: &str| html_escape::encode_text(s).into_owned();
+        let html = format!(
+            "<!DOCTYPE html><html lang=\"en\"><body style=\"font-family:sans-serif;line-height:1.5;color:#1b1f24\">\
+             <p>{}</p>{}<p>{}</p><p>{}</p>\
+             <p><a href=\"{}\" style=\"display:inline-block;padding:.6em 1.2em;background:#1f5f99;color:#fff;text-decoration:none;border-radius:6px\">Review and connect</a></p>\
+             <p style=\"color:#555\">{}</p></body></html>",
+            escape(&intro),
+            quoted
+                .map(|q| format!("<blockquote>{}</blockquote>", escape(&q)))
+                .unwrap_or_default(),
+            escape(access),
+            escape(&open),
+            html_escape::encode_double_quoted_attribute(link.as_str()),
+            escape(ignore),
+        );
+        Mail {
+            to: to.clone(),
+            subject: format!("{who} asks you to {verb} your {network_name} {kind}"),
+            text,
+            html,
+        }
     }
 
     /// The address of an invite link: what the admin copies or the mail carries.

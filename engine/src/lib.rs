@@ -13,6 +13,7 @@ pub mod events;
 pub mod import;
 pub mod invites;
 pub mod lifecycle;
+pub mod mail;
 pub mod members;
 pub mod networks;
 pub mod oauth;
@@ -39,6 +40,8 @@ pub struct Engine {
     public_url: Url,
     http: reqwest::Client,
     lifecycle: Arc<Lifecycle>,
+    /// `None` until the server gives one; invites are then only copied.
+    mailer: Option<mail::Mailer>,
 }
 
 impl Engine {
@@ -58,7 +61,27 @@ impl Engine {
             public_url,
             http: oauth::http_client(Pacing::default().call_timeout),
             lifecycle: Arc::new(Lifecycle::new(Pacing::default())),
+            mailer: None,
         }
+    }
+
+    /// The same engine, sending mail with `mailer`.
+    pub fn with_mailer(mut self, mailer: mail::Mailer) -> Self {
+        self.mailer = Some(mailer);
+        self
+    }
+
+    pub fn mailer(&self) -> Option<&mail::Mailer> {
+        self.mailer.as_ref()
+    }
+
+    /// Sends one message, dated by the engine's clock.
+    pub async fn send_mail(&self, mail: mail::Mail) -> Result<()> {
+        let mailer = self
+            .mailer
+            .as_ref()
+            .ok_or_else(|| Error::Internal("no mailer configured".into()))?;
+        mailer.send(mail, self.clock.now()).await
     }
 
     /// The same engine with other pacing for its background work (tests, benchmarks).

@@ -4,6 +4,7 @@
 use engine::crypto::{EncryptionKey, Secret};
 use engine::db::DatabaseUrl;
 use engine::lifecycle::Pacing;
+use engine::mail::{SmtpSecurity, SmtpServer};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -62,15 +63,12 @@ pub struct OidcSettings {
 /// Where mail goes: a local outbox directory (the embedded default) or an SMTP server.
 #[derive(Debug)]
 pub enum Mail {
-    Outbox(PathBuf),
-    Smtp {
-        host: String,
-        port: u16,
-        username: Option<String>,
-        password: Option<Secret>,
-        from: String,
-    },
+    Outbox { dir: PathBuf, from: String },
+    Smtp { server: SmtpServer, from: String },
 }
+
+/// The sender of the embedded default's mail.
+const OUTBOX_FROM: &str = "Tether <tether@localhost>";
 
 #[derive(Clone, Debug)]
 pub struct NetworkCredentials {
@@ -166,15 +164,26 @@ impl Settings {
             }),
         };
         let mail = match get("TETHER_SMTP_HOST") {
-            None => Mail::Outbox(data_dir.join("outbox")),
+            None => Mail::Outbox {
+                dir: data_dir.join("outbox"),
+                from: get("TETHER_MAIL_FROM").unwrap_or_else(|| OUTBOX_FROM.into()),
+            },
             Some(host) => Mail::Smtp {
-                host,
-                port: get("TETHER_SMTP_PORT")
-                    .unwrap_or_else(|| "587".into())
-                    .parse()
-                    .map_err(|_| invalid("TETHER_SMTP_PORT", "must be a port number"))?,
-                username: get("TETHER_SMTP_USERNAME"),
-                password: get("TETHER_SMTP_PASSWORD").map(Secret::new),
+                server: SmtpServer {
+                    host,
+                    port: get("TETHER_SMTP_PORT")
+                        .unwrap_or_else(|| "587".into())
+                        .parse()
+                        .map_err(|_| invalid("TETHER_SMTP_PORT", "must be a port number"))?,
+                    security: SmtpSecurity::parse(
+                        &get("TETHER_SMTP_SECURITY").unwrap_or_else(|| "starttls".into()),
+                    )
+                    .ok_or_else(|| {
+                        invalid("TETHER_SMTP_SECURITY", "must be starttls, tls or none")
+                    })?,
+                    username: get("TETHER_SMTP_USERNAME"),
+                    password: get("TETHER_SMTP_PASSWORD").map(Secret::new),
+                },
                 from: get("TETHER_MAIL_FROM").ok_or_else(|| {
                     invalid(
                         "TETHER_MAIL_FROM",
@@ -396,7 +405,7 @@ mod tests {
         assert!(s.public_url.is_none());
         assert!(s.encryption_key.is_none());
         assert!(s.sandbox);
-        assert!(matches!(s.mail, Mail::Outbox(ref p) if p.ends_with("outbox")));
+        assert!(matches!(s.mail, Mail::Outbox { ref dir, .. } if dir.ends_with("outbox")));
         assert!(s.network_credentials.is_empty());
     }
 
@@ -451,12 +460,39 @@ mod tests {
                 "TETHER_DATABASE_URL",
                 "postgres://tether:db-password@localhost/tether",
             ),
+            ("TETHER_SMTP_HOST", "mail.example.com"),
+            ("TETHER_SMTP_PASSWORD", "smtp-password"),
+            ("TETHER_MAIL_FROM", "tether@example.com"),
         ])
         .unwrap();
         let printed = format!("{s:?}");
+        assert!(printed.contains("mail.example.com"));
         assert!(!printed.contains("very-secret-value"));
         assert!(!printed.contains(&key));
         assert!(!printed.contains("db-password"));
+        assert!(!printed.contains("smtp-password"));
+    }
+
+    #[test]
+    fn smtp_security_is_one_of_three() {
+        let with = |security: &'static str| {
+            settings(&[
+                ("TETHER_SMTP_HOST", "mail.example.com"),
+                ("TETHER_MAIL_FROM", "tether@example.com"),
+                ("TETHER_SMTP_SECURITY", security),
+            ])
+        };
+        for (raw, security) in [
+            ("starttls", SmtpSecurity::StartTls),
+            ("tls", SmtpSecurity::Tls),
+            ("none", SmtpSecurity::None),
+        ] {
+            match with(raw).unwrap().mail {
+                Mail::Smtp { server, .. } => assert_eq!(server.security, security),
+                Mail::Outbox { .. } => panic!("SMTP was configured"),
+            }
+        }
+        assert_eq!(with("ssl").unwrap_err().variable, "TETHER_SMTP_SECURITY");
     }
 
     #[test]

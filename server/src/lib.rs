@@ -10,6 +10,7 @@ use config::Settings;
 use engine::clock::Clock;
 use engine::crypto::random_token;
 use engine::db::Db;
+use engine::mail::Mailer;
 use engine::networks::generic::{self, GenericConfig};
 use engine::networks::{sandbox_mount, Builtin, ConfiguredNetwork, Hosts, Networks, BUILTIN};
 use engine::sandbox::{RegisteredClient, SandboxProvider};
@@ -95,7 +96,11 @@ pub async fn start(settings: Settings, clock: Clock) -> anyhow::Result<Running> 
         Networks::new(configured),
         public_url.clone(),
     )
-    .with_pacing(settings.pacing.clone());
+    .with_pacing(settings.pacing.clone())
+    .with_mailer(match &settings.mail {
+        config::Mail::Outbox { dir, from } => Mailer::outbox(dir.clone(), from)?,
+        config::Mail::Smtp { server, from } => Mailer::smtp(server, from)?,
+    });
     let ctx = AppContext {
         engine: engine.clone(),
         secure_cookies: public_url.scheme() == "https",
@@ -246,8 +251,8 @@ fn mount_sandbox(
 
 fn log_start(settings: &Settings, engine: &Engine, public_url: &Url) {
     let mail = match &settings.mail {
-        config::Mail::Outbox(dir) => format!("outbox at {}", dir.display()),
-        config::Mail::Smtp { host, port, .. } => format!("SMTP via {host}:{port}"),
+        config::Mail::Outbox { dir, .. } => format!("outbox at {}", dir.display()),
+        config::Mail::Smtp { server, .. } => format!("SMTP via {}:{}", server.host, server.port),
     };
     let networks: Vec<_> = engine
         .networks()

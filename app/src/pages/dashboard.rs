@@ -57,6 +57,7 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
             <span class="topbar__person">{person.display_name}" · "{person.role}</span>
             {person.may_manage_members.then(|| view! { <a class="topbar__link" href="/settings/members">"Members"</a> })}
             {person.may_invite.then(|| view! { <a class="topbar__link" href="/settings/invites">"Invites"</a> })}
+            {(person.may_invite && person.has_outbox).then(|| view! { <a class="topbar__link" href="/settings/outbox">"Outbox"</a> })}
             {person.may_manage_keys.then(|| view! { <a class="topbar__link" href="/settings/api-keys">"API keys"</a> })}
             <form method="post" action="/auth/logout">
                 <button type="submit" class="button button--quiet">"Sign out"</button>

@@ -6,6 +6,7 @@ mod dashboard;
 mod entry;
 mod invites;
 mod members;
+mod outbox;
 mod picker;
 
 pub use api_keys::ApiKeysPage;
@@ -14,6 +15,7 @@ pub use dashboard::DashboardPage;
 pub use entry::{SetUpPage, SignInPage};
 pub use invites::{InviteDonePage, InviteLinkPage, InvitesPage};
 pub use members::MembersPage;
+pub use outbox::OutboxPage;
 pub use picker::PickPage;
 
 use leptos::prelude::*;

@@ -3,12 +3,13 @@
 
 use super::oauth::{respond, signed_in, success};
 use super::url_segment;
+use app::model::FlashKind;
 use app::ssr::{AppContext, NEW_INVITE_COOKIE};
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use engine::domain::{ChannelName, Email};
-use engine::invites::NewInvite;
+use engine::invites::{Delivery, NewInvite};
 use engine::networks::Access;
 use std::collections::HashMap;
 
@@ -68,11 +69,21 @@ pub async fn create(
     match outcome {
         Ok(created) => {
             let link = engine::crypto::Secret::new(ctx.engine.invite_link(&created.token));
-            (
-                jar.add(ctx.reveal_once_cookie(NEW_INVITE_COOKIE, &link)),
-                Redirect::to(PAGE),
-            )
-                .into_response()
+            let jar = jar.add(ctx.reveal_once_cookie(NEW_INVITE_COOKIE, &link));
+            let jar = match created.delivery {
+                Delivery::Copy => jar,
+                Delivery::Mailed(to) => jar.add(ctx.flash_cookie(
+                    FlashKind::Success,
+                    &format!("The invite was mailed to {to}. Its link is below too."),
+                )),
+                Delivery::NotMailed(to) => jar.add(ctx.flash_cookie(
+                    FlashKind::Error,
+                    &format!(
+                        "The invite was created, but the mail to {to} could not be sent. Copy the link below and send it yourself."
+                    ),
+                )),
+            };
+            (jar, Redirect::to(PAGE)).into_response()
         }
         Err(error) => respond(&ctx, jar, PAGE, Err(error)),
     }

@@ -1,0 +1,208 @@
+//! Mail. The embedded default writes each message as a standard `.eml` file to a local
+//! outbox directory, which the UI lists; with an SMTP server configured, messages go there.
+//! Every message has a plain-text and an HTML body.
+
+use crate::domain::Email;
+use crate::error::{Error, Result};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long an SMTP exchange may take before the message counts as not sent.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
+/// The outbox shows this many of the newest messages.
+const OUTBOX_SHOWN: usize = 100;
+
+/// How the connection to the SMTP server is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS (port 587); the default.
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only for a relay on the same machine or in tests.
+    None,
+}
+
+impl SmtpSecurity {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "starttls" => Some(Self::StartTls),
+            "tls" => Some(Self::Tls),
+            "none" => Some(Self::None),
+            _ => None,
+        }
+    }
+}
+
+/// Where an SMTP server is and how to sign in to it.
+#[derive(Clone, Debug)]
+pub struct SmtpServer {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub username: Option<String>,
+    pub password: Option<crate::crypto::Secret>,
+}
+
+enum Transport {
+    Outbox {
+        dir: PathBuf,
+        files: AsyncFileTransport<Tokio1Executor>,
+    },
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+/// Sends Tether's mail.
+#[derive(Clone)]
+pub struct Mailer {
+    from: Mailbox,
+    transport: Arc<Transport>,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let to = match &*self.transport {
+            Transport::Outbox { dir, .. } => format!("outbox {}", dir.display()),
+            Transport::Smtp(_) => "smtp".to_owned(),
+        };
+        f.debug_struct("Mailer")
+            .field("from", &self.from.to_string())
+            .field("to", &to)
+            .finish()
+    }
+}
+
+/// One message, both bodies.
+#[derive(Clone, Debug)]
+pub struct Mail {
+    pub to: Email,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// A message in the outbox, as the UI shows it.
+#[derive(Clone, Debug)]
+pub struct OutboxMail {
+    pub to: String,
+    pub subject: String,
+    pub sent_at: i64,
+    pub text: String,
+}
+
+fn sender(from: &str) -> Result<Mailbox> {
+    from.parse()
+        .map_err(|_| Error::Invalid(format!("The sender address {from:?} is not valid.")))
+}
+
+impl Mailer {
+    /// Mail written to `dir` (created if missing).
+    pub fn outbox(dir: PathBuf, from: &str) -> Result<Self> {
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Error::Internal(format!("cannot create the outbox {dir:?}: {e}")))?;
+        Ok(Self {
+            from: sender(from)?,
+            transport: Arc::new(Transport::Outbox {
+                files: AsyncFileTransport::new(&dir),
+                dir,
+            }),
+        })
+    }
+
+    /// Mail sent through an SMTP server.
+    pub fn smtp(server: &SmtpServer, from: &str) -> Result<Self> {
+        let builder = match server.security {
+            SmtpSecurity::StartTls => {
+                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&server.host)
+            }
+            SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&server.host),
+            SmtpSecurity::None => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
+                &server.host,
+            )),
+        }
+        .map_err(|e| Error::Invalid(format!("The SMTP server cannot be used: {e}")))?;
+        let mut builder = builder.port(server.port).timeout(Some(SMTP_TIMEOUT));
+        if let (Some(user), Some(password)) = (&server.username, &server.password) {
+            builder =
+                builder.credentials(Credentials::new(user.clone(), password.expose().to_owned()));
+        }
+        Ok(Self {
+            from: sender(from)?,
+            transport: Arc::new(Transport::Smtp(builder.build())),
+        })
+    }
+
+    /// The outbox directory, when mail goes there.
+    pub fn outbox_dir(&self) -> Option<&Path> {
+        match &*self.transport {
+            Transport::Outbox { dir, .. } => Some(dir),
+            Transport::Smtp(_) => None,
+        }
+    }
+
+    /// Sends one message dated `now` (the engine's clock, so a moved sandbox clock shows).
+    pub async fn send(&self, mail: Mail, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+        let to: Mailbox =
+            mail.to.as_str().parse().map_err(|_| {
+                Error::Invalid(format!("{} cannot receive mail.", mail.to.as_str()))
+            })?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(mail.subject)
+            .date(now.into())
+            .multipart(MultiPart::alternative_plain_html(mail.text, mail.html))
+            .map_err(|e| Error::Internal(format!("cannot build a message: {e}")))?;
+        let sent = match &*self.transport {
+            Transport::Outbox { files, .. } => files
+                .send(message)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string()),
+            Transport::Smtp(smtp) => smtp
+                .send(message)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string()),
+        };
+        sent.map_err(|cause| Error::Internal(format!("mail not sent: {cause}")))
+    }
+}
+
+/// The newest messages of an outbox directory, newest first. Files that are not mail are
+/// skipped.
+pub fn read_outbox(dir: &Path) -> Vec<OutboxMail> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let parser = mail_parser::MessageParser::default();
+    let mut mails: Vec<OutboxMail> = entries
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.path().extension().is_some_and(|e| e == "eml"))
+        .filter_map(|entry| std::fs::read(entry.path()).ok())
+        .filter_map(|bytes| {
+            let message = parser.parse(&bytes)?;
+            Some(OutboxMail {
+                to: message
+                    .to()
+                    .and_then(|to| to.first())
+                    .and_then(|to| to.address())
+                    .unwrap_or_default()
+                    .to_owned(),
+                subject: message.subject().unwrap_or_default().to_owned(),
+                sent_at: message.date().map(|d| d.to_timestamp()).unwrap_or_default(),
+                text: message
+                    .body_text(0)
+                    .map(|t| t.into_owned())
+                    .unwrap_or_default(),
+            })
+        })
+        .collect();
+    mails.sort_by_key(|mail| std::cmp::Reverse(mail.sent_at));
+    mails.truncate(OUTBOX_SHOWN);
+    mails
+}
