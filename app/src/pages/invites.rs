@@ -73,7 +73,7 @@ fn CreateInvite(
         <section class="card" aria-labelledby="create-invite-heading">
             <h2 id="create-invite-heading">"Create an invite"</h2>
             <BusyForm action="/settings/invites" class="form" label="Create invite" busy_label="Creating…">
-                <label for="invite-target">"For"</label>
+                <label for="invite-target">"What the invite is for"</label>
                 <select id="invite-target" name="target" required>
                     {networks
                         .into_iter()
@@ -113,7 +113,7 @@ fn CreateInvite(
                 <input id="invite-account" name="expected_account" maxlength="100"
                     aria-describedby="invite-account-hint" placeholder="@handle or id"/>
                 <p class="hint" id="invite-account-hint">"When set, a consent given as any other account is refused."</p>
-                <fieldset class="audience">
+                <fieldset>
                     <legend>"Permissions"</legend>
                     <label><input type="radio" name="access" value="metrics" checked/>" Read-only metrics (cannot post)"</label>
                     <label><input type="radio" name="access" value="publishing"/>" Publishing"</label>
