@@ -2,7 +2,7 @@
 
 use crate::model::{
     ApiKeysPage, ChannelPage, Dashboard, Entry, EntryPage, InvitePage, InvitesPage, MembersPage,
-    OutboxPage, PickerPage,
+    NotificationsPage, OutboxPage, PickerPage,
 };
 use leptos::prelude::*;
 
@@ -30,6 +30,11 @@ pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
             may_manage_members: person.role.may(Permission::ManageMembers),
             may_invite: person.role.may(Permission::Invite),
             has_outbox: ctx.engine.mailer().and_then(|m| m.outbox_dir()).is_some(),
+            unread_notifications: ctx
+                .engine
+                .unread_notifications(&person)
+                .await
+                .map_err(public_error)?,
         },
         channels: channels
             .into_iter()
@@ -143,6 +148,7 @@ impl From<engine::channels::ChannelRecord> for crate::model::ChannelCard {
                 engine::networks::Access::Publishing => "Publishing".into(),
             },
             connected_by: channel.connected_by,
+            connector_left: channel.connector_left,
             facts: crate::status::ChannelFacts {
                 access_expires_at: channel.access_expires_at,
                 reconsent_deadline: channel.reconsent_deadline,
@@ -161,7 +167,7 @@ impl From<engine::channels::ChannelRecord> for crate::model::ChannelCard {
 /// One channel with its facts, history and disconnections.
 #[server]
 pub async fn load_channel(channel_id: i64) -> Result<ChannelPage, ServerFnError> {
-    use crate::model::{ChannelCard, DowntimeLine, HistoryLine};
+    use crate::model::{ChannelCard, DowntimeLine, FollowerLine, HistoryLine};
     use crate::ssr::{event_words, public_error, request, require_person, take_flash, when};
     use crate::status::duration_words;
     use engine::domain::Permission;
@@ -173,10 +179,16 @@ pub async fn load_channel(channel_id: i64) -> Result<ChannelPage, ServerFnError>
         .channel(&person, channel_id)
         .await
         .map_err(public_error)?;
-    let history = engine
-        .channel_history(&person, channel_id, 100)
-        .await
-        .map_err(public_error)?;
+    let history = if person.role.may(Permission::SeeTokenMetadata) {
+        Some(
+            engine
+                .channel_history(&person, channel_id, 100)
+                .await
+                .map_err(public_error)?,
+        )
+    } else {
+        None
+    };
     let disconnections = engine
         .disconnections(channel_id)
         .await
@@ -224,6 +236,23 @@ pub async fn load_channel(channel_id: i64) -> Result<ChannelPage, ServerFnError>
         facts.push(("Renewal failing since".to_owned(), when(since)));
     }
     let renewable = channel.renewable;
+    let followers = engine
+        .followers(&person, channel_id)
+        .await
+        .map_err(public_error)?;
+    let may_name_backups = person.role.may(Permission::Transfer);
+    let backup_candidates = if may_name_backups {
+        let members = engine.members(&person).await.map_err(public_error)?;
+        Some(
+            members
+                .into_iter()
+                .filter(|m| m.role.may(Permission::Reauthorize))
+                .map(|m| (m.user_id, m.display_name))
+                .collect(),
+        )
+    } else {
+        None
+    };
     let mut card = ChannelCard::from(channel);
     card.facts.network_outage = outage;
     Ok(ChannelPage {
@@ -233,18 +262,20 @@ pub async fn load_channel(channel_id: i64) -> Result<ChannelPage, ServerFnError>
         may_act: person.role.may(Permission::Reauthorize),
         renewable,
         facts,
-        history: history
-            .into_iter()
-            .map(|event| {
-                let (what, detail) = event_words(&event.kind, &event.detail);
-                HistoryLine {
-                    at: when(event.at),
-                    what,
-                    who: event.actor.unwrap_or_else(|| "Tether".to_owned()),
-                    detail,
-                }
-            })
-            .collect(),
+        history: history.map(|history| {
+            history
+                .into_iter()
+                .map(|event| {
+                    let (what, detail) = event_words(&event.kind, &event.detail);
+                    HistoryLine {
+                        at: when(event.at),
+                        what,
+                        who: event.actor.unwrap_or_else(|| "Tether".to_owned()),
+                        detail,
+                    }
+                })
+                .collect()
+        }),
         disconnections: disconnections
             .into_iter()
             .map(|d| DowntimeLine {
@@ -257,6 +288,23 @@ pub async fn load_channel(channel_id: i64) -> Result<ChannelPage, ServerFnError>
                 ),
             })
             .collect(),
+        following: followers
+            .iter()
+            .find(|f| f.user_id == person.user_id)
+            .map(|f| f.role.as_str().to_owned()),
+        followers: followers
+            .into_iter()
+            .map(|f| FollowerLine {
+                removable: may_name_backups || f.user_id == person.user_id,
+                user_id: f.user_id,
+                name: f.display_name,
+                role: match f.role {
+                    engine::notify::FollowRole::Backup => "Back-up admin".into(),
+                    engine::notify::FollowRole::Watcher => "Watcher".into(),
+                },
+            })
+            .collect(),
+        backup_candidates,
         flash: take_flash(&ctx, &jar),
     })
 }
@@ -532,5 +580,53 @@ pub async fn load_outbox() -> Result<OutboxPage, ServerFnError> {
                 })
                 .collect()
         }),
+    })
+}
+
+/// The person's notifications, how each kind reaches them by mail, and the workspace's
+/// reminder days.
+#[server]
+pub async fn load_notifications() -> Result<NotificationsPage, ServerFnError> {
+    use crate::model::NoticeLine;
+    use crate::ssr::{public_error, request, require_person, take_flash, when};
+    use engine::domain::Permission;
+
+    let (ctx, jar) = request()?;
+    let person = require_person(&ctx, &jar).await?;
+    let engine = &ctx.engine;
+    let items = engine.notifications(&person).await.map_err(public_error)?;
+    let preferences = engine
+        .mail_preferences(&person)
+        .await
+        .map_err(public_error)?;
+    let days = engine.reminder_days(&person).await.map_err(public_error)?;
+    Ok(NotificationsPage {
+        items: items
+            .into_iter()
+            .map(|n| NoticeLine {
+                title: n.title,
+                body: n.body,
+                at: when(n.created_at),
+                unread: !n.read,
+                channel_id: n.channel_id,
+            })
+            .collect(),
+        preferences: preferences
+            .into_iter()
+            .map(|(kind, cadence)| {
+                (
+                    kind.as_str().to_owned(),
+                    kind.words().to_owned(),
+                    cadence.as_str().to_owned(),
+                )
+            })
+            .collect(),
+        reminder_days: days
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        may_set_reminders: person.role.may(Permission::ManageMembers),
+        flash: take_flash(&ctx, &jar),
     })
 }

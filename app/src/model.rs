@@ -29,6 +29,7 @@ pub struct Person {
     pub may_invite: bool,
     /// Mail goes to the local outbox, which the UI shows.
     pub has_outbox: bool,
+    pub unread_notifications: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -45,6 +46,8 @@ pub struct ChannelCard {
     /// "Read-only metrics" or "Publishing".
     pub access: String,
     pub connected_by: Option<String>,
+    /// Its connector left or may no longer reconnect it: it needs a new one.
+    pub connector_left: bool,
     pub facts: ChannelFacts,
 }
 
@@ -121,9 +124,25 @@ pub struct ChannelPage {
     pub renewable: bool,
     /// Labelled facts: when it was authenticated and by whom, when access and consent end.
     pub facts: Vec<(String, String)>,
-    pub history: Vec<HistoryLine>,
+    /// `None` when the person's role does not show the history (viewers).
+    pub history: Option<Vec<HistoryLine>>,
     pub disconnections: Vec<DowntimeLine>,
+    /// Who is told about this channel besides its connector.
+    pub followers: Vec<FollowerLine>,
+    /// How the person follows it themselves: "backup", "watcher" or `None`.
+    pub following: Option<String>,
+    /// Members who may become back-up admins, for owners and admins: (user id, name).
+    pub backup_candidates: Option<Vec<(i64, String)>>,
     pub flash: Option<Flash>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FollowerLine {
+    pub user_id: i64,
+    pub name: String,
+    /// "Back-up admin" or "Watcher".
+    pub role: String,
+    pub removable: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -258,4 +277,25 @@ pub struct OutboxLine {
     pub subject: String,
     pub sent: String,
     pub text: String,
+}
+
+/// A person's notifications and how they reach them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NotificationsPage {
+    pub items: Vec<NoticeLine>,
+    /// (kind, words, chosen cadence) per kind.
+    pub preferences: Vec<(String, String, String)>,
+    /// The workspace's reminder days, "30, 14, 7, 3, 1".
+    pub reminder_days: String,
+    pub may_set_reminders: bool,
+    pub flash: Option<Flash>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NoticeLine {
+    pub title: String,
+    pub body: String,
+    pub at: String,
+    pub unread: bool,
+    pub channel_id: Option<i64>,
 }

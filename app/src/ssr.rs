@@ -154,9 +154,7 @@ pub fn public_error(error: engine::Error) -> ServerFnError {
 
 /// A time as people read it on a page rendered by the server.
 pub fn when(at: i64) -> String {
-    chrono::DateTime::from_timestamp(at, 0)
-        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_else(|| "an unknown time".into())
+    engine::clock::utc_words(at)
 }
 
 /// An event of the log in words: what happened, and the detail that matters.

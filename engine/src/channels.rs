@@ -64,6 +64,9 @@ pub struct ChannelRecord {
     pub checked_at: Option<i64>,
     pub connected_at: Option<i64>,
     pub connected_by: Option<String>,
+    /// The member who connected it left the workspace or may no longer reconnect it: the
+    /// channel needs a new connector.
+    pub connector_left: bool,
     pub unlinked_at: Option<i64>,
 }
 
@@ -1374,10 +1377,13 @@ impl Engine {
                     cr.access_expires_at, cr.reconsent_deadline, \
                     CAST(CASE WHEN cr.refresh_token IS NULL THEN 0 ELSE 1 END AS BIGINT) AS renewable, \
                     cr.granted_scopes, cr.dead_reason, cr.connected_at, u.display_name AS connector, \
-                    cr.failure_class, cr.failing_since, cr.due_at, cr.gave_up_at, cr.checked_at \
+                    cr.failure_class, cr.failing_since, cr.due_at, cr.gave_up_at, cr.checked_at, \
+                    cr.connected_by, cm.role AS connector_role \
              FROM channels c \
              LEFT JOIN credentials cr ON cr.channel_id = c.id \
              LEFT JOIN users u ON u.id = cr.connected_by \
+             LEFT JOIN memberships cm ON cm.user_id = cr.connected_by \
+               AND cm.workspace_id = c.workspace_id \
              WHERE ($1 IS NULL OR c.workspace_id = $1) AND ($2 IS NULL OR c.id = $2) \
              ORDER BY c.name, c.id",
         )
@@ -1444,6 +1450,11 @@ impl Engine {
                     checked_at: row.try_get("checked_at")?,
                     connected_at: row.try_get("connected_at")?,
                     connected_by: row.try_get("connector")?,
+                    connector_left: row.try_get::<Option<i64>, _>("connected_by")?.is_some()
+                        && !row
+                            .try_get::<Option<String>, _>("connector_role")?
+                            .and_then(|r| crate::domain::Role::parse(&r).ok())
+                            .is_some_and(|r| r.may(Permission::Reauthorize)),
                     unlinked_at: row.try_get("unlinked_at")?,
                 })
             })

@@ -7,6 +7,13 @@ use chrono::{DateTime, TimeDelta, Utc};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
+/// A time as people read it in mail and on pages: "2026-11-23 08:00 UTC".
+pub fn utc_words(at: i64) -> String {
+    DateTime::from_timestamp(at, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| "an unknown time".into())
+}
+
 #[derive(Clone, Debug)]
 pub struct Clock {
     inner: Arc<Inner>,

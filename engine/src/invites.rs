@@ -357,9 +357,7 @@ impl Engine {
             }
         };
         let link = self.invite_link(token);
-        let until = chrono::DateTime::from_timestamp(now + invite.expires_in_days * 86_400, 0)
-            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-            .unwrap_or_default();
+        let until = crate::clock::utc_words(now + invite.expires_in_days * 86_400);
         let intro = format!(
             "{who} asks you to {verb} your {network_name} {kind} to the workspace “{workspace}” on Tether, as the channel “{channel}”."
         );
@@ -621,6 +619,29 @@ impl Engine {
             channel_id = connected.channel_id,
             "invite completed"
         );
+        let told = self
+            .tell_invite_completed(
+                invite.id,
+                handshake.workspace_id,
+                owner.user_id,
+                connected.channel_id,
+                format!(
+                    "{} {} “{}” ({}) through your invite",
+                    connected.handle,
+                    if invite.channel_id.is_some() {
+                        "reconnected"
+                    } else {
+                        "connected"
+                    },
+                    connected.name,
+                    profile.display_name
+                ),
+            )
+            .await;
+        // The channel is stored; a notice that could not be recorded must not undo that.
+        if let Err(error) = told {
+            tracing::error!(invite_id, detail = %error.log_detail(), "invite notice not recorded");
+        }
         Ok(InviteCompleted {
             workspace_name: row.try_get("workspace_name")?,
             inviter: invite.created_by,

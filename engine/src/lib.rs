@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod mail;
 pub mod members;
 pub mod networks;
+pub mod notify;
 pub mod oauth;
 pub mod sandbox;
 

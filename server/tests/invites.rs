@@ -338,6 +338,13 @@ async fn a_creator_connects_through_an_invite_once(backend: Backend) {
     );
     let dashboard = app.page("/").await;
     assert!(dashboard.contains("Studio channel"));
+    // The admin who sent it is told, once.
+    let told = app.engine.notifications(&ada).await.unwrap();
+    assert_eq!(told.len(), 1);
+    assert_eq!(
+        told[0].title,
+        "@sandbox.studio connected “Studio channel” (Sandbox) through your invite"
+    );
     assert!(app.page("/settings/invites").await.contains("Completed"));
 
     // Used once: the page says so with 410, and the consent button leads nowhere.

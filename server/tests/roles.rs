@@ -81,10 +81,16 @@ async fn every_role_tries_every_action(backend: Backend) {
         };
         let channel = format!("/channels/{id}");
 
+        // Everyone sees the channel's state; its history (who did what, with which
+        // scopes) only with the permission, and the page says so.
         let page = member.page(&channel).await;
-        cell(Permission::SeeTokenMetadata, page.contains("Authenticated"));
+        assert!(page.contains("Authenticated"), "{role:?} sees the state");
+        cell(
+            Permission::SeeTokenMetadata,
+            page.contains(r#"data-testid="history""#),
+        );
         if !role.may(Permission::SeeTokenMetadata) {
-            assert!(page.contains(REFUSED), "the channel page says why");
+            assert!(page.contains("Your role does not show who did what"));
         }
 
         let form = [

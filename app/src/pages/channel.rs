@@ -5,7 +5,7 @@
 use super::{thousands, LoadError, Loading};
 use crate::api::load_channel;
 use crate::components::{BusyForm, ChannelStatus, FlashMessage};
-use crate::model::{ChannelPage, DowntimeLine, HistoryLine};
+use crate::model::{ChannelPage, DowntimeLine, FollowerLine, HistoryLine};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -55,8 +55,12 @@ fn ChannelView(page: ChannelPage) -> impl IntoView {
         disconnections,
         history,
         flash,
+        followers,
+        following,
+        backup_candidates,
         ..
     } = page.clone();
+    let id = page.channel.id;
     view! {
         <Title text=format!("{name} · Tether")/>
         <main class="page">
@@ -65,8 +69,18 @@ fn ChannelView(page: ChannelPage) -> impl IntoView {
             <p class="lede">{subtitle}</p>
             <FlashMessage flash/>
             <StateCard page/>
+            <WhoIsTold id followers following backup_candidates/>
             <Disconnections lines=disconnections/>
-            <History lines=history/>
+            {match history {
+                Some(lines) => view! { <History lines/> }.into_any(),
+                None => view! {
+                    <section class="card" aria-labelledby="history-heading">
+                        <h2 id="history-heading">"History"</h2>
+                        <p class="empty">"Your role does not show who did what to this channel; ask an editor or admin."</p>
+                    </section>
+                }
+                    .into_any(),
+            }}
         </main>
     }
     .into_any()
@@ -101,6 +115,70 @@ fn StateCard(page: ChannelPage) -> impl IntoView {
                         ""
                     </BusyForm>
                 </div>
+            })}
+        </section>
+    }
+    .into_any()
+}
+
+/// Who hears about this channel besides its connector, and the buttons that change it.
+#[component]
+fn WhoIsTold(
+    id: i64,
+    followers: Vec<FollowerLine>,
+    following: Option<String>,
+    backup_candidates: Option<Vec<(i64, String)>>,
+) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="told-heading">
+            <h2 id="told-heading">"Who is told"</h2>
+            <p class="hint">"Reminders and alerts go to the person who connected the channel, its back-up admins and its watchers; every owner and admin hears when it is urgent or nobody else is left."</p>
+            {if followers.is_empty() {
+                view! { <p class="empty">"No back-up admins or watchers yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="keys" role="list">
+                        {followers
+                            .into_iter()
+                            .map(|f| {
+                                let user = f.user_id;
+                                view! {
+                                    <li class="key" data-testid="follower">
+                                        <p><strong>{f.name.clone()}</strong>" · "{f.role}</p>
+                                        {f.removable.then(|| view! {
+                                            <BusyForm action=format!("/channels/{id}/followers/{user}/remove") class="inline"
+                                                label=format!("Stop telling {}", f.name) busy_label="Saving…">
+                                                ""
+                                            </BusyForm>
+                                        })}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }}
+            {following.is_none().then(|| view! {
+                <BusyForm action=format!("/channels/{id}/followers") class="inline"
+                    label="Watch this channel" busy_label="Saving…">
+                    <input type="hidden" name="role" value="watcher"/>
+                </BusyForm>
+            })}
+            {backup_candidates.map(|candidates| view! {
+                <BusyForm action=format!("/channels/{id}/followers") class="form form--inline"
+                    label="Make back-up admin" busy_label="Saving…">
+                    <input type="hidden" name="role" value="backup"/>
+                    <div class="field">
+                        <label for="backup-user">"Back-up admin"</label>
+                        <select id="backup-user" name="user_id">
+                            {candidates
+                                .into_iter()
+                                .map(|(user, name)| view! { <option value=user.to_string()>{name}</option> })
+                                .collect_view()}
+                        </select>
+                    </div>
+                </BusyForm>
             })}
         </section>
     }

@@ -56,6 +56,12 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
             <span class="topbar__workspace">{person.workspace_name}</span>
             <span class="topbar__person">{person.display_name}" · "{person.role}</span>
             {person.may_manage_members.then(|| view! { <a class="topbar__link" href="/settings/members">"Members"</a> })}
+            <a class="topbar__link" href="/notifications">
+                {match person.unread_notifications {
+                    0 => "Notifications".to_owned(),
+                    n => format!("Notifications ({n} new)"),
+                }}
+            </a>
             {person.may_invite.then(|| view! { <a class="topbar__link" href="/settings/invites">"Invites"</a> })}
             {(person.may_invite && person.has_outbox).then(|| view! { <a class="topbar__link" href="/settings/outbox">"Outbox"</a> })}
             {person.may_manage_keys.then(|| view! { <a class="topbar__link" href="/settings/api-keys">"API keys"</a> })}
@@ -155,6 +161,12 @@ fn ChannelItem(channel: ChannelCard, clock: Clock, rights: Rights) -> impl IntoV
             </div>
             <ChannelStatus facts=channel.facts rendered_at=clock.rendered_at clock_offset=clock.offset/>
             <p class="channel__meta">{details}</p>
+            {channel.connector_left.then(|| view! {
+                <p class="channel__reason" data-testid="connector-left">
+                    <span aria-hidden="true">"⚠ "</span>
+                    "The person who connected this channel has left or may no longer reconnect it. Reconnect it yourself, name a back-up admin, or invite the account holder."
+                </p>
+            })}
             {rights.connect.then(|| view! {
                 <div class="channel__actions">
                     {missing.then(|| view! {

@@ -6,6 +6,7 @@ mod dashboard;
 mod entry;
 mod invites;
 mod members;
+mod notifications;
 mod outbox;
 mod picker;
 
@@ -15,6 +16,7 @@ pub use dashboard::DashboardPage;
 pub use entry::{SetUpPage, SignInPage};
 pub use invites::{InviteDonePage, InviteLinkPage, InvitesPage};
 pub use members::MembersPage;
+pub use notifications::NotificationsPage;
 pub use outbox::OutboxPage;
 pub use picker::PickPage;
 

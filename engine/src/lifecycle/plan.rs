@@ -28,6 +28,8 @@ pub struct Pacing {
     pub idle_poll: std::time::Duration,
     /// The longest any call to a network may take.
     pub call_timeout: std::time::Duration,
+    /// How often reminders and notifications are swept (wall-clock time).
+    pub notify_every: std::time::Duration,
 }
 
 impl Default for Pacing {
@@ -43,6 +45,7 @@ impl Default for Pacing {
             concurrency: 32,
             idle_poll: std::time::Duration::from_secs(5),
             call_timeout: std::time::Duration::from_secs(20),
+            notify_every: std::time::Duration::from_secs(60),
         }
     }
 }

@@ -7,6 +7,7 @@ use crate::accounts::SignedIn;
 use crate::db::Backend;
 use crate::domain::{require, Permission};
 use crate::error::{Error, Result};
+use crate::notify::NotifyReport;
 use crate::Engine;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -153,7 +154,20 @@ impl Engine {
     /// cancelled; then the work in flight is finished (and committed) before it returns.
     pub async fn run_scheduler(&self, stop: CancellationToken) {
         tracing::info!(owner = %self.lifecycle.owner, "scheduler started");
+        let mut notified: Option<std::time::Instant> = None;
         while !stop.is_cancelled() {
+            if notified.is_none_or(|at| at.elapsed() >= self.lifecycle.pacing.notify_every) {
+                notified = Some(std::time::Instant::now());
+                match self.notify_sweep().await {
+                    Ok(report) if report != NotifyReport::default() => {
+                        tracing::info!(?report, "notifications swept");
+                    }
+                    Ok(_) => {}
+                    Err(error) => {
+                        tracing::error!(error = %error.log_detail(), "notification sweep failed");
+                    }
+                }
+            }
             match self.sweep_until(&stop).await {
                 Ok(report) if report.worked() > 0 => {
                     tracing::debug!(?report, "sweep done");

@@ -7,6 +7,7 @@ mod auth;
 mod invites;
 mod lifecycle;
 mod members;
+mod notifications;
 mod oauth;
 
 use app::model::FlashKind;
@@ -71,6 +72,17 @@ pub fn router(
         .route("/settings/invites", post(invites::create))
         .route("/settings/invites/{id}/revoke", post(invites::revoke))
         .route("/invite/{token}/consent", post(invites::consent))
+        .route("/notifications/read", post(notifications::mark_read))
+        .route(
+            "/notifications/preferences",
+            post(notifications::preferences),
+        )
+        .route("/settings/reminders", post(notifications::reminder_days))
+        .route("/channels/{id}/followers", post(notifications::follow))
+        .route(
+            "/channels/{id}/followers/{user_id}/remove",
+            post(notifications::unfollow),
+        )
         .route("/auth/setup", post(auth::set_up))
         .route("/auth/login", post(auth::sign_in))
         .route("/auth/logout", post(auth::sign_out))

@@ -1,0 +1,932 @@
+//! Reminders and notifications: getting the right person to reconnect in time.
+//!
+//! A sweep finds what people must hear about — a deadline that needs a person coming near
+//! (on the workspace's reminder days), a channel that went down, an invite that was used —
+//! and records one notification per person and event (the in-app list). Each person then
+//! gets it by mail instantly, in a daily or weekly digest, or not at all, per kind. The
+//! pair (person, event) is unique, so nobody is told twice about one event, even with
+//! several processes sweeping.
+
+use crate::accounts::SignedIn;
+use crate::domain::{require, Permission, Role};
+use crate::error::{Error, Result};
+use crate::lifecycle::work::can_renew;
+use crate::mail::Mail;
+use crate::Engine;
+use sqlx::Row;
+
+/// Days before a deadline on which reminders go out, unless the workspace says otherwise.
+pub const DEFAULT_REMINDER_DAYS: [i64; 5] = [30, 14, 7, 3, 1];
+/// From this many days before a deadline, reminders go to every owner and admin as well:
+/// the earlier ones were not acted on.
+pub const ESCALATE_DAYS: i64 = 3;
+const DAY: i64 = 86_400;
+/// The in-app list shows this many of the newest notifications.
+const LIST_LENGTH: i64 = 100;
+
+/// What a notification is about; people choose how each kind reaches them by mail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoticeKind {
+    Expiring,
+    Disconnected,
+    Invites,
+}
+
+impl NoticeKind {
+    pub const ALL: [NoticeKind; 3] = [
+        NoticeKind::Expiring,
+        NoticeKind::Disconnected,
+        NoticeKind::Invites,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::Expiring => "expiring",
+            NoticeKind::Disconnected => "disconnected",
+            NoticeKind::Invites => "invites",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+
+    pub fn words(self) -> &'static str {
+        match self {
+            NoticeKind::Expiring => "A channel's access is about to end",
+            NoticeKind::Disconnected => "A channel went down and needs a person",
+            NoticeKind::Invites => "Someone used an invite",
+        }
+    }
+}
+
+/// How a kind of notification reaches a person by mail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MailCadence {
+    Instant,
+    Daily,
+    Weekly,
+    Off,
+}
+
+impl MailCadence {
+    pub const ALL: [MailCadence; 4] = [
+        MailCadence::Instant,
+        MailCadence::Daily,
+        MailCadence::Weekly,
+        MailCadence::Off,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailCadence::Instant => "instant",
+            MailCadence::Daily => "daily",
+            MailCadence::Weekly => "weekly",
+            MailCadence::Off => "off",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == raw)
+    }
+
+    /// How long a digest of this cadence gathers notifications.
+    fn period(self) -> Option<i64> {
+        match self {
+            MailCadence::Daily => Some(DAY),
+            MailCadence::Weekly => Some(7 * DAY),
+            MailCadence::Instant | MailCadence::Off => None,
+        }
+    }
+}
+
+/// One entry of a person's in-app list.
+#[derive(Clone, Debug)]
+pub struct Notification {
+    pub id: i64,
+    pub channel_id: Option<i64>,
+    pub kind: NoticeKind,
+    pub title: String,
+    pub body: String,
+    pub created_at: i64,
+    pub read: bool,
+}
+
+/// What one sweep did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NotifyReport {
+    /// Notifications recorded (one per person and event).
+    pub recorded: u64,
+    /// Mails sent for single notifications.
+    pub mailed: u64,
+    /// Digests sent.
+    pub digests: u64,
+}
+
+/// Parses "30, 14, 7" into days before a deadline, largest first.
+pub fn parse_reminder_days(raw: &str) -> Result<Vec<i64>> {
+    let invalid = || {
+        Error::Invalid(
+            "List the reminder days as whole numbers from 1 to 365, separated by commas.".into(),
+        )
+    };
+    let mut days = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| d.parse::<i64>().ok().filter(|d| (1..=365).contains(d)))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(invalid)?;
+    if days.is_empty() || days.len() > 10 {
+        return Err(invalid());
+    }
+    days.sort_unstable_by(|a, b| b.cmp(a));
+    days.dedup();
+    Ok(days)
+}
+
+/// The reminder day whose time has come: the nearest to the deadline among those passed.
+/// Days as long as the whole window are skipped (a 7-day token gets no 30-day reminder).
+pub fn due_reminder(days: &[i64], window_start: i64, deadline: i64, now: i64) -> Option<i64> {
+    if now >= deadline {
+        return None;
+    }
+    days.iter()
+        .copied()
+        .filter(|d| deadline - d * DAY > window_start)
+        .filter(|d| now >= deadline - d * DAY)
+        .min()
+}
+
+/// "in 3 days", "in 5 h", "in 20 min".
+fn time_left(seconds: i64) -> String {
+    if seconds >= DAY {
+        let days = seconds / DAY;
+        format!("in {days} day{}", if days == 1 { "" } else { "s" })
+    } else if seconds >= 3600 {
+        format!("in {} h", seconds / 3600)
+    } else {
+        format!("in {} min", (seconds / 60).max(1))
+    }
+}
+
+/// The notifications one person gets in one digest mail.
+struct Digest {
+    user_id: i64,
+    workspace_id: i64,
+    cadence: MailCadence,
+    oldest: i64,
+    email: String,
+    workspace: String,
+    entries: Vec<(i64, String, String)>,
+}
+
+/// One event to tell people about.
+struct Notice<'a> {
+    workspace_id: i64,
+    channel_id: Option<i64>,
+    kind: NoticeKind,
+    event_key: String,
+    title: String,
+    body: String,
+    recipients: &'a [i64],
+}
+
+impl Engine {
+    /// Records what people must hear about and mails it as each of them asked. Called by
+    /// the scheduler loop; tests call it after moving the clock.
+    pub async fn notify_sweep(&self) -> Result<NotifyReport> {
+        let now = self.clock.now().timestamp();
+        let recorded = self.remind_expiring(now).await? + self.tell_disconnected(now).await?;
+        let mailed = self.mail_instantly(now).await?;
+        let digests = self.mail_digests(now).await?;
+        Ok(NotifyReport {
+            recorded,
+            mailed,
+            digests,
+        })
+    }
+
+    /// Reminders for live channels whose deadline that needs a person comes near: the
+    /// re-consent wall, or the token's own expiry when nothing can renew it.
+    async fn remind_expiring(&self, now: i64) -> Result<u64> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.workspace_id, c.name, c.network, w.reminder_days, cr.connected_by, \
+                    cr.connected_at, cr.access_expires_at, cr.reconsent_deadline, \
+                    CAST(CASE WHEN cr.refresh_token IS NULL THEN 0 ELSE 1 END AS BIGINT) AS refreshable \
+             FROM channels c JOIN credentials cr ON cr.channel_id = c.id \
+             JOIN workspaces w ON w.id = c.workspace_id \
+             WHERE c.unlinked_at IS NULL AND cr.dead_reason IS NULL \
+               AND (cr.reconsent_deadline IS NOT NULL OR cr.access_expires_at IS NOT NULL)",
+        )
+        .fetch_all(self.db.pool())
+        .await?;
+        let mut recorded = 0;
+        for row in &rows {
+            let network: String = row.try_get("network")?;
+            let Some(profile) = self.networks.get(&network).map(|n| &n.profile) else {
+                continue;
+            };
+            let renewable = can_renew(&profile.renewal, row.try_get::<i64, _>("refreshable")? == 1);
+            let reconsent: Option<i64> = row.try_get("reconsent_deadline")?;
+            let expiry: Option<i64> = row.try_get("access_expires_at")?;
+            let deadline = match (renewable, expiry, reconsent) {
+                (true, _, reconsent) => reconsent,
+                (false, Some(e), Some(r)) => Some(e.min(r)),
+                (false, e, r) => e.or(r),
+            };
+            let Some(deadline) = deadline else { continue };
+            let days = parse_reminder_days(&row.try_get::<String, _>("reminder_days")?)
+                .unwrap_or_else(|_| DEFAULT_REMINDER_DAYS.to_vec());
+            let connected_at: i64 = row
+                .try_get::<Option<i64>, _>("connected_at")?
+                .unwrap_or_default();
+            let Some(day) = due_reminder(&days, connected_at, deadline, now) else {
+                continue;
+            };
+            let channel_id: i64 = row.try_get("id")?;
+            let workspace_id: i64 = row.try_get("workspace_id")?;
+            let name: String = row.try_get("name")?;
+            let recipients = self
+                .recipients(
+                    workspace_id,
+                    channel_id,
+                    row.try_get("connected_by")?,
+                    day <= ESCALATE_DAYS,
+                )
+                .await?;
+            let what = if Some(deadline) == reconsent {
+                "must be reconnected (the network asks for fresh consent)"
+            } else {
+                "loses access (the network offers no renewal)"
+            };
+            recorded += self
+                .notify(
+                    Notice {
+                        workspace_id,
+                        channel_id: Some(channel_id),
+                        kind: NoticeKind::Expiring,
+                        event_key: format!("expiring:{channel_id}:{deadline}:{day}"),
+                        title: format!(
+                            "“{name}” ({}) {what} {}",
+                            profile.display_name,
+                            time_left(deadline - now)
+                        ),
+                        body: format!(
+                            "Reconnect it before {} so nothing stops: open the channel in Tether and choose Reconnect, or send an invite to the person who holds the account.",
+                            crate::clock::utc_words(deadline)
+                        ),
+                        recipients: &recipients,
+                    },
+                    now,
+                )
+                .await?;
+        }
+        Ok(recorded)
+    }
+
+    /// One notification per disconnection: the channel went down and needs a person.
+    async fn tell_disconnected(&self, now: i64) -> Result<u64> {
+        let rows = sqlx::query(
+            "SELECT d.id AS disconnection, d.reason, c.id, c.workspace_id, c.name, c.network, \
+                    cr.connected_by \
+             FROM disconnections d JOIN channels c ON c.id = d.channel_id \
+             LEFT JOIN credentials cr ON cr.channel_id = c.id \
+             WHERE d.ended_at IS NULL AND c.unlinked_at IS NULL",
+        )
+        .fetch_all(self.db.pool())
+        .await?;
+        let mut recorded = 0;
+        for row in &rows {
+            let channel_id: i64 = row.try_get("id")?;
+            let workspace_id: i64 = row.try_get("workspace_id")?;
+            let network: String = row.try_get("network")?;
+            let network_name = self
+                .networks
+                .get(&network)
+                .map_or(network.clone(), |n| n.profile.display_name.clone());
+            let recipients = self
+                .recipients(workspace_id, channel_id, row.try_get("connected_by")?, true)
+                .await?;
+            recorded += self
+                .notify(
+                    Notice {
+                        workspace_id,
+                        channel_id: Some(channel_id),
+                        kind: NoticeKind::Disconnected,
+                        event_key: format!(
+                            "disconnected:{}",
+                            row.try_get::<i64, _>("disconnection")?
+                        ),
+                        title: format!(
+                            "“{}” ({network_name}) is disconnected",
+                            row.try_get::<String, _>("name")?
+                        ),
+                        body: crate::networks::DeadReason::words_for(
+                            &row.try_get::<String, _>("reason")?,
+                        ),
+                        recipients: &recipients,
+                    },
+                    now,
+                )
+                .await?;
+        }
+        Ok(recorded)
+    }
+
+    /// Tells the member who sent an invite that it was used.
+    pub(crate) async fn tell_invite_completed(
+        &self,
+        invite_id: i64,
+        workspace_id: i64,
+        inviter: Option<i64>,
+        channel_id: i64,
+        title: String,
+    ) -> Result<()> {
+        let recipients: Vec<i64> = match inviter {
+            Some(user_id) if self.is_member(workspace_id, user_id).await? => vec![user_id],
+            _ => self.managers(workspace_id).await?,
+        };
+        let notice = Notice {
+            workspace_id,
+            channel_id: Some(channel_id),
+            kind: NoticeKind::Invites,
+            event_key: format!("invite:{invite_id}"),
+            title,
+            body: "The channel is connected; Tether keeps it alive from now on.".into(),
+            recipients: &recipients,
+        };
+        self.notify(notice, self.clock.now().timestamp()).await?;
+        Ok(())
+    }
+
+    async fn notify(&self, notice: Notice<'_>, now: i64) -> Result<u64> {
+        let mut recorded = 0;
+        for user_id in notice.recipients {
+            recorded += sqlx::query(
+                "INSERT INTO notifications (workspace_id, user_id, channel_id, kind, event_key, \
+                 title, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (user_id, event_key) DO NOTHING",
+            )
+            .bind(notice.workspace_id)
+            .bind(user_id)
+            .bind(notice.channel_id)
+            .bind(notice.kind.as_str())
+            .bind(&notice.event_key)
+            .bind(&notice.title)
+            .bind(&notice.body)
+            .bind(now)
+            .execute(self.db.pool())
+            .await?
+            .rows_affected();
+        }
+        Ok(recorded)
+    }
+
+    /// Who hears about a channel: its connector while still a member who may reconnect,
+    /// its back-up admins and watchers; every owner and admin as well when `escalate` or
+    /// when nobody else is left.
+    async fn recipients(
+        &self,
+        workspace_id: i64,
+        channel_id: i64,
+        connector: Option<i64>,
+        escalate: bool,
+    ) -> Result<Vec<i64>> {
+        let mut people: Vec<i64> = sqlx::query(
+            "SELECT f.user_id FROM channel_followers f JOIN memberships m \
+             ON m.user_id = f.user_id AND m.workspace_id = $1 WHERE f.channel_id = $2",
+        )
+        .bind(workspace_id)
+        .bind(channel_id)
+        .fetch_all(self.db.pool())
+        .await?
+        .iter()
+        .map(|row| row.try_get("user_id"))
+        .collect::<Result<_, _>>()?;
+        if let Some(connector) = connector {
+            if self
+                .connector_may_reconnect(workspace_id, connector)
+                .await?
+            {
+                people.push(connector);
+            }
+        }
+        if escalate || people.is_empty() {
+            people.extend(self.managers(workspace_id).await?);
+        }
+        people.sort_unstable();
+        people.dedup();
+        Ok(people)
+    }
+
+    async fn member_role(&self, workspace_id: i64, user_id: i64) -> Result<Option<Role>> {
+        sqlx::query("SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2")
+            .bind(workspace_id)
+            .bind(user_id)
+            .fetch_optional(self.db.pool())
+            .await?
+            .map(|row| Role::parse(&row.try_get::<String, _>("role")?))
+            .transpose()
+    }
+
+    async fn is_member(&self, workspace_id: i64, user_id: i64) -> Result<bool> {
+        Ok(self.member_role(workspace_id, user_id).await?.is_some())
+    }
+
+    /// False when the member who connected a channel left the workspace or lost the role
+    /// that lets them reconnect it.
+    pub(crate) async fn connector_may_reconnect(
+        &self,
+        workspace_id: i64,
+        user_id: i64,
+    ) -> Result<bool> {
+        Ok(self
+            .member_role(workspace_id, user_id)
+            .await?
+            .is_some_and(|role| role.may(Permission::Reauthorize)))
+    }
+
+    /// The workspace's owners and admins.
+    async fn managers(&self, workspace_id: i64) -> Result<Vec<i64>> {
+        sqlx::query(
+            "SELECT user_id FROM memberships WHERE workspace_id = $1 \
+             AND role IN ('owner', 'admin') ORDER BY user_id",
+        )
+        .bind(workspace_id)
+        .fetch_all(self.db.pool())
+        .await?
+        .iter()
+        .map(|row| row.try_get("user_id").map_err(Error::from))
+        .collect()
+    }
+
+    /// Mails each unmailed notification whose person wants that kind instantly. A row is
+    /// claimed before its mail goes, so two processes never send the same one.
+    async fn mail_instantly(&self, now: i64) -> Result<u64> {
+        let rows = sqlx::query(
+            "SELECT n.id, n.title, n.body, u.email, w.name AS workspace FROM notifications n \
+             JOIN users u ON u.id = n.user_id JOIN workspaces w ON w.id = n.workspace_id \
+             LEFT JOIN notification_preferences p ON p.user_id = n.user_id \
+               AND p.workspace_id = n.workspace_id AND p.kind = n.kind \
+             WHERE n.mailed_at IS NULL AND COALESCE(p.delivery, 'instant') = 'instant' \
+             ORDER BY n.id",
+        )
+        .fetch_all(self.db.pool())
+        .await?;
+        let mut mailed = 0;
+        for row in &rows {
+            let id: i64 = row.try_get("id")?;
+            if !self.claim_for_mail(&[id], now).await? {
+                continue;
+            }
+            let title: String = row.try_get("title")?;
+            let body: String = row.try_get("body")?;
+            let workspace: String = row.try_get("workspace")?;
+            let mail = self.notice_mail(
+                &row.try_get::<String, _>("email")?,
+                title.clone(),
+                &workspace,
+                &[(title, body)],
+            )?;
+            if self.send_or_release(mail, &[id]).await? {
+                mailed += 1;
+            }
+        }
+        Ok(mailed)
+    }
+
+    /// Digests: the notifications a person wants daily or weekly gather for that period
+    /// from the oldest one, then go in one mail per person, workspace and cadence.
+    async fn mail_digests(&self, now: i64) -> Result<u64> {
+        let rows = sqlx::query(
+            "SELECT n.id, n.user_id, n.workspace_id, n.title, n.body, n.created_at, p.delivery, \
+                    u.email, w.name AS workspace \
+             FROM notifications n JOIN notification_preferences p ON p.user_id = n.user_id \
+               AND p.workspace_id = n.workspace_id AND p.kind = n.kind \
+             JOIN users u ON u.id = n.user_id JOIN workspaces w ON w.id = n.workspace_id \
+             WHERE n.mailed_at IS NULL AND p.delivery IN ('daily', 'weekly') \
+             ORDER BY n.user_id, n.workspace_id, p.delivery, n.created_at, n.id",
+        )
+        .fetch_all(self.db.pool())
+        .await?;
+        let mut digests: Vec<Digest> = Vec::new();
+        for row in &rows {
+            let user_id: i64 = row.try_get("user_id")?;
+            let workspace_id: i64 = row.try_get("workspace_id")?;
+            let cadence = MailCadence::parse(&row.try_get::<String, _>("delivery")?)
+                .ok_or_else(|| Error::Internal("stored mail cadence".into()))?;
+            let entry = (
+                row.try_get::<i64, _>("id")?,
+                row.try_get::<String, _>("title")?,
+                row.try_get::<String, _>("body")?,
+            );
+            match digests.last_mut() {
+                Some(d)
+                    if (d.user_id, d.workspace_id, d.cadence)
+                        == (user_id, workspace_id, cadence) =>
+                {
+                    d.entries.push(entry)
+                }
+                _ => digests.push(Digest {
+                    user_id,
+                    workspace_id,
+                    cadence,
+                    oldest: row.try_get("created_at")?,
+                    email: row.try_get("email")?,
+                    workspace: row.try_get("workspace")?,
+                    entries: vec![entry],
+                }),
+            }
+        }
+        let mut sent = 0;
+        for digest in digests {
+            let period = digest.cadence.period().unwrap_or(DAY);
+            let ids: Vec<i64> = digest.entries.iter().map(|(id, ..)| *id).collect();
+            if now < digest.oldest + period || !self.claim_for_mail(&ids, now).await? {
+                continue;
+            }
+            let count = digest.entries.len();
+            let subject = format!(
+                "Tether {} digest for {}: {count} update{}",
+                digest.cadence.as_str(),
+                digest.workspace,
+                if count == 1 { "" } else { "s" }
+            );
+            let entries: Vec<(String, String)> =
+                digest.entries.into_iter().map(|(_, t, b)| (t, b)).collect();
+            let mail = self.notice_mail(&digest.email, subject, &digest.workspace, &entries)?;
+            if self.send_or_release(mail, &ids).await? {
+                tracing::info!(
+                    user_id = digest.user_id,
+                    workspace_id = digest.workspace_id,
+                    count,
+                    "digest mailed"
+                );
+                sent += 1;
+            }
+        }
+        Ok(sent)
+    }
+
+    /// Marks notifications as mailed; false if another process took any of them first.
+    async fn claim_for_mail(&self, ids: &[i64], now: i64) -> Result<bool> {
+        let mut tx = self.db.pool().begin().await?;
+        for id in ids {
+            let claimed = sqlx::query(
+                "UPDATE notifications SET mailed_at = $1 WHERE id = $2 AND mailed_at IS NULL",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if claimed == 0 {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Sends a claimed mail; on failure the notifications are released for the next sweep.
+    async fn send_or_release(&self, mail: Mail, ids: &[i64]) -> Result<bool> {
+        match self.send_mail(mail).await {
+            Ok(()) => Ok(true),
+            Err(error) => {
+                tracing::error!(detail = %error.log_detail(), "notification mail not sent; retried next sweep");
+                for id in ids {
+                    sqlx::query("UPDATE notifications SET mailed_at = NULL WHERE id = $1")
+                        .bind(id)
+                        .execute(self.db.pool())
+                        .await?;
+                }
+                Ok(false)
+            }
+        }
+    }
+
+    fn notice_mail(
+        &self,
+        to: &str,
+        subject: String,
+        workspace: &str,
+        entries: &[(String, String)],
+    ) -> Result<Mail> {
+        let escape = |s: &str| html_escape::encode_text(s).into_owned();
+        let link = self.public_url.as_str();
+        let text = format!(
+            "{}\n\nOpen Tether: {link}\nYou get these mails as a member of “{workspace}”; choose how often under Notifications.",
+            entries
+                .iter()
+                .map(|(title, body)| format!("• {title}\n  {body}"))
+                .collect::<Vec<_>>()
+                .join("\n\n")
+        );
+        let html = format!(
+            "<!DOCTYPE html><html lang=\"en\"><body style=\"font-family:sans-serif;line-height:1.5;color:#1b1f24\">\
+             <ul>{}</ul><p><a href=\"{}\">Open Tether</a></p>\
+             <p style=\"color:#555\">You get these mails as a member of “{}”; choose how often under Notifications.</p></body></html>",
+            entries
+                .iter()
+                .map(|(title, body)| format!("<li><strong>{}</strong><br>{}</li>", escape(title), escape(body)))
+                .collect::<String>(),
+            html_escape::encode_double_quoted_attribute(link),
+            escape(workspace),
+        );
+        Ok(Mail {
+            to: crate::domain::Email::parse(to)?,
+            subject,
+            text,
+            html,
+        })
+    }
+
+    /// The person's in-app list, newest first.
+    pub async fn notifications(&self, person: &SignedIn) -> Result<Vec<Notification>> {
+        let rows = sqlx::query(
+            "SELECT id, channel_id, kind, title, body, created_at, read_at FROM notifications \
+             WHERE user_id = $1 AND workspace_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3",
+        )
+        .bind(person.user_id)
+        .bind(person.workspace_id)
+        .bind(LIST_LENGTH)
+        .fetch_all(self.db.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = row.try_get("kind")?;
+                Ok(Notification {
+                    id: row.try_get("id")?,
+                    channel_id: row.try_get("channel_id")?,
+                    kind: NoticeKind::parse(&kind)
+                        .ok_or_else(|| Error::Internal(format!("stored kind {kind:?}")))?,
+                    title: row.try_get("title")?,
+                    body: row.try_get("body")?,
+                    created_at: row.try_get("created_at")?,
+                    read: row.try_get::<Option<i64>, _>("read_at")?.is_some(),
+                })
+            })
+            .collect()
+    }
+
+    pub async fn unread_notifications(&self, person: &SignedIn) -> Result<i64> {
+        Ok(sqlx::query(
+            "SELECT COUNT(*) AS n FROM notifications \
+             WHERE user_id = $1 AND workspace_id = $2 AND read_at IS NULL",
+        )
+        .bind(person.user_id)
+        .bind(person.workspace_id)
+        .fetch_one(self.db.pool())
+        .await?
+        .try_get("n")?)
+    }
+
+    pub async fn mark_notifications_read(&self, person: &SignedIn) -> Result<()> {
+        sqlx::query(
+            "UPDATE notifications SET read_at = $1 \
+             WHERE user_id = $2 AND workspace_id = $3 AND read_at IS NULL",
+        )
+        .bind(self.clock.now().timestamp())
+        .bind(person.user_id)
+        .bind(person.workspace_id)
+        .execute(self.db.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// How each kind reaches the person by mail in this workspace.
+    pub async fn mail_preferences(
+        &self,
+        person: &SignedIn,
+    ) -> Result<Vec<(NoticeKind, MailCadence)>> {
+        let rows = sqlx::query(
+            "SELECT kind, delivery FROM notification_preferences \
+             WHERE user_id = $1 AND workspace_id = $2",
+        )
+        .bind(person.user_id)
+        .bind(person.workspace_id)
+        .fetch_all(self.db.pool())
+        .await?;
+        NoticeKind::ALL
+            .into_iter()
+            .map(|kind| {
+                let chosen = rows
+                    .iter()
+                    .find(|row| {
+                        row.try_get::<String, _>("kind").ok().as_deref() == Some(kind.as_str())
+                    })
+                    .map(|row| row.try_get::<String, _>("delivery"))
+                    .transpose()?;
+                Ok((
+                    kind,
+                    chosen
+                        .and_then(|c| MailCadence::parse(&c))
+                        .unwrap_or(MailCadence::Instant),
+                ))
+            })
+            .collect()
+    }
+
+    pub async fn set_mail_preference(
+        &self,
+        person: &SignedIn,
+        kind: NoticeKind,
+        cadence: MailCadence,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO notification_preferences (user_id, workspace_id, kind, delivery) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, workspace_id, kind) \
+             DO UPDATE SET delivery = excluded.delivery",
+        )
+        .bind(person.user_id)
+        .bind(person.workspace_id)
+        .bind(kind.as_str())
+        .bind(cadence.as_str())
+        .execute(self.db.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The workspace's reminder days, largest first.
+    pub async fn reminder_days(&self, person: &SignedIn) -> Result<Vec<i64>> {
+        let raw: String = sqlx::query("SELECT reminder_days FROM workspaces WHERE id = $1")
+            .bind(person.workspace_id)
+            .fetch_one(self.db.pool())
+            .await?
+            .try_get("reminder_days")?;
+        parse_reminder_days(&raw)
+    }
+
+    /// Sets the workspace's reminder days; owners and admins only.
+    pub async fn set_reminder_days(&self, person: &SignedIn, raw: &str) -> Result<Vec<i64>> {
+        require(person.role, Permission::ManageMembers)?;
+        let days = parse_reminder_days(raw)?;
+        let stored = days
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        sqlx::query("UPDATE workspaces SET reminder_days = $1 WHERE id = $2")
+            .bind(stored)
+            .bind(person.workspace_id)
+            .execute(self.db.pool())
+            .await?;
+        Ok(days)
+    }
+}
+
+/// How a member follows a channel besides its connector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FollowRole {
+    /// Told about everything and expected to reconnect when the connector cannot.
+    Backup,
+    /// Told about everything.
+    Watcher,
+}
+
+impl FollowRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FollowRole::Backup => "backup",
+            FollowRole::Watcher => "watcher",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "backup" => Some(FollowRole::Backup),
+            "watcher" => Some(FollowRole::Watcher),
+            _ => None,
+        }
+    }
+}
+
+/// A member who follows a channel.
+#[derive(Clone, Debug)]
+pub struct Follower {
+    pub user_id: i64,
+    pub display_name: String,
+    pub role: FollowRole,
+}
+
+impl Engine {
+    /// The members who follow a channel, back-up admins first.
+    pub async fn followers(&self, person: &SignedIn, channel_id: i64) -> Result<Vec<Follower>> {
+        self.channel(person, channel_id).await?;
+        let rows = sqlx::query(
+            "SELECT f.user_id, u.display_name, f.role FROM channel_followers f \
+             JOIN users u ON u.id = f.user_id JOIN memberships m \
+               ON m.user_id = f.user_id AND m.workspace_id = $1 \
+             WHERE f.channel_id = $2 ORDER BY f.role, u.display_name",
+        )
+        .bind(person.workspace_id)
+        .bind(channel_id)
+        .fetch_all(self.db.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let role: String = row.try_get("role")?;
+                Ok(Follower {
+                    user_id: row.try_get("user_id")?,
+                    display_name: row.try_get("display_name")?,
+                    role: FollowRole::parse(&role)
+                        .ok_or_else(|| Error::Internal(format!("stored follow role {role:?}")))?,
+                })
+            })
+            .collect()
+    }
+
+    /// Makes `user_id` follow a channel. Anyone may watch a channel they see; owners and
+    /// admins name back-up admins, who must be allowed to reconnect it.
+    pub async fn follow(
+        &self,
+        person: &SignedIn,
+        channel_id: i64,
+        user_id: i64,
+        role: FollowRole,
+    ) -> Result<()> {
+        self.channel(person, channel_id).await?;
+        if role == FollowRole::Backup || user_id != person.user_id {
+            require(person.role, Permission::Transfer)?;
+        }
+        let their_role = self
+            .member_role(person.workspace_id, user_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if role == FollowRole::Backup && !their_role.may(Permission::Reauthorize) {
+            return Err(Error::Invalid(
+                "A back-up admin must be allowed to reconnect channels: make them an editor, admin or owner first.".into(),
+            ));
+        }
+        sqlx::query(
+            "INSERT INTO channel_followers (channel_id, user_id, role) VALUES ($1, $2, $3) \
+             ON CONFLICT (channel_id, user_id) DO UPDATE SET role = excluded.role",
+        )
+        .bind(channel_id)
+        .bind(user_id)
+        .bind(role.as_str())
+        .execute(self.db.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Stops `user_id` following a channel: themselves, or anyone for owners and admins.
+    pub async fn unfollow(&self, person: &SignedIn, channel_id: i64, user_id: i64) -> Result<()> {
+        self.channel(person, channel_id).await?;
+        if user_id != person.user_id {
+            require(person.role, Permission::Transfer)?;
+        }
+        sqlx::query("DELETE FROM channel_followers WHERE channel_id = $1 AND user_id = $2")
+            .bind(channel_id)
+            .bind(user_id)
+            .execute(self.db.pool())
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reminder_days_are_parsed_sorted_and_bounded() {
+        assert_eq!(
+            parse_reminder_days("7, 30,1,14, 3").unwrap(),
+            [30, 14, 7, 3, 1]
+        );
+        assert_eq!(parse_reminder_days("3,3").unwrap(), [3]);
+        for bad in ["", "0", "366", "a", "1,,x", "1,2,3,4,5,6,7,8,9,10,11", "-1"] {
+            assert!(parse_reminder_days(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_nearest_passed_reminder_day_is_due() {
+        let days = DEFAULT_REMINDER_DAYS;
+        let start = 0;
+        let deadline = 60 * DAY;
+        assert_eq!(due_reminder(&days, start, deadline, 29 * DAY), None);
+        assert_eq!(due_reminder(&days, start, deadline, 30 * DAY), Some(30));
+        assert_eq!(due_reminder(&days, start, deadline, 46 * DAY), Some(14));
+        // A clock that jumps past several days names only the nearest.
+        assert_eq!(due_reminder(&days, start, deadline, 59 * DAY + 1), Some(1));
+        assert_eq!(due_reminder(&days, start, deadline, deadline), None);
+        // A 7-day window gets its 3- and 1-day reminders, not the 30-, 14- or 7-day ones.
+        let week = 7 * DAY;
+        assert_eq!(due_reminder(&days, 0, week, 1), None);
+        assert_eq!(due_reminder(&days, 0, week, 4 * DAY), Some(3));
+        // A 45-day token: its first reminder is 30 days before, on day 15.
+        assert_eq!(due_reminder(&days, 0, 45 * DAY, 15 * DAY), Some(30));
+    }
+
+    #[test]
+    fn time_left_reads_naturally() {
+        assert_eq!(time_left(3 * DAY + 5), "in 3 days");
+        assert_eq!(time_left(DAY), "in 1 day");
+        assert_eq!(time_left(5 * 3600 + 10), "in 5 h");
+        assert_eq!(time_left(20), "in 1 min");
+    }
+}

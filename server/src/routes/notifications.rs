@@ -1,0 +1,137 @@
+//! Notifications over plain form posts: mark read, mail choices, reminder days, and who
+//! follows a channel.
+
+use super::oauth::{respond, signed_in, success};
+use app::ssr::AppContext;
+use axum::extract::{Form, Path, State};
+use axum::response::Response;
+use axum_extra::extract::CookieJar;
+use engine::notify::{FollowRole, MailCadence, NoticeKind};
+use std::collections::HashMap;
+
+const PAGE: &str = "/notifications";
+
+pub async fn mark_read(State(ctx): State<AppContext>, jar: CookieJar) -> Response {
+    let outcome = async {
+        let person = signed_in(&ctx, &jar).await?;
+        ctx.engine.mark_notifications_read(&person).await
+    }
+    .await;
+    match outcome {
+        Ok(()) => success(&ctx, jar, PAGE, "All notifications are marked as read."),
+        Err(error) => respond(&ctx, jar, PAGE, Err(error)),
+    }
+}
+
+/// One select per kind, named after the kind.
+pub async fn preferences(
+    State(ctx): State<AppContext>,
+    jar: CookieJar,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let outcome = async {
+        let person = signed_in(&ctx, &jar).await?;
+        let mut chosen = Vec::new();
+        for kind in NoticeKind::ALL {
+            let Some(raw) = form.get(kind.as_str()) else {
+                continue;
+            };
+            let cadence = MailCadence::parse(raw).ok_or_else(|| {
+                engine::Error::Invalid("Choose at once, daily, weekly or not by mail.".into())
+            })?;
+            chosen.push((kind, cadence));
+        }
+        for (kind, cadence) in chosen {
+            ctx.engine
+                .set_mail_preference(&person, kind, cadence)
+                .await?;
+        }
+        Ok(())
+    }
+    .await;
+    match outcome {
+        Ok(()) => success(&ctx, jar, PAGE, "Your mail choices are saved."),
+        Err(error) => respond(&ctx, jar, PAGE, Err(error)),
+    }
+}
+
+pub async fn reminder_days(
+    State(ctx): State<AppContext>,
+    jar: CookieJar,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let outcome = async {
+        let person = signed_in(&ctx, &jar).await?;
+        let raw = form.get("days").map(String::as_str).unwrap_or_default();
+        ctx.engine.set_reminder_days(&person, raw).await
+    }
+    .await;
+    match outcome {
+        Ok(days) => {
+            let days: Vec<String> = days.iter().map(i64::to_string).collect();
+            success(
+                &ctx,
+                jar,
+                PAGE,
+                &format!("Reminders go {} days before a deadline.", days.join(", ")),
+            )
+        }
+        Err(error) => respond(&ctx, jar, PAGE, Err(error)),
+    }
+}
+
+/// `role` is "watcher" (the person themselves) or "backup" with a `user_id`.
+pub async fn follow(
+    State(ctx): State<AppContext>,
+    jar: CookieJar,
+    Path(channel_id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let back = format!("/channels/{channel_id}");
+    let outcome = async {
+        let person = signed_in(&ctx, &jar).await?;
+        let role = form
+            .get("role")
+            .and_then(|r| FollowRole::parse(r))
+            .ok_or_else(|| engine::Error::Invalid("Choose back-up admin or watcher.".into()))?;
+        let user_id = match form.get("user_id") {
+            Some(raw) => raw
+                .parse()
+                .map_err(|_| engine::Error::Invalid("Choose a member.".into()))?,
+            None => person.user_id,
+        };
+        ctx.engine.follow(&person, channel_id, user_id, role).await
+    }
+    .await;
+    match outcome {
+        Ok(()) => success(
+            &ctx,
+            jar,
+            &back,
+            "Saved: they will be told about this channel.",
+        ),
+        Err(error) => respond(&ctx, jar, &back, Err(error)),
+    }
+}
+
+pub async fn unfollow(
+    State(ctx): State<AppContext>,
+    jar: CookieJar,
+    Path((channel_id, user_id)): Path<(i64, i64)>,
+) -> Response {
+    let back = format!("/channels/{channel_id}");
+    let outcome = async {
+        let person = signed_in(&ctx, &jar).await?;
+        ctx.engine.unfollow(&person, channel_id, user_id).await
+    }
+    .await;
+    match outcome {
+        Ok(()) => success(
+            &ctx,
+            jar,
+            &back,
+            "Saved: they are no longer told about this channel.",
+        ),
+        Err(error) => respond(&ctx, jar, &back, Err(error)),
+    }
+}

@@ -1,0 +1,229 @@
+//! Reminders and notifications: reminders fire on the workspace's days when the clock moves,
+//! escalate to owners and admins near the deadline, reach back-up admins and watchers, are
+//! never sent twice, and gather into digests for those who asked; a channel whose connector
+//! left says so, and its disconnection is told to the people who can act.
+
+mod common;
+
+use chrono::TimeDelta;
+use common::{add_person, location, person, sign_in_as, spawn_app, Backend, Landing, TestApp};
+use engine::domain::Role;
+use engine::mail::{read_outbox, OutboxMail};
+use engine::notify::NotifyReport;
+use reqwest::StatusCode;
+use serde_json::json;
+use sqlx::Row;
+
+/// Connects a YouTube channel (a testing app: fresh consent every 7 days); returns its id.
+async fn connect_youtube(app: &TestApp, name: &str) -> i64 {
+    let consent = app.start_connect_on("youtube", name, "metrics").await;
+    let callback = app
+        .consent_as(&consent, "UC4x7Lind0Bakery000000a", "approve", &[])
+        .await;
+    if let Landing::Pick(path) = app.land(&callback).await {
+        app.pick(&path, None).await;
+    }
+    newest_channel(app).await
+}
+
+async fn newest_channel(app: &TestApp) -> i64 {
+    sqlx::query("SELECT MAX(id) AS id FROM channels")
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap()
+        .get("id")
+}
+
+fn outbox(app: &TestApp) -> Vec<OutboxMail> {
+    read_outbox(&app.data_dir.path().join("outbox"))
+}
+
+fn mails_to(app: &TestApp, to: &str) -> Vec<OutboxMail> {
+    outbox(app).into_iter().filter(|m| m.to == to).collect()
+}
+
+async fn sweep(app: &TestApp) -> NotifyReport {
+    app.engine.notify_sweep().await.unwrap()
+}
+
+/// A form post that must succeed (a redirect with no error).
+async fn post_ok(app: &TestApp, path: &str, form: &[(&str, &str)]) {
+    let response = app.post_form(path, form).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+    let page = app.page(&location(&response)).await;
+    let error = page
+        .split_once("flash--error")
+        .map(|(_, rest)| rest.chars().take(400).collect::<String>());
+    assert!(error.is_none(), "{path}: {error:?}");
+}
+
+async fn reminders_fire_on_the_right_days_and_escalate(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    add_person(&app, "ann@example.com", "Ann Admin", Role::Admin).await;
+    let ed = add_person(&app, "ed@example.com", "Ed Editor", Role::Editor).await;
+    add_person(&app, "vi@example.com", "Vi Viewer", Role::Viewer).await;
+    post_ok(&app, "/settings/reminders", &[("days", "1, 5,3")]).await;
+    let channel = connect_youtube(&app, "Bakery").await;
+    let followers = format!("/channels/{channel}/followers");
+    post_ok(
+        &app,
+        &followers,
+        &[("role", "backup"), ("user_id", &ed.to_string())],
+    )
+    .await;
+    let vi = sign_in_as(&app, "vi@example.com").await;
+    post_ok(&vi, &followers, &[("role", "watcher")]).await;
+    post_ok(
+        &vi,
+        "/notifications/preferences",
+        &[
+            ("expiring", "daily"),
+            ("disconnected", "instant"),
+            ("invites", "off"),
+        ],
+    )
+    .await;
+    // A viewer names nobody a back-up admin.
+    let refused = vi
+        .post_form(
+            &followers,
+            &[("role", "backup"), ("user_id", &ed.to_string())],
+        )
+        .await;
+    assert!(vi
+        .page(&location(&refused))
+        .await
+        .contains("does not allow"));
+    let page = app.page(&format!("/channels/{channel}")).await;
+    assert!(
+        page.contains("Ed Editor") && page.contains("Back-up admin"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Vi Viewer") && page.contains("Watcher"),
+        "{page}"
+    );
+
+    // Fresh consent is due 7 days after connecting; reminders 5, 3 and 1 day before.
+    assert_eq!(sweep(&app).await, NotifyReport::default());
+    app.advance(TimeDelta::days(2) - TimeDelta::seconds(1));
+    assert_eq!(sweep(&app).await, NotifyReport::default());
+    app.advance(TimeDelta::seconds(1));
+    let five_days = sweep(&app).await;
+    // Ada (connector), Ed (back-up), Vi (watcher); not yet Ann.
+    assert_eq!(
+        (five_days.recorded, five_days.mailed),
+        (3, 2),
+        "{five_days:?}"
+    );
+    assert_eq!(sweep(&app).await, NotifyReport::default(), "nothing twice");
+    let ada_mails = mails_to(&app, "ada@example.com");
+    assert_eq!(ada_mails.len(), 1);
+    assert_eq!(
+        ada_mails[0].subject,
+        "“Bakery” (YouTube) must be reconnected (the network asks for fresh consent) in 5 days"
+    );
+    assert_eq!(mails_to(&app, "ed@example.com").len(), 1);
+    assert!(mails_to(&app, "ann@example.com").is_empty());
+    assert!(
+        mails_to(&app, "vi@example.com").is_empty(),
+        "Vi waits for her digest"
+    );
+
+    // 3 days before: not acted on, so every owner and admin is told too.
+    app.advance(TimeDelta::days(2));
+    let three_days = sweep(&app).await;
+    assert_eq!(
+        (three_days.recorded, three_days.mailed, three_days.digests),
+        (4, 3, 1),
+        "{three_days:?}"
+    );
+    assert_eq!(mails_to(&app, "ann@example.com").len(), 1);
+    let digest = mails_to(&app, "vi@example.com");
+    assert_eq!(digest.len(), 1);
+    assert_eq!(
+        digest[0].subject,
+        "Tether daily digest for Acme Social: 2 updates"
+    );
+    assert!(digest[0].text.contains("in 5 days") && digest[0].text.contains("in 3 days"));
+
+    // The in-app list: newest first, unread until marked.
+    let dashboard = app.page("/").await;
+    assert!(dashboard.contains("Notifications (2 new)"), "{dashboard}");
+    let list = app.page("/notifications").await;
+    assert!(list.contains("2 unread"));
+    post_ok(&app, "/notifications/read", &[]).await;
+    assert!(app.page("/notifications").await.contains("All read"));
+    let ada = person(&app, "ada@example.com", common::OWNER_PASSWORD).await;
+    assert_eq!(app.engine.unread_notifications(&ada).await.unwrap(), 0);
+
+    // The last reminder, then nothing once the deadline has passed.
+    app.advance(TimeDelta::days(2));
+    assert_eq!(sweep(&app).await.recorded, 4);
+    app.advance(TimeDelta::days(2));
+    assert_eq!(sweep(&app).await.recorded, 0);
+    let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM notifications")
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap()
+        .get("n");
+    assert_eq!(total, 3 + 4 + 4);
+}
+
+async fn a_channel_whose_connector_left_asks_for_a_new_one(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let ed_id = add_person(&app, "ed@example.com", "Ed Editor", Role::Editor).await;
+    let ed = sign_in_as(&app, "ed@example.com").await;
+    let consent = ed.start_connect("Studio").await;
+    let callback = ed.consent(&consent, "approve").await;
+    ed.finish(&callback).await;
+    let channel = newest_channel(&app).await;
+    assert!(!app.page("/").await.contains("connector-left"));
+
+    post_ok(&app, &format!("/settings/members/{ed_id}/remove"), &[]).await;
+    let dashboard = app.page("/").await;
+    assert!(dashboard.contains("connector-left"), "{dashboard}");
+    assert!(dashboard.contains("has left or may no longer reconnect it"));
+
+    // The token dies: the people who can act hear it once, Ed (gone) does not.
+    app.sandbox_control(
+        "sandbox",
+        json!({"action": "account", "person": "sbx-1001", "reason": "revoked"}),
+    )
+    .await;
+    let check = app
+        .post_form(&format!("/channels/{channel}/check"), &[])
+        .await;
+    let page = app.page(&location(&check)).await;
+    assert!(page.contains("refused the token for good"), "{page}");
+    let report = sweep(&app).await;
+    assert_eq!((report.recorded, report.mailed), (1, 1), "{report:?}");
+    assert_eq!(sweep(&app).await, NotifyReport::default());
+    let mails = mails_to(&app, "ada@example.com");
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].subject, "“Studio” (Sandbox) is disconnected");
+    assert!(mails_to(&app, "ed@example.com").is_empty());
+
+    // The account holder sorts it out at the network; the owner reconnects and becomes
+    // the connector: the warning goes.
+    app.sandbox_control(
+        "sandbox",
+        json!({"action": "restore", "person": "sbx-1001"}),
+    )
+    .await;
+    let consent = app
+        .post_form(&format!("/channels/{channel}/reauthorize"), &[])
+        .await;
+    let consent = url::Url::parse(&location(&consent)).unwrap();
+    let callback = app.consent(&consent, "approve").await;
+    let dashboard = app.finish(&callback).await;
+    assert!(dashboard.contains("Reconnected “Studio”"), "{dashboard}");
+    assert!(!dashboard.contains("connector-left"));
+}
+
+on_both_backends!(
+    reminders_fire_on_the_right_days_and_escalate,
+    a_channel_whose_connector_left_asks_for_a_new_one,
+);
