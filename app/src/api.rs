@@ -588,7 +588,9 @@ pub async fn load_outbox() -> Result<OutboxPage, ServerFnError> {
 #[server]
 pub async fn load_notifications() -> Result<NotificationsPage, ServerFnError> {
     use crate::model::NoticeLine;
-    use crate::ssr::{public_error, request, require_person, take_flash, when};
+    use crate::ssr::{
+        public_error, request, require_person, take_flash, take_revealed, when, NEW_CALENDAR_COOKIE,
+    };
     use engine::domain::Permission;
 
     let (ctx, jar) = request()?;
@@ -627,6 +629,12 @@ pub async fn load_notifications() -> Result<NotificationsPage, ServerFnError> {
             .collect::<Vec<_>>()
             .join(", "),
         may_set_reminders: person.role.may(Permission::ManageMembers),
+        calendar_since: engine
+            .calendar_feed_since(&person)
+            .await
+            .map_err(public_error)?
+            .map(when),
+        new_calendar_link: take_revealed(&ctx, &jar, NEW_CALENDAR_COOKIE),
         flash: take_flash(&ctx, &jar),
     })
 }

@@ -288,6 +288,10 @@ pub struct NotificationsPage {
     /// The workspace's reminder days, "30, 14, 7, 3, 1".
     pub reminder_days: String,
     pub may_set_reminders: bool,
+    /// When the person's calendar address was made, if they have one.
+    pub calendar_since: Option<String>,
+    /// The calendar address just made, shown once.
+    pub new_calendar_link: Option<String>,
     pub flash: Option<Flash>,
 }
 

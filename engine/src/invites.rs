@@ -254,7 +254,7 @@ fn is_expected(account: &OfferedAccount, expected: &str) -> bool {
 }
 
 /// A link's token as it must look (43 base64url characters) before any lookup.
-fn plausible(token: &str) -> bool {
+pub(crate) fn plausible(token: &str) -> bool {
     token.len() == 43
         && token
             .bytes()

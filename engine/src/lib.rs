@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod calendar;
 pub mod channels;
 pub mod clock;
 pub mod crypto;

@@ -159,7 +159,7 @@ pub fn due_reminder(days: &[i64], window_start: i64, deadline: i64, now: i64) ->
 }
 
 /// "in 3 days", "in 5 h", "in 20 min".
-fn time_left(seconds: i64) -> String {
+pub(crate) fn time_left(seconds: i64) -> String {
     if seconds >= DAY {
         let days = seconds / DAY;
         format!("in {days} day{}", if days == 1 { "" } else { "s" })
@@ -179,6 +179,41 @@ struct Digest {
     email: String,
     workspace: String,
     entries: Vec<(i64, String, String)>,
+}
+
+/// A deadline that needs a person.
+pub(crate) struct Deadline {
+    pub(crate) channel_id: i64,
+    pub(crate) workspace_id: i64,
+    pub(crate) channel_name: String,
+    pub(crate) network_name: String,
+    pub(crate) connected_by: Option<i64>,
+    /// When the window that ends at the deadline began (the connection).
+    pub(crate) window_start: i64,
+    pub(crate) at: i64,
+    /// True for the network's re-consent wall; false for a token nothing can renew.
+    pub(crate) reconsent: bool,
+    pub(crate) reminder_days: Vec<i64>,
+}
+
+impl Deadline {
+    /// "“Bakery” (YouTube) must be reconnected (the network asks for fresh consent)".
+    pub(crate) fn headline(&self) -> String {
+        let what = if self.reconsent {
+            "must be reconnected (the network asks for fresh consent)"
+        } else {
+            "loses access (the network offers no renewal)"
+        };
+        format!("“{}” ({}) {what}", self.channel_name, self.network_name)
+    }
+
+    /// The reminder days that apply: those shorter than the whole window.
+    pub(crate) fn reminders(&self) -> impl Iterator<Item = i64> + '_ {
+        self.reminder_days
+            .iter()
+            .copied()
+            .filter(|d| self.at - d * DAY > self.window_start)
+    }
 }
 
 /// One event to tell people about.
@@ -207,9 +242,9 @@ impl Engine {
         })
     }
 
-    /// Reminders for live channels whose deadline that needs a person comes near: the
-    /// re-consent wall, or the token's own expiry when nothing can renew it.
-    async fn remind_expiring(&self, now: i64) -> Result<u64> {
+    /// Live channels' deadlines that need a person: the re-consent wall, or the token's
+    /// own expiry when nothing can renew it; of one workspace or of all.
+    pub(crate) async fn deadlines(&self, workspace_id: Option<i64>) -> Result<Vec<Deadline>> {
         let rows = sqlx::query(
             "SELECT c.id, c.workspace_id, c.name, c.network, w.reminder_days, cr.connected_by, \
                     cr.connected_at, cr.access_expires_at, cr.reconsent_deadline, \
@@ -217,11 +252,13 @@ impl Engine {
              FROM channels c JOIN credentials cr ON cr.channel_id = c.id \
              JOIN workspaces w ON w.id = c.workspace_id \
              WHERE c.unlinked_at IS NULL AND cr.dead_reason IS NULL \
-               AND (cr.reconsent_deadline IS NOT NULL OR cr.access_expires_at IS NOT NULL)",
+               AND (cr.reconsent_deadline IS NOT NULL OR cr.access_expires_at IS NOT NULL) \
+               AND ($1 IS NULL OR c.workspace_id = $1) ORDER BY c.id",
         )
+        .bind(workspace_id)
         .fetch_all(self.db.pool())
         .await?;
-        let mut recorded = 0;
+        let mut deadlines = Vec::new();
         for row in &rows {
             let network: String = row.try_get("network")?;
             let Some(profile) = self.networks.get(&network).map(|n| &n.profile) else {
@@ -230,51 +267,66 @@ impl Engine {
             let renewable = can_renew(&profile.renewal, row.try_get::<i64, _>("refreshable")? == 1);
             let reconsent: Option<i64> = row.try_get("reconsent_deadline")?;
             let expiry: Option<i64> = row.try_get("access_expires_at")?;
-            let deadline = match (renewable, expiry, reconsent) {
-                (true, _, reconsent) => reconsent,
-                (false, Some(e), Some(r)) => Some(e.min(r)),
-                (false, e, r) => e.or(r),
+            let (at, reconsent_due) = match (renewable, expiry, reconsent) {
+                (true, _, Some(r)) => (r, true),
+                (true, _, None) => continue,
+                (false, Some(e), Some(r)) if r <= e => (r, true),
+                (false, Some(e), _) => (e, false),
+                (false, None, Some(r)) => (r, true),
+                (false, None, None) => continue,
             };
-            let Some(deadline) = deadline else { continue };
-            let days = parse_reminder_days(&row.try_get::<String, _>("reminder_days")?)
-                .unwrap_or_else(|_| DEFAULT_REMINDER_DAYS.to_vec());
-            let connected_at: i64 = row
-                .try_get::<Option<i64>, _>("connected_at")?
-                .unwrap_or_default();
-            let Some(day) = due_reminder(&days, connected_at, deadline, now) else {
+            deadlines.push(Deadline {
+                channel_id: row.try_get("id")?,
+                workspace_id: row.try_get("workspace_id")?,
+                channel_name: row.try_get("name")?,
+                network_name: profile.display_name.clone(),
+                connected_by: row.try_get("connected_by")?,
+                window_start: row
+                    .try_get::<Option<i64>, _>("connected_at")?
+                    .unwrap_or_default(),
+                at,
+                reconsent: reconsent_due,
+                reminder_days: parse_reminder_days(&row.try_get::<String, _>("reminder_days")?)
+                    .unwrap_or_else(|_| DEFAULT_REMINDER_DAYS.to_vec()),
+            });
+        }
+        Ok(deadlines)
+    }
+
+    /// Reminders for deadlines that come near, on the workspace's reminder days.
+    async fn remind_expiring(&self, now: i64) -> Result<u64> {
+        let mut recorded = 0;
+        for deadline in self.deadlines(None).await? {
+            let Some(day) = due_reminder(
+                &deadline.reminder_days,
+                deadline.window_start,
+                deadline.at,
+                now,
+            ) else {
                 continue;
             };
-            let channel_id: i64 = row.try_get("id")?;
-            let workspace_id: i64 = row.try_get("workspace_id")?;
-            let name: String = row.try_get("name")?;
             let recipients = self
                 .recipients(
-                    workspace_id,
-                    channel_id,
-                    row.try_get("connected_by")?,
+                    deadline.workspace_id,
+                    deadline.channel_id,
+                    deadline.connected_by,
                     day <= ESCALATE_DAYS,
                 )
                 .await?;
-            let what = if Some(deadline) == reconsent {
-                "must be reconnected (the network asks for fresh consent)"
-            } else {
-                "loses access (the network offers no renewal)"
-            };
             recorded += self
                 .notify(
                     Notice {
-                        workspace_id,
-                        channel_id: Some(channel_id),
+                        workspace_id: deadline.workspace_id,
+                        channel_id: Some(deadline.channel_id),
                         kind: NoticeKind::Expiring,
-                        event_key: format!("expiring:{channel_id}:{deadline}:{day}"),
-                        title: format!(
-                            "“{name}” ({}) {what} {}",
-                            profile.display_name,
-                            time_left(deadline - now)
+                        event_key: format!(
+                            "expiring:{}:{}:{day}",
+                            deadline.channel_id, deadline.at
                         ),
+                        title: format!("{} {}", deadline.headline(), time_left(deadline.at - now)),
                         body: format!(
                             "Reconnect it before {} so nothing stops: open the channel in Tether and choose Reconnect, or send an invite to the person who holds the account.",
-                            crate::clock::utc_words(deadline)
+                            crate::clock::utc_words(deadline.at)
                         ),
                         recipients: &recipients,
                     },

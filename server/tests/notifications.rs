@@ -223,7 +223,100 @@ async fn a_channel_whose_connector_left_asks_for_a_new_one(backend: Backend) {
     assert!(!dashboard.contains("connector-left"));
 }
 
+/// The calendar address the notifications page shows once.
+async fn make_calendar_address(app: &TestApp) -> String {
+    let response = app.post_form("/notifications/calendar", &[]).await;
+    assert_eq!(location(&response), "/notifications");
+    let page = app.page("/notifications").await;
+    let document = scraper::Html::parse_document(&page);
+    let selector = scraper::Selector::parse("input#calendar-link").unwrap();
+    document
+        .select(&selector)
+        .next()
+        .expect("the address is shown once")
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_owned()
+}
+
+async fn the_calendar_feed_has_every_deadline_and_parses(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    connect_youtube(&app, "Bakery").await;
+    // A rotating-refresh channel has no deadline that needs a person: not in the feed.
+    let consent = app.start_connect("Studio").await;
+    let callback = app.consent(&consent, "approve").await;
+    app.finish(&callback).await;
+
+    let address = make_calendar_address(&app).await;
+    assert!(address.ends_with(".ics"), "{address}");
+    // A calendar app has no session.
+    let calendar_app = common::browser();
+    let response = calendar_app.get(&address).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/calendar; charset=utf-8"
+    );
+    let text = response.text().await.unwrap();
+    text.parse::<icalendar::Calendar>()
+        .expect("the typed parser reads the feed");
+    let unfolded = icalendar::parser::unfold(&text);
+    let calendar = icalendar::parser::read_calendar(&unfolded).unwrap();
+    let events: Vec<_> = calendar
+        .components
+        .iter()
+        .filter(|c| c.name == "VEVENT")
+        .collect();
+    assert_eq!(events.len(), 1, "{text}");
+    let event = events[0];
+    let prop = |name: &str| event.find_prop(name).unwrap().val.as_str().to_owned();
+    assert_eq!(
+        prop("SUMMARY"),
+        "“Bakery” (YouTube) must be reconnected (the network asks for fresh consent)"
+    );
+    let deadline = common::test_epoch() + TimeDelta::days(7);
+    assert_eq!(
+        prop("DTSTART"),
+        deadline.format("%Y%m%dT%H%M%SZ").to_string()
+    );
+    // A 7-day window: alerts 3 days and 1 day before (30, 14 and 7 do not fit).
+    let triggers: Vec<String> = event
+        .components
+        .iter()
+        .filter(|c| c.name == "VALARM")
+        .map(|alarm| alarm.find_prop("TRIGGER").unwrap().val.as_str().to_owned())
+        .collect();
+    // 3 days and 1 day before the start, in seconds.
+    assert_eq!(triggers, ["-PT259200S", "-PT86400S"], "{text}");
+    assert!(text.contains("in 3 days") && text.contains("in 1 day\r\n"));
+    // Stamped with Tether's clock, not the machine's.
+    assert_eq!(
+        prop("DTSTAMP"),
+        common::test_epoch().format("%Y%m%dT%H%M%SZ").to_string()
+    );
+
+    // A new address stops the old one; turning it off stops the new one.
+    let renewed = make_calendar_address(&app).await;
+    let status = |url: String| {
+        let calendar_app = calendar_app.clone();
+        async move { calendar_app.get(url).send().await.unwrap().status() }
+    };
+    assert_eq!(status(address.clone()).await, StatusCode::NOT_FOUND);
+    assert_eq!(status(renewed.clone()).await, StatusCode::OK);
+    post_ok(&app, "/notifications/calendar/revoke", &[]).await;
+    assert_eq!(status(renewed.clone()).await, StatusCode::NOT_FOUND);
+    let forged = format!(
+        "{}calendar/{}.ics",
+        app.base,
+        engine::crypto::random_token().expose()
+    );
+    assert_eq!(status(forged).await, StatusCode::NOT_FOUND);
+}
+
 on_both_backends!(
     reminders_fire_on_the_right_days_and_escalate,
     a_channel_whose_connector_left_asks_for_a_new_one,
+    the_calendar_feed_has_every_deadline_and_parses,
 );

@@ -73,6 +73,37 @@ fn NotificationsView(page: NotificationsPage) -> impl IntoView {
                         .collect_view()}
                 </BusyForm>
             </section>
+            <section class="card" aria-labelledby="calendar-heading">
+                <h2 id="calendar-heading">"Calendar"</h2>
+                <p class="hint">"A private address for your calendar app: every deadline of this workspace's channels, with an alert on each reminder day. Anyone with the address can read it, so keep it to yourself."</p>
+                {page.new_calendar_link.map(|link| view! {
+                    <div class="card--reveal" data-testid="new-calendar">
+                        <label for="calendar-link">"Your calendar address (shown once)"</label>
+                        <input id="calendar-link" class="secret" readonly value=link/>
+                    </div>
+                })}
+                {match page.calendar_since {
+                    Some(since) => view! {
+                        <p>{format!("Your calendar address is on since {since}.")}</p>
+                        <BusyForm action="/notifications/calendar" class="inline"
+                            label="Make a new address (the old one stops)" busy_label="Making…">
+                            ""
+                        </BusyForm>
+                        <BusyForm action="/notifications/calendar/revoke" class="inline"
+                            label="Turn the calendar address off" busy_label="Turning off…">
+                            ""
+                        </BusyForm>
+                    }
+                        .into_any(),
+                    None => view! {
+                        <BusyForm action="/notifications/calendar" class="inline"
+                            label="Make a calendar address" busy_label="Making…">
+                            ""
+                        </BusyForm>
+                    }
+                        .into_any(),
+                }}
+            </section>
             {page.may_set_reminders.then(|| view! {
                 <section class="card" aria-labelledby="reminders-heading">
                     <h2 id="reminders-heading">"Reminder days"</h2>

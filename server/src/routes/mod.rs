@@ -78,6 +78,15 @@ pub fn router(
             post(notifications::preferences),
         )
         .route("/settings/reminders", post(notifications::reminder_days))
+        .route(
+            "/notifications/calendar",
+            post(notifications::create_calendar),
+        )
+        .route(
+            "/notifications/calendar/revoke",
+            post(notifications::revoke_calendar),
+        )
+        .route("/calendar/{file}", get(notifications::calendar_feed))
         .route("/channels/{id}/followers", post(notifications::follow))
         .route(
             "/channels/{id}/followers/{user_id}/remove",

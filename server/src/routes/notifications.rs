@@ -2,9 +2,10 @@
 //! follows a channel.
 
 use super::oauth::{respond, signed_in, success};
-use app::ssr::AppContext;
+use app::ssr::{AppContext, NEW_CALENDAR_COOKIE};
 use axum::extract::{Form, Path, State};
-use axum::response::Response;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use engine::notify::{FollowRole, MailCadence, NoticeKind};
 use std::collections::HashMap;
@@ -133,5 +134,67 @@ pub async fn unfollow(
             "Saved: they are no longer told about this channel.",
         ),
         Err(error) => respond(&ctx, jar, &back, Err(error)),
+    }
+}
+
+pub async fn create_calendar(State(ctx): State<AppContext>, jar: CookieJar) -> Response {
+    let outcome = async {
+        let person = signed_in(&ctx, &jar).await?;
+        ctx.engine.create_calendar_feed(&person).await
+    }
+    .await;
+    match outcome {
+        Ok(token) => {
+            let link = engine::crypto::Secret::new(ctx.engine.calendar_link(&token));
+            (
+                jar.add(ctx.reveal_once_cookie(NEW_CALENDAR_COOKIE, &link)),
+                Redirect::to(PAGE),
+            )
+                .into_response()
+        }
+        Err(error) => respond(&ctx, jar, PAGE, Err(error)),
+    }
+}
+
+pub async fn revoke_calendar(State(ctx): State<AppContext>, jar: CookieJar) -> Response {
+    let outcome = async {
+        let person = signed_in(&ctx, &jar).await?;
+        ctx.engine.revoke_calendar_feed(&person).await
+    }
+    .await;
+    match outcome {
+        Ok(_) => success(
+            &ctx,
+            jar,
+            PAGE,
+            "The calendar address is off; it stopped working at once.",
+        ),
+        Err(error) => respond(&ctx, jar, PAGE, Err(error)),
+    }
+}
+
+/// The feed itself: `GET /calendar/<token>.ics`, no session (calendar apps have none).
+pub async fn calendar_feed(State(ctx): State<AppContext>, Path(file): Path<String>) -> Response {
+    let Some(token) = file.strip_suffix(".ics") else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match ctx.engine.calendar_feed(token).await {
+        Ok(Some(ics)) => (
+            [
+                (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+                (header::CACHE_CONTROL, "private, max-age=300"),
+            ],
+            ics,
+        )
+            .into_response(),
+        Ok(None) => (
+            StatusCode::NOT_FOUND,
+            "This calendar address is not valid (any more). Make a new one under Notifications in Tether.",
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(detail = %error.log_detail(), "calendar feed failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
     }
 }
