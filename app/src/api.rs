@@ -2,7 +2,7 @@
 
 use crate::model::{
     ApiKeysPage, ChannelPage, Dashboard, Entry, EntryPage, InvitePage, InvitesPage, MembersPage,
-    NotificationsPage, OutboxPage, PickerPage,
+    NotificationsPage, OutboxPage, PickerPage, WebhooksPage,
 };
 use leptos::prelude::*;
 
@@ -29,6 +29,7 @@ pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
             may_manage_keys: person.role.may(Permission::ManageApiKeys),
             may_manage_members: person.role.may(Permission::ManageMembers),
             may_invite: person.role.may(Permission::Invite),
+            may_manage_webhooks: person.role.may(Permission::ManageApiKeys),
             has_outbox: ctx.engine.mailer().and_then(|m| m.outbox_dir()).is_some(),
             unread_notifications: ctx
                 .engine
@@ -635,6 +636,75 @@ pub async fn load_notifications() -> Result<NotificationsPage, ServerFnError> {
             .map_err(public_error)?
             .map(when),
         new_calendar_link: take_revealed(&ctx, &jar, NEW_CALENDAR_COOKIE),
+        flash: take_flash(&ctx, &jar),
+    })
+}
+
+/// The workspace's webhooks with their delivery logs; owners and admins only.
+#[server]
+pub async fn load_webhooks() -> Result<WebhooksPage, ServerFnError> {
+    use crate::model::{DeliveryLine, WebhookLine};
+    use crate::ssr::{
+        public_error, request, require_person, take_flash, take_revealed, when, NEW_WEBHOOK_COOKIE,
+    };
+    use engine::webhooks::WebhookFormat;
+
+    let (ctx, jar) = request()?;
+    let person = require_person(&ctx, &jar).await?;
+    let hooks = ctx.engine.webhooks(&person).await.map_err(public_error)?;
+    Ok(WebhooksPage {
+        hooks: hooks
+            .into_iter()
+            .map(|hook| WebhookLine {
+                id: hook.id,
+                url: hook.url,
+                format: match hook.format {
+                    WebhookFormat::Json => "JSON".into(),
+                    WebhookFormat::Slack => "Slack".into(),
+                },
+                created: when(hook.created_at),
+                revoked: hook.revoked_at.map(when),
+                deliveries: hook
+                    .deliveries
+                    .into_iter()
+                    .map(|d| {
+                        let tries = format!(
+                            "{} attempt{}",
+                            d.attempts,
+                            if d.attempts == 1 { "" } else { "s" }
+                        );
+                        let last = match (d.last_status, &d.last_error) {
+                            (_, Some(error)) => error.clone(),
+                            (Some(status), None) => format!("answered {status}"),
+                            (None, None) => "not sent yet".into(),
+                        };
+                        let (state, outcome) = if let Some(at) = d.delivered_at {
+                            ("delivered", format!("Delivered {} · {tries}", when(at)))
+                        } else if let Some(at) = d.given_up_at {
+                            (
+                                "given up",
+                                format!("Given up {} after {tries}: {last}", when(at)),
+                            )
+                        } else {
+                            (
+                                "retrying",
+                                format!(
+                                    "{last} · next try {}",
+                                    d.next_attempt_at.map(when).unwrap_or_default()
+                                ),
+                            )
+                        };
+                        DeliveryLine {
+                            event: d.event_key,
+                            queued: when(d.created_at),
+                            state: state.into(),
+                            outcome,
+                        }
+                    })
+                    .collect(),
+            })
+            .collect(),
+        new_secret: take_revealed(&ctx, &jar, NEW_WEBHOOK_COOKIE),
         flash: take_flash(&ctx, &jar),
     })
 }

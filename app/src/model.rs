@@ -27,6 +27,7 @@ pub struct Person {
     pub may_manage_keys: bool,
     pub may_manage_members: bool,
     pub may_invite: bool,
+    pub may_manage_webhooks: bool,
     /// Mail goes to the local outbox, which the UI shows.
     pub has_outbox: bool,
     pub unread_notifications: i64,
@@ -302,4 +303,33 @@ pub struct NoticeLine {
     pub at: String,
     pub unread: bool,
     pub channel_id: Option<i64>,
+}
+
+/// The workspace's webhooks and their delivery logs; owners and admins.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WebhooksPage {
+    pub hooks: Vec<WebhookLine>,
+    /// The signing secret of the webhook just created, shown once.
+    pub new_secret: Option<String>,
+    pub flash: Option<Flash>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WebhookLine {
+    pub id: i64,
+    pub url: String,
+    /// "JSON" or "Slack".
+    pub format: String,
+    pub created: String,
+    pub revoked: Option<String>,
+    pub deliveries: Vec<DeliveryLine>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryLine {
+    pub event: String,
+    pub queued: String,
+    /// "delivered", "retrying" or "given up", for the icon.
+    pub state: String,
+    pub outcome: String,
 }

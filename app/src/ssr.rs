@@ -225,6 +225,7 @@ pub fn event_words(kind: &str, detail: &serde_json::Value) -> (String, String) {
 pub const NEW_KEY_COOKIE: &str = "tether_new_key";
 pub const NEW_INVITE_COOKIE: &str = "tether_new_invite";
 pub const NEW_CALENDAR_COOKIE: &str = "tether_new_calendar";
+pub const NEW_WEBHOOK_COOKIE: &str = "tether_new_webhook";
 pub const INVITE_COOKIE: &str = "tether_invite";
 
 /// The secret just created, once: the cookie that carried it is removed as it is read.

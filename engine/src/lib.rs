@@ -20,6 +20,7 @@ pub mod networks;
 pub mod notify;
 pub mod oauth;
 pub mod sandbox;
+pub mod webhooks;
 
 pub use error::{ConnectError, Error, Result};
 

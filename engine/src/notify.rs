@@ -12,6 +12,7 @@ use crate::domain::{require, Permission, Role};
 use crate::error::{Error, Result};
 use crate::lifecycle::work::can_renew;
 use crate::mail::Mail;
+use crate::webhooks::WebhookEvent;
 use crate::Engine;
 use sqlx::Row;
 
@@ -121,6 +122,8 @@ pub struct NotifyReport {
     pub mailed: u64,
     /// Digests sent.
     pub digests: u64,
+    /// Webhook deliveries that arrived.
+    pub webhooks: u64,
 }
 
 /// Parses "30, 14, 7" into days before a deadline, largest first.
@@ -235,10 +238,12 @@ impl Engine {
         let recorded = self.remind_expiring(now).await? + self.tell_disconnected(now).await?;
         let mailed = self.mail_instantly(now).await?;
         let digests = self.mail_digests(now).await?;
+        let webhooks = self.deliver_webhooks(now).await?;
         Ok(NotifyReport {
             recorded,
             mailed,
             digests,
+            webhooks,
         })
     }
 
@@ -413,6 +418,33 @@ impl Engine {
     }
 
     async fn notify(&self, notice: Notice<'_>, now: i64) -> Result<u64> {
+        let recorded = self.record_notice(&notice, now).await?;
+        // Webhooks hear of an event once, when people are first told of it.
+        if recorded > 0 {
+            let names = sqlx::query(
+                "SELECT w.name AS workspace, c.name AS channel FROM workspaces w \
+                 LEFT JOIN channels c ON c.id = $2 WHERE w.id = $1",
+            )
+            .bind(notice.workspace_id)
+            .bind(notice.channel_id)
+            .fetch_one(self.db.pool())
+            .await?;
+            let channel: Option<String> = names.try_get("channel")?;
+            let event = WebhookEvent {
+                key: notice.event_key.clone(),
+                kind: notice.kind.as_str(),
+                workspace: names.try_get("workspace")?,
+                channel: notice.channel_id.zip(channel),
+                title: notice.title.clone(),
+                body: notice.body.clone(),
+                at: now,
+            };
+            self.queue_webhooks(notice.workspace_id, &event).await?;
+        }
+        Ok(recorded)
+    }
+
+    async fn record_notice(&self, notice: &Notice<'_>, now: i64) -> Result<u64> {
         let mut recorded = 0;
         for user_id in notice.recipients {
             recorded += sqlx::query(

@@ -63,6 +63,7 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
                 }}
             </a>
             {person.may_invite.then(|| view! { <a class="topbar__link" href="/settings/invites">"Invites"</a> })}
+            {person.may_manage_webhooks.then(|| view! { <a class="topbar__link" href="/settings/webhooks">"Webhooks"</a> })}
             {(person.may_invite && person.has_outbox).then(|| view! { <a class="topbar__link" href="/settings/outbox">"Outbox"</a> })}
             {person.may_manage_keys.then(|| view! { <a class="topbar__link" href="/settings/api-keys">"API keys"</a> })}
             <form method="post" action="/auth/logout">

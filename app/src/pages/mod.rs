@@ -9,6 +9,7 @@ mod members;
 mod notifications;
 mod outbox;
 mod picker;
+mod webhooks;
 
 pub use api_keys::ApiKeysPage;
 pub use channel::ChannelDetailPage;
@@ -19,6 +20,7 @@ pub use members::MembersPage;
 pub use notifications::NotificationsPage;
 pub use outbox::OutboxPage;
 pub use picker::PickPage;
+pub use webhooks::WebhooksPage;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -9,6 +9,7 @@ mod lifecycle;
 mod members;
 mod notifications;
 mod oauth;
+mod webhooks;
 
 use app::model::FlashKind;
 use app::ssr::AppContext;
@@ -87,6 +88,9 @@ pub fn router(
             post(notifications::revoke_calendar),
         )
         .route("/calendar/{file}", get(notifications::calendar_feed))
+        .route("/settings/webhooks", post(webhooks::create))
+        .route("/settings/webhooks/{id}/test", post(webhooks::test))
+        .route("/settings/webhooks/{id}/revoke", post(webhooks::revoke))
         .route("/channels/{id}/followers", post(notifications::follow))
         .route(
             "/channels/{id}/followers/{user_id}/remove",
