@@ -147,6 +147,56 @@ async fn every_role_tries_every_action(backend: Backend) {
         cell(Permission::ManageApiKeys, made);
         assert_eq!(count(&owner, keys).await, i64::from(made));
 
+        let hooks = "SELECT COUNT(*) FROM webhooks";
+        let hooked = allowed(
+            &member,
+            "/settings/webhooks",
+            &[("url", "https://hooks.example.com/in"), ("format", "json")],
+        )
+        .await;
+        cell(Permission::ManageApiKeys, hooked);
+        assert_eq!(count(&owner, hooks).await, i64::from(hooked));
+
+        let invites = "SELECT COUNT(*) FROM invites";
+        let invited = allowed(
+            &member,
+            "/settings/invites",
+            &[
+                ("target", "new:sandbox:profile"),
+                ("name", "Creator"),
+                ("access", "metrics"),
+                ("expires_in_days", "7"),
+            ],
+        )
+        .await;
+        cell(Permission::Invite, invited);
+        assert_eq!(count(&owner, invites).await, i64::from(invited));
+
+        // Reminder days are the workspace's: those who manage members set them.
+        let reminders = allowed(&member, "/settings/reminders", &[("days", "9")]).await;
+        cell(Permission::ManageMembers, reminders);
+        let days = "SELECT COUNT(*) FROM workspaces WHERE reminder_days = '9'";
+        assert_eq!(count(&owner, days).await, i64::from(reminders));
+
+        // Anyone may watch a channel; naming a back-up admin is a transfer of duty.
+        assert!(
+            allowed(
+                &member,
+                &format!("{channel}/followers"),
+                &[("role", "watcher")]
+            )
+            .await
+        );
+        let backup = allowed(
+            &member,
+            &format!("{channel}/followers"),
+            &[("role", "backup"), ("user_id", "1")],
+        )
+        .await;
+        cell(Permission::Transfer, backup);
+        let backups = "SELECT COUNT(*) FROM channel_followers WHERE role = 'backup'";
+        assert_eq!(count(&owner, backups).await, i64::from(backup));
+
         let credentials = "SELECT COUNT(*) FROM credentials";
         let unlinked = allowed(&member, &format!("{channel}/unlink"), &[]).await;
         cell(Permission::Unlink, unlinked);
