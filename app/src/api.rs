@@ -2,7 +2,7 @@
 
 use crate::model::{
     ApiKeysPage, ChannelPage, Dashboard, Entry, EntryPage, InvitePage, InvitesPage, MembersPage,
-    NotificationsPage, OutboxPage, PickerPage, WebhooksPage,
+    NotificationsPage, OutboxPage, PickerPage, WebhooksPage, WelcomePage,
 };
 use leptos::prelude::*;
 
@@ -314,7 +314,9 @@ pub async fn load_channel(channel_id: i64) -> Result<ChannelPage, ServerFnError>
 #[server]
 pub async fn load_members() -> Result<MembersPage, ServerFnError> {
     use crate::model::MemberLine;
-    use crate::ssr::{public_error, request, require_person, take_flash, when};
+    use crate::ssr::{
+        public_error, request, require_person, take_flash, take_revealed, when, NEW_WELCOME_COOKIE,
+    };
     use engine::domain::Role;
 
     let (ctx, jar) = request()?;
@@ -344,6 +346,7 @@ pub async fn load_members() -> Result<MembersPage, ServerFnError> {
             .filter(|role| is_owner || *role != Role::Owner)
             .map(|role| role.as_str().to_owned())
             .collect(),
+        new_welcome_link: take_revealed(&ctx, &jar, NEW_WELCOME_COOKIE),
         flash: take_flash(&ctx, &jar),
     })
 }
@@ -705,6 +708,27 @@ pub async fn load_webhooks() -> Result<WebhooksPage, ServerFnError> {
             })
             .collect(),
         new_secret: take_revealed(&ctx, &jar, NEW_WEBHOOK_COOKIE),
+        flash: take_flash(&ctx, &jar),
+    })
+}
+
+/// What a welcome link shows the person it is for; no session needed.
+#[server]
+pub async fn load_welcome(token: String) -> Result<WelcomePage, ServerFnError> {
+    use crate::ssr::{public_error, request, take_flash};
+
+    let (ctx, jar) = request()?;
+    let welcome = ctx.engine.welcome(&token).await.map_err(public_error)?;
+    if welcome.is_err() {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http::StatusCode::GONE);
+        }
+    }
+    Ok(WelcomePage {
+        token,
+        welcome: welcome
+            .map(|w| (w.display_name, w.email, w.workspace_name, w.added_by))
+            .map_err(|refused| refused.to_string()),
         flash: take_flash(&ctx, &jar),
     })
 }

@@ -54,6 +54,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/settings/outbox") view=pages::OutboxPage ssr=SsrMode::Async/>
                 <Route path=path!("/notifications") view=pages::NotificationsPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings/webhooks") view=pages::WebhooksPage ssr=SsrMode::Async/>
+                <Route path=path!("/welcome/:token") view=pages::WelcomePage ssr=SsrMode::Async/>
                 <Route path=path!("/invite/:token") view=pages::InviteLinkPage ssr=SsrMode::Async/>
                 <Route path=path!("/invited") view=pages::InviteDonePage ssr=SsrMode::Async/>
             </Routes>

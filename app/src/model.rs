@@ -171,6 +171,8 @@ pub struct MembersPage {
     pub members: Vec<MemberLine>,
     /// The roles this person may give (an admin cannot make owners).
     pub grantable: Vec<String>,
+    /// The welcome link of someone just added, shown once.
+    pub new_welcome_link: Option<String>,
     pub flash: Option<Flash>,
 }
 
@@ -332,4 +334,13 @@ pub struct DeliveryLine {
     /// "delivered", "retrying" or "given up", for the icon.
     pub state: String,
     pub outcome: String,
+}
+
+/// A welcome link as the person it is for sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WelcomePage {
+    pub token: String,
+    /// (name, email, workspace, added by), or why the link cannot be used.
+    pub welcome: Result<(String, String, String, Option<String>), String>,
+    pub flash: Option<Flash>,
 }

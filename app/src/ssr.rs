@@ -226,6 +226,7 @@ pub const NEW_KEY_COOKIE: &str = "tether_new_key";
 pub const NEW_INVITE_COOKIE: &str = "tether_new_invite";
 pub const NEW_CALENDAR_COOKIE: &str = "tether_new_calendar";
 pub const NEW_WEBHOOK_COOKIE: &str = "tether_new_webhook";
+pub const NEW_WELCOME_COOKIE: &str = "tether_new_welcome";
 pub const INVITE_COOKIE: &str = "tether_invite";
 
 /// The secret just created, once: the cookie that carried it is removed as it is read.

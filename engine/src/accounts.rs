@@ -61,7 +61,14 @@ impl Engine {
                 .fetch_one(&mut *tx)
                 .await?
                 .try_get("id")?;
-        let user_id = insert_user(&mut tx, &owner, &password_hash, now).await?;
+        let user_id = insert_user(
+            &mut tx,
+            &owner.email,
+            &owner.display_name,
+            &password_hash,
+            now,
+        )
+        .await?;
         insert_membership(&mut tx, workspace_id, user_id, Role::Owner, now).await?;
         tx.commit().await?;
         tracing::info!(
@@ -94,7 +101,14 @@ impl Engine {
                 user.email.as_str()
             )));
         }
-        let user_id = insert_user(&mut tx, &user, &password_hash, now).await?;
+        let user_id = insert_user(
+            &mut tx,
+            &user.email,
+            &user.display_name,
+            &password_hash,
+            now,
+        )
+        .await?;
         insert_membership(&mut tx, workspace_id, user_id, role, now).await?;
         tx.commit().await?;
         Ok(user_id)
@@ -123,7 +137,7 @@ impl Engine {
         }
     }
 
-    async fn start_session(&self, user_id: i64) -> Result<Secret> {
+    pub(crate) async fn start_session(&self, user_id: i64) -> Result<Secret> {
         let token = random_token();
         let now = self.clock.now();
         // Each sign-in sweeps the sessions that have lapsed, so the table does not grow.
@@ -183,17 +197,18 @@ impl Engine {
     }
 }
 
-async fn insert_user(
+pub(crate) async fn insert_user(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    user: &NewUser,
+    email: &Email,
+    display_name: &DisplayName,
     password_hash: &str,
     now: i64,
 ) -> Result<i64> {
     Ok(sqlx::query(
         "INSERT INTO users (email, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
-    .bind(user.email.as_str())
-    .bind(user.display_name.as_str())
+    .bind(email.as_str())
+    .bind(display_name.as_str())
     .bind(password_hash)
     .bind(now)
     .fetch_one(&mut **tx)
@@ -201,7 +216,7 @@ async fn insert_user(
     .try_get("id")?)
 }
 
-async fn insert_membership(
+pub(crate) async fn insert_membership(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     workspace_id: i64,
     user_id: i64,
@@ -225,7 +240,7 @@ const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1Ve0NN5CGKo0VE2m4H5bqB4mWy4UEoYxMOfy3tpl1xA";
 
 /// Argon2id with the crate's defaults (OWASP's minimum), off the async threads.
-async fn hash_password(password: &Secret) -> Result<String> {
+pub(crate) async fn hash_password(password: &Secret) -> Result<String> {
     let password = password.clone();
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut rand::rngs::OsRng);

@@ -21,6 +21,7 @@ pub mod notify;
 pub mod oauth;
 pub mod sandbox;
 pub mod webhooks;
+pub mod welcome;
 
 pub use error::{ConnectError, Error, Result};
 

@@ -1,10 +1,16 @@
 //! Managing members: only an owner touches an owner or makes one, nobody changes their own
-//! membership, and a removed member's session stops reaching the workspace at once.
+//! membership, a removed member's session stops reaching the workspace at once, and someone
+//! added from the members page chooses their password through a single-use welcome link.
 
 mod common;
 
-use common::{add_person, person, sign_in_as, spawn_app, Backend, OWNER_PASSWORD};
+use chrono::TimeDelta;
+use common::{
+    add_person, location, person, person_in_new_workspace, sign_in_as, spawn_app, Backend, TestApp,
+    OWNER_PASSWORD,
+};
 use engine::domain::Role;
+use reqwest::StatusCode;
 use sqlx::Row;
 
 async fn owners_stay_in_charge_and_removal_takes_effect_at_once(backend: Backend) {
@@ -81,4 +87,115 @@ async fn owners_stay_in_charge_and_removal_takes_effect_at_once(backend: Backend
     assert!(page.contains("Sign in"), "{page}");
 }
 
-on_both_backends!(owners_stay_in_charge_and_removal_takes_effect_at_once);
+/// Adds someone with the members form; returns the page after it.
+async fn add_with_form(app: &TestApp, name: &str, email: &str, role: &str) -> String {
+    let response = app
+        .post_form(
+            "/settings/members",
+            &[("display_name", name), ("email", email), ("role", role)],
+        )
+        .await;
+    assert_eq!(location(&response), "/settings/members");
+    app.page("/settings/members").await
+}
+
+fn shown_welcome_link(page: &str) -> String {
+    let document = scraper::Html::parse_document(page);
+    let selector = scraper::Selector::parse("input#welcome-link").unwrap();
+    let link = document
+        .select(&selector)
+        .next()
+        .expect("the welcome link is shown once")
+        .value()
+        .attr("value")
+        .unwrap();
+    url::Url::parse(link).unwrap().path().to_owned()
+}
+
+async fn admins_add_people_who_choose_their_password(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let page = add_with_form(&app, "Nina Editor", "nina@example.com", "editor").await;
+    assert!(page.contains("A mail went to nina@example.com"), "{page}");
+    let link = shown_welcome_link(&page);
+    assert!(
+        !app.page("/settings/members").await.contains(&link),
+        "shown once"
+    );
+    let mails = engine::mail::read_outbox(&app.data_dir.path().join("outbox"));
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to, "nina@example.com");
+    assert_eq!(
+        mails[0].subject,
+        "Ada Owner added you to Acme Social on Tether"
+    );
+    assert!(mails[0].text.contains(&link));
+    // Until the link is used, nobody knows a password for the new account.
+    assert!(app.engine.sign_in("nina@example.com", "").await.is_err());
+
+    let nina = app.other_browser();
+    let welcome = nina.page(&link).await;
+    assert!(welcome.contains("Welcome, Nina Editor"), "{welcome}");
+    assert!(welcome.contains("Ada Owner added you to “Acme Social”"));
+    let short = nina.post_form(&link, &[("password", "short")]).await;
+    assert_eq!(location(&short), link);
+    assert!(nina.page(&link).await.contains("at least 10 characters"));
+    let chosen = nina
+        .post_form(&link, &[("password", "a long new password")])
+        .await;
+    assert_eq!(location(&chosen), "/");
+    let dashboard = nina.page("/").await;
+    assert!(dashboard.contains("Acme Social") && dashboard.contains("Nina Editor"));
+    assert!(app
+        .engine
+        .sign_in("nina@example.com", "a long new password")
+        .await
+        .is_ok());
+    let again = nina.get(&link).await;
+    assert_eq!(again.status(), StatusCode::GONE);
+    assert!(again.text().await.unwrap().contains("already been used"));
+
+    // Twice is refused; an admin makes no owner.
+    let page = add_with_form(&app, "Nina Editor", "nina@example.com", "viewer").await;
+    assert!(page.contains("already a member here (editor)"), "{page}");
+    add_person(&app, "ann@example.com", "Ann Admin", Role::Admin).await;
+    let ann = sign_in_as(&app, "ann@example.com").await;
+    let page = add_with_form(&ann, "Otto", "otto@example.com", "owner").await;
+    assert!(
+        page.contains("Only an owner can make someone an owner."),
+        "{page}"
+    );
+
+    // Someone with an account elsewhere joins at once, no link.
+    person_in_new_workspace(&app, Role::Admin).await;
+    let page = add_with_form(&app, "Bo", "bo@example.com", "viewer").await;
+    assert!(
+        page.contains("already had an account and is a member now"),
+        "{page}"
+    );
+    assert!(!page.contains("welcome-link"));
+    let bo_memberships: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'bo@example.com'")
+            .fetch_one(app.engine.db().pool())
+            .await
+            .unwrap();
+    assert_eq!(bo_memberships, 2);
+
+    // A welcome link lasts 7 days.
+    let page = add_with_form(&app, "Late Larry", "larry@example.com", "viewer").await;
+    let late = shown_welcome_link(&page);
+    app.advance(TimeDelta::days(7));
+    let expired = app.other_browser().get(&late).await;
+    assert_eq!(expired.status(), StatusCode::GONE);
+    assert!(expired.text().await.unwrap().contains("expired"));
+    let forged = format!("/welcome/{}", engine::crypto::random_token().expose());
+    assert_eq!(
+        app.other_browser().get(&forged).await.status(),
+        StatusCode::GONE
+    );
+}
+
+on_both_backends!(
+    owners_stay_in_charge_and_removal_takes_effect_at_once,
+    admins_add_people_who_choose_their_password,
+);

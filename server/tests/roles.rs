@@ -142,6 +142,20 @@ async fn every_role_tries_every_action(backend: Backend) {
         let expected_editors = i64::from(role == Role::Editor) + i64::from(promoted);
         assert_eq!(count(&owner, editors).await, expected_editors);
 
+        let added = allowed(
+            &member,
+            "/settings/members",
+            &[
+                ("display_name", "New Person"),
+                ("email", "new@example.com"),
+                ("role", "viewer"),
+            ],
+        )
+        .await;
+        cell(Permission::ManageMembers, added);
+        let newcomers = "SELECT COUNT(*) FROM users WHERE email = 'new@example.com'";
+        assert_eq!(count(&owner, newcomers).await, i64::from(added));
+
         let keys = "SELECT COUNT(*) FROM api_keys";
         let made = allowed(&member, "/settings/api-keys", &[("name", "Reporting")]).await;
         cell(Permission::ManageApiKeys, made);

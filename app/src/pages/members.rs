@@ -26,6 +26,7 @@ pub fn MembersPage() -> impl IntoView {
 #[component]
 fn MembersView(page: MembersPage) -> impl IntoView {
     let grantable = page.grantable;
+    let addable = grantable.clone();
     view! {
         <main class="page">
             <p><a href="/">"← Back to the dashboard"</a></p>
@@ -34,6 +35,35 @@ fn MembersView(page: MembersPage) -> impl IntoView {
                 "Viewers watch; editors keep channels connected; owners and admins also delete and transfer channels, invite people, manage members and API keys. Only an owner changes an owner."
             </p>
             <FlashMessage flash=page.flash/>
+            {page.new_welcome_link.map(|link| view! {
+                <section class="card card--reveal" aria-labelledby="welcome-heading" data-testid="new-welcome">
+                    <h2 id="welcome-heading">"Their welcome link"</h2>
+                    <p>"It was mailed to them; if the mail does not arrive, send it yourself. It works once, for 7 days, and is not shown again."</p>
+                    <label for="welcome-link">"Welcome link"</label>
+                    <input id="welcome-link" class="secret" readonly value=link/>
+                </section>
+            })}
+            <section class="card" aria-labelledby="add-member-heading">
+                <h2 id="add-member-heading">"Add a member"</h2>
+                <BusyForm action="/settings/members" class="form" label="Add member" busy_label="Adding…">
+                    <label for="member-name">"Name"</label>
+                    <input id="member-name" name="display_name" required maxlength="80" autocomplete="off"/>
+                    <label for="member-email">"Email"</label>
+                    <input id="member-email" name="email" type="email" required maxlength="254" autocomplete="off"/>
+                    <label for="member-role">"Role"</label>
+                    <select id="member-role" name="role">
+                        {addable
+                            .into_iter()
+                            .map(|role| {
+                                let selected = role == "editor";
+                                let label = role.clone();
+                                view! { <option value=role selected=selected>{label}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                    <p class="hint">"Someone new gets a link to choose their password; someone with an account joins at once. Both get a mail."</p>
+                </BusyForm>
+            </section>
             <section class="card" aria-labelledby="members-heading">
                 <h2 id="members-heading">"People in this workspace"</h2>
                 <ul class="keys" role="list">

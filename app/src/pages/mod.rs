@@ -10,6 +10,7 @@ mod notifications;
 mod outbox;
 mod picker;
 mod webhooks;
+mod welcome;
 
 pub use api_keys::ApiKeysPage;
 pub use channel::ChannelDetailPage;
@@ -21,6 +22,7 @@ pub use notifications::NotificationsPage;
 pub use outbox::OutboxPage;
 pub use picker::PickPage;
 pub use webhooks::WebhooksPage;
+pub use welcome::WelcomePage;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -1,11 +1,15 @@
-//! Changing members' roles and removing members from the members page: plain form posts.
+//! Adding members, changing their roles and removing them from the members page, and the
+//! welcome link where someone new chooses their password: plain form posts.
 
 use super::oauth::{respond, signed_in, success};
-use app::ssr::AppContext;
+use super::url_segment;
+use app::model::FlashKind;
+use app::ssr::{AppContext, NEW_WELCOME_COOKIE};
 use axum::extract::{Form, Path, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
-use engine::domain::Role;
+use engine::domain::{DisplayName, Email, NewPassword, Role};
+use engine::welcome::{Added, NewMember};
 use std::collections::HashMap;
 
 const PAGE: &str = "/settings/members";
@@ -46,5 +50,72 @@ pub async fn remove(
             "Removed from the workspace; their sessions no longer reach it.",
         ),
         Err(error) => respond(&ctx, jar, PAGE, Err(error)),
+    }
+}
+
+pub async fn add(
+    State(ctx): State<AppContext>,
+    jar: CookieJar,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
+    let outcome = async {
+        let person = signed_in(&ctx, &jar).await?;
+        let member = NewMember {
+            display_name: DisplayName::parse(field("display_name"))?,
+            email: Email::parse(field("email"))?,
+            role: Role::parse(field("role"))?,
+        };
+        let email = member.email.as_str().to_owned();
+        let (added, mailed) = ctx.engine.add_workspace_member(&person, member).await?;
+        Ok((email, added, mailed))
+    }
+    .await;
+    match outcome {
+        Ok((email, added, mailed)) => {
+            let mail = if mailed {
+                format!("A mail went to {email}.")
+            } else {
+                format!("The mail to {email} could not be sent; tell them yourself.")
+            };
+            let (jar, words) = match added {
+                Added::Existing => (jar, format!("{email} already had an account and is a member now. {mail}")),
+                Added::New { link } => (
+                    jar.add(ctx.reveal_once_cookie(NEW_WELCOME_COOKIE, &link)),
+                    format!("{email} is added; they choose their password with the welcome link. {mail}"),
+                ),
+            };
+            let kind = if mailed {
+                FlashKind::Success
+            } else {
+                FlashKind::Error
+            };
+            (jar.add(ctx.flash_cookie(kind, &words)), Redirect::to(PAGE)).into_response()
+        }
+        Err(error) => respond(&ctx, jar, PAGE, Err(error)),
+    }
+}
+
+/// The welcome page's form: the new password, then signed in on the dashboard.
+pub async fn welcome(
+    State(ctx): State<AppContext>,
+    jar: CookieJar,
+    Path(token): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let back = format!("/welcome/{}", url_segment(&token));
+    let outcome = async {
+        let password =
+            NewPassword::parse(form.get("password").map(String::as_str).unwrap_or_default())?;
+        ctx.engine.accept_welcome(&token, password).await
+    }
+    .await;
+    match outcome {
+        Ok(session) => (
+            jar.add(ctx.session_cookie(session.expose())),
+            Redirect::to("/"),
+        )
+            .into_response(),
+        Err(error) => respond(&ctx, jar, &back, Err(error)),
     }
 }

@@ -68,6 +68,8 @@ pub fn router(
         .route("/metrics", get(api::metrics))
         .route("/settings/api-keys", post(api_keys::create))
         .route("/settings/api-keys/{id}/revoke", post(api_keys::revoke))
+        .route("/settings/members", post(members::add))
+        .route("/welcome/{token}", post(members::welcome))
         .route("/settings/members/{id}/role", post(members::change_role))
         .route("/settings/members/{id}/remove", post(members::remove))
         .route("/settings/invites", post(invites::create))
