@@ -36,6 +36,15 @@ pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
                 .unread_notifications(&person)
                 .await
                 .map_err(public_error)?,
+            other_workspaces: ctx
+                .engine
+                .workspaces(&person)
+                .await
+                .map_err(public_error)?
+                .into_iter()
+                .filter(|(id, ..)| *id != person.workspace_id)
+                .map(|(id, name, _)| (id, name))
+                .collect(),
         },
         channels: channels
             .into_iter()

@@ -31,6 +31,8 @@ pub struct Person {
     /// Mail goes to the local outbox, which the UI shows.
     pub has_outbox: bool,
     pub unread_notifications: i64,
+    /// The person's other workspaces, to switch to: (id, name).
+    pub other_workspaces: Vec<(i64, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -157,6 +157,45 @@ impl Engine {
         Ok(token)
     }
 
+    /// The workspaces a person belongs to, with their role in each, first joined first.
+    pub async fn workspaces(&self, person: &SignedIn) -> Result<Vec<(i64, String, Role)>> {
+        sqlx::query(
+            "SELECT w.id, w.name, m.role FROM memberships m \
+             JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = $1 \
+             ORDER BY m.created_at, w.id",
+        )
+        .bind(person.user_id)
+        .fetch_all(self.db.pool())
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                row.try_get("id")?,
+                row.try_get("name")?,
+                Role::parse(&row.try_get::<String, _>("role")?)?,
+            ))
+        })
+        .collect()
+    }
+
+    /// Makes the session act in another of the person's workspaces.
+    pub async fn switch_workspace(&self, person: &SignedIn, workspace_id: i64) -> Result<()> {
+        let member = self
+            .workspaces(person)
+            .await?
+            .iter()
+            .any(|(id, ..)| *id == workspace_id);
+        if !member {
+            return Err(Error::NotFound);
+        }
+        sqlx::query("UPDATE sessions SET workspace_id = $1 WHERE token_hash = $2")
+            .bind(workspace_id)
+            .bind(&person.session_hash)
+            .execute(self.db.pool())
+            .await?;
+        Ok(())
+    }
+
     /// The person a session token belongs to, if it is current.
     pub async fn signed_in(&self, session_token: &str) -> Result<Option<SignedIn>> {
         let session_hash = token_hash(session_token);
@@ -168,7 +207,7 @@ impl Engine {
              JOIN memberships m ON m.user_id = u.id \
              JOIN workspaces w ON w.id = m.workspace_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 \
-             ORDER BY w.id LIMIT 1",
+             ORDER BY CASE WHEN w.id = s.workspace_id THEN 0 ELSE 1 END, m.created_at, w.id LIMIT 1",
         )
         .bind(&session_hash)
         .bind(self.clock.now().timestamp())

@@ -195,7 +195,61 @@ async fn admins_add_people_who_choose_their_password(backend: Backend) {
     );
 }
 
+async fn people_in_two_workspaces_switch_between_them(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let consent = app.start_connect("Acme studio").await;
+    let callback = app.consent(&consent, "approve").await;
+    app.finish(&callback).await;
+    // Bo runs his own agency and joins Acme as a viewer.
+    let (bo, _, agency) = person_in_new_workspace(&app, Role::Admin).await;
+    app.advance(TimeDelta::minutes(1));
+    add_with_form(&app, "Bo", "bo@example.com", "viewer").await;
+    // Joining another workspace does not move his session: the first joined stays.
+    let first = bo.page("/").await;
+    assert!(first.contains("Bo&#x27;s Agency") || first.contains("Bo's Agency"));
+    assert!(!first.contains("Acme studio"));
+
+    let acme: i64 = sqlx::query_scalar("SELECT id FROM workspaces WHERE name = 'Acme Social'")
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap();
+    let response = bo
+        .post_form("/workspace/switch", &[("workspace_id", &acme.to_string())])
+        .await;
+    assert_eq!(location(&response), "/");
+    let acme_view = bo.page("/").await;
+    assert!(acme_view.contains("Acme studio"), "{acme_view}");
+    assert!(acme_view.contains("viewer") && !acme_view.contains(r#"href="/settings/members""#));
+
+    // Only to workspaces of one's own; the session stays where it was.
+    let stranger: i64 = sqlx::query_scalar(
+        "INSERT INTO workspaces (name, created_at) VALUES ('Elsewhere', 0) RETURNING id",
+    )
+    .fetch_one(app.engine.db().pool())
+    .await
+    .unwrap();
+    let refused = bo
+        .post_form(
+            "/workspace/switch",
+            &[("workspace_id", &stranger.to_string())],
+        )
+        .await;
+    assert!(bo
+        .page(&location(&refused))
+        .await
+        .contains("That was not found."));
+    assert!(bo.page("/").await.contains("Acme studio"));
+    bo.post_form(
+        "/workspace/switch",
+        &[("workspace_id", &agency.to_string())],
+    )
+    .await;
+    assert!(!bo.page("/").await.contains("Acme studio"));
+}
+
 on_both_backends!(
     owners_stay_in_charge_and_removal_takes_effect_at_once,
     admins_add_people_who_choose_their_password,
+    people_in_two_workspaces_switch_between_them,
 );

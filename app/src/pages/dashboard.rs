@@ -55,6 +55,19 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
             <span class="brand">"Tether"</span>
             <span class="topbar__workspace">{person.workspace_name}</span>
             <span class="topbar__person">{person.display_name}" · "{person.role}</span>
+            {(!person.other_workspaces.is_empty()).then(|| view! {
+                <form method="post" action="/workspace/switch" class="topbar__switch">
+                    <label for="switch-workspace" class="visually-hidden">"Switch to workspace"</label>
+                    <select id="switch-workspace" name="workspace_id">
+                        {person
+                            .other_workspaces
+                            .iter()
+                            .map(|(id, name)| view! { <option value=id.to_string()>{name.clone()}</option> })
+                            .collect_view()}
+                    </select>
+                    <button type="submit" class="button button--quiet">"Switch"</button>
+                </form>
+            })}
             {person.may_manage_members.then(|| view! { <a class="topbar__link" href="/settings/members">"Members"</a> })}
             <a class="topbar__link" href="/notifications">
                 {match person.unread_notifications {

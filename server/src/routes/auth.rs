@@ -4,7 +4,7 @@ use super::error_flash;
 use app::model::FlashKind;
 use app::ssr::{AppContext, SESSION_COOKIE};
 use axum::extract::{Form, State};
-use axum::response::Redirect;
+use axum::response::{IntoResponse, Redirect};
 use axum_extra::extract::CookieJar;
 use engine::accounts::NewUser;
 use engine::domain::{DisplayName, Email, NewPassword, WorkspaceName};
@@ -77,4 +77,24 @@ pub async fn sign_out(State(ctx): State<AppContext>, jar: CookieJar) -> (CookieJ
             .add(ctx.flash_cookie(FlashKind::Success, "You are signed out.")),
         Redirect::to("/login"),
     )
+}
+
+/// Switches the session to another of the person's workspaces.
+pub async fn switch_workspace(
+    State(ctx): State<AppContext>,
+    jar: CookieJar,
+    Form(form): Form<Fields>,
+) -> axum::response::Response {
+    let outcome = async {
+        let person = super::oauth::signed_in(&ctx, &jar).await?;
+        let workspace_id = field(&form, "workspace_id")
+            .parse()
+            .map_err(|_| engine::Error::Invalid("Choose a workspace.".into()))?;
+        ctx.engine.switch_workspace(&person, workspace_id).await
+    }
+    .await;
+    match outcome {
+        Ok(()) => Redirect::to("/").into_response(),
+        Err(error) => super::oauth::respond(&ctx, jar, "/", Err(error)),
+    }
 }

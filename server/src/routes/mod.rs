@@ -101,6 +101,7 @@ pub fn router(
         .route("/auth/setup", post(auth::set_up))
         .route("/auth/login", post(auth::sign_in))
         .route("/auth/logout", post(auth::sign_out))
+        .route("/workspace/switch", post(auth::switch_workspace))
         .route("/channels/connect", post(oauth::connect))
         .route("/oauth/callback/{network}", get(oauth::callback))
         .route("/channels/pick", post(oauth::pick))
