@@ -153,24 +153,29 @@ fn start_smtp_server() -> SmtpServer {
     }
 }
 
+/// Tether sending through the SMTP server on `port`, signing in with `password`.
+async fn app_with_smtp(port: u16, password: &str) -> TestApp {
+    let port = port.to_string();
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[
+            ("TETHER_SMTP_HOST", "127.0.0.1"),
+            ("TETHER_SMTP_PORT", &port),
+            ("TETHER_SMTP_SECURITY", "none"),
+            ("TETHER_SMTP_USERNAME", SMTP_USER),
+            ("TETHER_SMTP_PASSWORD", password),
+            ("TETHER_MAIL_FROM", "Tether <tether@acme.test>"),
+        ],
+    )
+    .await;
+    app.set_up_owner().await;
+    app
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invites_are_mailed_through_a_real_smtp_server() {
     let smtp = start_smtp_server();
-    let port = smtp.port.to_string();
-    let settings = |password: &'static str| {
-        vec![
-            ("TETHER_SMTP_HOST", "127.0.0.1".to_owned()),
-            ("TETHER_SMTP_PORT", port.clone()),
-            ("TETHER_SMTP_SECURITY", "none".to_owned()),
-            ("TETHER_SMTP_USERNAME", SMTP_USER.to_owned()),
-            ("TETHER_SMTP_PASSWORD", password.to_owned()),
-            ("TETHER_MAIL_FROM", "Tether <tether@acme.test>".to_owned()),
-        ]
-    };
-    let vars = settings(SMTP_PASSWORD);
-    let extra: Vec<(&'static str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let app = spawn_app_with(Backend::Sqlite, &extra).await;
-    app.set_up_owner().await;
+    let app = app_with_smtp(smtp.port, SMTP_PASSWORD).await;
     let page = invite_lena(&app).await;
     assert!(
         page.contains("The invite was mailed to lena@example.com"),
@@ -189,10 +194,7 @@ async fn invites_are_mailed_through_a_real_smtp_server() {
     assert!(!app.page("/").await.contains(r#"href="/settings/outbox""#));
 
     // A server that refuses Tether's sign-in: the invite stands, the admin copies the link.
-    let vars = settings("wrong password");
-    let extra: Vec<(&'static str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let refused = spawn_app_with(Backend::Sqlite, &extra).await;
-    refused.set_up_owner().await;
+    let refused = app_with_smtp(smtp.port, "wrong password").await;
     let page = invite_lena(&refused).await;
     assert!(
         page.contains("the mail to lena@example.com could not be sent"),

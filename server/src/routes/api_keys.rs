@@ -1,7 +1,7 @@
 //! Creating and revoking API keys from the API keys page: plain form posts. A new key goes
 //! back to the page, encrypted in a short-lived cookie, to be shown once.
 
-use super::oauth::{respond, signed_in, success};
+use super::oauth::{act, respond, signed_in};
 use app::ssr::{AppContext, NEW_KEY_COOKIE};
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -37,18 +37,12 @@ pub async fn revoke(
     jar: CookieJar,
     Path(key_id): Path<i64>,
 ) -> Response {
-    let outcome = async {
-        let person = signed_in(&ctx, &jar).await?;
-        ctx.engine.revoke_api_key(&person, key_id).await
-    }
-    .await;
-    match outcome {
-        Ok(()) => success(
-            &ctx,
-            jar,
-            PAGE,
-            "The key is revoked; it stopped working at once.",
-        ),
-        Err(error) => respond(&ctx, jar, PAGE, Err(error)),
-    }
+    act(
+        &ctx,
+        jar,
+        PAGE,
+        async |person| ctx.engine.revoke_api_key(&person, key_id).await,
+        |()| "The key is revoked; it stopped working at once.".into(),
+    )
+    .await
 }

@@ -1,7 +1,7 @@
 //! Invite links over plain form posts: an admin creates or withdraws one; the person who
 //! opened one starts the network's consent. The callback is the shared OAuth callback.
 
-use super::oauth::{respond, signed_in, success};
+use super::oauth::{act, respond, signed_in};
 use super::url_segment;
 use app::model::FlashKind;
 use app::ssr::{AppContext, NEW_INVITE_COOKIE};
@@ -94,20 +94,14 @@ pub async fn revoke(
     jar: CookieJar,
     Path(invite_id): Path<i64>,
 ) -> Response {
-    let outcome = async {
-        let person = signed_in(&ctx, &jar).await?;
-        ctx.engine.revoke_invite(&person, invite_id).await
-    }
-    .await;
-    match outcome {
-        Ok(()) => success(
-            &ctx,
-            jar,
-            PAGE,
-            "The invite is withdrawn; its link stopped working at once.",
-        ),
-        Err(error) => respond(&ctx, jar, PAGE, Err(error)),
-    }
+    act(
+        &ctx,
+        jar,
+        PAGE,
+        async |person| ctx.engine.revoke_invite(&person, invite_id).await,
+        |()| "The invite is withdrawn; its link stopped working at once.".into(),
+    )
+    .await
 }
 
 /// The invite page's button: off to the network's consent, bound to this browser by the

@@ -1,7 +1,7 @@
 //! Adding members, changing their roles and removing them from the members page, and the
 //! welcome link where someone new chooses their password: plain form posts.
 
-use super::oauth::{respond, signed_in, success};
+use super::oauth::{act, respond, signed_in};
 use super::url_segment;
 use app::model::FlashKind;
 use app::ssr::{AppContext, NEW_WELCOME_COOKIE};
@@ -20,16 +20,18 @@ pub async fn change_role(
     Path(user_id): Path<i64>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let outcome = async {
-        let person = signed_in(&ctx, &jar).await?;
-        let role = Role::parse(form.get("role").map(String::as_str).unwrap_or_default())?;
-        ctx.engine.change_role(&person, user_id, role).await
-    }
-    .await;
-    match outcome {
-        Ok(()) => success(&ctx, jar, PAGE, "The role is changed."),
-        Err(error) => respond(&ctx, jar, PAGE, Err(error)),
-    }
+    let role = form.get("role").map(String::as_str).unwrap_or_default();
+    act(
+        &ctx,
+        jar,
+        PAGE,
+        async |person| {
+            let role = Role::parse(role)?;
+            ctx.engine.change_role(&person, user_id, role).await
+        },
+        |()| "The role is changed.".into(),
+    )
+    .await
 }
 
 pub async fn remove(
@@ -37,20 +39,14 @@ pub async fn remove(
     jar: CookieJar,
     Path(user_id): Path<i64>,
 ) -> Response {
-    let outcome = async {
-        let person = signed_in(&ctx, &jar).await?;
-        ctx.engine.remove_member(&person, user_id).await
-    }
-    .await;
-    match outcome {
-        Ok(()) => success(
-            &ctx,
-            jar,
-            PAGE,
-            "Removed from the workspace; their sessions no longer reach it.",
-        ),
-        Err(error) => respond(&ctx, jar, PAGE, Err(error)),
-    }
+    act(
+        &ctx,
+        jar,
+        PAGE,
+        async |person| ctx.engine.remove_member(&person, user_id).await,
+        |()| "Removed from the workspace; their sessions no longer reach it.".into(),
+    )
+    .await
 }
 
 pub async fn add(

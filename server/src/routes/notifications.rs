@@ -1,7 +1,7 @@
 //! Notifications over plain form posts: mark read, mail choices, reminder days, and who
 //! follows a channel.
 
-use super::oauth::{respond, signed_in, success};
+use super::oauth::{act, respond, signed_in};
 use app::ssr::{AppContext, NEW_CALENDAR_COOKIE};
 use axum::extract::{Form, Path, State};
 use axum::http::{header, StatusCode};
@@ -13,15 +13,14 @@ use std::collections::HashMap;
 const PAGE: &str = "/notifications";
 
 pub async fn mark_read(State(ctx): State<AppContext>, jar: CookieJar) -> Response {
-    let outcome = async {
-        let person = signed_in(&ctx, &jar).await?;
-        ctx.engine.mark_notifications_read(&person).await
-    }
-    .await;
-    match outcome {
-        Ok(()) => success(&ctx, jar, PAGE, "All notifications are marked as read."),
-        Err(error) => respond(&ctx, jar, PAGE, Err(error)),
-    }
+    act(
+        &ctx,
+        jar,
+        PAGE,
+        async |person| ctx.engine.mark_notifications_read(&person).await,
+        |()| "All notifications are marked as read.".into(),
+    )
+    .await
 }
 
 /// One select per kind, named after the kind.
@@ -30,30 +29,31 @@ pub async fn preferences(
     jar: CookieJar,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let outcome = async {
-        let person = signed_in(&ctx, &jar).await?;
-        let mut chosen = Vec::new();
-        for kind in NoticeKind::ALL {
-            let Some(raw) = form.get(kind.as_str()) else {
-                continue;
-            };
-            let cadence = MailCadence::parse(raw).ok_or_else(|| {
-                engine::Error::Invalid("Choose at once, daily, weekly or not by mail.".into())
-            })?;
-            chosen.push((kind, cadence));
-        }
-        for (kind, cadence) in chosen {
-            ctx.engine
-                .set_mail_preference(&person, kind, cadence)
-                .await?;
-        }
-        Ok(())
-    }
-    .await;
-    match outcome {
-        Ok(()) => success(&ctx, jar, PAGE, "Your mail choices are saved."),
-        Err(error) => respond(&ctx, jar, PAGE, Err(error)),
-    }
+    act(
+        &ctx,
+        jar,
+        PAGE,
+        async |person| {
+            let mut chosen = Vec::new();
+            for kind in NoticeKind::ALL {
+                let Some(raw) = form.get(kind.as_str()) else {
+                    continue;
+                };
+                let cadence = MailCadence::parse(raw).ok_or_else(|| {
+                    engine::Error::Invalid("Choose at once, daily, weekly or not by mail.".into())
+                })?;
+                chosen.push((kind, cadence));
+            }
+            for (kind, cadence) in chosen {
+                ctx.engine
+                    .set_mail_preference(&person, kind, cadence)
+                    .await?;
+            }
+            Ok(())
+        },
+        |()| "Your mail choices are saved.".into(),
+    )
+    .await
 }
 
 pub async fn reminder_days(
@@ -61,24 +61,18 @@ pub async fn reminder_days(
     jar: CookieJar,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let outcome = async {
-        let person = signed_in(&ctx, &jar).await?;
-        let raw = form.get("days").map(String::as_str).unwrap_or_default();
-        ctx.engine.set_reminder_days(&person, raw).await
-    }
-    .await;
-    match outcome {
-        Ok(days) => {
+    let raw = form.get("days").map(String::as_str).unwrap_or_default();
+    act(
+        &ctx,
+        jar,
+        PAGE,
+        async |person| ctx.engine.set_reminder_days(&person, raw).await,
+        |days| {
             let days: Vec<String> = days.iter().map(i64::to_string).collect();
-            success(
-                &ctx,
-                jar,
-                PAGE,
-                &format!("Reminders go {} days before a deadline.", days.join(", ")),
-            )
-        }
-        Err(error) => respond(&ctx, jar, PAGE, Err(error)),
-    }
+            format!("Reminders go {} days before a deadline.", days.join(", "))
+        },
+    )
+    .await
 }
 
 /// `role` is "watcher" (the person themselves) or "backup" with a `user_id`.
@@ -88,31 +82,26 @@ pub async fn follow(
     Path(channel_id): Path<i64>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let back = format!("/channels/{channel_id}");
-    let outcome = async {
-        let person = signed_in(&ctx, &jar).await?;
-        let role = form
-            .get("role")
-            .and_then(|r| FollowRole::parse(r))
-            .ok_or_else(|| engine::Error::Invalid("Choose back-up admin or watcher.".into()))?;
-        let user_id = match form.get("user_id") {
-            Some(raw) => raw
-                .parse()
-                .map_err(|_| engine::Error::Invalid("Choose a member.".into()))?,
-            None => person.user_id,
-        };
-        ctx.engine.follow(&person, channel_id, user_id, role).await
-    }
-    .await;
-    match outcome {
-        Ok(()) => success(
-            &ctx,
-            jar,
-            &back,
-            "Saved: they will be told about this channel.",
-        ),
-        Err(error) => respond(&ctx, jar, &back, Err(error)),
-    }
+    act(
+        &ctx,
+        jar,
+        &format!("/channels/{channel_id}"),
+        async |person| {
+            let role = form
+                .get("role")
+                .and_then(|r| FollowRole::parse(r))
+                .ok_or_else(|| engine::Error::Invalid("Choose back-up admin or watcher.".into()))?;
+            let user_id = match form.get("user_id") {
+                Some(raw) => raw
+                    .parse()
+                    .map_err(|_| engine::Error::Invalid("Choose a member.".into()))?,
+                None => person.user_id,
+            };
+            ctx.engine.follow(&person, channel_id, user_id, role).await
+        },
+        |()| "Saved: they will be told about this channel.".into(),
+    )
+    .await
 }
 
 pub async fn unfollow(
@@ -120,21 +109,14 @@ pub async fn unfollow(
     jar: CookieJar,
     Path((channel_id, user_id)): Path<(i64, i64)>,
 ) -> Response {
-    let back = format!("/channels/{channel_id}");
-    let outcome = async {
-        let person = signed_in(&ctx, &jar).await?;
-        ctx.engine.unfollow(&person, channel_id, user_id).await
-    }
-    .await;
-    match outcome {
-        Ok(()) => success(
-            &ctx,
-            jar,
-            &back,
-            "Saved: they are no longer told about this channel.",
-        ),
-        Err(error) => respond(&ctx, jar, &back, Err(error)),
-    }
+    act(
+        &ctx,
+        jar,
+        &format!("/channels/{channel_id}"),
+        async |person| ctx.engine.unfollow(&person, channel_id, user_id).await,
+        |()| "Saved: they are no longer told about this channel.".into(),
+    )
+    .await
 }
 
 pub async fn create_calendar(State(ctx): State<AppContext>, jar: CookieJar) -> Response {
@@ -157,20 +139,14 @@ pub async fn create_calendar(State(ctx): State<AppContext>, jar: CookieJar) -> R
 }
 
 pub async fn revoke_calendar(State(ctx): State<AppContext>, jar: CookieJar) -> Response {
-    let outcome = async {
-        let person = signed_in(&ctx, &jar).await?;
-        ctx.engine.revoke_calendar_feed(&person).await
-    }
-    .await;
-    match outcome {
-        Ok(_) => success(
-            &ctx,
-            jar,
-            PAGE,
-            "The calendar address is off; it stopped working at once.",
-        ),
-        Err(error) => respond(&ctx, jar, PAGE, Err(error)),
-    }
+    act(
+        &ctx,
+        jar,
+        PAGE,
+        async |person| ctx.engine.revoke_calendar_feed(&person).await,
+        |_| "The calendar address is off; it stopped working at once.".into(),
+    )
+    .await
 }
 
 /// The feed itself: `GET /calendar/<token>.ics`, no session (calendar apps have none).

@@ -36,6 +36,25 @@ pub(super) fn respond(
     }
 }
 
+/// Runs what a signed-in person asked for and sends them back to `page`: with a success
+/// message made from the outcome, or with the error.
+pub(super) async fn act<T>(
+    ctx: &AppContext,
+    jar: CookieJar,
+    page: &str,
+    action: impl AsyncFnOnce(SignedIn) -> Result<T, engine::Error>,
+    done: impl FnOnce(T) -> String,
+) -> Response {
+    let outcome = match signed_in(ctx, &jar).await {
+        Ok(person) => action(person).await,
+        Err(error) => Err(error),
+    };
+    match outcome {
+        Ok(value) => success(ctx, jar, page, &done(value)),
+        Err(error) => respond(ctx, jar, page, Err(error)),
+    }
+}
+
 pub(super) fn success(ctx: &AppContext, jar: CookieJar, to: &str, text: &str) -> Response {
     (
         jar.add(ctx.flash_cookie(FlashKind::Success, text)),

@@ -1,6 +1,6 @@
 //! Webhooks over plain form posts: add (the secret goes to the page once), test, remove.
 
-use super::oauth::{respond, signed_in, success};
+use super::oauth::{act, respond, signed_in};
 use app::ssr::{AppContext, NEW_WEBHOOK_COOKIE};
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -38,20 +38,16 @@ pub async fn test(
     jar: CookieJar,
     Path(webhook_id): Path<i64>,
 ) -> Response {
-    let outcome = async {
-        let person = signed_in(&ctx, &jar).await?;
-        ctx.engine.test_webhook(&person, webhook_id).await
-    }
-    .await;
-    match outcome {
-        Ok(()) => success(
-            &ctx,
-            jar,
-            PAGE,
-            "A test event is queued; it goes out within a minute and shows in the log below.",
-        ),
-        Err(error) => respond(&ctx, jar, PAGE, Err(error)),
-    }
+    act(
+        &ctx,
+        jar,
+        PAGE,
+        async |person| ctx.engine.test_webhook(&person, webhook_id).await,
+        |()| {
+            "A test event is queued; it goes out within a minute and shows in the log below.".into()
+        },
+    )
+    .await
 }
 
 pub async fn revoke(
@@ -59,18 +55,12 @@ pub async fn revoke(
     jar: CookieJar,
     Path(webhook_id): Path<i64>,
 ) -> Response {
-    let outcome = async {
-        let person = signed_in(&ctx, &jar).await?;
-        ctx.engine.revoke_webhook(&person, webhook_id).await
-    }
-    .await;
-    match outcome {
-        Ok(()) => success(
-            &ctx,
-            jar,
-            PAGE,
-            "The webhook is removed; nothing more is sent to it.",
-        ),
-        Err(error) => respond(&ctx, jar, PAGE, Err(error)),
-    }
+    act(
+        &ctx,
+        jar,
+        PAGE,
+        async |person| ctx.engine.revoke_webhook(&person, webhook_id).await,
+        |()| "The webhook is removed; nothing more is sent to it.".into(),
+    )
+    .await
 }
