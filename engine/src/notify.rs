@@ -248,7 +248,9 @@ impl Engine {
     }
 
     /// Live channels' deadlines that need a person: the re-consent wall, or the token's
-    /// own expiry when nothing can renew it; of one workspace or of all.
+    /// own expiry when nothing can renew it; of one workspace or of all. Tokens kept alive
+    /// by a refresh token and without a wall are left out in the query, so the minute's
+    /// sweep does not read every channel.
     pub(crate) async fn deadlines(&self, workspace_id: Option<i64>) -> Result<Vec<Deadline>> {
         let rows = sqlx::query(
             "SELECT c.id, c.workspace_id, c.name, c.network, w.reminder_days, cr.connected_by, \
@@ -257,7 +259,8 @@ impl Engine {
              FROM channels c JOIN credentials cr ON cr.channel_id = c.id \
              JOIN workspaces w ON w.id = c.workspace_id \
              WHERE c.unlinked_at IS NULL AND cr.dead_reason IS NULL \
-               AND (cr.reconsent_deadline IS NOT NULL OR cr.access_expires_at IS NOT NULL) \
+               AND (cr.reconsent_deadline IS NOT NULL \
+                    OR (cr.access_expires_at IS NOT NULL AND cr.refresh_token IS NULL)) \
                AND ($1 IS NULL OR c.workspace_id = $1) ORDER BY c.id",
         )
         .bind(workspace_id)
