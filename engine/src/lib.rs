@@ -36,16 +36,18 @@ use url::Url;
 /// Everything the engine needs, injected: database, clock, key, networks, and the public
 /// URL that OAuth callbacks come back to.
 #[derive(Clone, Debug)]
+///
+/// Cloning is cheap (shared handles): background work takes a clone per task.
 pub struct Engine {
     db: Db,
     clock: Clock,
-    key: EncryptionKey,
+    key: Arc<EncryptionKey>,
     networks: Networks,
-    public_url: Url,
+    public_url: Arc<Url>,
     http: reqwest::Client,
     lifecycle: Arc<Lifecycle>,
     /// `None` until the server gives one; invites are then only copied.
-    mailer: Option<mail::Mailer>,
+    mailer: Option<Arc<mail::Mailer>>,
 }
 
 impl Engine {
@@ -60,9 +62,9 @@ impl Engine {
         Self {
             db,
             clock,
-            key,
+            key: Arc::new(key),
             networks,
-            public_url,
+            public_url: Arc::new(public_url),
             http: oauth::http_client(Pacing::default().call_timeout),
             lifecycle: Arc::new(Lifecycle::new(Pacing::default())),
             mailer: None,
@@ -71,12 +73,12 @@ impl Engine {
 
     /// The same engine, sending mail with `mailer`.
     pub fn with_mailer(mut self, mailer: mail::Mailer) -> Self {
-        self.mailer = Some(mailer);
+        self.mailer = Some(Arc::new(mailer));
         self
     }
 
     pub fn mailer(&self) -> Option<&mail::Mailer> {
-        self.mailer.as_ref()
+        self.mailer.as_deref()
     }
 
     /// Sends one message, dated by the engine's clock.

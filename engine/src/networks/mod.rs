@@ -596,12 +596,15 @@ pub struct ConfiguredNetwork {
 
 #[derive(Clone, Debug, Default)]
 pub struct Networks {
-    configured: Vec<ConfiguredNetwork>,
+    /// Shared: every engine clone (one per piece of background work) holds the registry.
+    configured: Arc<[ConfiguredNetwork]>,
 }
 
 impl Networks {
     pub fn new(configured: Vec<ConfiguredNetwork>) -> Self {
-        Self { configured }
+        Self {
+            configured: configured.into(),
+        }
     }
 
     pub fn get(&self, id: &str) -> Option<&ConfiguredNetwork> {
