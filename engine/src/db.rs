@@ -17,6 +17,18 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The placeholder for the `n`th parameter (from 1) of a statement whose parameters
+    /// all appear in order. SQLite gets anonymous `?`: binding a named one costs it a
+    /// search through every name, which grows square with a batch's hundreds.
+    pub fn placeholder(self, n: usize) -> String {
+        match self {
+            Backend::Sqlite => "?".to_owned(),
+            Backend::Postgres => format!("${n}"),
+        }
+    }
+}
+
 /// A database URL that names a backend Tether supports.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DatabaseUrl {
@@ -103,6 +115,9 @@ impl Db {
                 Backend::Sqlite => 4,
                 Backend::Postgres => 16,
             })
+            // A pooled SQLite connection is a file handle in this process and cannot go
+            // stale; pinging it first would cost a hand-off to its thread on every use.
+            .test_before_acquire(backend == Backend::Postgres)
             .acquire_timeout(Duration::from_secs(10))
             .connect(&url.url)
             .await?;

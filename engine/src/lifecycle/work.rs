@@ -114,7 +114,10 @@ impl Engine {
         if channel_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let list: Vec<String> = (1..=channel_ids.len()).map(|i| format!("${i}")).collect();
+        let backend = self.db.backend();
+        let list: Vec<String> = (1..=channel_ids.len())
+            .map(|n| backend.placeholder(n))
+            .collect();
         let sql = format!(
             "SELECT c.id, c.workspace_id, c.network, c.kind, c.external_account_id, \
                     cr.access_expires_at, cr.renew_at, cr.failures, cr.failure_class, \

@@ -4,14 +4,13 @@
 //! after its network answered, and a busy sweep makes a few statements per batch instead of
 //! several per renewal.
 
-use crate::db::Db;
+use crate::db::{Backend, Db};
 use crate::error::{Error, Result};
 use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 
-/// At most this many renewals per transaction: 9 parameters each, and SQLite binds named
-/// parameters by a search that grows with their number.
-const MAX_BATCH: usize = 64;
+/// At most this many renewals per transaction (9 parameters each).
+const MAX_BATCH: usize = 256;
 /// How long the writer lets more renewals gather after the first arrives: short against a
 /// network call, long enough to fill a batch when a sweep is busy.
 const LINGER: std::time::Duration = std::time::Duration::from_millis(2);
@@ -95,77 +94,130 @@ async fn run(db: Db, mut incoming: mpsc::UnboundedReceiver<(RenewalRow, Done)>) 
     }
 }
 
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// One statement of a batch's transaction: its text and how its parameters are bound
+/// (owned copies, so one binder serves a query of any lifetime).
+struct Statement<'a> {
+    sql: String,
+    bind: Box<dyn for<'q> Fn(AnyQuery<'q>) -> AnyQuery<'q> + Send + Sync + 'a>,
+}
+
 async fn write_batch(db: &Db, rows: &[&RenewalRow]) -> std::result::Result<(), sqlx::Error> {
-    // `rows.len()` rows of `width` numbered parameters, each shaped by `row`.
+    let statements = batch_statements(db.backend(), rows);
+    let _turn = db.write_turn().await;
+    match db.backend() {
+        Backend::Postgres => {
+            let mut tx = db.pool().begin().await?;
+            for statement in &statements {
+                (statement.bind)(sqlx::query(&statement.sql))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await
+        }
+        // Every statement hands work to the connection's thread and waits for it: one
+        // script (its `?` parameters bound in order) makes a batch one hand-off, not five.
+        Backend::Sqlite => {
+            let script = std::iter::once("BEGIN IMMEDIATE".to_owned())
+                .chain(statements.iter().map(|s| s.sql.clone()))
+                .chain(std::iter::once("COMMIT".to_owned()))
+                .collect::<Vec<_>>()
+                .join(";\n");
+            let query = statements
+                .iter()
+                .fold(sqlx::query(&script), |query, s| (s.bind)(query));
+            let mut conn = db.pool().acquire().await?;
+            let written = query.execute(&mut *conn).await;
+            if written.is_err() && sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+                // Still inside the failed transaction: this connection must not be reused.
+                conn.close_on_drop();
+            }
+            written.map(|_| ())
+        }
+    }
+}
+
+/// The statements that store a batch of renewals, parameters numbered from 1 in each.
+fn batch_statements<'a>(backend: Backend, rows: &'a [&'a RenewalRow]) -> Vec<Statement<'a>> {
+    // `rows.len()` rows of `width` parameters, each shaped by `row`.
     let values = |width: usize, row: &dyn Fn(&[String]) -> String| -> String {
         (0..rows.len())
             .map(|r| {
-                let params: Vec<String> =
-                    (1..=width).map(|c| format!("${}", r * width + c)).collect();
+                let params: Vec<String> = (1..=width)
+                    .map(|c| backend.placeholder(r * width + c))
+                    .collect();
                 row(&params)
             })
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let _turn = db.write_turn().await;
-    let mut tx = db.pool().begin().await?;
-    // Written whoever holds the lease now: these are the newest tokens the network knows,
-    // and a rotated refresh token must never be dropped.
-    let update = format!(
-        "UPDATE credentials SET key_id = v.column2, access_token = v.column3, \
-         refresh_token = COALESCE(v.column4, credentials.refresh_token), \
-         access_expires_at = v.column5, \
-         refresh_expires_at = COALESCE(v.column6, credentials.refresh_expires_at), \
-         renew_at = v.column7, due_at = v.column8, failures = 0, failing_since = NULL, \
-         failure_class = NULL, gave_up_at = NULL, checked_at = v.column9, \
-         updated_at = v.column9, lease_owner = NULL, lease_until = NULL \
-          FROM (VALUES {}) AS v WHERE credentials.channel_id = v.column1",
-        values(9, &|p| format!("({})", p.join(", ")))
-    );
-    let mut query = sqlx::query(&update);
-    for row in rows {
-        query = query
-            .bind(row.channel_id)
-            .bind(&row.key_id)
-            .bind(&row.access_token)
-            .bind(&row.refresh_token)
-            .bind(row.access_expires_at)
-            .bind(row.refresh_expires_at)
-            .bind(row.renew_at)
-            .bind(row.due_at)
-            .bind(row.at);
-    }
-    query.execute(&mut *tx).await?;
-    let insert = format!(
-        "INSERT INTO events (workspace_id, channel_id, kind, detail, at) VALUES {}",
-        values(4, &|p| format!(
-            "({}, {}, 'refreshed', {}, {})",
-            p[0], p[1], p[2], p[3]
-        ))
-    );
-    let mut query = sqlx::query(&insert);
-    for row in rows {
-        query = query
-            .bind(row.workspace_id)
-            .bind(row.channel_id)
-            .bind(
-                json!({
-                    "access_expires_at": row.access_expires_at,
-                    "after_failures": row.after_failures,
+    let p = |n| backend.placeholder(n);
+    let mut statements = vec![
+        // Written whoever holds the lease now: these are the newest tokens the network
+        // knows, and a rotated refresh token must never be dropped.
+        Statement {
+            sql: format!(
+                "UPDATE credentials SET key_id = v.column2, access_token = v.column3, \
+                 refresh_token = COALESCE(v.column4, credentials.refresh_token), \
+                 access_expires_at = v.column5, \
+                 refresh_expires_at = COALESCE(v.column6, credentials.refresh_expires_at), \
+                 renew_at = v.column7, due_at = v.column8, failures = 0, failing_since = NULL, \
+                 failure_class = NULL, gave_up_at = NULL, checked_at = v.column9, \
+                 updated_at = v.column9, lease_owner = NULL, lease_until = NULL \
+                 FROM (VALUES {}) AS v WHERE credentials.channel_id = v.column1",
+                values(9, &|p| format!("({})", p.join(", ")))
+            ),
+            bind: Box::new(move |query| {
+                rows.iter().fold(query, |query, row| {
+                    query
+                        .bind(row.channel_id)
+                        .bind(row.key_id.clone())
+                        .bind(row.access_token.clone())
+                        .bind(row.refresh_token.clone())
+                        .bind(row.access_expires_at)
+                        .bind(row.refresh_expires_at)
+                        .bind(row.renew_at)
+                        .bind(row.due_at)
+                        .bind(row.at)
                 })
-                .to_string(),
-            )
-            .bind(row.at);
-    }
-    query.execute(&mut *tx).await?;
+            }),
+        },
+        Statement {
+            sql: format!(
+                "INSERT INTO events (workspace_id, channel_id, kind, detail, at) VALUES {}",
+                values(4, &|p| format!(
+                    "({}, {}, 'refreshed', {}, {})",
+                    p[0], p[1], p[2], p[3]
+                ))
+            ),
+            bind: Box::new(move |query| {
+                rows.iter().fold(query, |query, row| {
+                    query
+                        .bind(row.workspace_id)
+                        .bind(row.channel_id)
+                        .bind(
+                            json!({
+                                "access_expires_at": row.access_expires_at,
+                                "after_failures": row.after_failures,
+                            })
+                            .to_string(),
+                        )
+                        .bind(row.at)
+                })
+            }),
+        },
+    ];
     for row in rows.iter().filter(|r| r.down) {
-        sqlx::query(
-            "UPDATE disconnections SET ended_at = $1 WHERE channel_id = $2 AND ended_at IS NULL",
-        )
-        .bind(row.at)
-        .bind(row.channel_id)
-        .execute(&mut *tx)
-        .await?;
+        statements.push(Statement {
+            sql: format!(
+                "UPDATE disconnections SET ended_at = {} WHERE channel_id = {} \
+                 AND ended_at IS NULL",
+                p(1),
+                p(2)
+            ),
+            bind: Box::new(move |query| query.bind(row.at).bind(row.channel_id)),
+        });
     }
     let mut recovered: Vec<(&str, i64)> = rows
         .iter()
@@ -174,14 +226,15 @@ async fn write_batch(db: &Db, rows: &[&RenewalRow]) -> std::result::Result<(), s
         .collect();
     recovered.dedup_by_key(|(network, _)| *network);
     for (network, at) in recovered {
-        sqlx::query(
-            "UPDATE network_trouble SET failing_since = NULL, recent_failures = 0, \
-             last_success_at = $1 WHERE network = $2 AND failing_since IS NOT NULL",
-        )
-        .bind(at)
-        .bind(network)
-        .execute(&mut *tx)
-        .await?;
+        statements.push(Statement {
+            sql: format!(
+                "UPDATE network_trouble SET failing_since = NULL, recent_failures = 0, \
+                 last_success_at = {} WHERE network = {} AND failing_since IS NOT NULL",
+                p(1),
+                p(2)
+            ),
+            bind: Box::new(move |query| query.bind(at).bind(network.to_owned())),
+        });
     }
-    tx.commit().await
+    statements
 }
