@@ -4,7 +4,7 @@
 //! raw token-endpoint rate measured in the same run, double refreshes and peak RSS.
 //!
 //! Run with `scripts/bench.sh` (starts a durable Postgres); sizes through environment:
-//! TETHER_BENCH_CONNECTIONS (100000), TETHER_BENCH_WORKERS (per process, 128),
+//! TETHER_BENCH_CONNECTIONS (100000), TETHER_BENCH_WORKERS (per process, 256),
 //! TETHER_BENCH_POSTGRES_URL (an admin URL; Postgres is skipped without it).
 
 #[path = "../tests/processes/mod.rs"]
@@ -312,7 +312,7 @@ async fn fresh_postgres(admin_url: &str) -> String {
 async fn main() {
     // `cargo bench` passes `--bench`; nothing to filter here.
     let connections = env_number("TETHER_BENCH_CONNECTIONS", 100_000);
-    let workers = env_number("TETHER_BENCH_WORKERS", 128);
+    let workers = env_number("TETHER_BENCH_WORKERS", 256);
     let sandbox = Sandbox::start().await;
     let raw_sample = connections.min(20_000);
     let (raw, raw_cpu_us) = sandbox.raw_rate(raw_sample).await;
