@@ -136,8 +136,9 @@ pub enum SandboxError {
     InvalidToken(DeadReason),
     /// An API call that needs a scope the person did not grant.
     MissingScope(String),
-    /// The network is rate-limiting; retry after this many seconds.
-    RateLimited { retry_after: i64 },
+    /// The network is rate-limiting; retry after this many seconds, that is at `reset_at`
+    /// (Unix seconds on the sandbox's clock, which Tether shares).
+    RateLimited { retry_after: i64, reset_at: i64 },
     /// The network is down.
     ServerError,
 }
@@ -902,6 +903,7 @@ async fn weather(
         Weather::Down => provider.error(SandboxError::ServerError),
         Weather::RateLimited => provider.error(SandboxError::RateLimited {
             retry_after: RATE_LIMIT_RESET_SECS,
+            reset_at: provider.now().timestamp() + RATE_LIMIT_RESET_SECS,
         }),
         Weather::Slow => {
             // Longer than any client waits; the client's time-out is what is being tested.
@@ -1246,7 +1248,7 @@ pub fn standard_error(error: &SandboxError) -> Response {
             "insufficient_scope",
             format!("{scope} was not granted."),
         ),
-        SandboxError::RateLimited { retry_after } => {
+        SandboxError::RateLimited { retry_after, .. } => {
             return (
                 StatusCode::TOO_MANY_REQUESTS,
                 [(header::RETRY_AFTER, retry_after.to_string())],

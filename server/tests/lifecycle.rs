@@ -284,6 +284,55 @@ async fn each_dead_token_event_is_found_by_the_next_check_with_its_reason(backen
     );
 }
 
+async fn a_channel_failing_alone_is_handed_to_a_person(backend: Backend) {
+    let app = app(backend).await;
+    let key = create_api_key(&app, "monitor").await;
+    let alone = connect(&app, "x", "1460000000000000001").await[0];
+    let working = connect(&app, "x", "1460000000000000002").await[0];
+    let give_up_after = Pacing::default().give_up_after;
+    // Whenever the lone channel's retry is due, X fails it; in between, X renews the other
+    // channel: the trouble is this channel's, not the network's.
+    for tries in 1..=give_up_after {
+        let due_at: i64 =
+            sqlx::query_scalar("SELECT due_at FROM credentials WHERE channel_id = $1")
+                .bind(alone)
+                .fetch_one(app.engine.db().pool())
+                .await
+                .unwrap();
+        app.advance(TimeDelta::seconds((due_at - now(&app)).max(0)));
+        app.sandbox_control("x", json!({"action": "weather", "weather": "down"}))
+            .await;
+        app.engine.sweep().await.unwrap();
+        app.sandbox_control("x", json!({"action": "weather", "weather": "normal"}))
+            .await;
+        app.post_form(&format!("/channels/{working}/refresh"), &[])
+            .await;
+        assert!(
+            app.engine.outages().await.unwrap().is_empty(),
+            "try {tries}"
+        );
+        let states = api_states(&app, &key).await;
+        let (_, state, needs_person) = states.iter().find(|(id, ..)| *id == alone).unwrap();
+        assert_eq!(
+            *needs_person,
+            tries == give_up_after,
+            "try {tries}: {state}"
+        );
+    }
+    for (id, state, needs_person) in api_states(&app, &key).await {
+        if id == alone {
+            assert_eq!(state, "needs_reauth");
+        } else {
+            assert_eq!((state.as_str(), needs_person), ("connected", false));
+        }
+    }
+    let dashboard = app.page("/").await;
+    assert!(
+        dashboard.contains("Tether could not renew access after many tries"),
+        "{dashboard}"
+    );
+}
+
 /// The states the API reports, by channel.
 async fn api_states(app: &TestApp, key: &str) -> Vec<(i64, String, bool)> {
     let channels: Vec<Value> = app
@@ -308,7 +357,7 @@ async fn api_states(app: &TestApp, key: &str) -> Vec<(i64, String, bool)> {
         .collect()
 }
 
-async fn an_hour_of_network_trouble_turns_no_channel_red(backend: Backend) {
+async fn three_hours_of_network_trouble_turn_no_channel_red(backend: Backend) {
     for weather in ["down", "slow", "rate_limited"] {
         let app = app(backend).await;
         let key = create_api_key(&app, "monitor").await;
@@ -317,13 +366,16 @@ async fn an_hour_of_network_trouble_turns_no_channel_red(backend: Backend) {
             connect(&app, "x", "1460000000000000002").await[0],
         ];
         let sweeper = impatient(&app);
-        // Just before renewals are due, X goes wrong for an hour.
+        // Just before renewals are due, X goes wrong for three hours.
         app.advance(TimeDelta::minutes(95));
         sweeper.sweep().await.unwrap();
         app.sandbox_control("x", json!({"action": "weather", "weather": weather}))
             .await;
-        for _ in 0..12 {
-            app.advance(TimeDelta::minutes(5));
+        // An hour in 5-minute steps, then two more hours in which the retries back off
+        // further apart than the failures that began the outage.
+        let steps = std::iter::repeat_n(5, 12).chain(std::iter::repeat_n(30, 4));
+        for minutes in steps {
+            app.advance(TimeDelta::minutes(minutes));
             sweeper.sweep().await.unwrap();
             let dashboard = app.page("/").await;
             for red in ["badge--expired", "badge--needs-reauth"] {
@@ -341,7 +393,7 @@ async fn an_hour_of_network_trouble_turns_no_channel_red(backend: Backend) {
             let expires = credential(&app, channel).await.access_expires_at.unwrap();
             assert!(
                 expires < now(&app),
-                "{weather}: the token outlived the hour"
+                "{weather}: the token outlived the trouble"
             );
         }
         let dashboard = app.page("/").await;
@@ -607,7 +659,8 @@ on_both_backends!(
     short_lived_tokens_are_renewed_inside_their_margin_and_never_lapse,
     long_lived_tokens_are_extended_once_old_enough_and_deadlines_stay_fixed,
     each_dead_token_event_is_found_by_the_next_check_with_its_reason,
-    an_hour_of_network_trouble_turns_no_channel_red,
+    three_hours_of_network_trouble_turn_no_channel_red,
+    a_channel_failing_alone_is_handed_to_a_person,
     a_thousand_concurrent_token_requests_cause_one_refresh,
     the_api_answers_with_states_and_clear_errors,
     the_channel_page_shows_history_and_renews_or_checks_on_demand,

@@ -18,10 +18,12 @@ pub struct Pacing {
     pub max_retry: TimeDelta,
     /// After this many transient failures in a row (outside an outage) a person is asked.
     pub give_up_after: i64,
-    /// This many transient failures of one network's calls within `outage_window`, with no
-    /// success in between, make an outage.
+    /// This many transient failures of one network's calls in a row, with no success in
+    /// between, make an outage; it lasts while the retries keep failing.
     pub outage_failures: i64,
-    pub outage_window: TimeDelta,
+    /// A network's trouble is current while its last failure is at most this old: longer
+    /// than the longest retry, so the backoff between tries never breaks a run of failures.
+    pub outage_memory: TimeDelta,
     /// How many credentials one process works on at once.
     pub concurrency: usize,
     /// How long the scheduler sleeps when nothing is due.
@@ -41,7 +43,7 @@ impl Default for Pacing {
             max_retry: TimeDelta::hours(1),
             give_up_after: 12,
             outage_failures: 3,
-            outage_window: TimeDelta::minutes(15),
+            outage_memory: TimeDelta::minutes(75),
             concurrency: 32,
             idle_poll: std::time::Duration::from_secs(5),
             call_timeout: std::time::Duration::from_secs(20),

@@ -681,20 +681,21 @@ impl Engine {
         network: &str,
         now: i64,
     ) -> Result<bool> {
-        let window_start = now - self.lifecycle.pacing.outage_window.num_seconds();
+        let current_since = now - self.lifecycle.pacing.outage_memory.num_seconds();
         let recent: i64 = sqlx::query_scalar(
             "INSERT INTO network_trouble (network, failing_since, last_failure_at, recent_failures) \
              VALUES ($1, $2, $2, 1) \
              ON CONFLICT (network) DO UPDATE SET \
              recent_failures = CASE WHEN network_trouble.last_failure_at >= $3 \
                  THEN network_trouble.recent_failures + 1 ELSE 1 END, \
-             failing_since = COALESCE(network_trouble.failing_since, $2), \
+             failing_since = CASE WHEN network_trouble.last_failure_at >= $3 \
+                 THEN COALESCE(network_trouble.failing_since, $2) ELSE $2 END, \
              last_failure_at = $2 \
              RETURNING recent_failures",
         )
         .bind(network)
         .bind(now)
-        .bind(window_start)
+        .bind(current_since)
         .fetch_one(&mut **tx)
         .await?;
         Ok(recent >= self.lifecycle.pacing.outage_failures)
@@ -720,12 +721,12 @@ impl Engine {
         Ok(())
     }
 
-    /// The networks in an outage now: several failures in a row within the outage window,
-    /// and tried again recently enough that the trouble is current.
+    /// The networks in an outage now: several failures in a row, the last one recent
+    /// enough that the trouble is current.
     pub async fn outages(&self) -> Result<Vec<String>> {
         let pacing = &self.lifecycle.pacing;
         let now = self.clock.now().timestamp();
-        let recent = now - (pacing.outage_window + pacing.max_retry).num_seconds();
+        let recent = now - pacing.outage_memory.num_seconds();
         Ok(sqlx::query_scalar(
             "SELECT network FROM network_trouble WHERE failing_since IS NOT NULL \
              AND recent_failures >= $1 AND last_failure_at >= $2 ORDER BY network",

@@ -284,7 +284,7 @@ fn linkedin_error(error: &SandboxError) -> Response {
             "ACCESS_DENIED",
             format!("Not enough permissions to access: {scope}"),
         ),
-        SandboxError::RateLimited { retry_after } => (
+        SandboxError::RateLimited { retry_after, .. } => (
             StatusCode::TOO_MANY_REQUESTS,
             [("retry-after", retry_after.to_string())],
             Json(json!({"status": 429, "serviceErrorCode": 101, "code": "TOO_MANY_REQUESTS", "message": "Resource level throttle limit reached"})),

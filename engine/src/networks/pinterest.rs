@@ -117,7 +117,7 @@ fn pinterest_error(error: &SandboxError) -> Response {
             3,
             format!("Not authorized to access the user account: {scope} is missing."),
         ),
-        SandboxError::RateLimited { retry_after } => {
+        SandboxError::RateLimited { retry_after, .. } => {
             return (
                 StatusCode::TOO_MANY_REQUESTS,
                 [("retry-after", retry_after.to_string())],

@@ -144,20 +144,14 @@ fn x_error(error: &SandboxError) -> Response {
             Json(json!({"title": "Forbidden", "type": "about:blank", "status": 403, "detail": format!("Missing scope {scope}")})),
         )
             .into_response(),
-        SandboxError::RateLimited { retry_after } => {
-            // x-rate-limit-reset is a Unix time; the sandbox states it from the wall clock
-            // the client will compare it with.
-            let reset = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or_default()
-                + retry_after;
+        SandboxError::RateLimited { reset_at, .. } => {
+            // x-rate-limit-reset is a Unix time, stated on the clock Tether compares it with.
             (
                 StatusCode::TOO_MANY_REQUESTS,
                 [
                     ("x-rate-limit-limit", "75".to_owned()),
                     ("x-rate-limit-remaining", "0".to_owned()),
-                    ("x-rate-limit-reset", reset.to_string()),
+                    ("x-rate-limit-reset", reset_at.to_string()),
                 ],
                 Json(json!({"title": "Too Many Requests", "type": "about:blank", "status": 429, "detail": "Too Many Requests"})),
             )

@@ -58,6 +58,13 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// `spawn_app` with extra settings, e.g. a public URL.
 pub async fn spawn_app_with(backend: Backend, extra: &[(&'static str, &str)]) -> TestApp {
+    // `TETHER_TEST_LOG=warn` (any filter) shows what the app logged beside a failing test.
+    if let Ok(filter) = std::env::var("TETHER_TEST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
+    }
     let data_dir = tempfile::tempdir().unwrap();
     let mut vars: HashMap<&str, String> = HashMap::from([
         ("TETHER_BIND", "127.0.0.1:0".to_owned()),
