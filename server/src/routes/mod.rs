@@ -24,7 +24,7 @@ use axum::Router;
 use axum_extra::extract::CookieJar;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use url::Url;
@@ -53,7 +53,7 @@ pub fn router(
     sandbox: Option<Router>,
     public_url: &Url,
 ) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let state = ServerState {
         leptos_options: leptos_options.clone(),
         ctx: ctx.clone(),
@@ -195,4 +195,13 @@ fn url_segment(raw: &str) -> String {
     raw.chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect()
+}
+
+/// The app's pages, listed once per process. Listing them renders the app with resource
+/// loading switched off for the whole process (leptos_router's `SuppressResourceLoad`); a
+/// page another server in this process renders meanwhile would wait forever
+/// (leptos-rs/leptos#4773). Tests start many servers in one process.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
