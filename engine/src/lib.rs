@@ -35,9 +35,9 @@ use url::Url;
 
 /// Everything the engine needs, injected: database, clock, key, networks, and the public
 /// URL that OAuth callbacks come back to.
-#[derive(Clone, Debug)]
 ///
 /// Cloning is cheap (shared handles): background work takes a clone per task.
+#[derive(Clone, Debug)]
 pub struct Engine {
     db: Db,
     clock: Clock,

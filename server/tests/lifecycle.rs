@@ -69,13 +69,14 @@ async fn works(app: &TestApp, network: &str, token: &Secret) -> bool {
 
 struct Credential {
     access_expires_at: Option<i64>,
+    due_at: Option<i64>,
     reconsent_deadline: Option<i64>,
     dead_reason: Option<String>,
 }
 
 async fn credential(app: &TestApp, channel: i64) -> Credential {
     let row = sqlx::query(
-        "SELECT access_expires_at, reconsent_deadline, dead_reason FROM credentials \
+        "SELECT access_expires_at, due_at, reconsent_deadline, dead_reason FROM credentials \
          WHERE channel_id = $1",
     )
     .bind(channel)
@@ -84,6 +85,7 @@ async fn credential(app: &TestApp, channel: i64) -> Credential {
     .unwrap();
     Credential {
         access_expires_at: row.get("access_expires_at"),
+        due_at: row.get("due_at"),
         reconsent_deadline: row.get("reconsent_deadline"),
         dead_reason: row.get("dead_reason"),
     }
@@ -293,12 +295,7 @@ async fn a_channel_failing_alone_is_handed_to_a_person(backend: Backend) {
     // Whenever the lone channel's retry is due, X fails it; in between, X renews the other
     // channel: the trouble is this channel's, not the network's.
     for tries in 1..=give_up_after {
-        let due_at: i64 =
-            sqlx::query_scalar("SELECT due_at FROM credentials WHERE channel_id = $1")
-                .bind(alone)
-                .fetch_one(app.engine.db().pool())
-                .await
-                .unwrap();
+        let due_at = credential(&app, alone).await.due_at.unwrap();
         app.advance(TimeDelta::seconds((due_at - now(&app)).max(0)));
         app.sandbox_control("x", json!({"action": "weather", "weather": "down"}))
             .await;
