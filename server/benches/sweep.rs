@@ -1,7 +1,8 @@
 //! The sweep benchmark: 100,000 due connections renewed against a sandbox provider running
 //! as its own process on loopback, on SQLite (one Tether process) and on Postgres (three
 //! Tether processes sharing the database). Prints renewals per second, the provider's own
-//! raw token-endpoint rate measured in the same run, double refreshes and peak RSS.
+//! raw token-endpoint rate measured right before and right after each sweep, double
+//! refreshes and peak RSS.
 //!
 //! Run with `scripts/bench.sh` (starts a durable Postgres); sizes through environment:
 //! TETHER_BENCH_CONNECTIONS (100000), TETHER_BENCH_WORKERS (per process, 256),
@@ -149,6 +150,8 @@ fn machine_ticks() -> (u64, u64) {
 }
 
 struct Figures {
+    /// The provider's raw rate and CPU per refresh, right before and right after the sweep.
+    raw: [(f64, f64); 2],
     rate: f64,
     /// CPU time per renewal, in microseconds: all Tether processes, and the provider.
     tether_cpu_us: f64,
@@ -179,6 +182,7 @@ async fn sweep(
     backend: &Backend,
     connections: usize,
     workers: usize,
+    raw_sample: usize,
 ) -> Figures {
     let dir = tempfile::tempdir().unwrap();
     let sandbox_base = sandbox
@@ -214,6 +218,9 @@ async fn sweep(
     run(&["import"], lines.as_bytes());
     let import_secs = imported.elapsed().as_secs_f64();
 
+    // This VM's speed drifts by a quarter within minutes: the raw rate is taken on both
+    // sides of the sweep it is compared with, not once for the whole run.
+    let raw_before = sandbox.raw_rate(raw_sample).await;
     let before = sandbox.refreshes().await.unwrap();
     let provider_cpu_before = sandbox.process.cpu_secs();
     let machine_before = machine_ticks();
@@ -262,6 +269,8 @@ async fn sweep(
     for mut tether in tethers {
         tether.signal("TERM");
     }
+    let extra_at_provider = sandbox.refreshes().await.unwrap() as i64 - target as i64;
+    let raw_after = sandbox.raw_rate(raw_sample).await;
     sqlx::any::install_default_drivers();
     let db = sqlx::AnyPool::connect(&backend.database_url).await.unwrap();
     let twice: i64 = sqlx::query(
@@ -278,8 +287,8 @@ async fn sweep(
             .await
             .unwrap()
             .get("n");
-    let extra_at_provider = sandbox.refreshes().await.unwrap() as i64 - target as i64;
     Figures {
+        raw: [raw_before, raw_after],
         rate: connections as f64 / elapsed,
         tether_cpu_us: tether_cpu * 1e6 / connections as f64,
         provider_cpu_us: provider_cpu * 1e6 / connections as f64,
@@ -315,12 +324,11 @@ async fn main() {
     let workers = env_number("TETHER_BENCH_WORKERS", 256);
     let sandbox = Sandbox::start().await;
     let raw_sample = connections.min(20_000);
-    let (raw, raw_cpu_us) = sandbox.raw_rate(raw_sample).await;
     println!(
         "sweep benchmark: {connections} due connections, {workers} workers per Tether process"
     );
     println!(
-        "provider raw token endpoint: {raw:.0} refreshes/s ({raw_sample} refresh grants, {RAW_CONCURRENCY} connections; provider CPU {raw_cpu_us:.0} µs each)"
+        "provider raw rate: {raw_sample} refresh grants straight to its token endpoint over {RAW_CONCURRENCY} connections, right before and right after each sweep"
     );
 
     let dir = tempfile::tempdir().unwrap();
@@ -341,13 +349,19 @@ async fn main() {
         Err(_) => println!("(TETHER_BENCH_POSTGRES_URL not set: Postgres skipped)"),
     }
     for backend in &backends {
-        let figures = sweep(&sandbox, backend, connections, workers).await;
+        let figures = sweep(&sandbox, backend, connections, workers, raw_sample).await;
+        let [(raw_before, cpu_before), (raw_after, cpu_after)] = figures.raw;
+        let raw = (raw_before + raw_after) / 2.0;
         let rss: Vec<String> = figures
             .peak_rss_mib
             .iter()
             .map(|m| format!("{m:.1} MiB"))
             .collect();
         println!("{}:", backend.name);
+        println!(
+            "  provider raw rate: {raw:.0}/s ({raw_before:.0} before, {raw_after:.0} after; provider CPU {:.0} µs each)",
+            (cpu_before + cpu_after) / 2.0
+        );
         println!(
             "  renewals:          {:.0}/s ({:.0} % of the provider's raw rate)",
             figures.rate,
