@@ -708,16 +708,11 @@ impl Engine {
         network: &str,
         now: i64,
     ) -> Result<()> {
-        // Touches the row only while the network was failing, so a busy sweep does not
-        // queue every success behind one row lock.
-        sqlx::query(
-            "UPDATE network_trouble SET failing_since = NULL, recent_failures = 0, \
-             last_success_at = $1 WHERE network = $2 AND failing_since IS NOT NULL",
-        )
-        .bind(now)
-        .bind(network)
-        .execute(&mut **tx)
-        .await?;
+        sqlx::query(&network_recovered_sql("$1", "$2"))
+            .bind(now)
+            .bind(network)
+            .execute(&mut **tx)
+            .await?;
         Ok(())
     }
 
@@ -756,6 +751,16 @@ impl Engine {
             })
             .collect()
     }
+}
+
+/// Ends a network's trouble: a call to it worked at `at` (both arguments are placeholders).
+/// Touches the row only while the network was failing, so a busy sweep does not queue
+/// every success behind one row lock. Renewals say it in the writer's batches.
+pub(super) fn network_recovered_sql(at: &str, network: &str) -> String {
+    format!(
+        "UPDATE network_trouble SET failing_since = NULL, recent_failures = 0, \
+         last_success_at = {at} WHERE network = {network} AND failing_since IS NOT NULL"
+    )
 }
 
 /// Whether Tether can renew a credential on its own.

@@ -4,6 +4,7 @@
 //! after its network answered, and a busy sweep makes a few statements per batch instead of
 //! several per renewal.
 
+use super::work::network_recovered_sql;
 use crate::db::{Backend, Db};
 use crate::error::{Error, Result};
 use serde_json::json;
@@ -227,12 +228,7 @@ fn batch_statements<'a>(backend: Backend, rows: &'a [&'a RenewalRow]) -> Vec<Sta
     recovered.dedup_by_key(|(network, _)| *network);
     for (network, at) in recovered {
         statements.push(Statement {
-            sql: format!(
-                "UPDATE network_trouble SET failing_since = NULL, recent_failures = 0, \
-                 last_success_at = {} WHERE network = {} AND failing_since IS NOT NULL",
-                p(1),
-                p(2)
-            ),
+            sql: network_recovered_sql(&p(1), &p(2)),
             bind: Box::new(move |query| query.bind(at).bind(network.to_owned())),
         });
     }
