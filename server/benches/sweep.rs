@@ -6,7 +6,8 @@
 //!
 //! Run with `scripts/bench.sh` (starts a durable Postgres); sizes through environment:
 //! TETHER_BENCH_CONNECTIONS (100000), TETHER_BENCH_WORKERS (per process, 256),
-//! TETHER_BENCH_POSTGRES_URL (an admin URL; Postgres is skipped without it).
+//! TETHER_BENCH_POSTGRES_URL (an admin URL; Postgres is skipped without it),
+//! TETHER_BENCH_BACKENDS (which to run: `sqlite,postgres`).
 
 #[path = "../tests/processes/mod.rs"]
 mod processes;
@@ -331,21 +332,27 @@ async fn main() {
         "provider raw rate: {raw_sample} refresh grants straight to its token endpoint over {RAW_CONCURRENCY} connections, right before and right after each sweep"
     );
 
+    let chosen =
+        std::env::var("TETHER_BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
     let dir = tempfile::tempdir().unwrap();
-    let mut backends = vec![Backend {
-        name: "SQLite, 1 process",
-        database_url: format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("bench.db").display()
-        ),
-        processes: 1,
-    }];
+    let mut backends = Vec::new();
+    if chosen.contains("sqlite") {
+        backends.push(Backend {
+            name: "SQLite, 1 process",
+            database_url: format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("bench.db").display()
+            ),
+            processes: 1,
+        });
+    }
     match std::env::var("TETHER_BENCH_POSTGRES_URL") {
-        Ok(admin) => backends.push(Backend {
+        Ok(admin) if chosen.contains("postgres") => backends.push(Backend {
             name: "Postgres, 3 processes",
             database_url: fresh_postgres(&admin).await,
             processes: 3,
         }),
+        Ok(_) => {}
         Err(_) => println!("(TETHER_BENCH_POSTGRES_URL not set: Postgres skipped)"),
     }
     for backend in &backends {
