@@ -652,6 +652,86 @@ async fn the_channel_page_shows_history_and_renews_or_checks_on_demand(backend: 
     assert_eq!(credential(&app, channel).await.dead_reason, None);
 }
 
+/// Makes the database refuse every lease after the first two, the way a database that
+/// fails mid-sweep would refuse a claim; giving leases back still works.
+async fn refuse_leases_after_two(app: &TestApp) {
+    let sql = match app.engine.db().backend() {
+        engine::db::Backend::Sqlite => {
+            "CREATE TABLE leases_taken (n BIGINT NOT NULL); \
+             INSERT INTO leases_taken VALUES (0); \
+             CREATE TRIGGER refuse_leases BEFORE UPDATE OF lease_owner ON credentials \
+             WHEN NEW.lease_owner IS NOT NULL BEGIN \
+             SELECT RAISE(ABORT, 'leases refused') WHERE (SELECT n FROM leases_taken) >= 2; \
+             UPDATE leases_taken SET n = n + 1; END;"
+        }
+        engine::db::Backend::Postgres => {
+            "CREATE TABLE leases_taken (n BIGINT NOT NULL); \
+             INSERT INTO leases_taken VALUES (0); \
+             CREATE FUNCTION refuse_leases() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             IF (SELECT n FROM leases_taken) >= 2 THEN RAISE EXCEPTION 'leases refused'; \
+             END IF; UPDATE leases_taken SET n = n + 1; RETURN NEW; END $$; \
+             CREATE TRIGGER refuse_leases BEFORE UPDATE OF lease_owner ON credentials \
+             FOR EACH ROW WHEN (NEW.lease_owner IS NOT NULL) EXECUTE FUNCTION refuse_leases();"
+        }
+    };
+    sqlx::raw_sql(sql)
+        .execute(app.engine.db().pool())
+        .await
+        .unwrap();
+}
+
+async fn a_failed_claim_lets_the_work_in_flight_finish_first(backend: Backend) {
+    let app = app(backend).await;
+    let youtube = connect(&app, "youtube", "UC4x7Lind0Bakery000000a").await[0];
+    let x = [
+        connect(&app, "x", "1460000000000000001").await[0],
+        connect(&app, "x", "1460000000000000002").await[0],
+    ];
+    // Two at a time, calls given up after a second: YouTube's renewal (due first) and one
+    // of X's are claimed together; X's is done at once and the claim for the other X
+    // channel is refused while YouTube, which has become slow, keeps its call waiting.
+    let sweeper = app.engine.clone().with_pacing(Pacing {
+        concurrency: 2,
+        call_timeout: Duration::from_secs(1),
+        ..Pacing::default()
+    });
+    app.advance(TimeDelta::minutes(115));
+    app.sandbox_control("youtube", json!({"action": "weather", "weather": "slow"}))
+        .await;
+    refuse_leases_after_two(&app).await;
+    assert!(
+        sweeper.sweep().await.is_err(),
+        "the failed claim is reported"
+    );
+    // The sweep returned only once the call in flight had ended and its outcome was
+    // committed: dropping a renewal mid-call could lose a token the network has rotated.
+    assert_eq!(event_times(&app, youtube, "refresh_failed").await.len(), 1);
+    let renewed_x = [
+        event_times(&app, x[0], "refreshed").await.len(),
+        event_times(&app, x[1], "refreshed").await.len(),
+    ];
+    assert_eq!(renewed_x.iter().sum::<usize>(), 1, "{renewed_x:?}");
+
+    // The database and YouTube are well again: the next sweeps renew the rest.
+    let drop_trigger = match app.engine.db().backend() {
+        engine::db::Backend::Sqlite => "DROP TRIGGER refuse_leases",
+        engine::db::Backend::Postgres => "DROP TRIGGER refuse_leases ON credentials",
+    };
+    sqlx::raw_sql(drop_trigger)
+        .execute(app.engine.db().pool())
+        .await
+        .unwrap();
+    app.sandbox_control("youtube", json!({"action": "weather", "weather": "normal"}))
+        .await;
+    app.advance(TimeDelta::minutes(2));
+    assert_eq!(sweeper.sweep().await.unwrap().renewed, 2);
+    for (network, channel) in [("youtube", youtube), ("x", x[0]), ("x", x[1])] {
+        assert_eq!(credential(&app, channel).await.dead_reason, None);
+        let token = app.engine.access_token(channel).await.unwrap();
+        assert!(works(&app, network, &token).await, "channel {channel}");
+    }
+}
+
 on_both_backends!(
     short_lived_tokens_are_renewed_inside_their_margin_and_never_lapse,
     long_lived_tokens_are_extended_once_old_enough_and_deadlines_stay_fixed,
@@ -661,4 +741,5 @@ on_both_backends!(
     a_thousand_concurrent_token_requests_cause_one_refresh,
     the_api_answers_with_states_and_clear_errors,
     the_channel_page_shows_history_and_renews_or_checks_on_demand,
+    a_failed_claim_lets_the_work_in_flight_finish_first,
 );

@@ -2,13 +2,14 @@
 //! row locks with SKIP LOCKED, so several processes never take the same one) and works on
 //! them a few at a time. Stopping it lets the work in flight finish and commit first.
 
-use super::work::{Action, Outcome};
+use super::work::{Action, Due, Outcome};
 use crate::accounts::SignedIn;
 use crate::db::Backend;
 use crate::domain::{require, Permission};
 use crate::error::{Error, Result};
 use crate::notify::NotifyReport;
 use crate::Engine;
+use std::collections::HashMap;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -106,27 +107,30 @@ impl Engine {
 
     async fn sweep_until(&self, stop: &CancellationToken) -> Result<SweepReport> {
         let concurrency = self.lifecycle.pacing.concurrency.max(1);
+        let half = concurrency.div_ceil(2);
         let mut report = SweepReport::default();
         let mut running = JoinSet::new();
+        let mut claim_failed = None;
         loop {
             // Claim in batches, and only what can start now, so no lease waits in a queue:
             // when half the slots are free, fill them.
             let free = concurrency - running.len();
-            let claimed = if stop.is_cancelled() || free < concurrency.div_ceil(2) {
+            let claimed = if stop.is_cancelled() || claim_failed.is_some() || free < half {
                 Vec::new()
             } else {
-                self.claim_due(free).await?
+                match self.claim_loaded(free).await {
+                    Ok(claimed) => claimed,
+                    // Told once the work in flight is done: dropping a renewal in the middle
+                    // of its call could lose a refresh token the network has just rotated.
+                    Err(error) => {
+                        claim_failed = Some(error);
+                        Vec::new()
+                    }
+                }
             };
-            let exhausted = claimed.is_empty() && free >= concurrency.div_ceil(2);
-            let mut loaded: std::collections::HashMap<i64, _> = self
-                .load_due(&claimed)
-                .await?
-                .into_iter()
-                .map(|due| (due.channel_id, due))
-                .collect();
-            for channel_id in claimed {
+            let exhausted = claim_failed.is_some() || (claimed.is_empty() && free >= half);
+            for (channel_id, due) in claimed {
                 let engine = self.clone();
-                let due = loaded.remove(&channel_id);
                 running.spawn(async move {
                     let result = engine.work_loaded(channel_id, due, None).await;
                     if let Err(error) = &result {
@@ -136,7 +140,7 @@ impl Engine {
                 });
             }
             if exhausted && running.is_empty() {
-                return Ok(report);
+                return claim_failed.map_or(Ok(report), Err);
             }
             if let Some(joined) = running.join_next().await {
                 match joined {
@@ -148,6 +152,21 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// Claims up to `limit` due credentials and reads them (`None`: no longer live).
+    async fn claim_loaded(&self, limit: usize) -> Result<Vec<(i64, Option<Due>)>> {
+        let claimed = self.claim_due(limit).await?;
+        let mut loaded: HashMap<i64, Due> = self
+            .load_due(&claimed)
+            .await?
+            .into_iter()
+            .map(|due| (due.channel_id, due))
+            .collect();
+        Ok(claimed
+            .into_iter()
+            .map(|channel_id| (channel_id, loaded.remove(&channel_id)))
+            .collect())
     }
 
     /// The scheduler loop: sweeps, then sleeps until more is due, until `stop` is
