@@ -712,7 +712,7 @@ async fn a_failed_claim_lets_the_work_in_flight_finish_first(backend: Backend) {
     ];
     assert_eq!(renewed_x.iter().sum::<usize>(), 1, "{renewed_x:?}");
 
-    // The database and YouTube are well again: the next sweeps renew the rest.
+    // The database and YouTube are well again: the next sweep renews the other two.
     let drop_trigger = match app.engine.db().backend() {
         engine::db::Backend::Sqlite => "DROP TRIGGER refuse_leases",
         engine::db::Backend::Postgres => "DROP TRIGGER refuse_leases ON credentials",
