@@ -233,6 +233,23 @@ pub struct PendingChoice {
     pub expires_at: i64,
 }
 
+/// Deletes a channel (its credential, followers and the like go with it) and detaches its
+/// history: events keep no foreign key, which would lock the channel's row on every insert.
+async fn delete_channel_row(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    channel_id: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE events SET channel_id = NULL WHERE channel_id = $1")
+        .bind(channel_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM channels WHERE id = $1")
+        .bind(channel_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 pub(crate) fn seal_context(channel_id: i64, column: &str) -> String {
     format!("credential:{channel_id}:{column}")
 }
@@ -1031,11 +1048,7 @@ impl Engine {
             json!({"network": profile.id, "handle": account.handle, "reason": "connected in another workspace"}),
         )
         .await?;
-        sqlx::query("DELETE FROM channels WHERE id = $1")
-            .bind(elsewhere.channel_id)
-            .execute(&mut **tx)
-            .await?;
-        Ok(())
+        delete_channel_row(tx, elsewhere.channel_id).await
     }
 
     pub(crate) async fn refuse_duplicate(
@@ -1295,10 +1308,7 @@ impl Engine {
             }),
         )
         .await?;
-        sqlx::query("DELETE FROM channels WHERE id = $1")
-            .bind(channel_id)
-            .execute(&mut *tx)
-            .await?;
+        delete_channel_row(&mut tx, channel_id).await?;
         tx.commit().await?;
         Ok(())
     }

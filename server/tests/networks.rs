@@ -745,6 +745,7 @@ async fn an_admin_of_both_workspaces_may_move_or_remove(backend: Backend) {
     .unwrap()
     .get("n");
     assert_eq!(removed, 1, "the removal is logged where it happened");
+    assert_eq!(events_naming_missing_channels(pool).await, 0);
     let here: i64 = sqlx::query("SELECT workspace_id FROM channels WHERE network = 'tiktok'")
         .fetch_one(pool)
         .await
@@ -832,6 +833,19 @@ async fn unlinking_revokes_at_the_network_and_keeps_the_history(backend: Backend
     assert_eq!(unlinked, NETS.len() as i64);
 }
 
+/// Events still naming a channel that is gone (the log has no foreign key to keep them
+/// consistent; deleting a channel must detach its history).
+async fn events_naming_missing_channels(pool: &sqlx::AnyPool) -> i64 {
+    sqlx::query(
+        "SELECT COUNT(*) AS n FROM events e WHERE e.channel_id IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM channels c WHERE c.id = e.channel_id)",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+    .get("n")
+}
+
 async fn deleting_wipes_tokens_and_channel_but_logs_it(backend: Backend) {
     let app = app(backend).await;
     connect_all(&app, &NETS[5], NETS[5].people[0]).await;
@@ -859,6 +873,11 @@ async fn deleting_wipes_tokens_and_channel_but_logs_it(backend: Backend) {
         )
         .await,
         1
+    );
+    assert_eq!(
+        events_naming_missing_channels(app.engine.db().pool()).await,
+        0,
+        "the deleted channel's history stays, detached from it"
     );
     assert_eq!(
         app.sandbox_state("tiktok").await["counters"]["revocations"],
