@@ -11,4 +11,6 @@ pg_dir="$PWD/target/bench-postgres"
 trap 'scripts/postgres.sh stop "$pg_dir"' EXIT
 TETHER_BENCH_POSTGRES_URL=$(PG_FSYNC=on scripts/postgres.sh start "$pg_dir" "${TETHER_BENCH_POSTGRES_PORT:-54339}")
 export TETHER_BENCH_POSTGRES_URL
+TETHER_BENCH_PGBENCH="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/pgbench"
+export TETHER_BENCH_PGBENCH
 cargo bench -p server --bench sweep

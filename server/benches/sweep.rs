@@ -2,12 +2,13 @@
 //! as its own process on loopback, on SQLite (one Tether process) and on Postgres (three
 //! Tether processes sharing the database). Prints renewals per second, the provider's own
 //! raw token-endpoint rate measured right before and right after each sweep, double
-//! refreshes and peak RSS.
+//! refreshes and peak RSS; and what CPU each part spends per renewal, Postgres measured
+//! alone on the same statements too (pgbench), against what the goal leaves.
 //!
 //! Run with `scripts/bench.sh` (starts a durable Postgres); sizes through environment:
 //! TETHER_BENCH_CONNECTIONS (100000), TETHER_BENCH_WORKERS (per process, 256),
 //! TETHER_BENCH_POSTGRES_URL (an admin URL; Postgres is skipped without it),
-//! TETHER_BENCH_BACKENDS (which to run: `sqlite,postgres`).
+//! TETHER_BENCH_BACKENDS (which to run: `sqlite,postgres`), TETHER_BENCH_PGBENCH (pgbench).
 
 #[path = "../tests/processes/mod.rs"]
 mod processes;
@@ -88,9 +89,8 @@ impl Sandbox {
     }
 
     /// The provider's own rate: refresh grants sent straight to its token endpoint, as
-    /// fast as `RAW_CONCURRENCY` connections go; with the provider's CPU time per refresh
-    /// in microseconds.
-    async fn raw_rate(&self, count: usize) -> (f64, f64) {
+    /// fast as `RAW_CONCURRENCY` connections go.
+    async fn raw_rate(&self, count: usize) -> RawRate {
         let refresh_tokens: Vec<String> = self
             .mint(count)
             .await
@@ -99,6 +99,7 @@ impl Sandbox {
             .collect();
         let queue = std::sync::Arc::new(std::sync::Mutex::new(refresh_tokens));
         let cpu_before = self.process.cpu_secs();
+        let client_cpu_before = processes::cpu_secs_of(std::process::id());
         let started = Instant::now();
         let mut clients = tokio::task::JoinSet::new();
         for _ in 0..RAW_CONCURRENCY {
@@ -121,9 +122,34 @@ impl Sandbox {
             });
         }
         while clients.join_next().await.is_some() {}
-        let rate = count as f64 / started.elapsed().as_secs_f64();
-        let cpu_us = (self.process.cpu_secs() - cpu_before) * 1e6 / count as f64;
-        (rate, cpu_us)
+        let per_refresh = |secs: f64| secs * 1e6 / count as f64;
+        RawRate {
+            rate: count as f64 / started.elapsed().as_secs_f64(),
+            provider_cpu_us: per_refresh(self.process.cpu_secs() - cpu_before),
+            client_cpu_us: per_refresh(
+                processes::cpu_secs_of(std::process::id()) - client_cpu_before,
+            ),
+        }
+    }
+}
+
+/// The provider's raw rate, with the CPU per refresh (µs) of the provider and of the
+/// client sending them (this process: as lean an HTTP client as a renewal can have).
+#[derive(Clone, Copy)]
+struct RawRate {
+    rate: f64,
+    provider_cpu_us: f64,
+    client_cpu_us: f64,
+}
+
+impl RawRate {
+    fn mean(samples: [RawRate; 2]) -> RawRate {
+        let mean = |f: fn(&RawRate) -> f64| (f(&samples[0]) + f(&samples[1])) / 2.0;
+        RawRate {
+            rate: mean(|r| r.rate),
+            provider_cpu_us: mean(|r| r.provider_cpu_us),
+            client_cpu_us: mean(|r| r.client_cpu_us),
+        }
     }
 }
 
@@ -150,13 +176,83 @@ fn machine_ticks() -> (u64, u64) {
     (total - idle, total)
 }
 
+/// CPU time, in seconds, of every `postgres` process on this machine, with what the
+/// postmaster reaped of its children (backends that ended). Zero when the database runs
+/// elsewhere.
+fn postgres_cpu_secs() -> f64 {
+    let Ok(processes) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    let mut ticks = 0.0;
+    for process in processes.flatten() {
+        let Ok(stat) = std::fs::read_to_string(process.path().join("stat")) else {
+            continue;
+        };
+        let Some((name, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        if !name.ends_with("(postgres") {
+            continue;
+        }
+        // After the name: utime, stime, cutime and cstime are the 12th to 15th fields.
+        ticks += rest
+            .split_whitespace()
+            .skip(11)
+            .take(4)
+            .filter_map(|v| v.parse::<f64>().ok())
+            .sum::<f64>();
+    }
+    ticks / 100.0
+}
+
+/// Renewals per batch in `postgres_alone.sql`.
+const ALONE_BATCH: f64 = 256.0;
+const ALONE_SECS: u64 = 15;
+
+/// Postgres doing only what renewals ask of it (`postgres_alone.sql`, from pgbench with one
+/// client per Tether process, on the swept database): renewals per second and Postgres CPU
+/// per renewal. No Tether and no network: a floor for the database's share. `None` when
+/// pgbench cannot run (TETHER_BENCH_PGBENCH names it; `scripts/bench.sh` sets it).
+fn postgres_alone(database_url: &str, clients: usize) -> Option<(f64, f64)> {
+    let script = tempfile::NamedTempFile::new().ok()?;
+    std::fs::write(script.path(), include_str!("postgres_alone.sql")).ok()?;
+    let pgbench = std::env::var("TETHER_BENCH_PGBENCH").unwrap_or_else(|_| "pgbench".into());
+    let clients = clients.to_string();
+    let cpu_before = postgres_cpu_secs();
+    let output = Command::new(pgbench)
+        .args(["-n", "-c", &clients, "-j", &clients, "-T"])
+        .arg(ALONE_SECS.to_string())
+        .arg("-f")
+        .arg(script.path())
+        .arg(database_url)
+        .output()
+        .ok()?;
+    let cpu = postgres_cpu_secs() - cpu_before;
+    let report = String::from_utf8_lossy(&output.stdout);
+    let batches: f64 = report
+        .lines()
+        .find_map(|l| l.strip_prefix("number of transactions actually processed: "))?
+        .split('/')
+        .next()?
+        .trim()
+        .parse()
+        .ok()?;
+    let renewals = batches * ALONE_BATCH;
+    (output.status.success() && renewals > 0.0)
+        .then(|| (renewals / ALONE_SECS as f64, cpu * 1e6 / renewals))
+}
+
 struct Figures {
-    /// The provider's raw rate and CPU per refresh, right before and right after the sweep.
-    raw: [(f64, f64); 2],
+    /// The provider's raw rate, right before and right after the sweep.
+    raw: [RawRate; 2],
     rate: f64,
     /// CPU time per renewal, in microseconds: all Tether processes, and the provider.
     tether_cpu_us: f64,
     provider_cpu_us: f64,
+    /// The database server's CPU per renewal, when it runs on this machine.
+    database_cpu_us: Option<f64>,
+    /// Postgres alone on the renewals' statements: renewals per second, CPU per renewal.
+    postgres_alone: Option<(f64, f64)>,
     /// How busy the machine's cores were during the sweep, in percent.
     machine_busy: f64,
     import_secs: f64,
@@ -225,6 +321,7 @@ async fn sweep(
     let before = sandbox.refreshes().await.unwrap();
     let provider_cpu_before = sandbox.process.cpu_secs();
     let machine_before = machine_ticks();
+    let database_before = postgres_cpu_secs();
     let tethers: Vec<Running> = (0..backend.processes)
         .map(|_| {
             Running(
@@ -262,6 +359,7 @@ async fn sweep(
     let tether_cpu: f64 = tethers.iter().map(Running::cpu_secs).sum();
     let provider_cpu = sandbox.process.cpu_secs() - provider_cpu_before;
     let machine_after = machine_ticks();
+    let database_cpu = postgres_cpu_secs() - database_before;
     let machine_busy = 100.0 * (machine_after.0 - machine_before.0) as f64
         / (machine_after.1 - machine_before.1).max(1) as f64;
     // Let the last commits land, then read what the processes and the database say.
@@ -288,13 +386,21 @@ async fn sweep(
             .await
             .unwrap()
             .get("n");
+    let postgres_alone = backend
+        .database_url
+        .starts_with("postgres")
+        .then(|| postgres_alone(&backend.database_url, backend.processes))
+        .flatten();
     Figures {
         raw: [raw_before, raw_after],
         rate: connections as f64 / elapsed,
         tether_cpu_us: tether_cpu * 1e6 / connections as f64,
         provider_cpu_us: provider_cpu * 1e6 / connections as f64,
+        database_cpu_us: (backend.database_url.starts_with("postgres") && database_cpu > 0.0)
+            .then(|| database_cpu * 1e6 / connections as f64),
         machine_busy,
         import_secs,
+        postgres_alone,
         double_refreshes: twice + extra_at_provider.max(0),
         dead,
         peak_rss_mib,
@@ -357,8 +463,8 @@ async fn main() {
     }
     for backend in &backends {
         let figures = sweep(&sandbox, backend, connections, workers, raw_sample).await;
-        let [(raw_before, cpu_before), (raw_after, cpu_after)] = figures.raw;
-        let raw = (raw_before + raw_after) / 2.0;
+        let [before, after] = figures.raw;
+        let raw = RawRate::mean(figures.raw);
         let rss: Vec<String> = figures
             .peak_rss_mib
             .iter()
@@ -366,13 +472,13 @@ async fn main() {
             .collect();
         println!("{}:", backend.name);
         println!(
-            "  provider raw rate: {raw:.0}/s ({raw_before:.0} before, {raw_after:.0} after; provider CPU {:.0} µs each)",
-            (cpu_before + cpu_after) / 2.0
+            "  provider raw rate: {:.0}/s ({:.0} before, {:.0} after; CPU per refresh: provider {:.0} µs, client {:.0} µs)",
+            raw.rate, before.rate, after.rate, raw.provider_cpu_us, raw.client_cpu_us
         );
         println!(
             "  renewals:          {:.0}/s ({:.0} % of the provider's raw rate)",
             figures.rate,
-            100.0 * figures.rate / raw
+            100.0 * figures.rate / raw.rate
         );
         println!(
             "  import:            {:.1} s ({:.0} tokens/s)",
@@ -382,6 +488,28 @@ async fn main() {
         println!(
             "  CPU per renewal:   Tether {:.0} µs, provider {:.0} µs (machine {:.0} % busy)",
             figures.tether_cpu_us, figures.provider_cpu_us, figures.machine_busy
+        );
+        if let Some(database) = figures.database_cpu_us {
+            println!(
+                "                     Postgres {database:.0} µs (its processes on this machine)"
+            );
+        }
+        if let Some((rate, cpu)) = figures.postgres_alone {
+            println!(
+                "  Postgres alone:    {rate:.0}/s, {cpu:.0} µs CPU each (pgbench on a renewal's statements: no Tether, no network)"
+            );
+        }
+        // Half the raw rate leaves this much CPU per renewal; a renewal cannot spend less
+        // than the raw loop's provider and client, plus what the database needs alone.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let floor = raw.provider_cpu_us
+            + raw.client_cpu_us
+            + figures.postgres_alone.map_or(0.0, |(_, cpu)| cpu);
+        println!(
+            "  at the goal:       {:.0} µs of CPU per renewal for everything ({cores} cores at half the raw rate); \
+             without any work of Tether's own: {floor:.0} µs (provider and client as in the raw loop{})",
+            cores as f64 * 1e6 / (raw.rate / 2.0),
+            if figures.postgres_alone.is_some() { ", Postgres alone" } else { "" }
         );
         println!("  double refreshes:  {}", figures.double_refreshes);
         println!("  channels lost:     {}", figures.dead);
