@@ -4,7 +4,7 @@
 //! and never leave this module in a listing.
 
 use crate::accounts::SignedIn;
-use crate::crypto::{random_token, token_hash, Sealed, Secret};
+use crate::crypto::{random_token, token_hash, EncryptionKey, Sealed, Secret};
 use crate::domain::{require, ChannelName, Permission};
 use crate::error::{ConnectError, Error, Result};
 use crate::lifecycle::work::can_renew;
@@ -1494,28 +1494,62 @@ impl Engine {
         channel_id: i64,
         row: &sqlx::any::AnyRow,
     ) -> Result<(Secret, Option<Secret>)> {
+        let sealed = SealedTokens::from_row(channel_id, row)?;
+        Ok((sealed.access(&self.key)?, sealed.refresh(&self.key)?))
+    }
+}
+
+/// A credential's tokens as stored, opened one at a time when needed: a renewal sends only
+/// one of them, and a token that cannot be opened fails only the work that needs it.
+pub(crate) struct SealedTokens {
+    channel_id: i64,
+    access: Sealed,
+    refresh: Option<Sealed>,
+}
+
+impl SealedTokens {
+    /// From the `key_id`, `access_token` and `refresh_token` columns of a credential row.
+    pub(crate) fn from_row(channel_id: i64, row: &sqlx::any::AnyRow) -> Result<Self> {
         let key_id: String = row.try_get("key_id")?;
-        let open = |bytes: Vec<u8>, column: &str| {
-            self.key
-                .open(
-                    &Sealed {
-                        key_id: key_id.clone(),
-                        bytes,
-                    },
-                    &seal_context(channel_id, column),
-                )
-                .map_err(|e| {
-                    Error::Internal(format!(
-                        "cannot open {column} token of channel {channel_id}: {e}"
-                    ))
-                })
-        };
-        let access = open(row.try_get("access_token")?, "access")?;
-        let refresh = match row.try_get::<Option<Vec<u8>>, _>("refresh_token")? {
-            Some(bytes) => Some(open(bytes, "refresh")?),
-            None => None,
-        };
-        Ok((access, refresh))
+        let refresh = row
+            .try_get::<Option<Vec<u8>>, _>("refresh_token")?
+            .map(|bytes| Sealed {
+                key_id: key_id.clone(),
+                bytes,
+            });
+        Ok(Self {
+            channel_id,
+            access: Sealed {
+                key_id,
+                bytes: row.try_get("access_token")?,
+            },
+            refresh,
+        })
+    }
+
+    pub(crate) fn has_refresh(&self) -> bool {
+        self.refresh.is_some()
+    }
+
+    pub(crate) fn access(&self, key: &EncryptionKey) -> Result<Secret> {
+        self.open(key, &self.access, "access")
+    }
+
+    pub(crate) fn refresh(&self, key: &EncryptionKey) -> Result<Option<Secret>> {
+        self.refresh
+            .as_ref()
+            .map(|sealed| self.open(key, sealed, "refresh"))
+            .transpose()
+    }
+
+    fn open(&self, key: &EncryptionKey, sealed: &Sealed, column: &str) -> Result<Secret> {
+        let channel_id = self.channel_id;
+        key.open(sealed, &seal_context(channel_id, column))
+            .map_err(|e| {
+                Error::Internal(format!(
+                    "cannot open {column} token of channel {channel_id}: {e}"
+                ))
+            })
     }
 }
 

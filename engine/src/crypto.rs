@@ -108,8 +108,9 @@ impl EncryptionKey {
     /// Seals `plaintext`, bound to `context` (for example the column and row it belongs to),
     /// so a sealed value copied into another row fails to open.
     pub fn seal(&self, plaintext: &Secret, context: &str) -> Sealed {
+        // The thread's CSPRNG, seeded from the operating system: no system call per value.
         let mut nonce = [0u8; NONCE_LEN];
-        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        rand::thread_rng().fill_bytes(&mut nonce);
         let ciphertext = self
             .cipher
             .encrypt(

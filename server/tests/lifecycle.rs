@@ -732,6 +732,29 @@ async fn a_failed_claim_lets_the_work_in_flight_finish_first(backend: Backend) {
     }
 }
 
+async fn a_token_that_cannot_be_opened_fails_only_its_own_work(backend: Backend) {
+    let app = app(backend).await;
+    let x = [
+        connect(&app, "x", "1460000000000000001").await[0],
+        connect(&app, "x", "1460000000000000002").await[0],
+    ];
+    // The first channel's refresh token no longer opens (damaged at rest, or sealed under
+    // a key that is not loaded); both are due in the same claim.
+    sqlx::query("UPDATE credentials SET refresh_token = $1 WHERE channel_id = $2")
+        .bind(vec![7u8; 64])
+        .bind(x[0])
+        .execute(app.engine.db().pool())
+        .await
+        .unwrap();
+    app.advance(TimeDelta::minutes(115));
+    let report = app.engine.sweep().await.unwrap();
+    assert_eq!((report.renewed, report.errors), (1, 1), "{report:?}");
+    assert_eq!(event_times(&app, x[1], "refreshed").await.len(), 1);
+    assert!(event_times(&app, x[0], "refreshed").await.is_empty());
+    // Tether's own failure: nothing is said to be wrong with the channel at the network.
+    assert_eq!(credential(&app, x[0]).await.dead_reason, None);
+}
+
 on_both_backends!(
     short_lived_tokens_are_renewed_inside_their_margin_and_never_lapse,
     long_lived_tokens_are_extended_once_old_enough_and_deadlines_stay_fixed,
@@ -742,4 +765,5 @@ on_both_backends!(
     the_api_answers_with_states_and_clear_errors,
     the_channel_page_shows_history_and_renews_or_checks_on_demand,
     a_failed_claim_lets_the_work_in_flight_finish_first,
+    a_token_that_cannot_be_opened_fails_only_its_own_work,
 );

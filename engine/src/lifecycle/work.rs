@@ -4,7 +4,7 @@
 
 use super::plan;
 use super::writer::RenewalRow;
-use crate::channels::{scope_list, seal_context, seconds_after};
+use crate::channels::{scope_list, seal_context, seconds_after, SealedTokens};
 use crate::crypto::Secret;
 use crate::error::{Error, Result};
 use crate::networks::{ConfiguredNetwork, DeadReason, Discovery, FailureClass, Renewal};
@@ -75,13 +75,33 @@ pub(crate) struct Due {
     failures: i64,
     failure_class: Option<String>,
     granted: Vec<String>,
-    has_refresh: bool,
-    access_token: Secret,
-    refresh_token: Option<Secret>,
+    tokens: SealedTokens,
     /// An open disconnection to close when it works again.
     down: bool,
     /// The network had trouble lately; a success ends it.
     network_failing: bool,
+}
+
+impl Due {
+    /// From a row of [`Engine::load_due`]'s query; the tokens stay sealed until used.
+    fn from_row(row: &sqlx::any::AnyRow) -> Result<Self> {
+        let channel_id: i64 = row.try_get("id")?;
+        Ok(Due {
+            tokens: SealedTokens::from_row(channel_id, row)?,
+            down: row.try_get::<i64, _>("down")? == 1,
+            network_failing: row.try_get::<i64, _>("network_failing")? == 1,
+            channel_id,
+            workspace_id: row.try_get("workspace_id")?,
+            network: row.try_get("network")?,
+            kind: row.try_get("kind")?,
+            account_id: row.try_get("external_account_id")?,
+            access_expires_at: row.try_get("access_expires_at")?,
+            renew_at: row.try_get("renew_at")?,
+            failures: row.try_get("failures")?,
+            failure_class: row.try_get("failure_class")?,
+            granted: scope_list(&row.try_get::<String, _>("granted_scopes")?),
+        })
+    }
 }
 
 impl Engine {
@@ -137,29 +157,7 @@ impl Engine {
             query = query.bind(id);
         }
         let rows = query.fetch_all(self.db.pool()).await?;
-        rows.iter().map(|row| self.due_from(row)).collect()
-    }
-
-    fn due_from(&self, row: &sqlx::any::AnyRow) -> Result<Due> {
-        let channel_id: i64 = row.try_get("id")?;
-        let (access_token, refresh_token) = self.open_tokens(channel_id, row)?;
-        Ok(Due {
-            has_refresh: refresh_token.is_some(),
-            access_token,
-            refresh_token,
-            down: row.try_get::<i64, _>("down")? == 1,
-            network_failing: row.try_get::<i64, _>("network_failing")? == 1,
-            channel_id,
-            workspace_id: row.try_get("workspace_id")?,
-            network: row.try_get("network")?,
-            kind: row.try_get("kind")?,
-            account_id: row.try_get("external_account_id")?,
-            access_expires_at: row.try_get("access_expires_at")?,
-            renew_at: row.try_get("renew_at")?,
-            failures: row.try_get("failures")?,
-            failure_class: row.try_get("failure_class")?,
-            granted: scope_list(&row.try_get::<String, _>("granted_scopes")?),
-        })
+        rows.iter().map(Due::from_row).collect()
     }
 
     /// Works on a credential whose lease this process holds: renews it when renewal is due
@@ -192,7 +190,7 @@ impl Engine {
             return Ok(Outcome::Skipped);
         };
         let now = self.clock.now().timestamp();
-        let renewable = can_renew(&network.profile.renewal, due.has_refresh);
+        let renewable = can_renew(&network.profile.renewal, due.tokens.has_refresh());
         let action = match force {
             Some(Action::Refresh) if !renewable => {
                 self.release(channel_id).await?;
@@ -205,8 +203,14 @@ impl Engine {
             None => Action::Check,
         };
         let result = match action {
-            Action::Refresh => self.call_renewal(network, &due).await.map(Ok),
-            Action::Check => self.call_check(network, &due).await.map(Err),
+            Action::Refresh => {
+                let token = self.renewal_token(&network.profile.renewal, &due)?;
+                self.call_renewal(network, token.as_ref()).await.map(Ok)
+            }
+            Action::Check => {
+                let access = due.tokens.access(&self.key)?;
+                self.call_check(network, &due, &access).await.map(Err)
+            }
         };
         match result {
             Ok(Ok(grant)) => self.record_renewal(network, &due, grant).await,
@@ -228,24 +232,33 @@ impl Engine {
         Ok(())
     }
 
+    /// The token a renewal sends, opened: the access token where the network extends or
+    /// re-exchanges it, the refresh token (if any) elsewhere.
+    fn renewal_token(&self, renewal: &Renewal, due: &Due) -> Result<Option<Secret>> {
+        match renewal {
+            Renewal::ExtendInPlace { .. } | Renewal::ReExchange => {
+                due.tokens.access(&self.key).map(Some)
+            }
+            _ => due.tokens.refresh(&self.key),
+        }
+    }
+
     async fn call_renewal(
         &self,
         network: &ConfiguredNetwork,
-        due: &Due,
+        token: Option<&Secret>,
     ) -> Result<TokenGrant, NetworkFailure> {
-        let access = &due.access_token;
-        match (&network.profile.renewal, &due.refresh_token) {
-            (
-                Renewal::ExtendInPlace {
-                    url, grant_type, ..
-                },
-                _,
-            ) => oauth::extend(&self.http, network, url, grant_type, access).await,
-            (Renewal::ReExchange, _) => oauth::exchange_long_lived(&self.http, network, access)
+        let Some(token) = token else {
+            return Err(NetworkFailure::Unavailable("nothing to renew with".into()));
+        };
+        match &network.profile.renewal {
+            Renewal::ExtendInPlace {
+                url, grant_type, ..
+            } => oauth::extend(&self.http, network, url, grant_type, token).await,
+            Renewal::ReExchange => oauth::exchange_long_lived(&self.http, network, token)
                 .await?
                 .ok_or_else(|| NetworkFailure::Unavailable("no long-lived exchange".into())),
-            (_, Some(refresh)) => oauth::refresh(&self.http, network, refresh).await,
-            (_, None) => Err(NetworkFailure::Unavailable("nothing to renew with".into())),
+            _ => oauth::refresh(&self.http, network, token).await,
         }
     }
 
@@ -256,11 +269,12 @@ impl Engine {
         &self,
         network: &ConfiguredNetwork,
         due: &Due,
+        access: &Secret,
     ) -> Result<Discovery, NetworkFailure> {
         let call = ApiCall {
             http: &self.http,
             network,
-            token: &due.access_token,
+            token: access,
         };
         let discovery = network.profile.adapter.discover(&call).await?;
         if discovery
@@ -307,7 +321,7 @@ impl Engine {
             &network.profile.renewal,
             now_secs,
             access_expires_at,
-            due.has_refresh || new_refresh.is_some(),
+            due.tokens.has_refresh() || new_refresh.is_some(),
         );
         self.lifecycle
             .writer(&self.db)
