@@ -1485,16 +1485,7 @@ impl Engine {
         .fetch_optional(self.db.pool())
         .await?
         .ok_or(Error::NotFound)?;
-        self.open_tokens(channel_id, &row)
-    }
-
-    /// Opens the `key_id`, `access_token` and `refresh_token` columns of a credential row.
-    pub(crate) fn open_tokens(
-        &self,
-        channel_id: i64,
-        row: &sqlx::any::AnyRow,
-    ) -> Result<(Secret, Option<Secret>)> {
-        let sealed = SealedTokens::from_row(channel_id, row)?;
+        let sealed = SealedTokens::from_row(channel_id, &row)?;
         Ok((sealed.access(&self.key)?, sealed.refresh(&self.key)?))
     }
 }

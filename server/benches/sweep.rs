@@ -180,29 +180,17 @@ fn machine_ticks() -> (u64, u64) {
 /// postmaster reaped of its children (backends that ended). Zero when the database runs
 /// elsewhere.
 fn postgres_cpu_secs() -> f64 {
-    let Ok(processes) = std::fs::read_dir("/proc") else {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
         return 0.0;
     };
-    let mut ticks = 0.0;
-    for process in processes.flatten() {
-        let Ok(stat) = std::fs::read_to_string(process.path().join("stat")) else {
-            continue;
-        };
-        let Some((name, rest)) = stat.rsplit_once(')') else {
-            continue;
-        };
-        if !name.ends_with("(postgres") {
-            continue;
-        }
-        // After the name: utime, stime, cutime and cstime are the 12th to 15th fields.
-        ticks += rest
-            .split_whitespace()
-            .skip(11)
-            .take(4)
-            .filter_map(|v| v.parse::<f64>().ok())
-            .sum::<f64>();
-    }
-    ticks / 100.0
+    entries
+        .flatten()
+        .filter_map(|entry| std::fs::read_to_string(entry.path().join("stat")).ok())
+        .filter_map(|stat| match processes::stat_cpu_secs(&stat, true) {
+            Some(("postgres", secs)) => Some(secs),
+            _ => None,
+        })
+        .sum()
 }
 
 /// Renewals per batch in `postgres_alone.sql`.
@@ -321,6 +309,7 @@ async fn sweep(
     let before = sandbox.refreshes().await.unwrap();
     let provider_cpu_before = sandbox.process.cpu_secs();
     let machine_before = machine_ticks();
+    let on_postgres = backend.database_url.starts_with("postgres");
     let database_before = postgres_cpu_secs();
     let tethers: Vec<Running> = (0..backend.processes)
         .map(|_| {
@@ -386,9 +375,7 @@ async fn sweep(
             .await
             .unwrap()
             .get("n");
-    let postgres_alone = backend
-        .database_url
-        .starts_with("postgres")
+    let postgres_alone = on_postgres
         .then(|| postgres_alone(&backend.database_url, backend.processes))
         .flatten();
     Figures {
@@ -396,7 +383,7 @@ async fn sweep(
         rate: connections as f64 / elapsed,
         tether_cpu_us: tether_cpu * 1e6 / connections as f64,
         provider_cpu_us: provider_cpu * 1e6 / connections as f64,
-        database_cpu_us: (backend.database_url.starts_with("postgres") && database_cpu > 0.0)
+        database_cpu_us: (on_postgres && database_cpu > 0.0)
             .then(|| database_cpu * 1e6 / connections as f64),
         machine_busy,
         import_secs,

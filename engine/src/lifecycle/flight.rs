@@ -5,8 +5,8 @@
 
 use super::plan::FRESH_FOR;
 use super::work::{can_renew, Action, Outcome};
-use crate::channels::seal_context;
-use crate::crypto::{Sealed, Secret};
+use crate::channels::SealedTokens;
+use crate::crypto::Secret;
 use crate::error::{Error, Result};
 use crate::networks::DeadReason;
 use crate::Engine;
@@ -173,24 +173,14 @@ impl Engine {
     ) -> Result<HandedOut> {
         // Token and expiry are read together, so they always belong to each other.
         let row = sqlx::query(
-            "SELECT key_id, access_token, access_expires_at FROM credentials WHERE channel_id = $1",
+            "SELECT key_id, access_token, refresh_token, access_expires_at FROM credentials \
+             WHERE channel_id = $1",
         )
         .bind(channel_id)
         .fetch_optional(self.db.pool())
         .await?
         .ok_or(Error::NotFound)?;
-        let token = self
-            .key
-            .open(
-                &Sealed {
-                    key_id: row.try_get("key_id")?,
-                    bytes: row.try_get("access_token")?,
-                },
-                &seal_context(channel_id, "access"),
-            )
-            .map_err(|e| {
-                Error::Internal(format!("cannot open token of channel {channel_id}: {e}"))
-            })?;
+        let token = SealedTokens::from_row(channel_id, &row)?.access(&self.key)?;
         sqlx::query(
             "INSERT INTO token_handouts (workspace_id, channel_id, api_key_id, at) \
              VALUES ($1, $2, $3, $4)",

@@ -48,16 +48,24 @@ impl Running {
 /// CPU time process `pid` has used so far (user + system), in seconds.
 pub fn cpu_secs_of(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name (which may hold spaces): utime and stime are the
-    // 12th and 13th, in USER_HZ ticks (100 per second on Linux).
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok());
-    match (ticks(11), ticks(12)) {
-        (Some(user), Some(system)) => (user + system) / 100.0,
-        _ => f64::NAN,
-    }
+    stat_cpu_secs(&stat, false).map_or(f64::NAN, |(_, secs)| secs)
+}
+
+/// The command name and CPU seconds (user + system; with `reaped`, also what the process
+/// reaped of its ended children) in the text of a `/proc/<pid>/stat`.
+pub fn stat_cpu_secs(stat: &str, reaped: bool) -> Option<(&str, f64)> {
+    let (pid_and_name, rest) = stat.rsplit_once(')')?;
+    let name = pid_and_name.split_once('(')?.1;
+    // Fields after the command name (which may hold spaces): utime, stime, cutime and
+    // cstime are the 12th to 15th, in USER_HZ ticks (100 per second on Linux).
+    let wanted = if reaped { 4 } else { 2 };
+    let ticks: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(wanted)
+        .map(|v| v.parse().ok())
+        .collect::<Option<_>>()?;
+    (ticks.len() == wanted).then(|| (name, ticks.iter().sum::<f64>() / 100.0))
 }
 
 pub fn free_port() -> u16 {
