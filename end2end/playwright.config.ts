@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-// Every run starts Tether on a fresh data directory (SQLite, sandbox networks, outbox).
+// Every run starts Tether on a fresh data directory (SQLite, the demo's emulated networks, outbox).
 const dataDir = mkdtempSync(join(tmpdir(), 'tether-e2e-'));
 const port = process.env.TETHER_E2E_PORT ?? '3017';
 const baseURL = `http://127.0.0.1:${port}`;
@@ -45,6 +45,8 @@ export default defineConfig({
       TETHER_DATA_DIR: dataDir,
       LEPTOS_SITE_ROOT: '../target/site',
       TETHER_LOG: 'info',
+      // The emulated networks are served only when asked for; the demo may move the clock.
+      TETHER_SANDBOX: 'demo',
     },
   },
 });

@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-tools.sh build
 scripts/build-release.sh
-LEPTOS_SITE_ROOT=target/site exec target/release/tether serve
+# The demo: emulated networks on, and their controls may move the clock.
+TETHER_SANDBOX="${TETHER_SANDBOX:-demo}" LEPTOS_SITE_ROOT=target/site exec target/release/tether serve

@@ -142,6 +142,37 @@ pub(crate) struct ConsentTokens {
     pub(crate) refresh_expires_at: Option<i64>,
     pub(crate) reconsent_deadline: Option<i64>,
     pub(crate) granted_scopes: Vec<String>,
+    /// Who consented, where the network names them apart from the accounts.
+    #[serde(default)]
+    pub(crate) grant_subject: Option<String>,
+}
+
+/// What happened at the network when a channel was unlinked or deleted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AtNetwork {
+    /// The network confirmed the grant is revoked.
+    Revoked,
+    /// The network has no revocation Tether can call.
+    NotOffered,
+    /// Other channels connected by the same consent still use the grant, so it was kept.
+    KeptForOthers { channels: i64 },
+    /// The network could not be reached, or refused.
+    Failed,
+}
+
+impl AtNetwork {
+    pub fn revoked(self) -> bool {
+        self == AtNetwork::Revoked
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AtNetwork::Revoked => "revoked",
+            AtNetwork::NotOffered => "not_offered",
+            AtNetwork::KeptForOthers { .. } => "kept_for_other_channels",
+            AtNetwork::Failed => "failed",
+        }
+    }
 }
 
 /// An account offered by a consent, with its own token where it has one.
@@ -452,6 +483,7 @@ impl Engine {
             http: &self.http,
             network,
             token: &grant.access_token,
+            granted: grant.granted_scopes.as_deref().unwrap_or_default(),
         };
         let discovery = network
             .profile
@@ -463,7 +495,8 @@ impl Engine {
             .granted_scopes
             .or(grant.granted_scopes.clone())
             .unwrap_or_else(|| network.profile.scopes.requested(handshake.access));
-        let tokens = self.consent_tokens(&network.profile, &grant, granted_scopes);
+        let tokens =
+            self.consent_tokens(&network.profile, &grant, granted_scopes, discovery.subject);
         let accounts: Vec<OfferedAccount> = discovery
             .accounts
             .into_iter()
@@ -546,6 +579,7 @@ impl Engine {
         profile: &NetworkProfile,
         grant: &TokenGrant,
         granted_scopes: Vec<String>,
+        grant_subject: Option<String>,
     ) -> ConsentTokens {
         let now = self.clock.now();
         let refresh_expires_at = grant.refresh_token.as_ref().and_then(|_| {
@@ -564,6 +598,7 @@ impl Engine {
             refresh_expires_at,
             reconsent_deadline,
             granted_scopes,
+            grant_subject,
         }
     }
 
@@ -1132,8 +1167,9 @@ impl Engine {
         sqlx::query(
             "INSERT INTO credentials (channel_id, key_id, access_token, refresh_token, \
              access_expires_at, refresh_expires_at, reconsent_deadline, granted_scopes, \
-             dead_reason, connected_by, connected_at, updated_at, renew_at, due_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $10, $11, $12)",
+             dead_reason, connected_by, connected_at, updated_at, renew_at, due_at, \
+             grant_subject) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $10, $11, $12, $13)",
         )
         .bind(channel_id)
         .bind(&access.key_id)
@@ -1147,6 +1183,7 @@ impl Engine {
         .bind(now)
         .bind(schedule.renew_at)
         .bind(schedule.due_at)
+        .bind(tokens.grant_subject.as_deref().unwrap_or(&account.id))
         .execute(&mut **tx)
         .await?;
         self.end_disconnection(tx, channel_id, now).await?;
@@ -1253,10 +1290,10 @@ impl Engine {
         Ok(connected)
     }
 
-    /// Unlinks a channel: revokes its token at the network where it can, drops the tokens,
-    /// and keeps the channel and its history, marked unlinked. Returns whether the network
-    /// confirmed the revocation.
-    pub async fn unlink(&self, person: &SignedIn, channel_id: i64) -> Result<bool> {
+    /// Unlinks a channel: revokes its grant at the network where it can, drops the tokens,
+    /// and keeps the channel and its history, marked unlinked. Returns what happened at the
+    /// network.
+    pub async fn unlink(&self, person: &SignedIn, channel_id: i64) -> Result<AtNetwork> {
         require(person.role, Permission::Unlink)?;
         let channel = self.channel(person, channel_id).await?;
         let revoked = self.revoke_at_network(&channel).await;
@@ -1276,7 +1313,11 @@ impl Engine {
             Some(channel_id),
             Some(person.user_id),
             "unlinked",
-            json!({"network": channel.network, "revoked_at_network": revoked}),
+            json!({
+                "network": channel.network,
+                "revoked_at_network": revoked.revoked(),
+                "at_network": revoked.as_str(),
+            }),
         )
         .await?;
         tx.commit().await?;
@@ -1304,7 +1345,8 @@ impl Engine {
                 "network": channel.network,
                 "name": channel.name,
                 "handle": channel.handle,
-                "revoked_at_network": revoked,
+                "revoked_at_network": revoked.revoked(),
+                "at_network": revoked.as_str(),
             }),
         )
         .await?;
@@ -1313,32 +1355,65 @@ impl Engine {
         Ok(())
     }
 
-    /// Revokes a channel's tokens at the network; a network that cannot be reached does
-    /// not stop an unlink (the tokens are wiped here either way), it is only logged.
-    async fn revoke_at_network(&self, channel: &ChannelRecord) -> bool {
+    /// Revokes a channel's grant at the network; a network that cannot be reached does
+    /// not stop an unlink (the tokens are wiped here either way), it is only logged. A grant
+    /// that another channel still holds (the same person's other Pages or organizations) is
+    /// left alone: revoking it would cut that channel off too.
+    async fn revoke_at_network(&self, channel: &ChannelRecord) -> AtNetwork {
         let Ok(network) = self.network(&channel.network) else {
-            return false;
+            return AtNetwork::Failed;
         };
+        if network.profile.revoke.is_none() {
+            return AtNetwork::NotOffered;
+        }
         if channel.unlinked_at.is_some() {
-            return false;
+            return AtNetwork::Failed;
         }
         let Ok((access, refresh)) = self.tokens(channel.id).await else {
-            return false;
+            return AtNetwork::Failed;
         };
-        // Revoking the refresh token ends the whole grant where a network has one.
-        let (token, hint) = match &refresh {
-            Some(refresh) => (refresh, "refresh_token"),
-            None => (&access, "access_token"),
+        let shared = sqlx::query(
+            "SELECT COALESCE(mine.grant_subject, c.external_account_id) AS subject, \
+             (SELECT COUNT(*) FROM credentials other JOIN channels o ON o.id = other.channel_id \
+              WHERE o.network = c.network AND o.id <> c.id \
+              AND other.grant_subject = mine.grant_subject) AS siblings \
+             FROM channels c JOIN credentials mine ON mine.channel_id = c.id WHERE c.id = $1",
+        )
+        .bind(channel.id)
+        .fetch_one(self.db.pool())
+        .await;
+        let (subject, siblings): (String, i64) = match shared {
+            Ok(row) => match (row.try_get("subject"), row.try_get("siblings")) {
+                (Ok(subject), Ok(siblings)) => (subject, siblings),
+                _ => return AtNetwork::Failed,
+            },
+            Err(error) => {
+                tracing::warn!(
+                    channel_id = channel.id,
+                    ?error,
+                    "reading the grant to revoke"
+                );
+                return AtNetwork::Failed;
+            }
         };
-        match oauth::revoke(&self.http, network, token, hint).await {
-            Ok(revoked) => revoked,
+        if siblings > 0 {
+            return AtNetwork::KeptForOthers { channels: siblings };
+        }
+        let grant = oauth::Revocation {
+            access: &access,
+            refresh: refresh.as_ref(),
+            subject: &subject,
+        };
+        match oauth::revoke(&self.http, network, grant).await {
+            Ok(true) => AtNetwork::Revoked,
+            Ok(false) => AtNetwork::NotOffered,
             Err(failure) => {
                 tracing::warn!(
                     channel_id = channel.id,
                     ?failure,
                     "revocation at the network failed"
                 );
-                false
+                AtNetwork::Failed
             }
         }
     }

@@ -132,10 +132,12 @@ pub enum Permission {
     SeeTokenMetadata,
     /// Create and revoke API keys, which hand out every channel's tokens.
     ManageApiKeys,
+    /// Use the controls of the emulated networks (demo and test instances only).
+    ControlSandbox,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 10] = [
         Permission::Connect,
         Permission::Reauthorize,
         Permission::Transfer,
@@ -145,6 +147,7 @@ impl Permission {
         Permission::ManageMembers,
         Permission::SeeTokenMetadata,
         Permission::ManageApiKeys,
+        Permission::ControlSandbox,
     ];
 }
 
@@ -257,7 +260,7 @@ mod tests {
     #[test]
     fn the_permission_matrix_is_the_written_one() {
         use Permission::*;
-        let written: [(Permission, [bool; 4]); 9] = [
+        let written: [(Permission, [bool; 4]); 10] = [
             //                  owner  admin  editor viewer
             (Connect, [true, true, true, false]),
             (Reauthorize, [true, true, true, false]),
@@ -268,6 +271,7 @@ mod tests {
             (ManageMembers, [true, true, false, false]),
             (SeeTokenMetadata, [true, true, true, false]),
             (ManageApiKeys, [true, true, false, false]),
+            (ControlSandbox, [true, true, false, false]),
         ];
         assert_eq!(written.map(|(p, _)| p), Permission::ALL);
         for (permission, allowed) in written {

@@ -119,6 +119,7 @@ impl Engine {
                     None => profile.scopes.requested(access),
                 },
                 refresh_token,
+                grant_subject: None,
             };
             if matches!(
                 profile.renewal,

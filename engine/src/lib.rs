@@ -1,5 +1,5 @@
-//! Tether's token engine: networks, the OAuth client, the encrypted token store, accounts,
-//! and the sandbox networks. It knows nothing of Leptos, so it is tested on its own.
+//! Tether's token engine: networks, the OAuth client, the encrypted token store, accounts.
+//! It knows nothing of Leptos nor of emulated networks, so it is tested on its own.
 
 pub mod accounts;
 pub mod api_keys;
@@ -19,7 +19,6 @@ pub mod members;
 pub mod networks;
 pub mod notify;
 pub mod oauth;
-pub mod sandbox;
 pub mod webhooks;
 pub mod welcome;
 

@@ -151,10 +151,13 @@ pub async fn refresh(
     network: &ConfiguredNetwork,
     refresh_token: &Secret,
 ) -> Result<TokenGrant, NetworkFailure> {
-    let params = vec![
+    let mut params = vec![
         ("grant_type", "refresh_token".to_owned()),
         ("refresh_token", refresh_token.expose().to_owned()),
     ];
+    for (name, value) in network.profile.refresh_params {
+        params.push((name, (*value).to_owned()));
+    }
     token_endpoint_call(http, network, params).await
 }
 
@@ -190,28 +193,59 @@ pub async fn extend(
     token_call(http, network, url, TokenMethod::Get, params).await
 }
 
-/// Revokes a token at the network, the way its profile says. Returns `Ok(false)` when the
+/// The tokens of a grant to revoke, and the network's id of the person who gave it.
+pub struct Revocation<'a> {
+    pub access: &'a Secret,
+    pub refresh: Option<&'a Secret>,
+    pub subject: &'a str,
+}
+
+/// Revokes a grant at the network, the way its profile says. Returns `Ok(false)` when the
 /// network offers no way to revoke.
 pub async fn revoke(
     http: &reqwest::Client,
     network: &ConfiguredNetwork,
-    token: &Secret,
-    hint: &str,
+    grant: Revocation<'_>,
 ) -> Result<bool, NetworkFailure> {
     let Some((url, style)) = &network.profile.revoke else {
         return Ok(false);
     };
     let request = match style {
         RevokeStyle::Rfc7009 => {
+            let (token, hint) = match grant.refresh {
+                Some(refresh) => (refresh, "refresh_token"),
+                None => (grant.access, "access_token"),
+            };
             let params = vec![
                 ("token", token.expose().to_owned()),
                 ("token_type_hint", hint.to_owned()),
             ];
             with_client_auth(http.post(url.clone()), network, params, TokenMethod::Post)
         }
-        RevokeStyle::DeletePermissions => http.delete(url.clone()).bearer_auth(token.expose()),
+        RevokeStyle::AccessToken => {
+            let params = vec![("token", grant.access.expose().to_owned())];
+            with_client_auth(http.post(url.clone()), network, params, TokenMethod::Post)
+        }
+        RevokeStyle::DeleteUserPermissions => {
+            let mut url = url.clone();
+            url.path_segments_mut()
+                .map_err(|()| NetworkFailure::Unavailable("revoke URL has no path".into()))?
+                .pop_if_empty()
+                .push(grant.subject)
+                .push("permissions");
+            http.delete(url).bearer_auth(app_token(network).expose())
+        }
     };
     send(network, request).await.map(|_| true)
+}
+
+/// A Graph API app access token, `{app-id}|{app-secret}` (access tokens: app access tokens).
+pub fn app_token(network: &ConfiguredNetwork) -> Secret {
+    Secret::new(format!(
+        "{}|{}",
+        network.client_id,
+        network.client_secret.expose()
+    ))
 }
 
 /// Sends a request to the network and returns the body of a 2xx answer; any other answer
@@ -219,12 +253,12 @@ pub async fn revoke(
 async fn send(
     network: &ConfiguredNetwork,
     request: reqwest::RequestBuilder,
-) -> Result<axum::body::Bytes, NetworkFailure> {
+) -> Result<Vec<u8>, NetworkFailure> {
     let unavailable = |e: reqwest::Error| NetworkFailure::Unavailable(e.without_url().to_string());
     let response = request.send().await.map_err(unavailable)?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let body = response.bytes().await.map_err(unavailable)?;
+    let body = response.bytes().await.map_err(unavailable)?.to_vec();
     if (200..300).contains(&status) {
         Ok(body)
     } else {
@@ -283,7 +317,17 @@ async fn token_call(
         method,
     );
     let body = send(network, request).await?;
-    parse_token_response(&body).map_err(NetworkFailure::Unavailable)
+    parse_token_response(&body).map_err(|problem| {
+        // A refusal sent with 200 (TikTok's token endpoint, in reports) is still a refusal.
+        let refused = serde_json::from_slice::<Value>(&body)
+            .ok()
+            .is_some_and(|v| v.get("error").is_some_and(Value::is_string));
+        if refused {
+            failure(network, 200, &reqwest::header::HeaderMap::new(), &body)
+        } else {
+            NetworkFailure::Unavailable(problem)
+        }
+    })
 }
 
 /// Reads a token response: RFC 6749 5.1, plus the variants networks send (numbers as
@@ -291,6 +335,12 @@ async fn token_call(
 pub fn parse_token_response(body: &[u8]) -> Result<TokenGrant, String> {
     let value: Value =
         serde_json::from_slice(body).map_err(|e| format!("token response is not JSON: {e}"))?;
+    // Instagram Login documents its code exchange as `{"data": [{...}]}`; well-kept clients
+    // also see it flat. Both are read.
+    let value = match value.pointer("/data/0") {
+        Some(inner) if value.get("access_token").is_none() => inner.clone(),
+        _ => value,
+    };
     let text = |name: &str| match value.get(name) {
         Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
         _ => None,
@@ -355,6 +405,7 @@ pub fn failure(
     let description = first(&[
         "/error_description",
         "/error/message",
+        "/error_message",
         "/message",
         "/detail",
     ])
@@ -371,17 +422,59 @@ pub struct ApiCall<'a> {
     pub http: &'a reqwest::Client,
     pub network: &'a ConfiguredNetwork,
     pub token: &'a Secret,
+    /// The scopes the token is known to carry (empty when unknown): networks that fail a
+    /// whole call for one field outside them (TikTok) ask only for what was granted.
+    pub granted: &'a [String],
+}
+
+impl ApiCall<'_> {
+    pub fn granted(&self, scope: &str) -> bool {
+        self.granted.iter().any(|s| s == scope)
+    }
 }
 
 impl ApiCall<'_> {
     /// GETs `path` on the network's API and reads the JSON answer.
     pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, NetworkFailure> {
-        let request = self
+        self.get_with(path, query, &[]).await
+    }
+
+    /// As [`Self::get`], with headers the network requires (API versions).
+    pub async fn get_with(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Result<Value, NetworkFailure> {
+        self.get_as(self.token, path, query, headers).await
+    }
+
+    /// As [`Self::get`], authenticated as the app itself (Graph's `debug_token`).
+    pub async fn get_as_app(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Value, NetworkFailure> {
+        self.get_as(&app_token(self.network), path, query, &[])
+            .await
+    }
+
+    async fn get_as(
+        &self,
+        token: &Secret,
+        path: &str,
+        query: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Result<Value, NetworkFailure> {
+        let mut request = self
             .http
             .get(self.network.profile.api(path))
             .query(query)
-            .bearer_auth(self.token.expose())
+            .bearer_auth(token.expose())
             .header(reqwest::header::ACCEPT, "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         let body = send(self.network, request).await?;
         serde_json::from_slice(&body)
             .map_err(|e| NetworkFailure::Unavailable(format!("unreadable answer: {e}")))
@@ -396,4 +489,46 @@ impl ApiCall<'_> {
 /// Text from a network shown to a person: printable characters only, bounded length.
 pub fn printable(raw: &str) -> String {
     raw.chars().filter(|c| !c.is_control()).take(300).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::networks::fixtures::documented;
+    use crate::networks::{instagram, Hosts, NetworkSettings};
+
+    /// Instagram Login documents its code exchange as `{"data": [{...}]}` with the
+    /// permissions as one comma-separated string; clients also see it flat.
+    #[test]
+    fn instagram_code_exchange_is_read_in_both_shapes() {
+        for name in ["code_exchange_documented", "code_exchange_flat"] {
+            let answer = documented("instagram", name);
+            let grant = parse_token_response(&answer.bytes()).unwrap();
+            assert!(!grant.access_token.expose().is_empty(), "{name}");
+            let scopes = grant.granted_scopes.unwrap();
+            assert!(
+                scopes.contains(&"instagram_business_basic".to_owned()),
+                "{name}: {scopes:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn instagram_login_errors_show_their_message() {
+        let network = ConfiguredNetwork {
+            profile: instagram::profile(&Hosts::Real, &NetworkSettings::default()),
+            client_id: "app".into(),
+            client_secret: Secret::new("secret"),
+        };
+        let answer = documented("instagram", "error_oauth");
+        let NetworkFailure::Refused { description, .. } =
+            failure(&network, answer.status, &answer.headers, &answer.bytes())
+        else {
+            panic!("a refusal");
+        };
+        assert_eq!(
+            description,
+            "Matching code was not found or was already used"
+        );
+    }
 }

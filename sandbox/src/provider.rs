@@ -5,9 +5,6 @@
 //! differs. A control page and JSON API (marked as sandbox) make things happen to an
 //! account or to the whole network.
 
-use crate::clock::Clock;
-use crate::crypto::{random_token, token_hash};
-use crate::networks::{ClientAuth, DeadReason};
 use axum::extract::{Form, Query, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -17,6 +14,8 @@ use axum::{Json, Router};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use chrono::{DateTime, TimeDelta, Utc};
+use engine::clock::Clock;
+use engine::crypto::{random_token, token_hash};
 use html_escape::encode_double_quoted_attribute as attr;
 use html_escape::encode_text as text;
 use serde::{Deserialize, Serialize};
@@ -25,6 +24,49 @@ use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use url::Url;
+
+/// How the client proves itself at the token endpoint, as the network documents it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// HTTP Basic with client id and secret (RFC 6749 2.3.1).
+    Basic,
+    /// Client id and secret as parameters (form body, or the query of a GET endpoint).
+    Body,
+}
+
+/// Why an emulated token stopped working: something that happened to the account or the
+/// token. Each network file renders it as that network documents the error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Death {
+    Expired,
+    Revoked,
+    PasswordChanged,
+    Checkpoint,
+    AppRemoved,
+    LostRole,
+    Restricted,
+    Unconfirmed,
+    DataAccessExpired,
+    Invalid,
+}
+
+impl Death {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Death::Expired => "expired",
+            Death::Revoked => "revoked",
+            Death::PasswordChanged => "password_changed",
+            Death::Checkpoint => "checkpoint",
+            Death::AppRemoved => "app_removed",
+            Death::LostRole => "lost_role",
+            Death::Restricted => "restricted",
+            Death::Unconfirmed => "unconfirmed",
+            Death::DataAccessExpired => "data_access_expired",
+            Death::Invalid => "invalid",
+        }
+    }
+}
 
 /// Whether the network checks PKCE.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,6 +132,8 @@ pub struct SandboxSpec {
     pub consent_lifetime: Option<TimeDelta>,
     /// Token-for-token grants (long-lived exchange, extension in place).
     pub exchanges: &'static [Exchange],
+    /// A parameter every refresh request must carry (Pinterest's `continuous_refresh`).
+    pub refresh_requires: Option<(&'static str, &'static str)>,
     pub people: &'static [SandboxPerson],
     /// Renders the network's own error bodies.
     pub error_response: fn(&SandboxError) -> Response,
@@ -133,7 +177,7 @@ pub enum SandboxError {
     /// A code or refresh token that is unknown, spent, expired or revoked.
     InvalidGrant(String),
     /// An API call with a dead token.
-    InvalidToken(DeadReason),
+    InvalidToken(Death),
     /// An API call that needs a scope the person did not grant.
     MissingScope(String),
     /// The network is rate-limiting; retry after this many seconds, that is at `reset_at`
@@ -147,7 +191,7 @@ pub enum SandboxError {
 #[derive(Clone, Debug)]
 pub struct RegisteredClient {
     pub client_id: String,
-    pub client_secret: crate::crypto::Secret,
+    pub client_secret: engine::crypto::Secret,
     pub redirect_uri: Url,
 }
 
@@ -178,6 +222,9 @@ pub struct Issued {
     pub issued_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
     pub consented_at: DateTime<Utc>,
+    /// Which consent this token came from: an event on the account kills the tokens of
+    /// every consent up to then, and a later consent works again, as on the real networks.
+    pub consent: u64,
     /// True for a token from an exchange or extension.
     pub long_lived: bool,
 }
@@ -195,8 +242,10 @@ struct Grants {
     codes: HashMap<String, PendingCode>,
     access_tokens: HashMap<String, Issued>,
     refresh_tokens: HashMap<String, Issued>,
-    /// People whose every token is dead, and why.
-    dead_people: HashMap<String, DeadReason>,
+    /// People to whom something happened, why, and the last consent it killed.
+    dead_people: HashMap<String, (Death, u64)>,
+    /// Consents given so far.
+    consents: u64,
     /// What each person has granted so far, for networks with incremental consent.
     granted: HashMap<String, Vec<String>>,
     /// (person, page) pairs where the person lost their role.
@@ -216,34 +265,60 @@ pub struct Counters {
     pub revocations: u64,
 }
 
+/// What a sandbox's controls may do beyond making things happen to its accounts and its
+/// weather.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Powers {
+    /// Move the clock. The clock is the whole instance's, so only a demo instance may.
+    pub clock: bool,
+    /// Mint people in bulk, for load tests: only the standalone sandbox process.
+    pub mint: bool,
+}
+
+/// How far the clock may be moved ahead in total: far enough to show any token's end,
+/// never near the end of time.
+const MAX_CLOCK_OFFSET: TimeDelta = TimeDelta::days(5 * 366);
+
 pub struct SandboxProvider {
     pub spec: SandboxSpec,
     client: RegisteredClient,
     clock: Clock,
+    powers: Powers,
     grants: Mutex<Grants>,
 }
 
 impl SandboxProvider {
-    pub fn new(spec: SandboxSpec, client: RegisteredClient, clock: Clock) -> Arc<Self> {
+    pub fn new(
+        spec: SandboxSpec,
+        client: RegisteredClient,
+        clock: Clock,
+        powers: Powers,
+    ) -> Arc<Self> {
         Arc::new(Self {
             spec,
             client,
             clock,
+            powers,
             grants: Mutex::new(Grants::default()),
         })
     }
 
-    /// The provider's routes: the network's own (from its file), then the control page and
-    /// API, all behind the weather the network was told to have.
-    pub fn router(self: Arc<Self>, network_routes: Router<Arc<Self>>) -> Router {
-        let control = Router::new()
-            .route("/_control", get(control_page).post(control_form))
-            .route("/_control/api", get(control_state).post(control_api))
-            .route("/_control/api/mint", axum::routing::post(control_mint));
+    /// The network's own routes (from its file), behind the weather it was told to have.
+    pub fn network_router(self: Arc<Self>, network_routes: Router<Arc<Self>>) -> Router {
         network_routes
             .layer(middleware::from_fn_with_state(self.clone(), weather))
-            .merge(control)
             .with_state(self)
+    }
+
+    /// The control page and its JSON API. Whoever serves them decides who may reach them.
+    pub fn control_router(self: Arc<Self>) -> Router {
+        let mut control = Router::new()
+            .route("/_control", get(control_page).post(control_form))
+            .route("/_control/api", get(control_state).post(control_api));
+        if self.powers.mint {
+            control = control.route("/_control/api/mint", axum::routing::post(control_mint));
+        }
+        control.with_state(self)
     }
 
     fn grants(&self) -> std::sync::MutexGuard<'_, Grants> {
@@ -277,7 +352,7 @@ impl SandboxProvider {
             .access_tokens
             .get(&token_hash(&presented))
             .cloned()
-            .ok_or(SandboxError::InvalidToken(DeadReason::Invalid))?;
+            .ok_or(SandboxError::InvalidToken(Death::Invalid))?;
         if let Some(reason) = self.death(&grants, &issued) {
             return Err(SandboxError::InvalidToken(reason));
         }
@@ -315,28 +390,55 @@ impl SandboxProvider {
     }
 
     /// Why a token no longer works, if it does not.
-    fn death(&self, grants: &Grants, issued: &Issued) -> Option<DeadReason> {
+    fn death(&self, grants: &Grants, issued: &Issued) -> Option<Death> {
         let now = self.now();
-        if let Some(reason) = grants.dead_people.get(issued.person.id) {
-            return Some(*reason);
+        if let Some((reason, upto)) = grants.dead_people.get(issued.person.id) {
+            if issued.consent <= *upto {
+                return Some(*reason);
+            }
         }
         if let Some(page) = issued.page {
             if grants
                 .lost_roles
                 .contains(&(issued.person.id.to_owned(), page.id.to_owned()))
             {
-                return Some(DeadReason::LostRole);
+                return Some(Death::LostRole);
             }
         }
         if let Some(lifetime) = self.spec.consent_lifetime {
             if issued.consented_at + lifetime <= now {
-                return Some(DeadReason::Expired);
+                return Some(Death::Expired);
             }
         }
         issued
             .expires_at
             .is_some_and(|at| at <= now)
-            .then_some(DeadReason::Expired)
+            .then_some(Death::Expired)
+    }
+
+    /// Whether `token` is the app's own token, `{app-id}|{app-secret}` (Graph API: app
+    /// access tokens).
+    pub fn is_app_token(&self, token: &str) -> bool {
+        token.split_once('|').is_some_and(|(id, secret)| {
+            id == self.client.client_id && secret == self.client.client_secret.expose()
+        })
+    }
+
+    /// What a token is and whether it still works, whatever it is (Graph's `debug_token`).
+    pub fn inspect(&self, token: &str) -> Option<(Issued, Option<Death>)> {
+        let grants = self.grants();
+        let issued = grants.access_tokens.get(&token_hash(token))?.clone();
+        let death = self.death(&grants, &issued);
+        Some((issued, death))
+    }
+
+    /// Something happened to a person: every token they were given so far dies with
+    /// `reason`; a later consent works again.
+    pub fn kill_person(&self, person: &str, reason: Death) {
+        let mut grants = self.grants();
+        let upto = grants.consents;
+        grants.dead_people.insert(person.to_owned(), (reason, upto));
+        grants.counters.revocations += 1;
     }
 
     /// The pages a person still manages (a lost role hides the page).
@@ -478,7 +580,11 @@ impl SandboxProvider {
         })
     }
 
-    fn client_authenticated(&self, headers: &HeaderMap, form: &HashMap<String, String>) -> bool {
+    pub fn client_authenticated(
+        &self,
+        headers: &HeaderMap,
+        form: &HashMap<String, String>,
+    ) -> bool {
         let presented = match self.spec.client_auth {
             ClientAuth::Basic => basic_credentials(headers),
             ClientAuth::Body => form
@@ -701,7 +807,12 @@ pub async fn token_endpoint(
                     ));
                 }
             }
-            provider.grants().counters.codes_redeemed += 1;
+            let consent = {
+                let mut grants = provider.grants();
+                grants.counters.codes_redeemed += 1;
+                grants.consents += 1;
+                grants.consents
+            };
             let issued = Issued {
                 person: pending.person,
                 page: None,
@@ -709,11 +820,19 @@ pub async fn token_endpoint(
                 issued_at: now,
                 expires_at: None,
                 consented_at: now,
+                consent,
                 long_lived: false,
             };
             Json(provider.issue_tokens(issued, true)).into_response()
         }
         ("refresh_token", _) if provider.spec.refresh != SandboxRefresh::None => {
+            if let Some((name, value)) = provider.spec.refresh_requires {
+                if field(name) != value {
+                    return provider.error(SandboxError::InvalidRequest(format!(
+                        "{name}={value} is required to refresh"
+                    )));
+                }
+            }
             let hash = token_hash(field("refresh_token"));
             let rotating = matches!(provider.spec.refresh, SandboxRefresh::Rotating { .. });
             let issued = {
@@ -732,7 +851,7 @@ pub async fn token_endpoint(
                         }
                         Some(reason) => Err(reason),
                     },
-                    None => Err(DeadReason::Invalid),
+                    None => Err(Death::Invalid),
                 }
             };
             match issued {
@@ -757,7 +876,7 @@ pub async fn token_endpoint(
                 Some((Some(reason), _)) => {
                     return provider.error(SandboxError::InvalidToken(reason))
                 }
-                None => return provider.error(SandboxError::InvalidToken(DeadReason::Invalid)),
+                None => return provider.error(SandboxError::InvalidToken(Death::Invalid)),
             };
             let accepted = if issued.long_lived {
                 exchange.accepts_long
@@ -818,8 +937,7 @@ impl SandboxProvider {
             .or_else(|| grants.refresh_tokens.get(&hash))
             .cloned();
         if let Some(found) = found {
-            let same =
-                |i: &Issued| i.person.id == found.person.id && i.consented_at == found.consented_at;
+            let same = |i: &Issued| i.consent == found.consent;
             grants.access_tokens.retain(|_, i| !same(i));
             grants.refresh_tokens.retain(|_, i| !same(i));
             grants.granted.remove(found.person.id);
@@ -833,7 +951,7 @@ impl SandboxProvider {
 #[serde(rename_all = "snake_case", tag = "action")]
 pub enum ControlAction {
     /// Something happens to a person's account: every token of theirs dies with `reason`.
-    Account { person: String, reason: DeadReason },
+    Account { person: String, reason: Death },
     /// The person loses their role on a page: its page tokens die; it leaves their list.
     LoseRole { person: String, page: String },
     /// Undo everything that happened to a person.
@@ -861,7 +979,8 @@ impl SandboxProvider {
         match action {
             ControlAction::Account { person, reason } => {
                 known(&person).ok_or("no such person")?;
-                grants.dead_people.insert(person, reason);
+                let upto = grants.consents;
+                grants.dead_people.insert(person, (reason, upto));
             }
             ControlAction::LoseRole { person, page } => {
                 let who = known(&person).ok_or("no such person")?;
@@ -876,11 +995,23 @@ impl SandboxProvider {
                 grants.lost_roles.retain(|(p, _)| *p != person);
             }
             ControlAction::Weather { weather } => grants.weather = weather,
+            ControlAction::MoveClock { .. } | ControlAction::ResetClock if !self.powers.clock => {
+                return Err(
+                    "the clock can be moved only on a demo instance (TETHER_SANDBOX=demo)".into(),
+                );
+            }
             ControlAction::MoveClock { seconds } => {
                 if !(1..=400 * 86_400).contains(&seconds) {
                     return Err("the clock moves forward, by at most 400 days at a time".into());
                 }
-                self.clock.advance(TimeDelta::seconds(seconds));
+                let by = TimeDelta::seconds(seconds);
+                if self.clock.offset() + by > MAX_CLOCK_OFFSET {
+                    return Err(format!(
+                        "the clock can be moved at most {} days ahead in all",
+                        MAX_CLOCK_OFFSET.num_days()
+                    ));
+                }
+                self.clock.advance(by);
             }
             ControlAction::ResetClock => self.clock.advance(-self.clock.offset()),
         }
@@ -919,7 +1050,7 @@ struct ControlState {
     clock_offset_secs: i64,
     weather: Weather,
     counters: Counters,
-    dead_people: HashMap<String, DeadReason>,
+    dead_people: HashMap<String, Death>,
     lost_roles: Vec<(String, String)>,
 }
 
@@ -930,7 +1061,11 @@ async fn control_state(State(provider): State<Arc<SandboxProvider>>) -> Response
         clock_offset_secs: provider.clock.offset().num_seconds(),
         weather: grants.weather,
         counters: grants.counters.clone(),
-        dead_people: grants.dead_people.clone(),
+        dead_people: grants
+            .dead_people
+            .iter()
+            .map(|(person, (reason, _))| (person.clone(), *reason))
+            .collect(),
         lost_roles: grants.lost_roles.iter().cloned().collect(),
     })
     .into_response()
@@ -961,8 +1096,9 @@ impl SandboxProvider {
         let now = self.now();
         Ok((0..count)
             .map(|_| {
-                let person = {
+                let (person, consent) = {
                     let mut grants = self.grants();
+                    grants.consents += 1;
                     let n = grants.crowd.len() + 1;
                     // Leaked once per minted person: a sandbox lives as long as its process.
                     let leak = |text: String| -> &'static str { Box::leak(text.into_boxed_str()) };
@@ -974,7 +1110,7 @@ impl SandboxProvider {
                         pages: &[],
                     };
                     grants.crowd.insert(person.id.to_owned(), person);
-                    person
+                    (person, grants.consents)
                 };
                 let tokens = self.issue_tokens(
                     Issued {
@@ -984,6 +1120,7 @@ impl SandboxProvider {
                         issued_at: now,
                         expires_at: None,
                         consented_at: now,
+                        consent,
                         long_lived: false,
                     },
                     true,
@@ -1028,7 +1165,7 @@ async fn control_form(
 ) -> Response {
     let field = |name: &str| form.get(name).cloned().unwrap_or_default();
     let action = match field("action").as_str() {
-        "account" => serde_json::from_value::<DeadReason>(json!(field("reason")))
+        "account" => serde_json::from_value::<Death>(json!(field("reason")))
             .map(|reason| ControlAction::Account {
                 person: field("person"),
                 reason,
@@ -1064,16 +1201,19 @@ async fn control_page(State(provider): State<Arc<SandboxProvider>>) -> Response 
         (
             g.weather,
             g.counters.clone(),
-            g.dead_people.clone(),
+            g.dead_people
+                .iter()
+                .map(|(person, (reason, _))| (person.clone(), *reason))
+                .collect::<HashMap<_, _>>(),
             g.lost_roles.clone(),
         )
     };
     let reasons = [
-        (DeadReason::PasswordChanged, "Change the password"),
-        (DeadReason::Revoked, "Revoke Tether's access"),
-        (DeadReason::Checkpoint, "Hit a security checkpoint"),
-        (DeadReason::Restricted, "Restrict the account"),
-        (DeadReason::DataAccessExpired, "Let data access lapse"),
+        (Death::PasswordChanged, "Change the password"),
+        (Death::Revoked, "Revoke Tether's access"),
+        (Death::Checkpoint, "Hit a security checkpoint"),
+        (Death::Restricted, "Restrict the account"),
+        (Death::DataAccessExpired, "Let data access lapse"),
     ];
     let people: String = spec
         .people
@@ -1160,6 +1300,14 @@ async fn control_page(State(provider): State<Arc<SandboxProvider>>) -> Response 
             r#"<form method="post"><input type="hidden" name="action" value="reset_clock"><button>Back to real time</button></form>"#.to_owned(),
         ))
         .collect();
+    // Moving the clock moves the whole instance: only a demo shows the buttons.
+    let time = if provider.powers.clock {
+        format!(
+            r#"<section><h2>Time</h2><p>{clock_words}</p><div class="actions">{clock_buttons}</div></section>"#
+        )
+    } else {
+        String::new()
+    };
     let name = text(spec.display_name);
     Html(format!(
         r#"<!DOCTYPE html>
@@ -1169,7 +1317,7 @@ async fn control_page(State(provider): State<Arc<SandboxProvider>>) -> Response 
 <p class="sandbox" role="note">Sandbox control – only for the simulated {name}; nothing here touches a real network</p>
 <h1>{name} sandbox control</h1>
 <p><a href="/">Back to Tether</a></p>
-<section><h2>Time</h2><p>{clock_words}</p><div class="actions">{clock_buttons}</div></section>
+{time}
 <section><h2>The network</h2><div class="actions">{weathers}</div>
 <p>Codes redeemed {}, refreshes {}, exchanges {}, revocations {}</p></section>
 {people}

@@ -7,10 +7,10 @@ use chrono::{DateTime, TimeDelta};
 use engine::clock::Clock;
 use engine::crypto::Secret;
 use engine::networks::{
-    Access, ConfiguredNetwork, DeadReason, FailureClass, Hosts, Renewal, BUILTIN,
+    Access, ConfiguredNetwork, DeadReason, FailureClass, Hosts, NetworkSettings, Renewal, BUILTIN,
 };
 use engine::oauth::{self, ApiCall, NetworkFailure, TokenGrant};
-use engine::sandbox::{ControlAction, RegisteredClient, SandboxProvider, Weather};
+use sandbox::{ControlAction, Powers, RegisteredClient, SandboxProvider, Weather};
 use std::collections::HashMap;
 use std::sync::Arc;
 use url::Url;
@@ -32,19 +32,18 @@ async fn start_sandbox(network_id: &str) -> Fixture {
         Url::parse(&format!("http://tether.test/oauth/callback/{network_id}")).unwrap();
     let secret = Secret::new("sandbox-client-secret");
     let clock = Clock::frozen(DateTime::from_timestamp(1_900_000_000, 0).unwrap());
-    let provider = SandboxProvider::new(
-        (builtin.sandbox_spec)(),
+    let mounted = sandbox::mount(
+        sandbox::emulated(network_id).unwrap(),
         RegisteredClient {
             client_id: "tether".into(),
             client_secret: secret.clone(),
             redirect_uri: redirect_uri.clone(),
         },
         clock.clone(),
+        Powers::default(),
     );
-    let router = axum::Router::new().nest(
-        &format!("/sandbox/{network_id}"),
-        provider.clone().router((builtin.sandbox_routes)()),
-    );
+    let provider = mounted.provider;
+    let router = axum::Router::new().nest(&format!("/sandbox/{network_id}"), mounted.network);
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     let hosts = Hosts::Sandbox {
         browser: base.clone(),
@@ -52,7 +51,7 @@ async fn start_sandbox(network_id: &str) -> Fixture {
     };
     Fixture {
         network: ConfiguredNetwork {
-            profile: (builtin.profile)(&hosts),
+            profile: (builtin.profile)(&hosts, &NetworkSettings::default()),
             client_id: "tether".into(),
             client_secret: secret,
         },
@@ -71,15 +70,26 @@ impl Fixture {
 
     /// Plays the first person on the consent page; returns the code from the redirect.
     async fn approve(&self, authorize_url: &Url) -> String {
+        self.approve_as(authorize_url, self.provider.spec.people[0].id, &[])
+            .await
+    }
+
+    /// Plays `person` on the consent page, unticking `withheld`.
+    async fn approve_as(&self, authorize_url: &Url, person: &str, withheld: &[&str]) -> String {
         let mut form: Vec<(String, String)> = authorize_url.query_pairs().into_owned().collect();
         let scopes: Vec<String> = form
             .iter()
             .find(|(k, _)| k == "scope")
             .map(|(_, v)| v.split([' ', ',']).map(str::to_owned).collect())
             .unwrap_or_default();
-        form.extend(scopes.into_iter().map(|s| ("granted".to_owned(), s)));
+        form.extend(
+            scopes
+                .into_iter()
+                .filter(|s| !withheld.contains(&s.as_str()))
+                .map(|s| ("granted".to_owned(), s)),
+        );
         form.push(("decision".into(), "approve".into()));
-        form.push(("person".into(), self.provider.spec.people[0].id.into()));
+        form.push(("person".into(), person.into()));
         let mut target = authorize_url.clone();
         target.set_query(None);
         let response = self.http.post(target).form(&form).send().await.unwrap();
@@ -105,8 +115,12 @@ impl Fixture {
     /// A consent all the way to the token the channel keeps (long-lived where the network
     /// has that step).
     async fn connect(&self) -> TokenGrant {
+        self.connect_as(self.provider.spec.people[0].id, &[]).await
+    }
+
+    async fn connect_as(&self, person: &str, withheld: &[&str]) -> TokenGrant {
         let request = self.request();
-        let code = self.approve(&request.url).await;
+        let code = self.approve_as(&request.url, person, withheld).await;
         let grant = self
             .exchange(&self.network, &code, &request.pkce_verifier)
             .await
@@ -120,11 +134,27 @@ impl Fixture {
         }
     }
 
+    fn call<'a>(&'a self, token: &'a Secret, granted: &'a [String]) -> ApiCall<'a> {
+        ApiCall {
+            http: &self.http,
+            network: &self.network,
+            token,
+            granted,
+        }
+    }
+
+    async fn discover(&self, grant: &TokenGrant) -> engine::networks::Discovery {
+        let granted = grant.granted_scopes.clone().unwrap_or_default();
+        let call = self.call(&grant.access_token, &granted);
+        self.network.profile.adapter.discover(&call).await.unwrap()
+    }
+
     async fn works(&self, token: &Secret) -> Result<(), FailureClass> {
         let call = ApiCall {
             http: &self.http,
             network: &self.network,
             token,
+            granted: &[],
         };
         self.network
             .profile
@@ -272,23 +302,14 @@ async fn instagram_extends_in_place_only_after_a_day() {
 }
 
 #[tokio::test]
-async fn facebook_re_exchanges_a_valid_long_lived_token_and_not_an_expired_one() {
+async fn facebook_pages_are_never_renewed_and_the_user_token_is_exchanged_once() {
     let f = start_sandbox("facebook").await;
-    assert_eq!(f.network.profile.renewal, Renewal::ReExchange);
+    assert_eq!(f.network.profile.renewal, Renewal::Nothing);
     let long = f.connect().await;
-    assert_eq!(long.expires_in, Some(TimeDelta::days(60)));
-    f.clock.advance(TimeDelta::days(30));
-    let again = oauth::exchange_long_lived(&f.http, &f.network, &long.access_token)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(f.works(&again.access_token).await, Ok(()));
-    f.clock.advance(TimeDelta::days(61));
-    let late = oauth::exchange_long_lived(&f.http, &f.network, &again.access_token).await;
-    assert_eq!(
-        late.unwrap_err().class(),
-        FailureClass::dead(DeadReason::Expired)
-    );
+    assert_eq!(long.expires_in, Some(TimeDelta::seconds(5_183_944)));
+    // Re-exchanging a long-lived token is undocumented; the emulator refuses it.
+    let again = oauth::exchange_long_lived(&f.http, &f.network, &long.access_token).await;
+    assert!(matches!(again, Err(NetworkFailure::Refused { .. })));
 }
 
 #[tokio::test]
@@ -313,7 +334,7 @@ async fn what_the_control_api_does_to_an_account_is_read_back_with_its_reason() 
     for (network, action, expected) in [
         ("facebook", "password_changed", DeadReason::PasswordChanged),
         ("facebook", "checkpoint", DeadReason::Checkpoint),
-        ("facebook", "restricted", DeadReason::Restricted),
+        ("facebook", "unconfirmed", DeadReason::Unconfirmed),
         (
             "facebook",
             "data_access_expired",
@@ -414,4 +435,271 @@ async fn unregistered_redirects_and_missing_pkce_are_refused_on_the_providers_pa
     no_pkce.query_pairs_mut().clear().extend_pairs(pairs);
     let page = f.http.get(no_pkce).send().await.unwrap();
     assert_eq!(page.status(), 400);
+}
+
+/// A Page token *is* the Page: `me/accounts` and `me/permissions` do not exist on it. A
+/// Page channel is checked with `debug_token` (app token) and `GET /{page-id}`.
+#[tokio::test]
+async fn a_facebook_page_is_checked_with_what_a_page_token_can_do() {
+    let f = start_sandbox("facebook").await;
+    let grant = f.connect().await;
+    let discovery = f.discover(&grant).await;
+    assert_eq!(discovery.subject.as_deref(), Some("fb-501"));
+    for account in &discovery.accounts {
+        let page_token = account
+            .token
+            .clone()
+            .expect("Pages come with their own token");
+        // What the old check did: the person's calls with the Page's token.
+        let as_person = f.works(&page_token).await;
+        assert!(
+            !matches!(as_person, Err(FailureClass::Dead { .. })),
+            "code 100 on a Page token is not a dead token: {as_person:?}"
+        );
+        let checked = f
+            .network
+            .profile
+            .adapter
+            .check(&f.call(&page_token, &[]), account.kind, &account.id)
+            .await
+            .unwrap();
+        assert_eq!(checked.accounts[0].id, account.id);
+        assert_eq!(checked.accounts[0].followers, account.followers);
+        assert!(checked
+            .granted_scopes
+            .unwrap()
+            .contains(&"read_insights".to_owned()));
+    }
+    // A password change kills the Page tokens; debug_token says why.
+    f.provider
+        .control(ControlAction::Account {
+            person: "fb-501".into(),
+            reason: sandbox::Death::PasswordChanged,
+        })
+        .unwrap();
+    let page = &discovery.accounts[0];
+    let dead = f
+        .network
+        .profile
+        .adapter
+        .check(
+            &f.call(page.token.as_ref().unwrap(), &[]),
+            page.kind,
+            &page.id,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        dead.class(),
+        FailureClass::dead(DeadReason::PasswordChanged)
+    );
+}
+
+/// `me/accounts` comes 25 to a page with `paging.next`; a person with more Pages gets all.
+#[tokio::test]
+async fn facebook_pages_are_listed_page_after_page() {
+    let f = start_sandbox("facebook").await;
+    let grant = f.connect_as("fb-503", &[]).await;
+    let pages = f
+        .discover(&grant)
+        .await
+        .accounts
+        .into_iter()
+        .filter(|a| a.kind == "page")
+        .count();
+    assert_eq!(pages, 27);
+}
+
+/// `DELETE /{user-id}/permissions` with the app token de-authorizes the person: every Page
+/// token of theirs dies with 190/458.
+#[tokio::test]
+async fn facebook_revocation_ends_every_page_of_the_person() {
+    let f = start_sandbox("facebook").await;
+    let grant = f.connect().await;
+    let discovery = f.discover(&grant).await;
+    let page_token = discovery.accounts[0].token.clone().unwrap();
+    let revoked = oauth::revoke(
+        &f.http,
+        &f.network,
+        oauth::Revocation {
+            access: &page_token,
+            refresh: None,
+            subject: discovery.subject.as_deref().unwrap(),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(revoked);
+    for account in &discovery.accounts {
+        let check = f
+            .network
+            .profile
+            .adapter
+            .check(
+                &f.call(account.token.as_ref().unwrap(), &[]),
+                account.kind,
+                &account.id,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(check.class(), FailureClass::dead(DeadReason::AppRemoved));
+    }
+}
+
+/// A restricted Facebook account is a temporary block (code 368), not a dead channel.
+#[tokio::test]
+async fn a_restricted_facebook_account_is_not_a_dead_channel() {
+    let f = start_sandbox("facebook").await;
+    let grant = f.connect().await;
+    let discovery = f.discover(&grant).await;
+    f.provider
+        .control(ControlAction::Account {
+            person: "fb-501".into(),
+            reason: sandbox::Death::Restricted,
+        })
+        .unwrap();
+    let page = &discovery.accounts[0];
+    let check = f
+        .network
+        .profile
+        .adapter
+        .check(
+            &f.call(page.token.as_ref().unwrap(), &[]),
+            page.kind,
+            &page.id,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(check.class(), FailureClass::Transient);
+}
+
+/// Each TikTok user info field needs its scope, and one field outside the granted scopes
+/// fails the whole call: Tether asks only for what was granted.
+#[tokio::test]
+async fn tiktok_asks_only_for_fields_of_granted_scopes() {
+    let f = start_sandbox("tiktok").await;
+    let grant = f
+        .connect_as("-000Tx7aWqK3lP", &["user.info.profile", "user.info.stats"])
+        .await;
+    let granted = grant.granted_scopes.clone().unwrap();
+    assert!(
+        !granted.contains(&"user.info.stats".to_owned()),
+        "{granted:?}"
+    );
+    let account = &f.discover(&grant).await.accounts[0];
+    assert_eq!(
+        account.handle, "Juno Park",
+        "no username without user.info.profile"
+    );
+    assert_eq!(account.followers, None);
+
+    let everything = f.connect().await;
+    let account = &f.discover(&everything).await.accounts[0];
+    assert_eq!(account.handle, "@juno.makes");
+    assert_eq!(account.followers, Some(120_400));
+}
+
+/// TikTok's revoke takes "the user access token to revoke", not the refresh token.
+#[tokio::test]
+async fn tiktok_revocation_sends_the_access_token() {
+    let f = start_sandbox("tiktok").await;
+    let grant = f.connect().await;
+    let revoked = oauth::revoke(
+        &f.http,
+        &f.network,
+        oauth::Revocation {
+            access: &grant.access_token,
+            refresh: grant.refresh_token.as_ref(),
+            subject: "-000Tx7aWqK3lP",
+        },
+    )
+    .await
+    .unwrap();
+    assert!(revoked);
+    assert_eq!(f.provider.counters().revocations, 1);
+    assert_eq!(
+        f.works(&grant.access_token).await,
+        Err(FailureClass::dead(DeadReason::Invalid))
+    );
+}
+
+/// Pinterest refresh tokens are continuous: 60 days, renewed by every refresh; an app made
+/// before 2025-09-25 must ask for it with `continuous_refresh=true`.
+#[tokio::test]
+async fn pinterest_refreshes_continuously_for_sixty_days() {
+    let f = start_sandbox("pinterest").await;
+    let grant = f.connect().await;
+    assert_eq!(grant.refresh_expires_in, Some(TimeDelta::days(60)));
+    f.clock.advance(TimeDelta::days(50));
+    let renewed = oauth::refresh(&f.http, &f.network, grant.refresh_token.as_ref().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(renewed.refresh_expires_in, Some(TimeDelta::days(60)));
+    f.clock.advance(TimeDelta::days(50));
+    assert!(
+        oauth::refresh(&f.http, &f.network, renewed.refresh_token.as_ref().unwrap())
+            .await
+            .is_ok(),
+        "100 days after consent, a continuous refresh token still works"
+    );
+    // A spent refresh token is answered `{code, message}` and read as dead.
+    let spent = oauth::refresh(&f.http, &f.network, grant.refresh_token.as_ref().unwrap()).await;
+    assert_eq!(
+        spent.unwrap_err().class(),
+        FailureClass::dead(DeadReason::Invalid)
+    );
+}
+
+/// The emulators answer in the documented shapes: the same status and codes as the
+/// shared fixtures, so client and emulator answer to the same documents.
+#[tokio::test]
+async fn the_emulators_answer_as_the_documents_say() {
+    use engine::networks::fixtures::documented;
+    let f = start_sandbox("facebook").await;
+    let grant = f.connect().await;
+    let page = f.discover(&grant).await.accounts.remove(0);
+    let me_accounts = f
+        .http
+        .get(f.network.profile.api("me/accounts"))
+        .bearer_auth(page.token.as_ref().unwrap().expose())
+        .send()
+        .await
+        .unwrap();
+    let documented_answer = documented("facebook", "error_page_token_me_accounts");
+    assert_eq!(me_accounts.status().as_u16(), documented_answer.status);
+    let body: serde_json::Value = me_accounts.json().await.unwrap();
+    assert_eq!(
+        body["error"]["code"],
+        documented_answer.body["error"]["code"]
+    );
+    assert_eq!(
+        body["error"]["message"],
+        documented_answer.body["error"]["message"]
+    );
+
+    let f = start_sandbox("tiktok").await;
+    let grant = f.connect_as("-000Tx7aWqK3lP", &["user.info.stats"]).await;
+    let refused = f
+        .http
+        .get(f.network.profile.api("v2/user/info/"))
+        .query(&[("fields", "open_id,follower_count")])
+        .bearer_auth(grant.access_token.expose())
+        .send()
+        .await
+        .unwrap();
+    let documented_answer = documented("tiktok", "error_scope_not_authorized");
+    assert_eq!(refused.status().as_u16(), documented_answer.status);
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(
+        body["error"]["code"],
+        documented_answer.body["error"]["code"]
+    );
+
+    let f = start_sandbox("pinterest").await;
+    let refused = oauth::refresh(&f.http, &f.network, &Secret::new("pinr_unknown")).await;
+    let NetworkFailure::Refused { code, .. } = refused.unwrap_err() else {
+        panic!("a refusal");
+    };
+    let documented_answer = documented("pinterest", "error_invalid_refresh");
+    assert_eq!(code, documented_answer.body["code"].to_string());
 }

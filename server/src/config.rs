@@ -5,6 +5,7 @@ use engine::crypto::{EncryptionKey, Secret};
 use engine::db::DatabaseUrl;
 use engine::lifecycle::Pacing;
 use engine::mail::{SmtpSecurity, SmtpServer};
+use engine::networks::{GraphVersion, NetworkSettings};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -31,17 +32,37 @@ pub struct Settings {
     pub public_url: Option<Url>,
     /// `None` means the key file in the data directory (created on first start).
     pub encryption_key: Option<EncryptionKey>,
-    pub sandbox: bool,
+    pub sandbox: SandboxMode,
     /// Sandbox networks served by a separate `tether sandbox` process instead of in-process.
     pub external_sandbox: Option<ExternalSandbox>,
     pub mail: Mail,
     pub network_credentials: Vec<NetworkCredentials>,
+    /// What the operator sets about the networks (the Graph API version…).
+    pub networks: NetworkSettings,
     /// The generic OpenID Connect / OAuth 2.0 network, when an issuer is configured.
     pub oidc: Option<OidcSettings>,
     /// Whether this process runs the scheduler that renews and checks tokens.
     pub scheduler: bool,
     pub pacing: Pacing,
     pub log_filter: String,
+}
+
+/// Whether this instance serves emulated networks. They are a demo and test feature: off
+/// unless asked for, and never beside real networks or behind https unless the operator
+/// says so with `TETHER_SANDBOX_IN_PRODUCTION=yes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SandboxMode {
+    Off,
+    /// Emulated networks, with controls for the workspace's owners and admins.
+    On,
+    /// As `On`, and the controls may also move the instance's clock (`scripts/run.sh`).
+    Demo,
+}
+
+impl SandboxMode {
+    pub fn is_on(self) -> bool {
+        self != SandboxMode::Off
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -139,10 +160,13 @@ impl Settings {
                     .map_err(|e| invalid("TETHER_ENCRYPTION_KEY", e.to_string()))
             })
             .transpose()?;
+        // Naming a separate sandbox process (TETHER_SANDBOX_URL) asks for it too.
         let sandbox = match get("TETHER_SANDBOX").as_deref() {
-            None | Some("on" | "true" | "1") => true,
-            Some("off" | "false" | "0") => false,
-            Some(_) => return Err(invalid("TETHER_SANDBOX", "must be on or off")),
+            None if get("TETHER_SANDBOX_URL").is_some() => SandboxMode::On,
+            None | Some("off" | "false" | "0") => SandboxMode::Off,
+            Some("on" | "true" | "1") => SandboxMode::On,
+            Some("demo") => SandboxMode::Demo,
+            Some(_) => return Err(invalid("TETHER_SANDBOX", "must be off, on or demo")),
         };
         let external_sandbox = match get("TETHER_SANDBOX_URL") {
             None => None,
@@ -190,6 +214,13 @@ impl Settings {
                         "is required when TETHER_SMTP_HOST is set",
                     )
                 })?,
+            },
+        };
+        let networks = NetworkSettings {
+            graph_version: match get("TETHER_FACEBOOK_GRAPH_VERSION") {
+                Some(raw) => GraphVersion::parse(raw.trim())
+                    .map_err(|problem| invalid("TETHER_FACEBOOK_GRAPH_VERSION", problem))?,
+                None => GraphVersion::default(),
             },
         };
         let mut network_credentials = Vec::new();
@@ -301,6 +332,26 @@ impl Settings {
                 "must be at least twice TETHER_CALL_TIMEOUT_SECONDS",
             ));
         }
+        if sandbox.is_on() && get("TETHER_SANDBOX_IN_PRODUCTION").as_deref() != Some("yes") {
+            if let Some(real) = network_credentials.first() {
+                return Err(invalid(
+                    "TETHER_SANDBOX",
+                    format!(
+                        "emulated networks are a demo and test feature, and TETHER_{}_CLIENT_ID \
+                         configures a real network. Turn the sandbox off, or set \
+                         TETHER_SANDBOX_IN_PRODUCTION=yes to serve both",
+                        real.network
+                    ),
+                ));
+            }
+            if public_url.as_ref().is_some_and(|u| u.scheme() == "https") {
+                return Err(invalid(
+                    "TETHER_SANDBOX",
+                    "emulated networks are a demo and test feature and the public URL is https. \
+                     Turn the sandbox off, or set TETHER_SANDBOX_IN_PRODUCTION=yes to serve them",
+                ));
+            }
+        }
         Ok(Self {
             scheduler,
             pacing,
@@ -313,6 +364,7 @@ impl Settings {
             external_sandbox,
             mail,
             network_credentials,
+            networks,
             oidc,
             log_filter: get("TETHER_LOG").unwrap_or_else(|| "info".into()),
         })
@@ -404,9 +456,38 @@ mod tests {
         assert_eq!(s.bind, "127.0.0.1:3000".parse().unwrap());
         assert!(s.public_url.is_none());
         assert!(s.encryption_key.is_none());
-        assert!(s.sandbox);
+        assert_eq!(
+            s.sandbox,
+            SandboxMode::Off,
+            "emulated networks only when asked"
+        );
         assert!(matches!(s.mail, Mail::Outbox { ref dir, .. } if dir.ends_with("outbox")));
         assert!(s.network_credentials.is_empty());
+    }
+
+    #[test]
+    fn the_sandbox_is_refused_beside_real_networks_or_https_unless_asked() {
+        let real = [
+            ("TETHER_SANDBOX", "on"),
+            ("TETHER_X_CLIENT_ID", "id"),
+            ("TETHER_X_CLIENT_SECRET", "secret"),
+        ];
+        let refused = settings(&real).unwrap_err();
+        assert_eq!(refused.variable, "TETHER_SANDBOX");
+        assert!(refused.problem.contains("TETHER_X_CLIENT_ID"), "{refused}");
+        let https = [
+            ("TETHER_SANDBOX", "demo"),
+            ("TETHER_PUBLIC_URL", "https://tether.example/"),
+        ];
+        assert_eq!(settings(&https).unwrap_err().variable, "TETHER_SANDBOX");
+        for mut vars in [real.to_vec(), https.to_vec()] {
+            vars.push(("TETHER_SANDBOX_IN_PRODUCTION", "yes"));
+            assert!(settings(&vars).unwrap().sandbox.is_on());
+        }
+        assert_eq!(
+            settings(&[("TETHER_SANDBOX", "demo")]).unwrap().sandbox,
+            SandboxMode::Demo
+        );
     }
 
     #[test]
@@ -433,6 +514,7 @@ mod tests {
             ("TETHER_PUBLIC_URL", "ftp://example.com"),
             ("TETHER_ENCRYPTION_KEY", "too-short"),
             ("TETHER_SANDBOX", "maybe"),
+            ("TETHER_FACEBOOK_GRAPH_VERSION", "21.0"),
             ("TETHER_SCHEDULER", "sometimes"),
             ("TETHER_CHECK_EVERY_MINUTES", "0"),
             ("TETHER_WORKERS", "many"),

@@ -1,5 +1,5 @@
-//! The Tether server: wires settings, the engine, the sandbox networks and the Leptos app
-//! into one axum router, and starts it.
+//! The Tether server: wires settings, the engine, the emulated networks (when asked for)
+//! and the Leptos app into one axum router, and starts it.
 
 pub mod config;
 mod routes;
@@ -13,9 +13,9 @@ use engine::db::Db;
 use engine::mail::Mailer;
 use engine::networks::generic::{self, GenericConfig};
 use engine::networks::{sandbox_mount, Builtin, ConfiguredNetwork, Hosts, Networks, BUILTIN};
-use engine::sandbox::{RegisteredClient, SandboxProvider};
 use engine::Engine;
 use leptos::config::LeptosOptions;
+use sandbox::{Powers, RegisteredClient};
 use std::future::IntoFuture as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use tokio::net::TcpListener;
@@ -134,6 +134,51 @@ pub async fn start(settings: Settings, clock: Clock) -> anyhow::Result<Running> 
     })
 }
 
+/// The emulated networks an instance serves: their own routes, open as the real networks'
+/// are, and their controls, which the router guards.
+pub struct SandboxRoutes {
+    pub network: axum::Router,
+    pub control: axum::Router,
+}
+
+impl SandboxRoutes {
+    fn new() -> Self {
+        Self {
+            network: axum::Router::new(),
+            control: axum::Router::new(),
+        }
+    }
+
+    /// Adds the emulation of `builtin` under `/sandbox/{network}`, with Tether (reached at
+    /// `tether_url`) as its one registered client.
+    fn mount(
+        self,
+        builtin: &Builtin,
+        tether_url: &Url,
+        client_secret: &engine::crypto::Secret,
+        clock: &Clock,
+        powers: Powers,
+    ) -> anyhow::Result<Self> {
+        let emulated = sandbox::emulated(builtin.id)
+            .with_context(|| format!("no emulation of {} in the sandbox crate", builtin.id))?;
+        let mounted = sandbox::mount(
+            emulated,
+            RegisteredClient {
+                client_id: sandbox_client_id(builtin.id),
+                client_secret: client_secret.clone(),
+                redirect_uri: tether_url.join(&format!("oauth/callback/{}", builtin.id))?,
+            },
+            clock.clone(),
+            powers,
+        );
+        let at = format!("/{}", sandbox_mount(builtin.id));
+        Ok(Self {
+            network: self.network.nest(&at, mounted.network),
+            control: self.control.nest(&at, mounted.control),
+        })
+    }
+}
+
 /// The networks this instance offers: real ones where their credentials are configured;
 /// in sandbox mode every other built-in network as Tether's own sandbox of it, served under
 /// `/sandbox/{network}`; and the generic OpenID Connect network when an issuer is set.
@@ -143,13 +188,18 @@ pub async fn configure_networks(
     internal_url: &Url,
     clock: &Clock,
     http: &reqwest::Client,
-) -> anyhow::Result<(Vec<ConfiguredNetwork>, Option<axum::Router>)> {
+) -> anyhow::Result<(Vec<ConfiguredNetwork>, Option<SandboxRoutes>)> {
     let sandbox_hosts = Hosts::Sandbox {
         browser: public_url.clone(),
         server: internal_url.clone(),
     };
     let mut configured = Vec::new();
-    let mut sandboxes = axum::Router::new();
+    let mut sandboxes = SandboxRoutes::new();
+    // Moving the clock moves the whole instance: only a demo may.
+    let powers = Powers {
+        clock: settings.sandbox == config::SandboxMode::Demo,
+        mint: false,
+    };
     for builtin in BUILTIN {
         let real = settings
             .network_credentials
@@ -157,31 +207,31 @@ pub async fn configure_networks(
             .find(|c| c.network.eq_ignore_ascii_case(builtin.id));
         if let Some(credentials) = real {
             configured.push(ConfiguredNetwork {
-                profile: (builtin.profile)(&Hosts::Real),
+                profile: (builtin.profile)(&Hosts::Real, &settings.networks),
                 client_id: credentials.client_id.clone(),
                 client_secret: credentials.client_secret.clone(),
             });
         } else if let Some(external) = settings
             .external_sandbox
             .as_ref()
-            .filter(|_| settings.sandbox)
+            .filter(|_| settings.sandbox.is_on())
         {
             let hosts = Hosts::Sandbox {
                 browser: external.url.clone(),
                 server: external.url.clone(),
             };
             configured.push(ConfiguredNetwork {
-                profile: (builtin.profile)(&hosts),
+                profile: (builtin.profile)(&hosts, &settings.networks),
                 client_id: sandbox_client_id(builtin.id),
                 client_secret: external.client_secret.clone(),
             });
-        } else if settings.sandbox {
+        } else if settings.sandbox.is_on() {
             // Each start registers Tether anew with its sandboxes, with a fresh secret.
             let client_id = sandbox_client_id(builtin.id);
             let client_secret = random_token();
-            sandboxes = mount_sandbox(sandboxes, builtin, public_url, &client_secret, clock)?;
+            sandboxes = sandboxes.mount(builtin, public_url, &client_secret, clock, powers)?;
             configured.push(ConfiguredNetwork {
-                profile: (builtin.profile)(&sandbox_hosts),
+                profile: (builtin.profile)(&sandbox_hosts, &settings.networks),
                 client_id,
                 client_secret,
             });
@@ -202,7 +252,7 @@ pub async fn configure_networks(
             client_secret: oidc.client_secret.clone(),
         });
     }
-    let in_process = settings.sandbox && settings.external_sandbox.is_none();
+    let in_process = settings.sandbox.is_on() && settings.external_sandbox.is_none();
     Ok((configured, in_process.then_some(sandboxes)))
 }
 
@@ -212,41 +262,24 @@ pub fn sandbox_client_id(network: &str) -> String {
 }
 
 /// Every sandbox network on its own, for `tether sandbox`: registered for the Tether whose
-/// public URL is `tether_url`, with one shared client secret, on its own system clock.
+/// public URL is `tether_url`, with one shared client secret, on its own system clock. A
+/// test tool on its own port: its controls are open and can mint people in bulk, and its
+/// clock, which no Tether shares, does not move.
 pub fn standalone_sandboxes(
     tether_url: &Url,
     client_secret: &engine::crypto::Secret,
 ) -> anyhow::Result<axum::Router> {
     let clock = Clock::system();
-    BUILTIN
+    let powers = Powers {
+        clock: false,
+        mint: true,
+    };
+    let routes = BUILTIN
         .iter()
-        .try_fold(axum::Router::new(), |router, builtin| {
-            mount_sandbox(router, builtin, tether_url, client_secret, &clock)
-        })
-}
-
-/// Adds the sandbox of `builtin` under `/sandbox/{network}`, with Tether (reached at
-/// `tether_url`) as its one registered client.
-fn mount_sandbox(
-    router: axum::Router,
-    builtin: &Builtin,
-    tether_url: &Url,
-    client_secret: &engine::crypto::Secret,
-    clock: &Clock,
-) -> anyhow::Result<axum::Router> {
-    let provider = SandboxProvider::new(
-        (builtin.sandbox_spec)(),
-        RegisteredClient {
-            client_id: sandbox_client_id(builtin.id),
-            client_secret: client_secret.clone(),
-            redirect_uri: tether_url.join(&format!("oauth/callback/{}", builtin.id))?,
-        },
-        clock.clone(),
-    );
-    Ok(router.nest(
-        &format!("/{}", sandbox_mount(builtin.id)),
-        provider.router((builtin.sandbox_routes)()),
-    ))
+        .try_fold(SandboxRoutes::new(), |routes, builtin| {
+            routes.mount(builtin, tether_url, client_secret, &clock, powers)
+        })?;
+    Ok(routes.network.merge(routes.control))
 }
 
 fn log_start(settings: &Settings, engine: &Engine, public_url: &Url) {

@@ -166,8 +166,19 @@ async fn networks_lists_every_network_real_or_sandboxed() {
     let real_x = [
         ("TETHER_X_CLIENT_ID", "x-app"),
         ("TETHER_X_CLIENT_SECRET", "x-secret"),
+        ("TETHER_SANDBOX", "on"),
     ];
-    let listed = tether(dir.path(), &["networks", "--json"], "", &real_x);
+    // Emulated networks beside a real one only when the operator says so.
+    let refused = tether(dir.path(), &["networks", "--json"], "", &real_x);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("TETHER_SANDBOX_IN_PRODUCTION"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let mut both = real_x.to_vec();
+    both.push(("TETHER_SANDBOX_IN_PRODUCTION", "yes"));
+    let listed = tether(dir.path(), &["networks", "--json"], "", &both);
     assert!(listed.status.success(), "{}", text(&listed.stderr));
     let networks: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
     let networks = networks.as_array().unwrap();
@@ -183,13 +194,13 @@ async fn networks_lists_every_network_real_or_sandboxed() {
         .contains("24 h"));
     assert!(!text(&listed.stdout).contains("x-secret"));
 
-    let words = tether(dir.path(), &["networks"], "", &[("TETHER_SANDBOX", "off")]);
+    let words = tether(dir.path(), &["networks"], "", &[]);
     assert!(words.status.success());
     assert!(
         text(&words.stdout).is_empty(),
-        "no sandbox, no credentials: nothing offered"
+        "on its defaults: no sandbox, no credentials, nothing offered"
     );
-    let words = tether(dir.path(), &["networks"], "", &[]);
+    let words = tether(dir.path(), &["networks"], "", &[("TETHER_SANDBOX", "on")]);
     let out = text(&words.stdout);
     assert!(out.contains("LinkedIn (linkedin) – sandbox"), "{out}");
     assert!(out.contains("re-consent:   after 365 days"), "{out}");

@@ -417,7 +417,11 @@ async fn cross_site_posts_are_refused(backend: Backend) {
 async fn cookies_are_secure_when_tether_is_served_over_https(backend: Backend) {
     let app = spawn_app_with(
         backend,
-        &[("TETHER_PUBLIC_URL", "https://tether.example.com")],
+        &[
+            ("TETHER_PUBLIC_URL", "https://tether.example.com"),
+            // Over https the sandbox must be asked for explicitly.
+            ("TETHER_SANDBOX_IN_PRODUCTION", "yes"),
+        ],
     )
     .await;
     let response = app

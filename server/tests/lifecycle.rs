@@ -63,6 +63,7 @@ async fn works(app: &TestApp, network: &str, token: &Secret) -> bool {
         http: &http,
         network,
         token,
+        granted: &[],
     };
     network.profile.adapter.discover(&call).await.is_ok()
 }
@@ -216,7 +217,7 @@ async fn each_dead_token_event_is_found_by_the_next_check_with_its_reason(backen
     let events = [
         ("facebook", "fb-501", "password_changed"),
         ("facebook", "fb-501", "checkpoint"),
-        ("facebook", "fb-501", "restricted"),
+        ("facebook", "fb-501", "unconfirmed"),
         ("facebook", "fb-501", "data_access_expired"),
         ("linkedin", "li-aB3x9", "revoked"),
     ];

@@ -275,8 +275,13 @@ impl Engine {
             http: &self.http,
             network,
             token: access,
+            granted: &due.granted,
         };
-        let discovery = network.profile.adapter.discover(&call).await?;
+        let discovery = network
+            .profile
+            .adapter
+            .check(&call, &due.kind, &due.account_id)
+            .await?;
         if discovery
             .accounts
             .iter()

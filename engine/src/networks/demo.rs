@@ -1,25 +1,13 @@
-//! Sandbox: a plain OAuth 2.0 network with PKCE, for trying Tether without any real
-//! network. Everything it does is here: the client's view (endpoints, scopes, client
-//! authentication) and the provider's behaviour (token lifetimes, rotation, accounts).
+//! The demo network (id `sandbox`): a plain OAuth 2.0 network with PKCE and rotating
+//! refresh tokens, for trying Tether without any real network. It exists only as an
+//! emulation (the sandbox crate serves it), so this file is the client's view alone.
 
 use super::{
     json, Adapter, ChannelKind, ClientAuth, DiscoveredAccount, Discovery, Hosts, Lifetimes,
-    NetworkProfile, Renewal, RevokeStyle, Scopes, TokenMethod,
+    NetworkProfile, NetworkSettings, Renewal, RevokeStyle, Scopes, TokenMethod,
 };
 use crate::oauth::{ApiCall, NetworkFailure};
-use crate::sandbox::{
-    consent_decision, consent_page, revoke_endpoint, standard_error, standard_token,
-    token_endpoint, Pkce, SandboxPerson, SandboxProvider, SandboxRefresh, SandboxSpec,
-};
-use axum::extract::{Query, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
-use axum::routing::{get, post};
-use axum::Router;
 use chrono::TimeDelta;
-use serde_json::json;
-use std::collections::HashMap;
-use std::sync::Arc;
 
 pub const ID: &str = "sandbox";
 pub const DISPLAY_NAME: &str = "Sandbox";
@@ -31,8 +19,8 @@ const TOKEN: &str = "/token";
 const REVOKE: &str = "/revoke";
 const ME: &str = "/me";
 
-/// Access tokens live one hour; a refresh token comes with the `offline_access` scope and
-/// rotates on every use (the provider spends it whatever happens next).
+/// The demo's lifetimes are Tether's own choice: one hour, and a refresh token with the
+/// `offline_access` scope that rotates on every use.
 pub const ACCESS_TOKEN_LIFETIME: TimeDelta = TimeDelta::hours(1);
 pub const OFFLINE_SCOPE: &str = "offline_access";
 
@@ -51,33 +39,16 @@ const KINDS: &[ChannelKind] = &[ChannelKind {
     extra_required: &[],
 }];
 
-const PEOPLE: &[SandboxPerson] = &[
-    SandboxPerson {
-        id: "sbx-1001",
-        name: "Sandbox Studio",
-        handle: "@sandbox.studio",
-        followers: 1_250,
-        pages: &[],
-    },
-    SandboxPerson {
-        id: "sbx-1002",
-        name: "Other Creator",
-        handle: "@other.creator",
-        followers: 310,
-        pages: &[],
-    },
-];
-
-/// The client's view of the network at `hosts`.
-pub fn profile(hosts: &Hosts) -> NetworkProfile {
+pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
     let server = |path: &str| hosts.server(ID, ORIGIN, path);
     NetworkProfile {
         id: ID.into(),
         display_name: DISPLAY_NAME.into(),
-        adapter: Adapter::Sandbox,
+        adapter: Adapter::Demo,
         kinds: KINDS,
         authorize_url: hosts.browser(ID, ORIGIN, AUTHORIZE),
         authorize_params: &[],
+        refresh_params: &[],
         client_id_param: "client_id",
         scope_separator: " ",
         token_url: server(TOKEN),
@@ -104,53 +75,6 @@ pub fn profile(hosts: &Hosts) -> NetworkProfile {
 }
 
 /// How the sandbox provider behaves.
-pub fn sandbox_spec() -> SandboxSpec {
-    SandboxSpec {
-        network: ID,
-        display_name: DISPLAY_NAME,
-        client_auth: ClientAuth::Basic,
-        client_id_param: "client_id",
-        pkce: Pkce::Required,
-        partial_consent: true,
-        scopes: SCOPE_WORDS,
-        fixed_scopes: &["profile.read"],
-        incremental: true,
-        code_token_lifetime: ACCESS_TOKEN_LIFETIME,
-        long_lived_lifetime: None,
-        refresh: SandboxRefresh::Rotating { lifetime: None },
-        offline_scope: Some(OFFLINE_SCOPE),
-        consent_lifetime: None,
-        exchanges: &[],
-        people: PEOPLE,
-        error_response: standard_error,
-        shape_token: standard_token,
-    }
-}
-
-pub fn sandbox_routes() -> Router<Arc<SandboxProvider>> {
-    Router::new()
-        .route(AUTHORIZE, get(consent_page).post(consent_decision))
-        .route(TOKEN, post(token_endpoint))
-        .route(REVOKE, post(revoke_endpoint))
-        .route(ME, get(sandbox_me))
-}
-
-/// `GET /me`: `{"id", "handle", "name", "followers", "avatar_url"}`.
-async fn sandbox_me(
-    State(provider): State<Arc<SandboxProvider>>,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    provider.answer(&headers, &query, "profile.read", |issued| {
-        json!({
-            "id": issued.person.id,
-            "handle": issued.person.handle,
-            "name": issued.person.name,
-            "followers": issued.person.followers,
-        })
-    })
-}
-
 pub(super) async fn discover(call: &ApiCall<'_>) -> Result<Discovery, NetworkFailure> {
     let me = call.get(ME, &[]).await?;
     let account = DiscoveredAccount {
@@ -168,6 +92,7 @@ pub(super) async fn discover(call: &ApiCall<'_>) -> Result<Discovery, NetworkFai
     Ok(Discovery {
         accounts: vec![account],
         granted_scopes: None,
+        subject: None,
     })
 }
 
@@ -182,7 +107,7 @@ mod tests {
             browser: Url::parse("https://tether.example/").unwrap(),
             server: Url::parse("http://127.0.0.1:3000/").unwrap(),
         };
-        let p = profile(&hosts);
+        let p = profile(&hosts, &NetworkSettings::default());
         assert_eq!(
             p.authorize_url.as_str(),
             "https://tether.example/sandbox/sandbox/authorize"

@@ -2,50 +2,46 @@
 //! Facebook Login"): one consent connects a Page and its linked Instagram account.
 //!
 //! Tokens: the code gives a short-lived (1 h) user token, exchanged at once
-//! (`fb_exchange_token`) for a long-lived (~60 days) one; no refresh token, a still-valid
-//! long-lived token is re-exchanged. Page tokens derived from a long-lived user token do
-//! not expire but die on a password change or a lost Page role. Data access lapses 90 days
-//! after the person was last active. Consent is partial: a person may untick permissions,
-//! read back from `/me/permissions`. Errors are Graph `OAuthException`s with codes and
-//! subcodes. Revocation: `DELETE /me/permissions`.
+//! (`fb_exchange_token`) for a long-lived (~60 days) one. A Page token obtained with a
+//! long-lived user token has no expiry (Page access tokens), so a Page channel is never
+//! renewed, only checked; it dies on a password change or a lost Page role. Data access
+//! lapses 90 days after the person was last active. Consent is partial: what was granted
+//! is read from `/me/permissions` at consent and from `debug_token` later.
+//!
+//! A Page token *is* the Page: with it `/me` is the Page, and `me/accounts` answers
+//! `(#100) Tried accessing nonexisting field (accounts) on node type (Page)`. So a channel
+//! is checked with what a Page token can do: `debug_token` with the app token (validity,
+//! scopes) and `GET /{page-id}` (or the Instagram account) with the Page token.
+//!
+//! Revocation is `DELETE /{user-id}/permissions` "with a user access token or an app
+//! access token" (Graph API reference, User permissions): it de-authorizes the app for
+//! every Page that person connected, so Tether calls it only when no other channel holds
+//! that person's grant. Errors are Graph `OAuthException`s with codes and subcodes.
 
 use super::{
     json, Adapter, ChannelKind, ClientAuth, DeadReason, DiscoveredAccount, Discovery, ExchangeCall,
-    FailureClass, Hosts, Lifetimes, NetworkProfile, Renewal, RevokeStyle, Scopes, TokenMethod,
+    FailureClass, Hosts, Lifetimes, NetworkProfile, NetworkSettings, Renewal, RevokeStyle, Scopes,
+    TokenMethod,
 };
 use crate::crypto::Secret;
 use crate::oauth::{ApiCall, NetworkFailure};
-use crate::sandbox::{
-    consent_decision, consent_page, presented_token, token_endpoint, Exchange, Issued, Pkce,
-    SandboxError, SandboxPage, SandboxPerson, SandboxProvider, SandboxRefresh, SandboxSpec,
-};
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::TimeDelta;
 use reqwest::header::HeaderMap as ClientHeaders;
-use serde_json::{json, Value};
-use std::collections::HashMap;
-use std::sync::Arc;
+use serde_json::Value;
 
 pub const ID: &str = "facebook";
 pub const DISPLAY_NAME: &str = "Facebook";
 
-/// The Graph API version Tether speaks, in one place.
-const VERSION: &str = "v21.0";
 const WEB: &str = "https://www.facebook.com";
 const GRAPH: &str = "https://graph.facebook.com";
 
-fn path(rest: &str) -> String {
-    format!("/{VERSION}{rest}")
-}
-
-const SHORT_LIVED: TimeDelta = TimeDelta::hours(1);
-/// `expires_in` of a long-lived token is about 5,184,000 s.
+/// `expires_in` of a long-lived user token is about 5,184,000 s; Page tokens do not expire.
 const LONG_LIVED: TimeDelta = TimeDelta::days(60);
 const DATA_ACCESS: TimeDelta = TimeDelta::days(90);
+
+/// Pages come 25 to a page (`paging.next` while there are more); a person with more than
+/// this many pages' worth is cut off rather than looping on a misbehaving cursor.
+const MAX_PAGES_OF_PAGES: usize = 40;
 
 const INSTAGRAM_SCOPES: &[&str] = &["instagram_basic", "instagram_manage_insights"];
 
@@ -88,15 +84,17 @@ const KINDS: &[ChannelKind] = &[
     },
 ];
 
-pub fn profile(hosts: &Hosts) -> NetworkProfile {
-    let server = |rest: &str| hosts.server(ID, GRAPH, &path(rest));
+pub fn profile(hosts: &Hosts, settings: &NetworkSettings) -> NetworkProfile {
+    let version = settings.graph_version.as_str();
+    let server = |rest: &str| hosts.server(ID, GRAPH, &format!("/{version}{rest}"));
     NetworkProfile {
         id: ID.into(),
         display_name: DISPLAY_NAME.into(),
         adapter: Adapter::Facebook,
         kinds: KINDS,
-        authorize_url: hosts.browser(ID, WEB, &path("/dialog/oauth")),
+        authorize_url: hosts.browser(ID, WEB, &format!("/{version}/dialog/oauth")),
         authorize_params: &[],
+        refresh_params: &[],
         client_id_param: "client_id",
         scope_separator: ",",
         token_url: server("/oauth/access_token"),
@@ -115,24 +113,31 @@ pub fn profile(hosts: &Hosts) -> NetworkProfile {
             grant_type: "fb_exchange_token",
             token_param: "fb_exchange_token",
         }),
-        renewal: Renewal::ReExchange,
+        // Every channel is a Page or an account reached through one: its token does not
+        // expire, and re-exchanging a Page token is undocumented.
+        renewal: Renewal::Nothing,
         lifetimes: Lifetimes {
             access: Some(LONG_LIVED),
             refresh: None,
             reconsent: Some(DATA_ACCESS),
         },
-        revoke: Some((server("/me/permissions"), RevokeStyle::DeletePermissions)),
+        revoke: Some((server("/"), RevokeStyle::DeleteUserPermissions)),
         api_base: server("/"),
         sandboxed: hosts.is_sandbox(),
     }
 }
 
+/// What a fresh user token reaches: the person (the grant's subject), what they granted,
+/// and every Page they manage with its linked Instagram account, page after page.
 pub(super) async fn discover(call: &ApiCall<'_>) -> Result<Discovery, NetworkFailure> {
+    let bad = ApiCall::malformed;
+    let me = call.get("me", &[("fields", "id,name")]).await?;
+    let subject = json::required(&me, "/id").map_err(bad)?;
     let permissions = call.get("me/permissions", &[]).await?;
     let granted = permissions
         .get("data")
         .and_then(Value::as_array)
-        .ok_or_else(|| ApiCall::malformed("permissions answer has no data list".into()))?
+        .ok_or_else(|| bad("permissions answer has no data list".into()))?
         .iter()
         .filter(|p| p.get("status").and_then(Value::as_str) == Some("granted"))
         .filter_map(|p| {
@@ -143,51 +148,162 @@ pub(super) async fn discover(call: &ApiCall<'_>) -> Result<Discovery, NetworkFai
         .collect();
     let fields = "id,name,username,followers_count,access_token,picture{url},\
                   instagram_business_account{id,username,followers_count,profile_picture_url}";
-    let pages = call.get("me/accounts", &[("fields", fields)]).await?;
     let mut accounts = Vec::new();
-    for page in pages
-        .get("data")
-        .and_then(Value::as_array)
-        .ok_or_else(|| ApiCall::malformed("accounts answer has no data list".into()))?
-    {
-        let id = json::required(page, "/id").map_err(ApiCall::malformed)?;
-        let name = json::required(page, "/name").map_err(ApiCall::malformed)?;
-        let token = json::required(page, "/access_token").map_err(ApiCall::malformed)?;
-        accounts.push(
-            DiscoveredAccount {
-                kind: "page",
-                handle: json::str_at(page, "/username").unwrap_or_else(|| name.clone()),
-                id: id.clone(),
-                name,
-                avatar_url: json::str_at(page, "/picture/data/url"),
-                followers: json::count_at(page, "/followers_count"),
-                token: Some(Secret::new(token.clone())),
-                linked_to: None,
-            }
-            .validated()
-            .map_err(ApiCall::malformed)?,
-        );
-        if let Some(ig) = page.get("instagram_business_account") {
-            let username = json::required(ig, "/username").map_err(ApiCall::malformed)?;
-            accounts.push(
-                DiscoveredAccount {
-                    kind: "instagram_business",
-                    id: json::required(ig, "/id").map_err(ApiCall::malformed)?,
-                    handle: format!("@{username}"),
-                    name: username,
-                    avatar_url: json::str_at(ig, "/profile_picture_url"),
-                    followers: json::count_at(ig, "/followers_count"),
-                    token: Some(Secret::new(token)),
-                    linked_to: Some(id),
-                }
-                .validated()
-                .map_err(ApiCall::malformed)?,
-            );
+    let mut after: Option<String> = None;
+    for _ in 0..MAX_PAGES_OF_PAGES {
+        let mut query = vec![("fields", fields)];
+        if let Some(cursor) = &after {
+            query.push(("after", cursor));
+        }
+        let answer = call.get("me/accounts", &query).await?;
+        for page in answer
+            .get("data")
+            .and_then(Value::as_array)
+            .ok_or_else(|| bad("accounts answer has no data list".into()))?
+        {
+            accounts.extend(page_accounts(page)?);
+        }
+        // "next: ... If not included, this is the last page of data" (Graph API: paging).
+        after = answer
+            .pointer("/paging/next")
+            .and_then(|_| json::str_at(&answer, "/paging/cursors/after"));
+        if after.is_none() {
+            break;
         }
     }
     Ok(Discovery {
         accounts,
         granted_scopes: Some(granted),
+        subject: Some(subject),
+    })
+}
+
+/// A Page from `me/accounts`, and its Instagram business account when it has one.
+fn page_accounts(page: &Value) -> Result<Vec<DiscoveredAccount>, NetworkFailure> {
+    let bad = ApiCall::malformed;
+    let id = json::required(page, "/id").map_err(bad)?;
+    let name = json::required(page, "/name").map_err(bad)?;
+    let token = json::required(page, "/access_token").map_err(bad)?;
+    let mut accounts = vec![DiscoveredAccount {
+        kind: "page",
+        handle: json::str_at(page, "/username").unwrap_or_else(|| name.clone()),
+        id: id.clone(),
+        name,
+        avatar_url: json::str_at(page, "/picture/data/url"),
+        followers: json::count_at(page, "/followers_count"),
+        token: Some(Secret::new(token.clone())),
+        linked_to: None,
+    }
+    .validated()
+    .map_err(bad)?];
+    if let Some(ig) = page.get("instagram_business_account") {
+        accounts.push(instagram_account(ig, Some(Secret::new(token)), Some(id))?);
+    }
+    Ok(accounts)
+}
+
+fn instagram_account(
+    ig: &Value,
+    token: Option<Secret>,
+    page_id: Option<String>,
+) -> Result<DiscoveredAccount, NetworkFailure> {
+    let bad = ApiCall::malformed;
+    let username = json::required(ig, "/username").map_err(bad)?;
+    DiscoveredAccount {
+        kind: "instagram_business",
+        id: json::required(ig, "/id").map_err(bad)?,
+        handle: format!("@{username}"),
+        name: username,
+        avatar_url: json::str_at(ig, "/profile_picture_url"),
+        followers: json::count_at(ig, "/followers_count"),
+        token,
+        linked_to: page_id,
+    }
+    .validated()
+    .map_err(bad)
+}
+
+/// A channel's health check, with what its Page token can do: `debug_token` (with the
+/// app's token) says whether the token is valid and what it was granted; then the Page,
+/// or the Instagram account, is read with the Page token itself.
+pub(super) async fn check(
+    call: &ApiCall<'_>,
+    kind: &str,
+    account_id: &str,
+) -> Result<Discovery, NetworkFailure> {
+    let bad = ApiCall::malformed;
+    let debug = call
+        .get_as_app("debug_token", &[("input_token", call.token.expose())])
+        .await?;
+    let data = debug
+        .get("data")
+        .ok_or_else(|| bad("debug_token answer has no data".into()))?;
+    if data.get("is_valid").and_then(Value::as_bool) != Some(true) {
+        // debug_token describes why in `data.error`, with the codes of a failed call.
+        let error = data.get("error").cloned().unwrap_or(Value::Null);
+        // Inside debug_token the subcode is `subcode`, elsewhere `error_subcode`.
+        let body = serde_json::json!({ "error": {
+            "code": error.get("code"),
+            "error_subcode": error.get("subcode"),
+            "message": error.get("message"),
+        }});
+        let class = match classify(400, &ClientHeaders::new(), body.to_string().as_bytes()) {
+            dead @ FailureClass::Dead { .. } => dead,
+            _ => FailureClass::dead(DeadReason::Invalid),
+        };
+        return Err(NetworkFailure::Refused {
+            class,
+            code: json::str_at(&error, "/subcode")
+                .or_else(|| json::str_at(&error, "/code"))
+                .unwrap_or_else(|| "is_valid_false".into()),
+            description: crate::oauth::printable(
+                &json::str_at(&error, "/message")
+                    .unwrap_or_else(|| "the token is no longer valid".into()),
+            ),
+        });
+    }
+    let granted = data.get("scopes").and_then(Value::as_array).map(|scopes| {
+        scopes
+            .iter()
+            .filter_map(|s| s.as_str().map(str::to_owned))
+            .collect()
+    });
+    let account = match kind {
+        "instagram_business" => {
+            let ig = call
+                .get(
+                    account_id,
+                    &[("fields", "id,username,followers_count,profile_picture_url")],
+                )
+                .await?;
+            instagram_account(&ig, None, None)?
+        }
+        _ => {
+            let page = call
+                .get(
+                    account_id,
+                    &[("fields", "id,name,username,followers_count,picture{url}")],
+                )
+                .await?;
+            let name = json::required(&page, "/name").map_err(bad)?;
+            DiscoveredAccount {
+                kind: "page",
+                handle: json::str_at(&page, "/username").unwrap_or_else(|| name.clone()),
+                id: json::required(&page, "/id").map_err(bad)?,
+                name,
+                avatar_url: json::str_at(&page, "/picture/data/url"),
+                followers: json::count_at(&page, "/followers_count"),
+                token: None,
+                linked_to: None,
+            }
+            .validated()
+            .map_err(bad)?
+        }
+    };
+    Ok(Discovery {
+        accounts: vec![account],
+        granted_scopes: granted,
+        subject: json::str_at(data, "/user_id"),
     })
 }
 
@@ -207,7 +323,7 @@ pub fn classify(status: u16, headers: &ClientHeaders, body: &[u8]) -> FailureCla
             Some(460) => DeadReason::PasswordChanged,
             Some(463) if message.contains("data access") => DeadReason::DataAccessExpired,
             Some(463) => DeadReason::Expired,
-            Some(464) => DeadReason::Restricted,
+            Some(464) => DeadReason::Unconfirmed,
             Some(492) => DeadReason::LostRole,
             _ => DeadReason::Invalid,
         }),
@@ -218,253 +334,72 @@ pub fn classify(status: u16, headers: &ClientHeaders, body: &[u8]) -> FailureCla
             reset_at: None,
         },
         Some(1 | 2 | 368) => FailureClass::Transient,
-        // An OAuth error at the token endpoint ("invalid verification code"…).
-        Some(100) if status == 400 => FailureClass::dead(DeadReason::Invalid),
+        // "Invalid parameter": a field, object or edge that does not exist. A bug or an
+        // API change on Tether's side, never a dead token (Graph API: handling errors).
+        Some(100) => FailureClass::Transient,
         _ => FailureClass::from_status(status, headers),
     }
 }
 
-/// The error body a Graph API sends, with its HTTP status.
-pub fn graph_error(error: &SandboxError) -> Response {
-    let (status, code, subcode, message): (StatusCode, i64, Option<i64>, String) = match error {
-        SandboxError::InvalidClient => (
-            StatusCode::BAD_REQUEST,
-            1,
-            None,
-            "Error validating client secret.".into(),
-        ),
-        SandboxError::InvalidRequest(d) => (StatusCode::BAD_REQUEST, 100, None, d.clone()),
-        SandboxError::InvalidGrant(d) => (StatusCode::BAD_REQUEST, 100, Some(36007), d.clone()),
-        SandboxError::InvalidToken(reason) => {
-            let (subcode, message) = match reason {
-                DeadReason::AppRemoved | DeadReason::Revoked => {
-                    (458, "The user has not authorized application.")
-                }
-                DeadReason::Checkpoint => (459, "The user is enrolled in a blocking, logged-in checkpoint."),
-                DeadReason::PasswordChanged => (
-                    460,
-                    "The session has been invalidated because the user changed their password.",
-                ),
-                DeadReason::Expired => (463, "Session has expired."),
-                DeadReason::DataAccessExpired => (463, "Data access has expired for this user."),
-                DeadReason::Restricted => (464, "The user is restricted."),
-                DeadReason::LostRole => (492, "The user does not have a role on the Page."),
-                DeadReason::Invalid => (467, "Invalid OAuth access token."),
-            };
-            (StatusCode::BAD_REQUEST, 190, Some(subcode), message.into())
-        }
-        SandboxError::MissingScope(scope) => (
-            StatusCode::FORBIDDEN,
-            200,
-            None,
-            format!("(#200) Requires {scope} permission."),
-        ),
-        SandboxError::RateLimited { .. } => {
-            return (
-                StatusCode::BAD_REQUEST,
-                [("x-app-usage", r#"{"call_count":100,"total_cputime":25,"total_time":25}"#)],
-                Json(json!({"error": {"message": "(#4) Application request limit reached", "type": "OAuthException", "code": 4, "is_transient": true, "fbtrace_id": "sandbox"}})),
-            )
-                .into_response()
-        }
-        SandboxError::ServerError => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            2,
-            None,
-            "Service temporarily unavailable".into(),
-        ),
-    };
-    let mut error = json!({"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "sandbox"});
-    if let Some(subcode) = subcode {
-        error["error_subcode"] = json!(subcode);
-    }
-    (status, Json(json!({ "error": error }))).into_response()
-}
-
-const PEOPLE: &[SandboxPerson] = &[
-    SandboxPerson {
-        id: "fb-501",
-        name: "Maya Lind",
-        handle: "maya.lind",
-        followers: 0,
-        pages: &[
-            SandboxPage {
-                id: "fbp-7001",
-                kind: "page",
-                name: "Lind Bakery",
-                handle: "lindbakery",
-                followers: 12_400,
-                instagram: Some(("igb-9001", "lindbakery", 8_300)),
-            },
-            SandboxPage {
-                id: "fbp-7002",
-                kind: "page",
-                name: "Lind Catering",
-                handle: "lindcatering",
-                followers: 2_150,
-                instagram: None,
-            },
-        ],
-    },
-    SandboxPerson {
-        id: "fb-502",
-        name: "Omar Haddad",
-        handle: "omar.haddad",
-        followers: 0,
-        pages: &[SandboxPage {
-            id: "fbp-7101",
-            kind: "page",
-            name: "Haddad Cycles",
-            handle: "haddadcycles",
-            followers: 5_600,
-            instagram: Some(("igb-9101", "haddadcycles", 4_020)),
-        }],
-    },
-];
-
-pub fn sandbox_spec() -> SandboxSpec {
-    SandboxSpec {
-        network: ID,
-        display_name: DISPLAY_NAME,
-        client_auth: ClientAuth::Body,
-        client_id_param: "client_id",
-        pkce: Pkce::Unsupported,
-        partial_consent: true,
-        scopes: SCOPE_WORDS,
-        fixed_scopes: &["pages_show_list"],
-        incremental: true,
-        code_token_lifetime: SHORT_LIVED,
-        long_lived_lifetime: Some(LONG_LIVED),
-        refresh: SandboxRefresh::None,
-        offline_scope: None,
-        consent_lifetime: None,
-        exchanges: &[Exchange {
-            grant_type: "fb_exchange_token",
-            token_param: "fb_exchange_token",
-            min_age: None,
-            accepts_short: true,
-            accepts_long: true,
-        }],
-        people: PEOPLE,
-        error_response: graph_error,
-        shape_token: graph_token,
-    }
-}
-
-/// Graph token responses carry no scope and no refresh token.
-pub fn graph_token(body: &mut Value, _: &Issued) {
-    if let Some(fields) = body.as_object_mut() {
-        fields.remove("scope");
-        fields.remove("refresh_token");
-        fields.remove("refresh_token_expires_in");
-    }
-}
-
-pub fn sandbox_routes() -> Router<Arc<SandboxProvider>> {
-    Router::new()
-        .route(
-            &path("/dialog/oauth"),
-            get(consent_page).post(consent_decision),
-        )
-        .route(
-            &path("/oauth/access_token"),
-            get(token_endpoint).post(token_endpoint),
-        )
-        .route(&path("/me"), get(me))
-        .route(
-            &path("/me/permissions"),
-            get(permissions).delete(delete_permissions),
-        )
-        .route(&path("/me/accounts"), get(accounts))
-}
-
-type Params = Query<HashMap<String, String>>;
-
-async fn me(
-    State(p): State<Arc<SandboxProvider>>,
-    headers: HeaderMap,
-    Query(q): Params,
-) -> Response {
-    match p.authenticate(&headers, &q) {
-        Ok(issued) => {
-            Json(json!({"id": issued.person.id, "name": issued.person.name})).into_response()
-        }
-        Err(error) => p.error(error),
-    }
-}
-
-async fn permissions(
-    State(p): State<Arc<SandboxProvider>>,
-    headers: HeaderMap,
-    Query(q): Params,
-) -> Response {
-    let issued = match p.authenticate(&headers, &q) {
-        Ok(issued) => issued,
-        Err(error) => return p.error(error),
-    };
-    let data: Vec<Value> = SCOPE_WORDS
-        .iter()
-        .map(|(scope, _)| {
-            let status = if issued.scopes.iter().any(|s| s == scope) {
-                "granted"
-            } else {
-                "declined"
-            };
-            json!({"permission": scope, "status": status})
-        })
-        .collect();
-    Json(json!({ "data": data })).into_response()
-}
-
-async fn delete_permissions(
-    State(p): State<Arc<SandboxProvider>>,
-    headers: HeaderMap,
-    Query(q): Params,
-) -> Response {
-    if let Err(error) = p.authenticate(&headers, &q) {
-        return p.error(error);
-    }
-    p.revoke_consent(&presented_token(&headers, &q));
-    Json(json!({"success": true})).into_response()
-}
-
-async fn accounts(
-    State(p): State<Arc<SandboxProvider>>,
-    headers: HeaderMap,
-    Query(q): Params,
-) -> Response {
-    let issued = match p.authenticate_with(&headers, &q, "pages_show_list") {
-        Ok(issued) => issued,
-        Err(error) => return p.error(error),
-    };
-    let instagram = INSTAGRAM_SCOPES
-        .iter()
-        .all(|scope| issued.scopes.iter().any(|s| s == scope));
-    let data: Vec<Value> = p
-        .pages_of(&issued.person)
-        .into_iter()
-        .map(|page| {
-            let mut entry = json!({
-                "id": page.id,
-                "name": page.name,
-                "username": page.handle,
-                "followers_count": page.followers,
-                "access_token": p.issue_page_token(&issued, page),
-                "tasks": ["ANALYZE", "CREATE_CONTENT", "MANAGE"],
-            });
-            if let (true, Some((id, username, followers))) = (instagram, page.instagram) {
-                entry["instagram_business_account"] =
-                    json!({"id": id, "username": username, "followers_count": followers});
-            }
-            entry
-        })
-        .collect();
-    Json(json!({ "data": data })).into_response()
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::documented;
     use super::*;
+
+    fn read(name: &str) -> FailureClass {
+        let answer = documented("facebook", name);
+        classify(answer.status, &answer.headers, &answer.bytes())
+    }
+
+    #[test]
+    fn documented_graph_errors_are_read_as_their_class() {
+        for (name, reason) in [
+            ("error_190_458", DeadReason::AppRemoved),
+            ("error_190_459", DeadReason::Checkpoint),
+            ("error_190_460", DeadReason::PasswordChanged),
+            ("error_190_463", DeadReason::Expired),
+            ("error_190_464", DeadReason::Unconfirmed),
+            ("error_190_467", DeadReason::Invalid),
+            ("error_190_492", DeadReason::LostRole),
+            ("error_102_session", DeadReason::Invalid),
+        ] {
+            assert_eq!(read(name), FailureClass::dead(reason), "{name}");
+        }
+        for name in ["error_10_permission", "error_200_permission"] {
+            assert_eq!(read(name), FailureClass::MissingPermission, "{name}");
+        }
+        for name in [
+            "error_4_app_rate_limit",
+            "error_17_user_rate_limit",
+            "error_32_page_rate_limit",
+            "error_613",
+            "error_80001_page_rate_limit",
+        ] {
+            assert!(
+                matches!(read(name), FailureClass::RateLimited { .. }),
+                "{name}"
+            );
+        }
+        for name in ["error_2_transient", "error_368_blocked"] {
+            assert_eq!(read(name), FailureClass::Transient, "{name}");
+        }
+    }
+
+    /// Code 100 is "invalid parameter": a field or edge that does not exist, as when a Page
+    /// token is asked for `me/accounts`. Reading it as a dead token turned every Page red.
+    #[test]
+    fn graph_code_100_is_never_a_dead_token() {
+        for name in [
+            "error_100_invalid_parameter",
+            "error_page_token_me_accounts",
+        ] {
+            assert!(
+                !matches!(read(name), FailureClass::Dead { .. }),
+                "{name}: {:?}",
+                read(name)
+            );
+        }
+    }
 
     fn class(body: &str) -> FailureClass {
         classify(400, &ClientHeaders::new(), body.as_bytes())
@@ -492,38 +427,5 @@ mod tests {
         ));
         assert_eq!(class(r#"{"error":{"code":2}}"#), FailureClass::Transient);
         assert_eq!(class("<html>bad gateway</html>"), FailureClass::Transient);
-    }
-
-    #[test]
-    fn every_sandbox_error_reads_back_as_its_class() {
-        for reason in [
-            DeadReason::AppRemoved,
-            DeadReason::Checkpoint,
-            DeadReason::PasswordChanged,
-            DeadReason::Expired,
-            DeadReason::DataAccessExpired,
-            DeadReason::Restricted,
-            DeadReason::LostRole,
-            DeadReason::Invalid,
-        ] {
-            let response = graph_error(&SandboxError::InvalidToken(reason));
-            let status = response.status().as_u16();
-            let body = futures_body(response);
-            assert_eq!(
-                classify(status, &ClientHeaders::new(), &body),
-                FailureClass::dead(reason),
-                "{reason:?}"
-            );
-        }
-    }
-
-    fn futures_body(response: Response) -> Vec<u8> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        runtime
-            .block_on(axum::body::to_bytes(response.into_body(), 1 << 16))
-            .unwrap()
-            .to_vec()
     }
 }

@@ -134,6 +134,7 @@ fn profile_from(config: &GenericConfig, metadata: Metadata) -> Result<NetworkPro
         // OpenID Connect issues a refresh token for offline_access only with a consent
         // prompt (OIDC Core 11).
         authorize_params: &[("prompt", "consent")],
+        refresh_params: &[],
         client_id_param: "client_id",
         scope_separator: " ",
         token_url: metadata.token_endpoint,
@@ -177,6 +178,7 @@ pub(super) async fn discover(call: &ApiCall<'_>) -> Result<Discovery, NetworkFai
     Ok(Discovery {
         accounts: vec![account],
         granted_scopes: None,
+        subject: None,
     })
 }
 

@@ -8,23 +8,12 @@
 //! No revocation call.
 
 use super::{
-    facebook, json, Adapter, ChannelKind, ClientAuth, DiscoveredAccount, Discovery, ExchangeCall,
-    Hosts, Lifetimes, NetworkProfile, Renewal, Scopes, TokenMethod,
+    json, Adapter, ChannelKind, ClientAuth, DiscoveredAccount, Discovery, ExchangeCall, Hosts,
+    Lifetimes, NetworkProfile, NetworkSettings, Renewal, Scopes, TokenMethod,
 };
 use crate::oauth::{ApiCall, NetworkFailure};
-use crate::sandbox::{
-    consent_decision, consent_page, token_endpoint, Exchange, Issued, Pkce, SandboxPerson,
-    SandboxProvider, SandboxRefresh, SandboxSpec,
-};
-use axum::extract::{Query, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
-use axum::routing::{get, post};
-use axum::Router;
 use chrono::TimeDelta;
-use serde_json::{json, Value};
-use std::collections::HashMap;
-use std::sync::Arc;
+use serde_json::Value;
 
 pub const ID: &str = "instagram";
 pub const DISPLAY_NAME: &str = "Instagram";
@@ -39,7 +28,6 @@ const EXCHANGE: &str = "/access_token";
 const EXTEND: &str = "/refresh_access_token";
 const ME: &str = "/me";
 
-const SHORT_LIVED: TimeDelta = TimeDelta::hours(1);
 const LONG_LIVED: TimeDelta = TimeDelta::days(60);
 const MIN_AGE_TO_EXTEND: TimeDelta = TimeDelta::hours(24);
 
@@ -63,7 +51,7 @@ const KINDS: &[ChannelKind] = &[ChannelKind {
     extra_required: &[],
 }];
 
-pub fn profile(hosts: &Hosts) -> NetworkProfile {
+pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
     NetworkProfile {
         id: ID.into(),
         display_name: DISPLAY_NAME.into(),
@@ -71,6 +59,7 @@ pub fn profile(hosts: &Hosts) -> NetworkProfile {
         kinds: KINDS,
         authorize_url: hosts.browser(ID, WEB, AUTHORIZE),
         authorize_params: &[],
+        refresh_params: &[],
         client_id_param: "client_id",
         scope_separator: ",",
         token_url: hosts.server(ID, API, TOKEN),
@@ -113,6 +102,7 @@ pub(super) async fn discover(call: &ApiCall<'_>) -> Result<Discovery, NetworkFai
     Ok(Discovery {
         accounts: vec![professional_account(&me)?],
         granted_scopes: None,
+        subject: None,
     })
 }
 
@@ -134,96 +124,4 @@ pub(super) fn professional_account(me: &Value) -> Result<DiscoveredAccount, Netw
     }
     .validated()
     .map_err(ApiCall::malformed)
-}
-
-const PEOPLE: &[SandboxPerson] = &[
-    SandboxPerson {
-        id: "17841400000001",
-        name: "Juno Park",
-        handle: "juno.makes",
-        followers: 48_200,
-        pages: &[],
-    },
-    SandboxPerson {
-        id: "17841400000002",
-        name: "Ravi Shah",
-        handle: "ravi.eats",
-        followers: 3_900,
-        pages: &[],
-    },
-];
-
-pub fn sandbox_spec() -> SandboxSpec {
-    SandboxSpec {
-        network: ID,
-        display_name: DISPLAY_NAME,
-        client_auth: ClientAuth::Body,
-        client_id_param: "client_id",
-        pkce: Pkce::Unsupported,
-        partial_consent: true,
-        scopes: SCOPE_WORDS,
-        fixed_scopes: &["instagram_business_basic"],
-        incremental: true,
-        code_token_lifetime: SHORT_LIVED,
-        long_lived_lifetime: Some(LONG_LIVED),
-        refresh: SandboxRefresh::None,
-        offline_scope: None,
-        consent_lifetime: None,
-        exchanges: &[
-            Exchange {
-                grant_type: "ig_exchange_token",
-                token_param: "access_token",
-                min_age: None,
-                accepts_short: true,
-                accepts_long: false,
-            },
-            Exchange {
-                grant_type: "ig_refresh_token",
-                token_param: "access_token",
-                min_age: Some(MIN_AGE_TO_EXTEND),
-                accepts_short: false,
-                accepts_long: true,
-            },
-        ],
-        people: PEOPLE,
-        error_response: facebook::graph_error,
-        shape_token: instagram_token,
-    }
-}
-
-/// The code response names the user and lists `permissions`; later ones carry neither.
-fn instagram_token(body: &mut Value, issued: &Issued) {
-    let Some(fields) = body.as_object_mut() else {
-        return;
-    };
-    fields.remove("scope");
-    fields.remove("refresh_token");
-    if !issued.long_lived {
-        fields.insert("user_id".into(), json!(issued.person.id));
-        fields.insert("permissions".into(), json!(issued.scopes));
-    }
-}
-
-pub fn sandbox_routes() -> Router<Arc<SandboxProvider>> {
-    Router::new()
-        .route(AUTHORIZE, get(consent_page).post(consent_decision))
-        .route(TOKEN, post(token_endpoint))
-        .route(EXCHANGE, get(token_endpoint))
-        .route(EXTEND, get(token_endpoint))
-        .route(ME, get(me))
-}
-
-async fn me(
-    State(p): State<Arc<SandboxProvider>>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    p.answer(&headers, &q, "instagram_business_basic", |issued| {
-        json!({
-            "user_id": issued.person.id,
-            "username": issued.person.handle,
-            "name": issued.person.name,
-            "followers_count": issued.person.followers,
-        })
-    })
 }

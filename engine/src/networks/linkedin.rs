@@ -10,23 +10,12 @@
 
 use super::{
     json, Adapter, ChannelKind, ClientAuth, DeadReason, DiscoveredAccount, Discovery, FailureClass,
-    Hosts, Lifetimes, NetworkProfile, Renewal, RevokeStyle, Scopes, TokenMethod,
+    Hosts, Lifetimes, NetworkProfile, NetworkSettings, Renewal, RevokeStyle, Scopes, TokenMethod,
 };
 use crate::oauth::{ApiCall, NetworkFailure};
-use crate::sandbox::{
-    consent_decision, consent_page, revoke_endpoint, token_endpoint, Issued, Pkce, SandboxError,
-    SandboxPage, SandboxPerson, SandboxProvider, SandboxRefresh, SandboxSpec,
-};
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::TimeDelta;
 use reqwest::header::HeaderMap as ClientHeaders;
 use serde_json::{json, Value};
-use std::collections::HashMap;
-use std::sync::Arc;
 
 pub const ID: &str = "linkedin";
 pub const DISPLAY_NAME: &str = "LinkedIn";
@@ -99,7 +88,7 @@ const KINDS: &[ChannelKind] = &[
     },
 ];
 
-pub fn profile(hosts: &Hosts) -> NetworkProfile {
+pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
     NetworkProfile {
         id: ID.into(),
         display_name: DISPLAY_NAME.into(),
@@ -107,6 +96,7 @@ pub fn profile(hosts: &Hosts) -> NetworkProfile {
         kinds: KINDS,
         authorize_url: hosts.browser(ID, WEB, AUTHORIZE),
         authorize_params: &[],
+        refresh_params: &[],
         client_id_param: "client_id",
         scope_separator: " ",
         token_url: hosts.server(ID, WEB, TOKEN),
@@ -226,9 +216,13 @@ pub(super) async fn discover(call: &ApiCall<'_>) -> Result<Discovery, NetworkFai
             .map_err(bad)?,
         );
     }
+    // One consent reaches the member and their organizations with one token: the member is
+    // the grant's subject.
+    let subject = accounts.first().map(|member| member.id.clone());
     Ok(Discovery {
         accounts,
         granted_scopes: None,
+        subject,
     })
 }
 
@@ -247,269 +241,41 @@ pub fn classify(status: u16, headers: &ClientHeaders, body: &[u8]) -> FailureCla
         (400, _) if json::str_at(&value, "/error").as_deref() == Some("invalid_grant") => {
             FailureClass::dead(DeadReason::Invalid)
         }
-        _ => FailureClass::from_status(status, headers),
-    }
-}
-
-fn linkedin_error(error: &SandboxError) -> Response {
-    let api = |status: StatusCode, service: i64, code: &str, message: String| {
-        (
-            status,
-            Json(json!({"status": status.as_u16(), "serviceErrorCode": service, "code": code, "message": message})),
-        )
-            .into_response()
-    };
-    match error {
-        SandboxError::InvalidToken(DeadReason::Expired) => api(
-            StatusCode::UNAUTHORIZED,
-            65602,
-            "EXPIRED_ACCESS_TOKEN",
-            "The token used in the request has expired".into(),
-        ),
-        SandboxError::InvalidToken(DeadReason::LostRole) => api(
-            StatusCode::FORBIDDEN,
-            100,
-            "ACCESS_DENIED",
-            "Not enough permissions to access this organization".into(),
-        ),
-        SandboxError::InvalidToken(_) => api(
-            StatusCode::UNAUTHORIZED,
-            65601,
-            "REVOKED_ACCESS_TOKEN",
-            "The token used in the request has been revoked by the user".into(),
-        ),
-        SandboxError::MissingScope(scope) => api(
-            StatusCode::FORBIDDEN,
-            100,
-            "ACCESS_DENIED",
-            format!("Not enough permissions to access: {scope}"),
-        ),
-        SandboxError::RateLimited { retry_after, .. } => (
-            StatusCode::TOO_MANY_REQUESTS,
-            [("retry-after", retry_after.to_string())],
-            Json(json!({"status": 429, "serviceErrorCode": 101, "code": "TOO_MANY_REQUESTS", "message": "Resource level throttle limit reached"})),
-        )
-            .into_response(),
-        other => crate::sandbox::standard_error(other),
-    }
-}
-
-/// LinkedIn joins granted scopes with commas.
-fn linkedin_token(body: &mut Value, _: &Issued) {
-    if let Some(scope) = body.get("scope").and_then(Value::as_str) {
-        body["scope"] = json!(scope.replace(' ', ","));
-    }
-}
-
-const PEOPLE: &[SandboxPerson] = &[
-    SandboxPerson {
-        id: "li-aB3x9",
-        name: "Ines Duarte",
-        handle: "Ines Duarte",
-        followers: 0,
-        pages: &[
-            SandboxPage {
-                id: "2414183",
-                kind: "organization",
-                name: "Northwind Analytics",
-                handle: "northwind-analytics",
-                followers: 18_900,
-                instagram: None,
-            },
-            SandboxPage {
-                id: "2414190",
-                kind: "organization",
-                name: "Northwind Labs",
-                handle: "northwind-labs",
-                followers: 3_450,
-                instagram: None,
-            },
-            SandboxPage {
-                id: "2414201",
-                kind: "showcase",
-                name: "Northwind for Retail",
-                handle: "northwind-retail",
-                followers: 1_020,
-                instagram: None,
-            },
-            SandboxPage {
-                id: "508871234",
-                kind: "ads_account",
-                name: "Northwind EMEA ads",
-                handle: "508871234",
-                followers: 0,
-                instagram: None,
-            },
-        ],
-    },
-    SandboxPerson {
-        id: "li-Qz71k",
-        name: "Tom Becker",
-        handle: "Tom Becker",
-        followers: 0,
-        pages: &[SandboxPage {
-            id: "3300451",
-            kind: "organization",
-            name: "Becker Freight",
-            handle: "becker-freight",
-            followers: 760,
-            instagram: None,
-        }],
-    },
-];
-
-pub fn sandbox_spec() -> SandboxSpec {
-    SandboxSpec {
-        network: ID,
-        display_name: DISPLAY_NAME,
-        client_auth: ClientAuth::Body,
-        client_id_param: "client_id",
-        pkce: Pkce::Unsupported,
-        partial_consent: false,
-        scopes: SCOPE_WORDS,
-        fixed_scopes: &[],
-        incremental: false,
-        code_token_lifetime: ACCESS,
-        long_lived_lifetime: None,
-        refresh: SandboxRefresh::FixedWindow {
-            window: REFRESH_WINDOW,
-        },
-        offline_scope: None,
-        consent_lifetime: None,
-        exchanges: &[],
-        people: PEOPLE,
-        error_response: linkedin_error,
-        shape_token: linkedin_token,
-    }
-}
-
-pub fn sandbox_routes() -> Router<Arc<SandboxProvider>> {
-    Router::new()
-        .route(AUTHORIZE, get(consent_page).post(consent_decision))
-        .route(TOKEN, post(token_endpoint))
-        .route(REVOKE, post(revoke_endpoint))
-        .route(USERINFO, get(userinfo))
-        .route(ORGANIZATION_ACLS, get(organization_acls))
-        .route(&format!("{NETWORK_SIZES}/{{urn}}"), get(network_size))
-        .route(AD_ACCOUNT_USERS, get(ad_account_users))
-        .route(&format!("{AD_ACCOUNTS}/{{id}}"), get(ad_account))
-}
-
-type Params = Query<HashMap<String, String>>;
-
-async fn userinfo(
-    State(p): State<Arc<SandboxProvider>>,
-    headers: HeaderMap,
-    Query(q): Params,
-) -> Response {
-    p.answer(
-        &headers,
-        &q,
-        "profile",
-        |issued| json!({"sub": issued.person.id, "name": issued.person.name}),
-    )
-}
-
-fn pages_of_kind(p: &SandboxProvider, issued: &Issued, kinds: &[&str]) -> Vec<SandboxPage> {
-    p.pages_of(&issued.person)
-        .into_iter()
-        .filter(|page| kinds.contains(&page.kind))
-        .collect()
-}
-
-async fn organization_acls(
-    State(p): State<Arc<SandboxProvider>>,
-    headers: HeaderMap,
-    Query(q): Params,
-) -> Response {
-    let issued = match p.authenticate_with(&headers, &q, "rw_organization_admin") {
-        Ok(issued) => issued,
-        Err(error) => return p.error(error),
-    };
-    let elements: Vec<Value> = pages_of_kind(&p, &issued, &["organization", "showcase"])
-        .into_iter()
-        .map(|page| {
-            let mut org = json!({"localizedName": page.name, "vanityName": page.handle});
-            if page.kind == "showcase" {
-                org["parentRelationship"] = json!({"relationshipType": "SHOWCASE"});
-            }
-            json!({
-                "organization": format!("urn:li:organization:{}", page.id),
-                "role": "ADMINISTRATOR",
-                "state": "APPROVED",
-                "organization~": org,
-            })
-        })
-        .collect();
-    Json(json!({ "elements": elements })).into_response()
-}
-
-async fn network_size(
-    State(p): State<Arc<SandboxProvider>>,
-    headers: HeaderMap,
-    Path(urn): Path<String>,
-    Query(q): Params,
-) -> Response {
-    let issued = match p.authenticate_with(&headers, &q, "rw_organization_admin") {
-        Ok(issued) => issued,
-        Err(error) => return p.error(error),
-    };
-    let id = urn.trim_start_matches("urn:li:organization:");
-    match pages_of_kind(&p, &issued, &["organization", "showcase"])
-        .into_iter()
-        .find(|page| page.id == id)
-    {
-        Some(page) => Json(json!({"firstDegreeSize": page.followers})).into_response(),
-        None => p.error(SandboxError::InvalidToken(DeadReason::LostRole)),
-    }
-}
-
-async fn ad_account_users(
-    State(p): State<Arc<SandboxProvider>>,
-    headers: HeaderMap,
-    Query(q): Params,
-) -> Response {
-    let issued = match p.authenticate_with(&headers, &q, "r_ads_reporting") {
-        Ok(issued) => issued,
-        Err(error) => return p.error(error),
-    };
-    let elements: Vec<Value> = pages_of_kind(&p, &issued, &["ads_account"])
-        .into_iter()
-        .map(|page| {
-            json!({
-                "account": format!("urn:li:sponsoredAccount:{}", page.id),
-                "role": "ACCOUNT_MANAGER",
-                "user": format!("urn:li:person:{}", issued.person.id),
-            })
-        })
-        .collect();
-    Json(json!({ "elements": elements })).into_response()
-}
-
-async fn ad_account(
-    State(p): State<Arc<SandboxProvider>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(q): Params,
-) -> Response {
-    let issued = match p.authenticate_with(&headers, &q, "r_ads_reporting") {
-        Ok(issued) => issued,
-        Err(error) => return p.error(error),
-    };
-    match pages_of_kind(&p, &issued, &["ads_account"])
-        .into_iter()
-        .find(|page| page.id == id)
-    {
-        Some(page) => {
-            Json(json!({"id": page.id, "name": page.name, "status": "ACTIVE"})).into_response()
+        // The documented refusal of a refresh: 400 `invalid_request`, "The provided
+        // authorization grant or refresh token is invalid, expired or revoked"
+        // (programmatic refresh tokens); other `invalid_request`s are malformed calls.
+        (400, _)
+            if json::str_at(&value, "/error").as_deref() == Some("invalid_request")
+                && json::str_at(&value, "/error_description")
+                    .is_some_and(|d| d.contains("invalid, expired or revoked")) =>
+        {
+            FailureClass::dead(DeadReason::Invalid)
         }
-        None => p.error(SandboxError::InvalidToken(DeadReason::LostRole)),
+        _ => FailureClass::from_status(status, headers),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::documented;
     use super::*;
+
+    /// LinkedIn documents a refused refresh as `invalid_request`; reports also show
+    /// `invalid_grant`. Both mean the refresh token is dead, not "try again".
+    #[test]
+    fn a_refused_linkedin_refresh_is_dead_in_both_shapes() {
+        for name in [
+            "token_refresh_invalid_grant",
+            "token_refresh_invalid_grant_reported",
+        ] {
+            let answer = documented("linkedin", name);
+            assert_eq!(
+                classify(answer.status, &answer.headers, &answer.bytes()),
+                FailureClass::dead(DeadReason::Invalid),
+                "{name}"
+            );
+        }
+    }
 
     #[test]
     fn service_error_codes_are_read_as_documented() {

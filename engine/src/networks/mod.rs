@@ -3,12 +3,14 @@
 //! its errors classified, and how its sandbox behaves. This module holds the shape those
 //! files fill in, the failure classes, and the registry of configured networks.
 
+pub mod demo;
 pub mod facebook;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod generic;
 pub mod instagram;
 pub mod linkedin;
 pub mod pinterest;
-pub mod sandbox;
 pub mod threads;
 pub mod tiktok;
 pub mod x;
@@ -16,8 +18,6 @@ pub mod youtube;
 
 use crate::crypto::Secret;
 use crate::oauth::{ApiCall, NetworkFailure};
-use crate::sandbox::{SandboxProvider, SandboxSpec};
-use axum::Router;
 use chrono::TimeDelta;
 use reqwest::header::HeaderMap;
 use serde::Serialize;
@@ -104,10 +104,15 @@ pub struct ExchangeCall {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RevokeStyle {
-    /// RFC 7009: POST the token with the client's credentials.
+    /// RFC 7009: POST the token with the client's credentials; the refresh token where
+    /// there is one, since revoking it ends the whole grant.
     Rfc7009,
-    /// Facebook: DELETE the app's permissions with the token itself.
-    DeletePermissions,
+    /// As RFC 7009, but the network takes the access token (TikTok: `token` is "the user
+    /// access token to revoke").
+    AccessToken,
+    /// Graph API: `DELETE /{user-id}/permissions` with the app's token, which
+    /// de-authorizes the app for everything that person connected.
+    DeleteUserPermissions,
 }
 
 /// What kind of account a channel on this network is.
@@ -209,7 +214,7 @@ pub struct Lifetimes {
 /// Whose code reads this network's answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Adapter {
-    Sandbox,
+    Demo,
     Facebook,
     Instagram,
     LinkedIn,
@@ -233,6 +238,8 @@ pub struct NetworkProfile {
     pub authorize_url: Url,
     /// Extra query parameters the consent URL needs (`access_type=offline`…).
     pub authorize_params: &'static [(&'static str, &'static str)],
+    /// Extra parameters every refresh request carries (Pinterest's `continuous_refresh`).
+    pub refresh_params: &'static [(&'static str, &'static str)],
     /// The name the network gives the client id (`client_key` on TikTok).
     pub client_id_param: &'static str,
     /// How scopes are joined in the consent URL.
@@ -336,6 +343,54 @@ impl NetworkProfile {
     }
 }
 
+/// What an operator sets about the networks for one deployment.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NetworkSettings {
+    pub graph_version: GraphVersion,
+}
+
+/// A Graph API version (`v25.0`). Meta retires each version about two years after its
+/// release (Graph API changelog), so it is a setting with a current default.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GraphVersion(String);
+
+impl GraphVersion {
+    /// The newest version named in the Graph API reference when this was written.
+    pub const DEFAULT: &'static str = "v25.0";
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let valid = raw
+            .strip_prefix('v')
+            .and_then(|rest| rest.split_once('.'))
+            .is_some_and(|(major, minor)| {
+                (1..=3).contains(&major.len())
+                    && minor.len() == 1
+                    && major
+                        .chars()
+                        .chain(minor.chars())
+                        .all(|c| c.is_ascii_digit())
+            });
+        if valid {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(format!(
+                "must be a Graph API version such as {}",
+                Self::DEFAULT
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for GraphVersion {
+    fn default() -> Self {
+        Self(Self::DEFAULT.to_owned())
+    }
+}
+
 /// Where a network's endpoints live: at the network itself, or at Tether's sandbox of it
 /// (the browser reaches it at the public URL, the server over loopback).
 #[derive(Clone, Debug)]
@@ -392,12 +447,13 @@ pub enum DeadReason {
     AppRemoved,
     LostRole,
     Restricted,
+    Unconfirmed,
     DataAccessExpired,
     Invalid,
 }
 
 impl DeadReason {
-    const ALL: [DeadReason; 9] = [
+    const ALL: [DeadReason; 10] = [
         DeadReason::Expired,
         DeadReason::Revoked,
         DeadReason::PasswordChanged,
@@ -405,6 +461,7 @@ impl DeadReason {
         DeadReason::AppRemoved,
         DeadReason::LostRole,
         DeadReason::Restricted,
+        DeadReason::Unconfirmed,
         DeadReason::DataAccessExpired,
         DeadReason::Invalid,
     ];
@@ -436,6 +493,9 @@ impl DeadReason {
             DeadReason::Restricted => {
                 "The network restricted the account. Resolve it on the network, then reconnect."
             }
+            DeadReason::Unconfirmed => {
+                "The network wants the account holder to confirm their account on its site, then reconnect."
+            }
             DeadReason::DataAccessExpired => {
                 "The network's data access period lapsed. The account holder must reconnect."
             }
@@ -452,6 +512,7 @@ impl DeadReason {
             DeadReason::AppRemoved => "app_removed",
             DeadReason::LostRole => "lost_role",
             DeadReason::Restricted => "restricted",
+            DeadReason::Unconfirmed => "unconfirmed",
             DeadReason::DataAccessExpired => "data_access_expired",
             DeadReason::Invalid => "invalid",
         }
@@ -548,6 +609,10 @@ pub struct Discovery {
     pub accounts: Vec<DiscoveredAccount>,
     /// Granted scopes read from the network when its token response does not say them.
     pub granted_scopes: Option<Vec<String>>,
+    /// The network's id for the person who consented, where it differs from the
+    /// accounts' own (a Facebook user behind their Pages): channels with the same subject
+    /// share one grant, which is revoked only when the last of them goes.
+    pub subject: Option<String>,
 }
 
 impl Adapter {
@@ -555,7 +620,7 @@ impl Adapter {
     /// organizations, ads accounts) with their handles, avatars and follower counts.
     pub async fn discover(self, call: &ApiCall<'_>) -> Result<Discovery, NetworkFailure> {
         match self {
-            Adapter::Sandbox => sandbox::discover(call).await,
+            Adapter::Demo => demo::discover(call).await,
             Adapter::Facebook => facebook::discover(call).await,
             Adapter::Instagram => instagram::discover(call).await,
             Adapter::LinkedIn => linkedin::discover(call).await,
@@ -565,6 +630,20 @@ impl Adapter {
             Adapter::Pinterest => pinterest::discover(call).await,
             Adapter::Threads => threads::discover(call).await,
             Adapter::Generic => generic::discover(call).await,
+        }
+    }
+
+    /// A channel's health check with its own token: by default the same reading as at
+    /// consent, which must still reach the channel's account.
+    pub async fn check(
+        self,
+        call: &ApiCall<'_>,
+        kind: &str,
+        account_id: &str,
+    ) -> Result<Discovery, NetworkFailure> {
+        match self {
+            Adapter::Facebook => facebook::check(call, kind, account_id).await,
+            _ => self.discover(call).await,
         }
     }
 
@@ -578,9 +657,8 @@ impl Adapter {
             Adapter::X => x::classify(status, headers, body),
             Adapter::TikTok => tiktok::classify(status, headers, body),
             Adapter::YouTube => youtube::classify(status, headers, body),
-            Adapter::Sandbox | Adapter::Pinterest | Adapter::Generic => {
-                generic::classify(status, headers, body)
-            }
+            Adapter::Pinterest => pinterest::classify(status, headers, body),
+            Adapter::Demo | Adapter::Generic => generic::classify(status, headers, body),
         }
     }
 }
@@ -616,70 +694,50 @@ impl Networks {
     }
 }
 
-/// A built-in network: its id, its profile at given hosts, and its sandbox.
+/// A built-in network: its id and its profile at given hosts and settings.
 pub struct Builtin {
     pub id: &'static str,
-    pub profile: fn(&Hosts) -> NetworkProfile,
-    pub sandbox_spec: fn() -> SandboxSpec,
-    pub sandbox_routes: fn() -> Router<Arc<SandboxProvider>>,
+    pub profile: fn(&Hosts, &NetworkSettings) -> NetworkProfile,
 }
 
 /// Every built-in network (the generic one is configured apart, from its issuer). The
-/// Sandbox network has no real counterpart and is offered only in sandbox mode.
+/// demo network has no real counterpart and is offered only in sandbox mode.
 pub const BUILTIN: &[Builtin] = &[
     Builtin {
         id: facebook::ID,
         profile: facebook::profile,
-        sandbox_spec: facebook::sandbox_spec,
-        sandbox_routes: facebook::sandbox_routes,
     },
     Builtin {
         id: instagram::ID,
         profile: instagram::profile,
-        sandbox_spec: instagram::sandbox_spec,
-        sandbox_routes: instagram::sandbox_routes,
     },
     Builtin {
         id: linkedin::ID,
         profile: linkedin::profile,
-        sandbox_spec: linkedin::sandbox_spec,
-        sandbox_routes: linkedin::sandbox_routes,
     },
     Builtin {
         id: x::ID,
         profile: x::profile,
-        sandbox_spec: x::sandbox_spec,
-        sandbox_routes: x::sandbox_routes,
     },
     Builtin {
         id: tiktok::ID,
         profile: tiktok::profile,
-        sandbox_spec: tiktok::sandbox_spec,
-        sandbox_routes: tiktok::sandbox_routes,
     },
     Builtin {
         id: youtube::ID,
         profile: youtube::profile,
-        sandbox_spec: youtube::sandbox_spec,
-        sandbox_routes: youtube::sandbox_routes,
     },
     Builtin {
         id: pinterest::ID,
         profile: pinterest::profile,
-        sandbox_spec: pinterest::sandbox_spec,
-        sandbox_routes: pinterest::sandbox_routes,
     },
     Builtin {
         id: threads::ID,
         profile: threads::profile,
-        sandbox_spec: threads::sandbox_spec,
-        sandbox_routes: threads::sandbox_routes,
     },
     Builtin {
-        id: sandbox::ID,
-        profile: sandbox::profile,
-        sandbox_spec: sandbox::sandbox_spec,
-        sandbox_routes: sandbox::sandbox_routes,
+        id: demo::ID,
+        profile: demo::profile,
     },
 ];
 

@@ -1,28 +1,20 @@
-//! Pinterest (API v5).
+//! Pinterest (API v5, as its OpenAPI description says).
 //!
-//! Tokens: access tokens of about 30 days; refresh tokens of about a year with "continuous
-//! refresh": each refresh returns a new refresh token (both unconfirmed). HTTP Basic at the
-//! token endpoint; no PKCE; all-or-nothing consent; no revocation call. Errors are
-//! `{"code", "message"}` with the HTTP status saying the class.
+//! Tokens: access tokens of about 30 days (`expires_in` wins); continuous refresh tokens of
+//! 60 days: each refresh returns a new refresh token with a new 60 days, and apps created
+//! before 2025-09-25 must send `continuous_refresh=true` ("Pinterest no longer supports the
+//! legacy refresh token"). HTTP Basic at the token endpoint; no PKCE; all-or-nothing
+//! consent; the revoke endpoint takes system users' tokens only, so none for Tether. Errors
+//! are the `Error` schema `{"code", "message"}`, never RFC 6749 bodies.
 
 use super::{
-    json, Adapter, ChannelKind, ClientAuth, DiscoveredAccount, Discovery, Hosts, Lifetimes,
-    NetworkProfile, Renewal, Scopes, TokenMethod,
+    json, Adapter, ChannelKind, ClientAuth, DeadReason, DiscoveredAccount, Discovery, FailureClass,
+    Hosts, Lifetimes, NetworkProfile, NetworkSettings, Renewal, Scopes, TokenMethod,
 };
 use crate::oauth::{ApiCall, NetworkFailure};
-use crate::sandbox::{
-    consent_decision, consent_page, standard_token, token_endpoint, Pkce, SandboxError,
-    SandboxPerson, SandboxProvider, SandboxRefresh, SandboxSpec,
-};
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::TimeDelta;
-use serde_json::json;
-use std::collections::HashMap;
-use std::sync::Arc;
+use reqwest::header::HeaderMap as ClientHeaders;
+use serde_json::Value;
 
 pub const ID: &str = "pinterest";
 pub const DISPLAY_NAME: &str = "Pinterest";
@@ -34,9 +26,9 @@ const AUTHORIZE: &str = "/oauth/";
 const TOKEN: &str = "/v5/oauth/token";
 const ME: &str = "/v5/user_account";
 
-/// Both unconfirmed; kept here so they can be changed in one place.
+/// Used only where a response does not say (`expires_in`, `refresh_token_expires_in`).
 const ACCESS: TimeDelta = TimeDelta::days(30);
-const REFRESH: TimeDelta = TimeDelta::days(365);
+const REFRESH: TimeDelta = TimeDelta::days(60);
 
 const SCOPE_WORDS: &[(&str, &str)] = &[
     ("user_accounts:read", "See your account and follower count"),
@@ -53,7 +45,7 @@ const KINDS: &[ChannelKind] = &[ChannelKind {
     extra_required: &[],
 }];
 
-pub fn profile(hosts: &Hosts) -> NetworkProfile {
+pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
     NetworkProfile {
         id: ID.into(),
         display_name: DISPLAY_NAME.into(),
@@ -61,6 +53,9 @@ pub fn profile(hosts: &Hosts) -> NetworkProfile {
         kinds: KINDS,
         authorize_url: hosts.browser(ID, WEB, AUTHORIZE),
         authorize_params: &[],
+        // Apps created before 2025-09-25 "must set continuous_refresh to true to use the
+        // continuous refresh token"; newer apps get it anyway (OpenAPI, /oauth/token).
+        refresh_params: &[("continuous_refresh", "true")],
         client_id_param: "client_id",
         scope_separator: ",",
         token_url: hosts.server(ID, API, TOKEN),
@@ -106,91 +101,56 @@ pub(super) async fn discover(call: &ApiCall<'_>) -> Result<Discovery, NetworkFai
     Ok(Discovery {
         accounts: vec![account],
         granted_scopes: None,
+        subject: None,
     })
 }
 
-fn pinterest_error(error: &SandboxError) -> Response {
-    let (status, code, message) = match error {
-        SandboxError::InvalidToken(_) => (StatusCode::UNAUTHORIZED, 2, "Authentication failed.".to_owned()),
-        SandboxError::MissingScope(scope) => (
-            StatusCode::FORBIDDEN,
-            3,
-            format!("Not authorized to access the user account: {scope} is missing."),
-        ),
-        SandboxError::RateLimited { retry_after, .. } => {
-            return (
-                StatusCode::TOO_MANY_REQUESTS,
-                [("retry-after", retry_after.to_string())],
-                Json(json!({"code": 8, "message": "You have exceeded your rate limit. Try again later."})),
-            )
-                .into_response()
-        }
-        other => return crate::sandbox::standard_error(other),
-    };
-    (status, Json(json!({"code": code, "message": message}))).into_response()
-}
-
-const PEOPLE: &[SandboxPerson] = &[
-    SandboxPerson {
-        id: "549755885175",
-        name: "Lind Bakery",
-        handle: "lindbakery",
-        followers: 2_310,
-        pages: &[],
-    },
-    SandboxPerson {
-        id: "549755885176",
-        name: "Juno Park",
-        handle: "junomakes",
-        followers: 14_050,
-        pages: &[],
-    },
-];
-
-pub fn sandbox_spec() -> SandboxSpec {
-    SandboxSpec {
-        network: ID,
-        display_name: DISPLAY_NAME,
-        client_auth: ClientAuth::Basic,
-        client_id_param: "client_id",
-        pkce: Pkce::Unsupported,
-        partial_consent: false,
-        scopes: SCOPE_WORDS,
-        fixed_scopes: &[],
-        incremental: false,
-        code_token_lifetime: ACCESS,
-        long_lived_lifetime: None,
-        refresh: SandboxRefresh::Rotating {
-            lifetime: Some(REFRESH),
+/// `{"code", "message"}` errors. At the API, 401 code 2 "Authentication failed." is a dead
+/// token; code 3 (401) and 403 a missing scope; 429 (code 8) a rate limit. At the token
+/// endpoint a refused grant is 401 (code 283 in reports: not verified).
+pub fn classify(status: u16, headers: &ClientHeaders, body: &[u8]) -> FailureClass {
+    let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    match (status, json::count_at(&value, "/code")) {
+        (_, Some(3)) | (403, _) => FailureClass::MissingPermission,
+        (429, _) | (_, Some(8)) => FailureClass::RateLimited {
+            retry_after: super::retry_after(headers),
+            reset_at: None,
         },
-        offline_scope: None,
-        consent_lifetime: None,
-        exchanges: &[],
-        people: PEOPLE,
-        error_response: pinterest_error,
-        shape_token: standard_token,
+        (401, _) => FailureClass::dead(DeadReason::Invalid),
+        _ => FailureClass::from_status(status, headers),
     }
 }
 
-pub fn sandbox_routes() -> Router<Arc<SandboxProvider>> {
-    Router::new()
-        .route(AUTHORIZE, get(consent_page).post(consent_decision))
-        .route(TOKEN, post(token_endpoint))
-        .route(ME, get(me))
-}
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::documented;
+    use super::*;
 
-async fn me(
-    State(p): State<Arc<SandboxProvider>>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    p.answer(&headers, &q, "user_accounts:read", |issued| {
-        json!({
-            "id": issued.person.id,
-            "username": issued.person.handle,
-            "business_name": issued.person.name,
-            "account_type": "BUSINESS",
-            "follower_count": issued.person.followers,
-        })
-    })
+    fn read(name: &str) -> FailureClass {
+        let answer = documented("pinterest", name);
+        classify(answer.status, &answer.headers, &answer.bytes())
+    }
+
+    /// Pinterest answers `{"code", "message"}`, never RFC 6749 bodies: read as such, a
+    /// missing scope (401, code 3) is not a dead token.
+    #[test]
+    fn pinterest_errors_are_read_from_code_and_message() {
+        assert_eq!(
+            read("error_invalid_refresh"),
+            FailureClass::dead(DeadReason::Invalid)
+        );
+        assert_eq!(read("error_auth"), FailureClass::dead(DeadReason::Invalid));
+        assert_eq!(
+            read("error_insufficient_scope"),
+            FailureClass::MissingPermission
+        );
+        assert_eq!(
+            read("error_user_account_forbidden"),
+            FailureClass::MissingPermission
+        );
+        assert!(matches!(
+            read("error_rate_limit"),
+            FailureClass::RateLimited { .. }
+        ));
+    }
 }

@@ -7,23 +7,11 @@
 //! Followers come from the account's insights.
 
 use super::{
-    facebook, instagram, json, Adapter, ChannelKind, ClientAuth, Discovery, ExchangeCall,
-    FailureClass, Hosts, Lifetimes, NetworkProfile, Renewal, Scopes, TokenMethod,
+    instagram, json, Adapter, ChannelKind, ClientAuth, Discovery, ExchangeCall, FailureClass,
+    Hosts, Lifetimes, NetworkProfile, NetworkSettings, Renewal, Scopes, TokenMethod,
 };
 use crate::oauth::{ApiCall, NetworkFailure};
-use crate::sandbox::{
-    consent_decision, consent_page, token_endpoint, Exchange, Issued, Pkce, SandboxPerson,
-    SandboxProvider, SandboxRefresh, SandboxSpec,
-};
-use axum::extract::{Query, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
-use axum::routing::{get, post};
-use axum::Router;
 use chrono::TimeDelta;
-use serde_json::{json, Value};
-use std::collections::HashMap;
-use std::sync::Arc;
 
 pub const ID: &str = "threads";
 pub const DISPLAY_NAME: &str = "Threads";
@@ -38,7 +26,6 @@ const EXTEND: &str = "/refresh_access_token";
 const ME: &str = "/v1.0/me";
 const INSIGHTS: &str = "/v1.0/me/threads_insights";
 
-const SHORT_LIVED: TimeDelta = TimeDelta::hours(1);
 const LONG_LIVED: TimeDelta = TimeDelta::days(60);
 const MIN_AGE_TO_EXTEND: TimeDelta = TimeDelta::hours(24);
 
@@ -56,7 +43,7 @@ const KINDS: &[ChannelKind] = &[ChannelKind {
     extra_required: &[],
 }];
 
-pub fn profile(hosts: &Hosts) -> NetworkProfile {
+pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
     NetworkProfile {
         id: ID.into(),
         display_name: DISPLAY_NAME.into(),
@@ -64,6 +51,7 @@ pub fn profile(hosts: &Hosts) -> NetworkProfile {
         kinds: KINDS,
         authorize_url: hosts.browser(ID, WEB, AUTHORIZE),
         authorize_params: &[],
+        refresh_params: &[],
         client_id_param: "client_id",
         scope_separator: ",",
         token_url: hosts.server(ID, GRAPH, TOKEN),
@@ -111,112 +99,6 @@ pub(super) async fn discover(call: &ApiCall<'_>) -> Result<Discovery, NetworkFai
     Ok(Discovery {
         accounts: vec![account],
         granted_scopes: None,
-    })
-}
-
-const PEOPLE: &[SandboxPerson] = &[
-    SandboxPerson {
-        id: "th-3001",
-        name: "Juno Park",
-        handle: "juno.makes",
-        followers: 15_700,
-        pages: &[],
-    },
-    SandboxPerson {
-        id: "th-3002",
-        name: "Ravi Shah",
-        handle: "ravi.eats",
-        followers: 820,
-        pages: &[],
-    },
-];
-
-pub fn sandbox_spec() -> SandboxSpec {
-    SandboxSpec {
-        network: ID,
-        display_name: DISPLAY_NAME,
-        client_auth: ClientAuth::Body,
-        client_id_param: "client_id",
-        pkce: Pkce::Unsupported,
-        partial_consent: false,
-        scopes: SCOPE_WORDS,
-        fixed_scopes: &[],
-        incremental: false,
-        code_token_lifetime: SHORT_LIVED,
-        long_lived_lifetime: Some(LONG_LIVED),
-        refresh: SandboxRefresh::None,
-        offline_scope: None,
-        consent_lifetime: None,
-        exchanges: &[
-            Exchange {
-                grant_type: "th_exchange_token",
-                token_param: "access_token",
-                min_age: None,
-                accepts_short: true,
-                accepts_long: false,
-            },
-            Exchange {
-                grant_type: "th_refresh_token",
-                token_param: "access_token",
-                min_age: Some(MIN_AGE_TO_EXTEND),
-                accepts_short: false,
-                accepts_long: true,
-            },
-        ],
-        people: PEOPLE,
-        error_response: facebook::graph_error,
-        shape_token: threads_token,
-    }
-}
-
-/// The code response names the user; none carries a scope or refresh token.
-fn threads_token(body: &mut Value, issued: &Issued) {
-    let Some(fields) = body.as_object_mut() else {
-        return;
-    };
-    fields.remove("scope");
-    fields.remove("refresh_token");
-    if !issued.long_lived {
-        fields.insert("user_id".into(), json!(issued.person.id));
-    }
-}
-
-pub fn sandbox_routes() -> Router<Arc<SandboxProvider>> {
-    Router::new()
-        .route(AUTHORIZE, get(consent_page).post(consent_decision))
-        .route(TOKEN, post(token_endpoint))
-        .route(EXCHANGE, get(token_endpoint))
-        .route(EXTEND, get(token_endpoint))
-        .route(ME, get(me))
-        .route(INSIGHTS, get(insights))
-}
-
-type Params = Query<HashMap<String, String>>;
-
-async fn me(
-    State(p): State<Arc<SandboxProvider>>,
-    headers: HeaderMap,
-    Query(q): Params,
-) -> Response {
-    p.answer(&headers, &q, "threads_basic", |issued| {
-        json!({
-            "id": issued.person.id,
-            "username": issued.person.handle,
-            "name": issued.person.name,
-        })
-    })
-}
-
-async fn insights(
-    State(p): State<Arc<SandboxProvider>>,
-    headers: HeaderMap,
-    Query(q): Params,
-) -> Response {
-    p.answer(&headers, &q, "threads_manage_insights", |issued| {
-        json!({"data": [{
-            "name": "followers_count",
-            "period": "day",
-            "total_value": {"value": issued.person.followers},
-        }]})
+        subject: None,
     })
 }

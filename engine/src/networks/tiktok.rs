@@ -1,33 +1,24 @@
 //! TikTok (Login Kit for web, API v2).
 //!
 //! The client id is called `client_key`, in the consent URL and the token request; scopes
-//! are comma-separated. Tokens: access tokens of 24 h (the docs also say 2 h: the value is
-//! kept here, and `expires_in` wins); refresh tokens of 365 days (`refresh_expires_in`)
-//! that rotate. No PKCE for web apps; credentials in the body. Consent is partial. Errors:
-//! the token endpoint answers `{"error", "error_description", "log_id"}`; the API
-//! `{"error": {"code", "message", "log_id"}}` with `access_token_invalid`,
-//! `scope_not_authorized`, `rate_limit_exceeded`, `internal_error`. Revocation at
-//! `/v2/oauth/revoke/`.
+//! are comma-separated. Tokens: access tokens of 2 h and refresh tokens of 180 days
+//! (`refresh_expires_in`) that rotate (OAuth user access token management, 2026-11; an
+//! older page says 24 h and 365 days, so `expires_in` and `refresh_expires_in` win). No
+//! PKCE for web apps; credentials in the body. Consent is partial, and each user info field
+//! needs its scope: asking for one whose scope was not granted fails the whole call with
+//! `scope_not_authorized`, so only fields of granted scopes are asked for. Errors: the
+//! token endpoint answers `{"error", "error_description", "log_id"}`; the API
+//! `{"error": {"code", "message", "log_id"}}`. Revocation at `/v2/oauth/revoke/` takes
+//! the access token ("the user access token to revoke").
 
 use super::{
     json, Adapter, ChannelKind, ClientAuth, DeadReason, DiscoveredAccount, Discovery, FailureClass,
-    Hosts, Lifetimes, NetworkProfile, Renewal, RevokeStyle, Scopes, TokenMethod,
+    Hosts, Lifetimes, NetworkProfile, NetworkSettings, Renewal, RevokeStyle, Scopes, TokenMethod,
 };
 use crate::oauth::{ApiCall, NetworkFailure};
-use crate::sandbox::{
-    consent_decision, consent_page, revoke_endpoint, token_endpoint, Issued, Pkce, SandboxError,
-    SandboxPerson, SandboxProvider, SandboxRefresh, SandboxSpec,
-};
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::TimeDelta;
 use reqwest::header::HeaderMap as ClientHeaders;
-use serde_json::{json, Value};
-use std::collections::HashMap;
-use std::sync::Arc;
+use serde_json::Value;
 
 pub const ID: &str = "tiktok";
 pub const DISPLAY_NAME: &str = "TikTok";
@@ -40,12 +31,13 @@ const TOKEN: &str = "/v2/oauth/token/";
 const REVOKE: &str = "/v2/oauth/revoke/";
 const USER_INFO: &str = "/v2/user/info/";
 
-/// The docs disagree (24 h or 2 h); `expires_in` from the response is what counts.
-const ACCESS: TimeDelta = TimeDelta::hours(24);
-const REFRESH: TimeDelta = TimeDelta::days(365);
+/// Used only where a response does not say (`expires_in`, `refresh_expires_in` win).
+const ACCESS: TimeDelta = TimeDelta::hours(2);
+const REFRESH: TimeDelta = TimeDelta::days(180);
 
 const SCOPE_WORDS: &[(&str, &str)] = &[
     ("user.info.basic", "See your profile name and avatar"),
+    ("user.info.profile", "See your username"),
     ("user.info.stats", "See your follower and like counts"),
     ("video.list", "See your public videos and their metrics"),
     ("video.publish", "Post videos for you"),
@@ -59,7 +51,7 @@ const KINDS: &[ChannelKind] = &[ChannelKind {
     extra_required: &[],
 }];
 
-pub fn profile(hosts: &Hosts) -> NetworkProfile {
+pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
     NetworkProfile {
         id: ID.into(),
         display_name: DISPLAY_NAME.into(),
@@ -67,6 +59,7 @@ pub fn profile(hosts: &Hosts) -> NetworkProfile {
         kinds: KINDS,
         authorize_url: hosts.browser(ID, WEB, AUTHORIZE),
         authorize_params: &[],
+        refresh_params: &[],
         client_id_param: "client_key",
         scope_separator: ",",
         token_url: hosts.server(ID, API, TOKEN),
@@ -77,7 +70,7 @@ pub fn profile(hosts: &Hosts) -> NetworkProfile {
         scopes: Scopes::from_static(
             &["user.info.basic", "video.list"],
             &["video.publish"],
-            &["user.info.stats"],
+            &["user.info.profile", "user.info.stats"],
         ),
         scope_words: SCOPE_WORDS,
         long_lived: None,
@@ -87,7 +80,7 @@ pub fn profile(hosts: &Hosts) -> NetworkProfile {
             refresh: Some(REFRESH),
             reconsent: None,
         },
-        revoke: Some((hosts.server(ID, API, REVOKE), RevokeStyle::Rfc7009)),
+        revoke: Some((hosts.server(ID, API, REVOKE), RevokeStyle::AccessToken)),
         api_base: hosts.server(ID, API, "/"),
         sandboxed: hosts.is_sandbox(),
     }
@@ -95,17 +88,28 @@ pub fn profile(hosts: &Hosts) -> NetworkProfile {
 
 pub(super) async fn discover(call: &ApiCall<'_>) -> Result<Discovery, NetworkFailure> {
     let bad = ApiCall::malformed;
-    let fields = "open_id,avatar_url,display_name,username,follower_count";
-    let info = call.get(USER_INFO, &[("fields", fields)]).await?;
+    // user.info.basic is always granted (it cannot be unticked); the rest only if given.
+    let mut fields = vec!["open_id", "avatar_url", "display_name"];
+    if call.granted("user.info.profile") {
+        fields.push("username");
+    }
+    if call.granted("user.info.stats") {
+        fields.push("follower_count");
+    }
+    let info = call
+        .get(USER_INFO, &[("fields", &fields.join(","))])
+        .await?;
     let user = info
         .pointer("/data/user")
         .ok_or_else(|| bad("user info has no data.user".into()))?;
-    let username = json::required(user, "/username").map_err(bad)?;
+    let name = json::required(user, "/display_name").map_err(bad)?;
     let account = DiscoveredAccount {
         kind: "profile",
         id: json::required(user, "/open_id").map_err(bad)?,
-        handle: format!("@{username}"),
-        name: json::str_at(user, "/display_name").unwrap_or(username),
+        handle: json::str_at(user, "/username")
+            .map(|username| format!("@{username}"))
+            .unwrap_or_else(|| name.clone()),
+        name,
         avatar_url: json::str_at(user, "/avatar_url"),
         followers: json::count_at(user, "/follower_count"),
         token: None,
@@ -116,6 +120,7 @@ pub(super) async fn discover(call: &ApiCall<'_>) -> Result<Discovery, NetworkFai
     Ok(Discovery {
         accounts: vec![account],
         granted_scopes: None,
+        subject: None,
     })
 }
 
@@ -135,129 +140,34 @@ pub fn classify(status: u16, headers: &ClientHeaders, body: &[u8]) -> FailureCla
     }
 }
 
-fn tiktok_error(error: &SandboxError) -> Response {
-    let api = |status: StatusCode, code: &str, message: String| {
-        (
-            status,
-            Json(json!({"data": {}, "error": {"code": code, "message": message, "log_id": "sandbox"}})),
-        )
-            .into_response()
-    };
-    let oauth = |code: &str, description: String| {
-        (
-            StatusCode::BAD_REQUEST,
-            Json(json!({"error": code, "error_description": description, "log_id": "sandbox"})),
-        )
-            .into_response()
-    };
-    match error {
-        SandboxError::InvalidClient => oauth("invalid_client", "Client key or secret is incorrect.".into()),
-        SandboxError::InvalidRequest(d) => oauth("invalid_request", d.clone()),
-        SandboxError::InvalidGrant(d) => oauth("invalid_grant", d.clone()),
-        SandboxError::InvalidToken(_) => api(
-            StatusCode::UNAUTHORIZED,
-            "access_token_invalid",
-            "The access token is invalid or not found in the request.".into(),
-        ),
-        SandboxError::MissingScope(scope) => api(
-            StatusCode::UNAUTHORIZED,
-            "scope_not_authorized",
-            format!("The user did not authorize the scope required for completing this request: {scope}"),
-        ),
-        SandboxError::RateLimited { .. } => api(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limit_exceeded",
-            "The API rate limit was exceeded.".into(),
-        ),
-        SandboxError::ServerError => api(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "There was an internal error.".into(),
-        ),
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::documented;
+    use super::*;
+
+    fn read(name: &str) -> FailureClass {
+        let answer = documented("tiktok", name);
+        classify(answer.status, &answer.headers, &answer.bytes())
     }
-}
 
-/// TikTok names the user (`open_id`), joins scopes with commas and calls the refresh
-/// token's lifetime `refresh_expires_in`.
-fn tiktok_token(body: &mut Value, issued: &Issued) {
-    let Some(fields) = body.as_object_mut() else {
-        return;
-    };
-    fields.insert("open_id".into(), json!(issued.person.id));
-    fields.insert("scope".into(), json!(issued.scopes.join(",")));
-    if let Some(lifetime) = fields.remove("refresh_token_expires_in") {
-        fields.insert("refresh_expires_in".into(), lifetime);
+    #[test]
+    fn tiktok_errors_are_read_as_their_class() {
+        assert_eq!(
+            read("error_access_token_invalid"),
+            FailureClass::dead(DeadReason::Invalid)
+        );
+        assert_eq!(
+            read("error_scope_not_authorized"),
+            FailureClass::MissingPermission
+        );
+        assert!(matches!(
+            read("error_rate_limit_exceeded"),
+            FailureClass::RateLimited { .. }
+        ));
+        assert_eq!(read("error_internal_error"), FailureClass::Transient);
+        assert_eq!(
+            read("token_invalid_grant"),
+            FailureClass::dead(DeadReason::Invalid)
+        );
     }
-}
-
-const PEOPLE: &[SandboxPerson] = &[
-    SandboxPerson {
-        id: "-000Tx7aWqK3lP",
-        name: "Juno Park",
-        handle: "juno.makes",
-        followers: 120_400,
-        pages: &[],
-    },
-    SandboxPerson {
-        id: "-000Tx9bYmR5nQ",
-        name: "Lind Bakery",
-        handle: "lindbakery",
-        followers: 6_730,
-        pages: &[],
-    },
-];
-
-pub fn sandbox_spec() -> SandboxSpec {
-    SandboxSpec {
-        network: ID,
-        display_name: DISPLAY_NAME,
-        client_auth: ClientAuth::Body,
-        client_id_param: "client_key",
-        pkce: Pkce::Unsupported,
-        partial_consent: true,
-        scopes: SCOPE_WORDS,
-        fixed_scopes: &["user.info.basic"],
-        incremental: true,
-        code_token_lifetime: ACCESS,
-        long_lived_lifetime: None,
-        refresh: SandboxRefresh::Rotating {
-            lifetime: Some(REFRESH),
-        },
-        offline_scope: None,
-        consent_lifetime: None,
-        exchanges: &[],
-        people: PEOPLE,
-        error_response: tiktok_error,
-        shape_token: tiktok_token,
-    }
-}
-
-pub fn sandbox_routes() -> Router<Arc<SandboxProvider>> {
-    Router::new()
-        .route(AUTHORIZE, get(consent_page).post(consent_decision))
-        .route(TOKEN, post(token_endpoint))
-        .route(REVOKE, post(revoke_endpoint))
-        .route(USER_INFO, get(user_info))
-}
-
-async fn user_info(
-    State(p): State<Arc<SandboxProvider>>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let issued = match p.authenticate_with(&headers, &q, "user.info.basic") {
-        Ok(issued) => issued,
-        Err(error) => return p.error(error),
-    };
-    let mut user = json!({
-        "open_id": issued.person.id,
-        "display_name": issued.person.name,
-        "username": issued.person.handle,
-    });
-    // Counts need user.info.stats; without it TikTok leaves them out.
-    if issued.scopes.iter().any(|s| s == "user.info.stats") {
-        user["follower_count"] = json!(issued.person.followers);
-    }
-    Json(json!({"data": {"user": user}, "error": {"code": "ok", "message": "", "log_id": "sandbox"}}))
-        .into_response()
 }

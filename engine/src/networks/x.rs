@@ -9,23 +9,12 @@
 
 use super::{
     json, Adapter, ChannelKind, ClientAuth, DeadReason, DiscoveredAccount, Discovery, FailureClass,
-    Hosts, Lifetimes, NetworkProfile, Renewal, RevokeStyle, Scopes, TokenMethod,
+    Hosts, Lifetimes, NetworkProfile, NetworkSettings, Renewal, RevokeStyle, Scopes, TokenMethod,
 };
 use crate::oauth::{ApiCall, NetworkFailure};
-use crate::sandbox::{
-    consent_decision, consent_page, revoke_endpoint, standard_token, token_endpoint, Pkce,
-    SandboxError, SandboxPerson, SandboxProvider, SandboxRefresh, SandboxSpec,
-};
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::TimeDelta;
 use reqwest::header::HeaderMap as ClientHeaders;
-use serde_json::{json, Value};
-use std::collections::HashMap;
-use std::sync::Arc;
+use serde_json::Value;
 
 pub const ID: &str = "x";
 pub const DISPLAY_NAME: &str = "X";
@@ -56,7 +45,7 @@ const KINDS: &[ChannelKind] = &[ChannelKind {
     extra_required: &[],
 }];
 
-pub fn profile(hosts: &Hosts) -> NetworkProfile {
+pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
     NetworkProfile {
         id: ID.into(),
         display_name: DISPLAY_NAME.into(),
@@ -64,6 +53,7 @@ pub fn profile(hosts: &Hosts) -> NetworkProfile {
         kinds: KINDS,
         authorize_url: hosts.browser(ID, WEB, AUTHORIZE),
         authorize_params: &[],
+        refresh_params: &[],
         client_id_param: "client_id",
         scope_separator: " ",
         token_url: hosts.server(ID, API, TOKEN),
@@ -106,6 +96,7 @@ pub(super) async fn discover(call: &ApiCall<'_>) -> Result<Discovery, NetworkFai
     Ok(Discovery {
         accounts: vec![account],
         granted_scopes: None,
+        subject: None,
     })
 }
 
@@ -125,101 +116,4 @@ pub fn classify(status: u16, headers: &ClientHeaders, body: &[u8]) -> FailureCla
         },
         _ => FailureClass::from_status(status, headers),
     }
-}
-
-fn x_error(error: &SandboxError) -> Response {
-    match error {
-        SandboxError::InvalidGrant(_) => (
-            StatusCode::BAD_REQUEST,
-            Json(json!({"error": "invalid_request", "error_description": "Value passed for the token was invalid."})),
-        )
-            .into_response(),
-        SandboxError::InvalidToken(_) => (
-            StatusCode::UNAUTHORIZED,
-            Json(json!({"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"})),
-        )
-            .into_response(),
-        SandboxError::MissingScope(scope) => (
-            StatusCode::FORBIDDEN,
-            Json(json!({"title": "Forbidden", "type": "about:blank", "status": 403, "detail": format!("Missing scope {scope}")})),
-        )
-            .into_response(),
-        SandboxError::RateLimited { reset_at, .. } => {
-            // x-rate-limit-reset is a Unix time, stated on the clock Tether compares it with.
-            (
-                StatusCode::TOO_MANY_REQUESTS,
-                [
-                    ("x-rate-limit-limit", "75".to_owned()),
-                    ("x-rate-limit-remaining", "0".to_owned()),
-                    ("x-rate-limit-reset", reset_at.to_string()),
-                ],
-                Json(json!({"title": "Too Many Requests", "type": "about:blank", "status": 429, "detail": "Too Many Requests"})),
-            )
-                .into_response()
-        }
-        other => crate::sandbox::standard_error(other),
-    }
-}
-
-const PEOPLE: &[SandboxPerson] = &[
-    SandboxPerson {
-        id: "1460000000000000001",
-        name: "Lind Bakery",
-        handle: "lindbakery",
-        followers: 9_870,
-        pages: &[],
-    },
-    SandboxPerson {
-        id: "1460000000000000002",
-        name: "Omar Haddad",
-        handle: "omarrides",
-        followers: 1_204,
-        pages: &[],
-    },
-];
-
-pub fn sandbox_spec() -> SandboxSpec {
-    SandboxSpec {
-        network: ID,
-        display_name: DISPLAY_NAME,
-        client_auth: ClientAuth::Basic,
-        client_id_param: "client_id",
-        pkce: Pkce::Required,
-        partial_consent: false,
-        scopes: SCOPE_WORDS,
-        fixed_scopes: &[],
-        incremental: false,
-        code_token_lifetime: ACCESS,
-        long_lived_lifetime: None,
-        refresh: SandboxRefresh::Rotating { lifetime: None },
-        offline_scope: Some(OFFLINE),
-        consent_lifetime: None,
-        exchanges: &[],
-        people: PEOPLE,
-        error_response: x_error,
-        shape_token: standard_token,
-    }
-}
-
-pub fn sandbox_routes() -> Router<Arc<SandboxProvider>> {
-    Router::new()
-        .route(AUTHORIZE, get(consent_page).post(consent_decision))
-        .route(TOKEN, post(token_endpoint))
-        .route(REVOKE, post(revoke_endpoint))
-        .route(ME, get(me))
-}
-
-async fn me(
-    State(p): State<Arc<SandboxProvider>>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    p.answer(&headers, &q, "users.read", |issued| {
-        json!({"data": {
-            "id": issued.person.id,
-            "name": issued.person.name,
-            "username": issued.person.handle,
-            "public_metrics": {"followers_count": issued.person.followers, "following_count": 120},
-        }})
-    })
 }

@@ -11,23 +11,12 @@
 
 use super::{
     json, Adapter, ChannelKind, ClientAuth, DeadReason, DiscoveredAccount, Discovery, FailureClass,
-    Hosts, Lifetimes, NetworkProfile, Renewal, RevokeStyle, Scopes, TokenMethod,
+    Hosts, Lifetimes, NetworkProfile, NetworkSettings, Renewal, RevokeStyle, Scopes, TokenMethod,
 };
 use crate::oauth::{ApiCall, NetworkFailure};
-use crate::sandbox::{
-    consent_decision, consent_page, revoke_endpoint, standard_token, token_endpoint, Pkce,
-    SandboxError, SandboxPerson, SandboxProvider, SandboxRefresh, SandboxSpec,
-};
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::TimeDelta;
 use reqwest::header::HeaderMap as ClientHeaders;
-use serde_json::{json, Value};
-use std::collections::HashMap;
-use std::sync::Arc;
+use serde_json::Value;
 
 pub const ID: &str = "youtube";
 pub const DISPLAY_NAME: &str = "YouTube";
@@ -63,7 +52,7 @@ const KINDS: &[ChannelKind] = &[ChannelKind {
     extra_required: &[],
 }];
 
-pub fn profile(hosts: &Hosts) -> NetworkProfile {
+pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
     NetworkProfile {
         id: ID.into(),
         display_name: DISPLAY_NAME.into(),
@@ -75,6 +64,7 @@ pub fn profile(hosts: &Hosts) -> NetworkProfile {
             ("prompt", "consent"),
             ("include_granted_scopes", "true"),
         ],
+        refresh_params: &[],
         client_id_param: "client_id",
         scope_separator: " ",
         token_url: hosts.server(ID, OAUTH, TOKEN),
@@ -125,6 +115,7 @@ pub(super) async fn discover(call: &ApiCall<'_>) -> Result<Discovery, NetworkFai
     Ok(Discovery {
         accounts: vec![account],
         granted_scopes: None,
+        subject: None,
     })
 }
 
@@ -143,100 +134,4 @@ pub fn classify(status: u16, headers: &ClientHeaders, body: &[u8]) -> FailureCla
         }
         _ => FailureClass::from_status(status, headers),
     }
-}
-
-fn google_error(error: &SandboxError) -> Response {
-    let api = |status: StatusCode, message: &str, reason: &str| {
-        (
-            status,
-            Json(json!({"error": {"code": status.as_u16(), "message": message, "errors": [{"message": message, "domain": "global", "reason": reason}]}})),
-        )
-            .into_response()
-    };
-    match error {
-        SandboxError::InvalidGrant(_) => (
-            StatusCode::BAD_REQUEST,
-            Json(json!({"error": "invalid_grant", "error_description": "Token has been expired or revoked."})),
-        )
-            .into_response(),
-        SandboxError::InvalidToken(_) => api(
-            StatusCode::UNAUTHORIZED,
-            "Request had invalid authentication credentials.",
-            "authError",
-        ),
-        SandboxError::MissingScope(_) => api(
-            StatusCode::FORBIDDEN,
-            "Request had insufficient authentication scopes.",
-            "insufficientPermissions",
-        ),
-        SandboxError::RateLimited { .. } => api(
-            StatusCode::FORBIDDEN,
-            "The request cannot be completed because you have exceeded your quota.",
-            "quotaExceeded",
-        ),
-        other => crate::sandbox::standard_error(other),
-    }
-}
-
-const PEOPLE: &[SandboxPerson] = &[
-    SandboxPerson {
-        id: "UC4x7Lind0Bakery000000a",
-        name: "Lind Bakery",
-        handle: "@lindbakery",
-        followers: 31_800,
-        pages: &[],
-    },
-    SandboxPerson {
-        id: "UC9yJunoMakes000000000b",
-        name: "Juno Makes",
-        handle: "@junomakes",
-        followers: 204_000,
-        pages: &[],
-    },
-];
-
-pub fn sandbox_spec() -> SandboxSpec {
-    SandboxSpec {
-        network: ID,
-        display_name: DISPLAY_NAME,
-        client_auth: ClientAuth::Body,
-        client_id_param: "client_id",
-        pkce: Pkce::Optional,
-        partial_consent: true,
-        scopes: SCOPE_WORDS,
-        fixed_scopes: &[READONLY],
-        incremental: true,
-        code_token_lifetime: ACCESS,
-        long_lived_lifetime: None,
-        refresh: SandboxRefresh::Reusable,
-        offline_scope: None,
-        consent_lifetime: Some(TESTING_APP_CONSENT),
-        exchanges: &[],
-        people: PEOPLE,
-        error_response: google_error,
-        shape_token: standard_token,
-    }
-}
-
-pub fn sandbox_routes() -> Router<Arc<SandboxProvider>> {
-    Router::new()
-        .route(AUTHORIZE, get(consent_page).post(consent_decision))
-        .route(TOKEN, post(token_endpoint))
-        .route(REVOKE, post(revoke_endpoint))
-        .route(CHANNELS, get(channels))
-}
-
-async fn channels(
-    State(p): State<Arc<SandboxProvider>>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    p.answer(&headers, &q, READONLY, |issued| {
-        json!({"kind": "youtube#channelListResponse", "items": [{
-            "kind": "youtube#channel",
-            "id": issued.person.id,
-            "snippet": {"title": issued.person.name, "customUrl": issued.person.handle},
-            "statistics": {"subscriberCount": issued.person.followers.to_string(), "videoCount": "48"},
-        }]})
-    })
 }

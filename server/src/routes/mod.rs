@@ -9,6 +9,7 @@ mod lifecycle;
 mod members;
 mod notifications;
 mod oauth;
+mod sandbox;
 mod webhooks;
 
 use app::model::FlashKind;
@@ -50,10 +51,11 @@ impl FromRef<ServerState> for AppContext {
 pub fn router(
     ctx: AppContext,
     leptos_options: LeptosOptions,
-    sandbox: Option<Router>,
+    sandbox: Option<crate::SandboxRoutes>,
     public_url: &Url,
 ) -> Router {
     let routes = page_routes();
+    let ctx_for_guard = ctx.clone();
     let state = ServerState {
         leptos_options: leptos_options.clone(),
         ctx: ctx.clone(),
@@ -119,7 +121,11 @@ pub fn router(
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
         .with_state(state);
     if let Some(sandbox) = sandbox {
-        router = router.merge(sandbox);
+        let controls = sandbox.control.layer(middleware::from_fn_with_state(
+            ctx_for_guard,
+            sandbox::guard,
+        ));
+        router = router.merge(sandbox.network).merge(controls);
     }
     let public_origin = public_url.origin().ascii_serialization();
     router

@@ -9,6 +9,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use engine::accounts::SignedIn;
+use engine::channels::AtNetwork;
 use engine::channels::{BrowserCookies, CallbackParams, ConnectOutcome, Connected, Reauthorize};
 use engine::domain::ChannelName;
 use engine::invites::InviteCompleted;
@@ -251,13 +252,20 @@ pub async fn unlink(
     .await;
     match outcome {
         Ok((channel, revoked)) => {
-            let how = if revoked {
-                format!("Access was revoked at {}.", channel.network_name)
-            } else {
-                format!(
-                    "{} offers no way to revoke from here; remove Tether in the account's app settings there to be sure.",
-                    channel.network_name
-                )
+            let network = &channel.network_name;
+            let how = match revoked {
+                AtNetwork::Revoked => format!("Access was revoked at {network}."),
+                AtNetwork::NotOffered => format!(
+                    "{network} offers no way to revoke from here; remove Tether in the account's app settings there to be sure."
+                ),
+                AtNetwork::KeptForOthers { channels } => format!(
+                    "Access stays granted at {network}: {} connected with the same consent still {} it.",
+                    plural(channels, "other channel", "other channels"),
+                    if channels == 1 { "uses" } else { "use" }
+                ),
+                AtNetwork::Failed => format!(
+                    "{network} could not be reached to revoke access; remove Tether in the account's app settings there to be sure."
+                ),
             };
             success(
                 &ctx,
@@ -290,5 +298,14 @@ pub async fn delete(
             &format!("Deleted “{}” and its tokens.", channel.name),
         ),
         Err(error) => respond(&ctx, jar, "/", Err(error)),
+    }
+}
+
+/// "1 other channel", "3 other channels".
+fn plural(n: i64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
     }
 }
