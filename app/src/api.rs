@@ -9,7 +9,7 @@ use leptos::prelude::*;
 /// Everything the dashboard shows. Sends a visitor who is not signed in to sign in.
 #[server]
 pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
-    use crate::model::{ChannelCard, NetworkChoice, Person};
+    use crate::model::{ChannelCard, ConfigurationFaultNotice, NetworkChoice, Person};
     use crate::ssr::{public_error, request, require_person, take_flash};
     use engine::domain::Permission;
 
@@ -17,6 +17,11 @@ pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
     let person = require_person(&ctx, &jar).await?;
     let channels = ctx.engine.channels(&person).await.map_err(public_error)?;
     let outages = ctx.engine.outages().await.map_err(public_error)?;
+    let faults = ctx
+        .engine
+        .configuration_faults()
+        .await
+        .map_err(public_error)?;
     Ok(Dashboard {
         now: ctx.engine.clock().now().timestamp(),
         clock_offset: ctx.engine.clock().offset().num_seconds(),
@@ -30,6 +35,7 @@ pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
             may_manage_members: person.role.may(Permission::ManageMembers),
             may_invite: person.role.may(Permission::Invite),
             may_manage_webhooks: person.role.may(Permission::ManageApiKeys),
+            may_control_sandbox: person.role.may(Permission::ControlSandbox),
             has_outbox: ctx.engine.mailer().and_then(|m| m.outbox_dir()).is_some(),
             unread_notifications: ctx
                 .engine
@@ -50,9 +56,19 @@ pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
             .into_iter()
             .map(|channel| {
                 let outage = outages.contains(&channel.network);
+                let refused = faults.iter().any(|f| f.network == channel.network);
                 let mut card = ChannelCard::from(channel);
                 card.facts.network_outage = outage;
+                card.facts.app_refused = refused;
                 card
+            })
+            .collect(),
+        configuration_faults: faults
+            .into_iter()
+            .map(|f| ConfigurationFaultNotice {
+                network: f.network_name,
+                setting: f.setting,
+                detail: f.detail,
             })
             .collect(),
         outages: outages
@@ -166,6 +182,7 @@ impl From<engine::channels::ChannelRecord> for crate::model::ChannelCard {
                 missing_scopes: channel.missing_scopes,
                 dead_reason: channel.dead_reason,
                 network_outage: false,
+                app_refused: false,
                 retry_at: channel.retry_at,
                 gave_up: channel.gave_up_at.is_some(),
                 unlinked: channel.unlinked_at.is_some(),
@@ -208,6 +225,12 @@ pub async fn load_channel(channel_id: i64) -> Result<ChannelPage, ServerFnError>
         .await
         .map_err(public_error)?
         .contains(&channel.network);
+    let app_refused = engine
+        .configuration_faults()
+        .await
+        .map_err(public_error)?
+        .iter()
+        .any(|f| f.network == channel.network);
     let now = engine.clock().now().timestamp();
     let renewal = engine
         .networks()
@@ -265,6 +288,7 @@ pub async fn load_channel(channel_id: i64) -> Result<ChannelPage, ServerFnError>
     };
     let mut card = ChannelCard::from(channel);
     card.facts.network_outage = outage;
+    card.facts.app_refused = app_refused;
     Ok(ChannelPage {
         now,
         clock_offset: engine.clock().offset().num_seconds(),

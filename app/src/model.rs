@@ -13,6 +13,8 @@ pub struct Dashboard {
     pub channels: Vec<ChannelCard>,
     /// Networks failing for many channels at once, by name.
     pub outages: Vec<String>,
+    /// Networks that refuse Tether's own app credentials.
+    pub configuration_faults: Vec<ConfigurationFaultNotice>,
     pub networks: Vec<NetworkChoice>,
     pub flash: Option<Flash>,
 }
@@ -28,6 +30,8 @@ pub struct Person {
     pub may_manage_members: bool,
     pub may_invite: bool,
     pub may_manage_webhooks: bool,
+    /// Owners and admins of a sandbox instance may use the emulated networks' controls.
+    pub may_control_sandbox: bool,
     /// Mail goes to the local outbox, which the UI shows.
     pub has_outbox: bool,
     pub unread_notifications: i64,
@@ -52,6 +56,15 @@ pub struct ChannelCard {
     /// Its connector left or may no longer reconnect it: it needs a new one.
     pub connector_left: bool,
     pub facts: ChannelFacts,
+}
+
+/// A network that refused Tether's app credentials, and where an operator fixes them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConfigurationFaultNotice {
+    pub network: String,
+    pub setting: String,
+    /// What the network said.
+    pub detail: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

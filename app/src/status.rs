@@ -24,6 +24,10 @@ pub struct ChannelFacts {
     pub dead_reason: Option<String>,
     /// Set while the channel's network is failing for everyone (5xx, time-outs, rate limits).
     pub network_outage: bool,
+    /// Set while the channel's network refuses Tether's own app credentials: an operator's
+    /// fault, not the channel's.
+    #[serde(default)]
+    pub app_refused: bool,
     /// While renewals fail for the network's reasons (not the token's): the next try.
     pub retry_at: Option<i64>,
     /// Set when renewals kept failing for this channel alone and Tether stopped retrying.
@@ -235,16 +239,21 @@ pub fn status(facts: &ChannelFacts, now: i64) -> Status {
         } else {
             "trying again now".to_owned()
         };
+        let why = if facts.app_refused {
+            "the network refused Tether's app credentials, which an operator must fix"
+        } else {
+            "the network did not answer"
+        };
         return if reached(facts.access_expires_at) {
             make(
                 State::Expired,
-                format!("Access ended while the network was failing to renew it; Tether keeps trying ({next_try}). No one needs to reconnect yet."),
+                format!("Access ended while renewing it failed ({why}); Tether keeps trying ({next_try}). No one needs to reconnect."),
                 NextAction::Wait,
             )
         } else {
             make(
                 State::Connected,
-                format!("Renewal is failing for now (the network did not answer); {next_try}. The channel works until its access ends."),
+                format!("Renewal is failing for now ({why}); {next_try}. The channel works until its access ends."),
                 NextAction::Wait,
             )
         };

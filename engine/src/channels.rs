@@ -8,8 +8,9 @@ use crate::crypto::{random_token, token_hash, EncryptionKey, Sealed, Secret};
 use crate::domain::{require, ChannelName, Permission};
 use crate::error::{ConnectError, Error, Result};
 use crate::lifecycle::work::can_renew;
+use crate::lifecycle::work::note_configuration_fault;
 use crate::networks::{
-    Access, ConfiguredNetwork, DeadReason, DiscoveredAccount, NetworkProfile, Renewal,
+    Access, ConfiguredNetwork, DeadReason, DiscoveredAccount, FailureClass, NetworkProfile, Renewal,
 };
 use crate::oauth::{self, ApiCall, NetworkFailure, TokenGrant};
 use crate::Engine;
@@ -458,20 +459,24 @@ impl Engine {
                 description: "the redirect carried no authorization code".into(),
             })?;
 
-        let failure = |f: NetworkFailure| network_error(&display_name, f);
-        let mut grant = oauth::exchange_code(
+        let exchanged = oauth::exchange_code(
             &self.http,
             network,
             &self.callback_url(network_id),
             &code,
             &handshake.pkce_verifier,
         )
-        .await
-        .map_err(failure)?;
-        if let Some(long) = oauth::exchange_long_lived(&self.http, network, &grant.access_token)
-            .await
-            .map_err(failure)?
+        .await;
+        let mut grant = match exchanged {
+            Ok(grant) => grant,
+            Err(failure) => return Err(self.handshake_failure(network, failure).await),
+        };
+        let long = match oauth::exchange_long_lived(&self.http, network, &grant.access_token).await
         {
+            Ok(long) => long,
+            Err(failure) => return Err(self.handshake_failure(network, failure).await),
+        };
+        if let Some(long) = long {
             // The long-lived token replaces the short one; scopes were read from the first.
             grant = TokenGrant {
                 granted_scopes: grant.granted_scopes.or(long.granted_scopes),
@@ -485,12 +490,10 @@ impl Engine {
             token: &grant.access_token,
             granted: grant.granted_scopes.as_deref().unwrap_or_default(),
         };
-        let discovery = network
-            .profile
-            .adapter
-            .discover(&call)
-            .await
-            .map_err(failure)?;
+        let discovery = match network.profile.adapter.discover(&call).await {
+            Ok(discovery) => discovery,
+            Err(failure) => return Err(self.handshake_failure(network, failure).await),
+        };
         let granted_scopes = discovery
             .granted_scopes
             .or(grant.granted_scopes.clone())
@@ -1662,9 +1665,49 @@ fn kind_label(profile: &NetworkProfile, kind: &str) -> String {
         .unwrap_or_else(|| kind.to_owned())
 }
 
+impl Engine {
+    /// A failed call during a handshake, as the person sees it. A refusal of Tether's own
+    /// credentials is noted on the network, so the dashboard names the setting to fix.
+    async fn handshake_failure(
+        &self,
+        network: &ConfiguredNetwork,
+        failure: NetworkFailure,
+    ) -> Error {
+        if let NetworkFailure::Refused {
+            class: FailureClass::Misconfigured,
+            code,
+            description,
+        } = &failure
+        {
+            let noted = async {
+                let mut conn = self.db.pool().acquire().await?;
+                note_configuration_fault(
+                    &mut conn,
+                    &network.profile.id,
+                    &format!("{description} ({code})"),
+                    self.clock.now().timestamp(),
+                )
+                .await
+            };
+            if let Err(error) = noted.await {
+                tracing::error!(?error, "noting a configuration fault");
+            }
+        }
+        network_error(network, failure)
+    }
+}
+
 /// A failed call during a handshake, as the person sees it.
-fn network_error(network: &str, failure: NetworkFailure) -> Error {
+fn network_error(configured: &ConfiguredNetwork, failure: NetworkFailure) -> Error {
+    let network = configured.profile.display_name.as_str();
     match failure {
+        NetworkFailure::Refused {
+            class: FailureClass::Misconfigured,
+            ..
+        } => ConnectError::Misconfigured {
+            network: network.to_owned(),
+            setting: configured.credentials_setting.clone(),
+        },
         NetworkFailure::Refused {
             code, description, ..
         } => ConnectError::NetworkRefused {

@@ -23,6 +23,9 @@ pub enum Error {
     /// The network is failing; Tether keeps retrying on its own.
     #[error("{network} is not answering right now; Tether keeps retrying. Try again shortly.")]
     NetworkUnavailable { network: String },
+    /// The network refused Tether's own app credentials: only an operator can fix it.
+    #[error("{network} refused Tether's own app credentials; an operator must check {setting}. The channel itself is not at fault.")]
+    Misconfigured { network: String, setting: String },
     #[error(transparent)]
     Connect(#[from] ConnectError),
     /// An invite link that cannot be used (any more).
@@ -46,6 +49,8 @@ pub enum ConnectError {
         network: String,
         description: String,
     },
+    #[error("{network} refused Tether's own app credentials, so no one can connect it until an operator checks {setting}. Nothing was changed.")]
+    Misconfigured { network: String, setting: String },
     #[error("{network} could not be reached or answered unexpectedly. Nothing was changed; please try again.")]
     NetworkUnavailable { network: String, cause: String },
     #[error("This {network} account ({handle}) is already connected here as “{channel}”.")]

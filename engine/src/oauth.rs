@@ -236,7 +236,7 @@ pub async fn revoke(
             http.delete(url).bearer_auth(app_token(network).expose())
         }
     };
-    send(network, request).await.map(|_| true)
+    send(network, request, Speaker::App).await.map(|_| true)
 }
 
 /// A Graph API app access token, `{app-id}|{app-secret}` (access tokens: app access tokens).
@@ -248,11 +248,20 @@ pub fn app_token(network: &ConfiguredNetwork) -> Secret {
     ))
 }
 
+/// Who a request speaks as: a channel's token, or Tether's app (client credentials or an
+/// app token), whose refusal is a configuration fault.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Speaker {
+    Channel,
+    App,
+}
+
 /// Sends a request to the network and returns the body of a 2xx answer; any other answer
 /// becomes a failure classified by the network's own codes.
 async fn send(
     network: &ConfiguredNetwork,
     request: reqwest::RequestBuilder,
+    speaker: Speaker,
 ) -> Result<Vec<u8>, NetworkFailure> {
     let unavailable = |e: reqwest::Error| NetworkFailure::Unavailable(e.without_url().to_string());
     let response = request.send().await.map_err(unavailable)?;
@@ -262,7 +271,29 @@ async fn send(
     if (200..300).contains(&status) {
         Ok(body)
     } else {
-        Err(failure(network, status, &headers, &body))
+        Err(refusal(network, status, &headers, &body, speaker))
+    }
+}
+
+/// A refusal, as the app's own when it refused Tether's credentials.
+fn refusal(
+    network: &ConfiguredNetwork,
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: &[u8],
+    speaker: Speaker,
+) -> NetworkFailure {
+    match failure(network, status, headers, body) {
+        NetworkFailure::Refused {
+            code, description, ..
+        } if speaker == Speaker::App && network.profile.adapter.app_refused(status, body) => {
+            NetworkFailure::Refused {
+                class: FailureClass::Misconfigured,
+                code,
+                description,
+            }
+        }
+        other => other,
     }
 }
 
@@ -316,14 +347,15 @@ async fn token_call(
         params,
         method,
     );
-    let body = send(network, request).await?;
+    let body = send(network, request, Speaker::App).await?;
     parse_token_response(&body).map_err(|problem| {
         // A refusal sent with 200 (TikTok's token endpoint, in reports) is still a refusal.
         let refused = serde_json::from_slice::<Value>(&body)
             .ok()
             .is_some_and(|v| v.get("error").is_some_and(Value::is_string));
         if refused {
-            failure(network, 200, &reqwest::header::HeaderMap::new(), &body)
+            let no_headers = reqwest::header::HeaderMap::new();
+            refusal(network, 200, &no_headers, &body, Speaker::App)
         } else {
             NetworkFailure::Unavailable(problem)
         }
@@ -446,7 +478,8 @@ impl ApiCall<'_> {
         query: &[(&str, &str)],
         headers: &[(&str, &str)],
     ) -> Result<Value, NetworkFailure> {
-        self.get_as(self.token, path, query, headers).await
+        self.get_as(self.token, Speaker::Channel, path, query, headers)
+            .await
     }
 
     /// As [`Self::get`], authenticated as the app itself (Graph's `debug_token`).
@@ -455,13 +488,14 @@ impl ApiCall<'_> {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<Value, NetworkFailure> {
-        self.get_as(&app_token(self.network), path, query, &[])
+        self.get_as(&app_token(self.network), Speaker::App, path, query, &[])
             .await
     }
 
     async fn get_as(
         &self,
         token: &Secret,
+        speaker: Speaker,
         path: &str,
         query: &[(&str, &str)],
         headers: &[(&str, &str)],
@@ -475,7 +509,7 @@ impl ApiCall<'_> {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let body = send(self.network, request).await?;
+        let body = send(self.network, request, speaker).await?;
         serde_json::from_slice(&body)
             .map_err(|e| NetworkFailure::Unavailable(format!("unreadable answer: {e}")))
     }
@@ -513,12 +547,67 @@ mod tests {
         }
     }
 
+    type Profile = fn(&Hosts, &NetworkSettings) -> crate::networks::NetworkProfile;
+
+    fn configured(profile: Profile) -> ConfiguredNetwork {
+        ConfiguredNetwork {
+            profile: profile(&Hosts::Real, &NetworkSettings::default()),
+            client_id: "app".into(),
+            client_secret: Secret::new("secret"),
+            credentials_setting: "TETHER_X_CLIENT_SECRET".into(),
+        }
+    }
+
+    /// A token endpoint refusing Tether's own credentials (RFC 6749 5.2 `invalid_client`,
+    /// `unauthorized_client`, or the network's own words) is an operator's fault, never a
+    /// dead channel; the same words from a channel's own call are not.
+    #[test]
+    fn a_refused_app_is_a_configuration_fault_not_a_dead_channel() {
+        use crate::networks::{facebook, linkedin, pinterest, tiktok, x, youtube};
+        let cases: [(&str, &str, Profile); 8] = [
+            ("facebook", "error_invalid_client_secret", facebook::profile),
+            ("facebook", "error_invalid_client_id", facebook::profile),
+            ("tiktok", "token_invalid_client", tiktok::profile),
+            ("pinterest", "error_invalid_client", pinterest::profile),
+            ("linkedin", "token_invalid_client", linkedin::profile),
+            ("youtube", "token_invalid_client", youtube::profile),
+            ("youtube", "token_invalid_client_secret", youtube::profile),
+            ("x", "token_invalid_client", x::profile),
+        ];
+        for (network, name, profile) in cases {
+            let answer = documented(network, name);
+            let refused = refusal(
+                &configured(profile),
+                answer.status,
+                &answer.headers,
+                &answer.bytes(),
+                Speaker::App,
+            );
+            assert_eq!(
+                refused.class(),
+                FailureClass::Misconfigured,
+                "{network} {name}"
+            );
+        }
+        // Pinterest's "Authentication failed." on a channel's own call is its dead token.
+        let answer = documented("pinterest", "error_auth");
+        let on_api = refusal(
+            &configured(pinterest::profile),
+            answer.status,
+            &answer.headers,
+            &answer.bytes(),
+            Speaker::Channel,
+        );
+        assert!(matches!(on_api.class(), FailureClass::Dead { .. }));
+    }
+
     #[test]
     fn instagram_login_errors_show_their_message() {
         let network = ConfiguredNetwork {
             profile: instagram::profile(&Hosts::Real, &NetworkSettings::default()),
             client_id: "app".into(),
             client_secret: Secret::new("secret"),
+            credentials_setting: "TETHER_INSTAGRAM_CLIENT_ID".into(),
         };
         let answer = documented("instagram", "error_oauth");
         let NetworkFailure::Refused { description, .. } =

@@ -15,7 +15,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use chrono::{DateTime, TimeDelta, Utc};
 use engine::clock::Clock;
-use engine::crypto::{random_token, token_hash};
+use engine::crypto::{random_token, token_hash, Secret};
 use html_escape::encode_double_quoted_attribute as attr;
 use html_escape::encode_text as text;
 use serde::{Deserialize, Serialize};
@@ -191,7 +191,7 @@ pub enum SandboxError {
 #[derive(Clone, Debug)]
 pub struct RegisteredClient {
     pub client_id: String,
-    pub client_secret: engine::crypto::Secret,
+    pub client_secret: Secret,
     pub redirect_uri: Url,
 }
 
@@ -252,6 +252,8 @@ struct Grants {
     lost_roles: HashSet<(String, String)>,
     weather: Weather,
     counters: Counters,
+    /// The app's secret after an operator rotated it at the network's developer console.
+    rotated_secret: Option<Secret>,
     /// People minted by the control API for load tests, beyond the spec's own.
     crowd: HashMap<String, SandboxPerson>,
 }
@@ -419,9 +421,19 @@ impl SandboxProvider {
     /// Whether `token` is the app's own token, `{app-id}|{app-secret}` (Graph API: app
     /// access tokens).
     pub fn is_app_token(&self, token: &str) -> bool {
-        token.split_once('|').is_some_and(|(id, secret)| {
-            id == self.client.client_id && secret == self.client.client_secret.expose()
-        })
+        token
+            .split_once('|')
+            .is_some_and(|(id, secret)| self.is_client(id, secret))
+    }
+
+    /// Whether `id` and `secret` are the registered app's, after any rotation.
+    fn is_client(&self, id: &str, secret: &str) -> bool {
+        let grants = self.grants();
+        let current = grants
+            .rotated_secret
+            .as_ref()
+            .unwrap_or(&self.client.client_secret);
+        id == self.client.client_id && secret == current.expose()
     }
 
     /// What a token is and whether it still works, whatever it is (Graph's `debug_token`).
@@ -592,9 +604,7 @@ impl SandboxProvider {
                 .cloned()
                 .zip(form.get("client_secret").cloned()),
         };
-        presented.is_some_and(|(id, secret)| {
-            id == self.client.client_id && secret == self.client.client_secret.expose()
-        })
+        presented.is_some_and(|(id, secret)| self.is_client(&id, &secret))
     }
 }
 
@@ -962,6 +972,9 @@ pub enum ControlAction {
     MoveClock { seconds: i64 },
     /// Puts the clock back to real time.
     ResetClock,
+    /// Someone rotates the app's secret in the network's developer console: Tether's
+    /// configured secret stops working until the registration is renewed.
+    RotateAppSecret,
 }
 
 impl SandboxProvider {
@@ -1014,6 +1027,7 @@ impl SandboxProvider {
                 self.clock.advance(by);
             }
             ControlAction::ResetClock => self.clock.advance(-self.clock.offset()),
+            ControlAction::RotateAppSecret => grants.rotated_secret = Some(random_token()),
         }
         tracing::info!(
             network = self.spec.network,
@@ -1186,6 +1200,7 @@ async fn control_form(
             .map(|seconds| ControlAction::MoveClock { seconds })
             .map_err(|_| "seconds must be a whole number".to_owned()),
         "reset_clock" => Ok(ControlAction::ResetClock),
+        "rotate_app_secret" => Ok(ControlAction::RotateAppSecret),
         _ => Err("unknown action".to_owned()),
     };
     match action.and_then(|a| provider.control(a)) {
@@ -1319,6 +1334,7 @@ async fn control_page(State(provider): State<Arc<SandboxProvider>>) -> Response 
 <p><a href="/">Back to Tether</a></p>
 {time}
 <section><h2>The network</h2><div class="actions">{weathers}</div>
+<p>Tether's app at the network:</p><div class="actions"><form method="post"><input type="hidden" name="action" value="rotate_app_secret"><button class="secondary">Rotate the app's secret</button></form></div>
 <p>Codes redeemed {}, refreshes {}, exchanges {}, revocations {}</p></section>
 {people}
 </main></body></html>"#,

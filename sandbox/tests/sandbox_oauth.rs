@@ -54,6 +54,7 @@ async fn start_sandbox(network_id: &str) -> Fixture {
             profile: (builtin.profile)(&hosts, &NetworkSettings::default()),
             client_id: "tether".into(),
             client_secret: secret,
+            credentials_setting: "the test's registration".into(),
         },
         provider,
         redirect_uri,
@@ -702,4 +703,68 @@ async fn the_emulators_answer_as_the_documents_say() {
     };
     let documented_answer = documented("pinterest", "error_invalid_refresh");
     assert_eq!(code, documented_answer.body["code"].to_string());
+}
+
+/// The clock is the whole instance's: it moves only where the sandbox was given the power
+/// (a demo), forward, and never more than about five years in all, however often asked.
+#[tokio::test]
+async fn the_clock_moves_only_on_a_demo_and_within_bounds() {
+    let clock = Clock::frozen(DateTime::from_timestamp(1_900_000_000, 0).unwrap());
+    let client = || RegisteredClient {
+        client_id: "tether".into(),
+        client_secret: Secret::new("secret"),
+        redirect_uri: Url::parse("http://tether.test/oauth/callback/x").unwrap(),
+    };
+    let emulated = sandbox::emulated("x").unwrap();
+    let plain = sandbox::mount(emulated, client(), clock.clone(), Powers::default());
+    let refused = plain
+        .provider
+        .control(ControlAction::MoveClock { seconds: 3600 });
+    assert!(refused.unwrap_err().contains("demo"));
+    assert!(clock.offset().is_zero());
+
+    let demo = sandbox::mount(
+        emulated,
+        client(),
+        clock.clone(),
+        Powers {
+            clock: true,
+            mint: false,
+        },
+    );
+    assert!(demo
+        .provider
+        .control(ControlAction::MoveClock { seconds: -5 })
+        .is_err());
+    let moves = (0..100)
+        .take_while(|_| {
+            demo.provider
+                .control(ControlAction::MoveClock {
+                    seconds: 400 * 86_400,
+                })
+                .is_ok()
+        })
+        .count();
+    assert_eq!(moves, 4);
+    assert!(clock.offset() <= TimeDelta::days(5 * 366));
+    demo.provider.control(ControlAction::ResetClock).unwrap();
+    assert!(clock.offset().is_zero());
+}
+
+/// What happens to an account kills the tokens given until then; a fresh consent works
+/// again, as on the real networks (no one has to press "Restore").
+#[tokio::test]
+async fn a_fresh_consent_after_a_revocation_works() {
+    let f = start_sandbox("x").await;
+    let before = f.connect().await;
+    f.provider
+        .control(ControlAction::Account {
+            person: f.provider.spec.people[0].id.into(),
+            reason: sandbox::Death::Revoked,
+        })
+        .unwrap();
+    assert!(f.works(&before.access_token).await.is_err());
+    let after = f.connect().await;
+    assert_eq!(f.works(&after.access_token).await, Ok(()));
+    assert!(f.works(&before.access_token).await.is_err());
 }

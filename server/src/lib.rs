@@ -210,6 +210,10 @@ pub async fn configure_networks(
                 profile: (builtin.profile)(&Hosts::Real, &settings.networks),
                 client_id: credentials.client_id.clone(),
                 client_secret: credentials.client_secret.clone(),
+                credentials_setting: format!(
+                    "TETHER_{0}_CLIENT_ID and TETHER_{0}_CLIENT_SECRET",
+                    credentials.network
+                ),
             });
         } else if let Some(external) = settings
             .external_sandbox
@@ -224,6 +228,7 @@ pub async fn configure_networks(
                 profile: (builtin.profile)(&hosts, &settings.networks),
                 client_id: sandbox_client_id(builtin.id),
                 client_secret: external.client_secret.clone(),
+                credentials_setting: "TETHER_SANDBOX_CLIENT_SECRET".into(),
             });
         } else if settings.sandbox.is_on() {
             // Each start registers Tether anew with its sandboxes, with a fresh secret.
@@ -234,6 +239,9 @@ pub async fn configure_networks(
                 profile: (builtin.profile)(&sandbox_hosts, &settings.networks),
                 client_id,
                 client_secret,
+                credentials_setting:
+                    "Tether's registration with the sandbox (restart Tether to register anew)"
+                        .into(),
             });
         }
     }
@@ -250,6 +258,7 @@ pub async fn configure_networks(
             profile,
             client_id: oidc.client_id.clone(),
             client_secret: oidc.client_secret.clone(),
+            credentials_setting: "TETHER_OIDC_CLIENT_ID and TETHER_OIDC_CLIENT_SECRET".into(),
         });
     }
     let in_process = settings.sandbox.is_on() && settings.external_sandbox.is_none();

@@ -756,7 +756,48 @@ async fn a_token_that_cannot_be_opened_fails_only_its_own_work(backend: Backend)
     assert_eq!(credential(&app, x[0]).await.dead_reason, None);
 }
 
+/// Someone rotates Tether's app secret at X: every renewal is refused with
+/// `unauthorized_client`. That is the operator's to fix: no channel is called dead, the
+/// dashboard names the network and the setting, the API answers `configuration_error`.
+async fn a_refused_app_secret_is_an_operators_fault_not_dead_channels(backend: Backend) {
+    let app = app(backend).await;
+    let key = create_api_key(&app, "publisher").await;
+    let channels = connect(&app, "x", "1460000000000000001").await;
+    app.sandbox_control("x", json!({"action": "rotate_app_secret"}))
+        .await;
+    app.advance(TimeDelta::minutes(115));
+    let report = app.engine.sweep().await.unwrap();
+    assert_eq!(report.dead, 0, "{report:?}");
+    for &channel in &channels {
+        assert_eq!(credential(&app, channel).await.dead_reason, None);
+    }
+    let html = app.page("/").await;
+    assert!(
+        html.contains("X: Tether's app credentials were refused."),
+        "{html}"
+    );
+    assert!(html.contains("An operator must check"), "{html}");
+    assert!(
+        html.contains("refused Tether&#x27;s app credentials, which an operator must fix")
+            || html.contains("refused Tether's app credentials, which an operator must fix"),
+        "{html}"
+    );
+    assert!(!html.contains("Needs reconnecting"), "{html}");
+    // Past the token's expiry, the API says whose fault it is.
+    app.advance(TimeDelta::minutes(10));
+    let response = reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/channels/{}/token", channels[0])))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "configuration_error", "{body}");
+}
+
 on_both_backends!(
+    a_refused_app_secret_is_an_operators_fault_not_dead_channels,
     short_lived_tokens_are_renewed_inside_their_margin_and_never_lapse,
     long_lived_tokens_are_extended_once_old_enough_and_deadlines_stay_fixed,
     each_dead_token_event_is_found_by_the_next_check_with_its_reason,

@@ -1042,7 +1042,123 @@ async fn a_separate_sandbox_process_serves_tether(backend: Backend) {
     );
 }
 
+/// The controls of the emulated networks are the demo's, never an open door: an
+/// anonymous request changes nothing (today's bug: an anonymous POST moved the whole
+/// instance 400 days), a viewer is refused, an owner may use them.
+async fn the_sandbox_controls_need_an_owner_or_admin(backend: Backend) {
+    let app = demo_app(backend).await;
+    let anonymous = reqwest::Client::new();
+    for path in ["/sandbox/x/_control/api", "/sandbox/facebook/_control/api"] {
+        let moved = anonymous
+            .post(app.url(path))
+            .json(&json!({"action": "move_clock", "seconds": 34_560_000}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(moved.status(), StatusCode::UNAUTHORIZED, "{path}");
+        let killed = anonymous
+            .post(app.url(path))
+            .json(&json!({"action": "account", "person": "fb-501", "reason": "revoked"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(killed.status(), StatusCode::UNAUTHORIZED, "{path}");
+    }
+    let form = anonymous
+        .post(app.url("/sandbox/x/_control"))
+        .form(&[("action", "move_clock"), ("seconds", "86400")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), StatusCode::UNAUTHORIZED);
+    let page = anonymous
+        .get(app.url("/sandbox/x/_control"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::UNAUTHORIZED);
+    assert!(app.clock.offset().is_zero(), "the clock did not move");
+
+    add_person(
+        &app,
+        "vi@example.com",
+        "Vi Viewer",
+        engine::domain::Role::Viewer,
+    )
+    .await;
+    let viewer = sign_in_as(&app, "vi@example.com").await;
+    let refused = viewer
+        .browser
+        .post(viewer.url("/sandbox/x/_control/api"))
+        .json(&json!({"action": "weather", "weather": "down"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.sandbox_state("x").await["weather"], "normal");
+    assert!(!viewer.page("/").await.contains("Sandbox controls"));
+
+    // The owner of a demo may move the clock; bulk minting belongs to the standalone
+    // sandbox alone.
+    app.sandbox_control("x", json!({"action": "move_clock", "seconds": 86_400}))
+        .await;
+    assert_eq!(app.clock.offset(), chrono::TimeDelta::days(1));
+    app.sandbox_control("x", json!({"action": "reset_clock"}))
+        .await;
+    let mint = app
+        .browser
+        .post(app.url("/sandbox/x/_control/api/mint"))
+        .json(&json!({"count": 10}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mint.status(), StatusCode::NOT_FOUND);
+    assert!(app.page("/").await.contains("Sandbox controls"));
+}
+
+/// Outside a demo the clock belongs to the instance: the controls never move it.
+async fn only_a_demo_moves_the_clock(backend: Backend) {
+    let app = app(backend).await;
+    let refused = app
+        .browser
+        .post(app.url("/sandbox/x/_control/api"))
+        .json(&json!({"action": "move_clock", "seconds": 3600}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().await.unwrap().contains("demo"));
+    assert!(app.clock.offset().is_zero());
+}
+
+/// `tether serve` on its defaults serves no emulated network at all.
+async fn tether_serve_on_its_defaults_serves_no_sandbox(backend: Backend) {
+    let app = common::spawn_app_with(backend, &[("TETHER_SANDBOX", "off")]).await;
+    app.set_up_owner().await;
+    let anonymous = reqwest::Client::new();
+    let moved = anonymous
+        .post(app.url("/sandbox/x/_control/api"))
+        .json(&json!({"action": "move_clock", "seconds": 34_560_000}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), StatusCode::NOT_FOUND);
+    let owner = app
+        .browser
+        .post(app.url("/sandbox/x/_control/api"))
+        .json(&json!({"action": "move_clock", "seconds": 34_560_000}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(owner.status(), StatusCode::NOT_FOUND);
+    assert!(app.clock.offset().is_zero());
+    assert!(app.engine.networks().all().is_empty());
+}
+
 on_both_backends!(
+    the_sandbox_controls_need_an_owner_or_admin,
+    only_a_demo_moves_the_clock,
+    tether_serve_on_its_defaults_serves_no_sandbox,
     a_failing_network_stores_nothing,
     an_admin_may_hand_a_channel_to_another_account,
     an_admin_of_both_workspaces_may_move_or_remove,

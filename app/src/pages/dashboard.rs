@@ -4,7 +4,7 @@
 use super::{thousands, LoadError, Loading};
 use crate::api::load_dashboard;
 use crate::components::{BusyForm, ChannelStatus, FlashMessage, HealthSign};
-use crate::model::{ChannelCard, Dashboard, NetworkChoice};
+use crate::model::{ChannelCard, ConfigurationFaultNotice, Dashboard, NetworkChoice};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -85,6 +85,7 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
         </header>
         <main class="page">
             <FlashMessage flash=dashboard.flash/>
+            <ConfigurationBanner faults=dashboard.configuration_faults/>
             <OutageBanner networks=dashboard.outages/>
             <HealthSign channels=facts rendered_at=clock.rendered_at clock_offset=clock.offset/>
             <section aria-labelledby="channels-heading">
@@ -108,7 +109,9 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
                         .into_any()
                 }}
             </section>
-            <SandboxControls networks=dashboard.networks.clone()/>
+            {person
+                .may_control_sandbox
+                .then(|| view! { <SandboxControls networks=dashboard.networks.clone()/> })}
             {person
                 .may_connect
                 .then(|| view! { <AddChannel networks=dashboard.networks/> })}
@@ -241,6 +244,35 @@ fn OutageBanner(networks: Vec<String>) -> impl IntoView {
     })
 }
 
+/// Networks that refuse Tether's own app credentials: the operator's fix, named.
+#[component]
+fn ConfigurationBanner(faults: Vec<ConfigurationFaultNotice>) -> impl IntoView {
+    (!faults.is_empty()).then(|| {
+        view! {
+            <div class="banner banner--outage" role="alert" data-testid="configuration-fault">
+                <ul role="list">
+                    {faults
+                        .into_iter()
+                        .map(|fault| {
+                            view! {
+                                <li>
+                                    <span aria-hidden="true">"⚙ "</span>
+                                    <strong>{format!("{}: Tether's app credentials were refused.", fault.network)}</strong>
+                                    {format!(
+                                        " The network said: {}. An operator must check {}. Channels keep their state, and renewals resume once it is fixed.",
+                                        fault.detail,
+                                        fault.setting,
+                                    )}
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            </div>
+        }
+    })
+}
+
 /// Links to the sandbox networks' control pages, where accounts and networks can be made
 /// to fail and the clock moved.
 #[component]
@@ -253,7 +285,7 @@ fn SandboxControls(networks: Vec<NetworkChoice>) -> impl IntoView {
         view! {
             <nav class="card sandbox-controls" aria-labelledby="sandbox-heading">
                 <h2 id="sandbox-heading">"Sandbox controls"</h2>
-                <p class="hint">"Simulated networks: make an account fail, take a network down, or move the clock."</p>
+                <p class="hint">"Simulated networks: make an account fail, take a network down, rotate Tether's app secret, or (on a demo) move the clock."</p>
                 <ul role="list">
                     {links
                         .into_iter()

@@ -71,9 +71,9 @@ impl Engine {
                     Outcome::Dead { reason } => {
                         return Err(Error::NeedsPerson(reason.words().into()))
                     }
-                    Outcome::Failing { .. } => {
+                    Outcome::Failing { class, .. } => {
                         return self
-                            .hand_out_if_valid(workspace_id, channel_id, network, api_key_id)
+                            .hand_out_if_valid(workspace_id, channel_id, network, api_key_id, class)
                             .await
                     }
                     Outcome::Checked | Outcome::Skipped => {}
@@ -151,6 +151,7 @@ impl Engine {
         channel_id: i64,
         network: String,
         api_key_id: Option<i64>,
+        failing: &str,
     ) -> Result<HandedOut> {
         let handed = self
             .hand_out(workspace_id, channel_id, network.clone(), api_key_id)
@@ -159,7 +160,18 @@ impl Engine {
             .expires_at
             .is_some_and(|at| at <= self.clock.now().timestamp())
         {
-            return Err(Error::NetworkUnavailable { network });
+            return Err(if failing == "configuration" {
+                Error::Misconfigured {
+                    setting: self
+                        .networks
+                        .get(&network)
+                        .map(|n| n.credentials_setting.clone())
+                        .unwrap_or_default(),
+                    network,
+                }
+            } else {
+                Error::NetworkUnavailable { network }
+            });
         }
         Ok(handed)
     }

@@ -14,7 +14,7 @@ pub use flight::HandedOut;
 pub use metrics::Metrics;
 pub use plan::Pacing;
 pub use scheduler::SweepReport;
-pub use work::{Disconnection, Outcome};
+pub use work::{ConfigurationFault, Disconnection, Outcome};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};

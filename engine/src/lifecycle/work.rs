@@ -432,7 +432,7 @@ impl Engine {
                 .await?;
             }
         }
-        self.note_network_success(&mut tx, &due.network, now)
+        self.note_network_success(&mut tx, &due.network, now, discovery.app_accepted)
             .await?;
         tx.commit().await?;
         self.lifecycle.metrics.checked(&due.network);
@@ -453,6 +453,7 @@ impl Engine {
             FailureClass::MissingPermission => "missing_permission",
             FailureClass::RateLimited { .. } => "rate_limited",
             FailureClass::Transient => "transient",
+            FailureClass::Misconfigured => "configuration",
         };
         // The cause is for the log only; it never holds a token.
         tracing::info!(
@@ -538,6 +539,37 @@ impl Engine {
                     .await?;
                 Outcome::Failing {
                     class: "rate_limited",
+                    retry_at,
+                }
+            }
+            FailureClass::Misconfigured => {
+                // Tether's app credentials were refused: no channel is at fault. Each keeps
+                // its state and is retried with backoff; the network carries the fault.
+                let retry_at = plan::retry_at(
+                    now,
+                    due.failures + 1,
+                    &self.lifecycle.pacing,
+                    rand::thread_rng().gen(),
+                );
+                let detail = match &failure {
+                    NetworkFailure::Refused {
+                        code, description, ..
+                    } => format!("{description} ({code})"),
+                    NetworkFailure::Unavailable(_) => String::new(),
+                };
+                note_configuration_fault(&mut tx, &due.network, &detail, now).await?;
+                self.record_trouble(
+                    &mut tx,
+                    due,
+                    action,
+                    "configuration",
+                    retry_at,
+                    false,
+                    event,
+                )
+                .await?;
+                Outcome::Failing {
+                    class: "configuration",
                     retry_at,
                 }
             }
@@ -720,14 +752,16 @@ impl Engine {
         Ok(recent >= self.lifecycle.pacing.outage_failures)
     }
 
-    /// A call to `network` worked: whatever trouble it had is over.
+    /// A call to `network` worked: whatever trouble it had is over; a configuration fault
+    /// too, when the call spoke as the app.
     async fn note_network_success(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         network: &str,
         now: i64,
+        app_accepted: bool,
     ) -> Result<()> {
-        sqlx::query(&network_recovered_sql("$1", "$2"))
+        sqlx::query(&network_recovered_sql("$1", "$2", app_accepted))
             .bind(now)
             .bind(network)
             .execute(&mut **tx)
@@ -749,6 +783,32 @@ impl Engine {
         .bind(recent)
         .fetch_all(self.db.pool())
         .await?)
+    }
+
+    /// The networks that refused Tether's app credentials and have not accepted them since.
+    pub async fn configuration_faults(&self) -> Result<Vec<ConfigurationFault>> {
+        let rows = sqlx::query(
+            "SELECT network, config_fault, config_fault_since FROM network_trouble \
+             WHERE config_fault IS NOT NULL ORDER BY network",
+        )
+        .fetch_all(self.db.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let network: String = row.try_get("network")?;
+                let configured = self.networks.get(&network);
+                Ok(ConfigurationFault {
+                    network_name: configured
+                        .map_or_else(|| network.clone(), |n| n.profile.display_name.clone()),
+                    setting: configured
+                        .map(|n| n.credentials_setting.clone())
+                        .unwrap_or_default(),
+                    network,
+                    detail: row.try_get("config_fault")?,
+                    since: row.try_get("config_fault_since")?,
+                })
+            })
+            .collect()
     }
 
     /// A channel's disconnection intervals, newest first.
@@ -774,12 +834,59 @@ impl Engine {
 
 /// Ends a network's trouble: a call to it worked at `at` (both arguments are placeholders).
 /// Touches the row only while the network was failing, so a busy sweep does not queue
-/// every success behind one row lock. Renewals say it in the writer's batches.
-pub(super) fn network_recovered_sql(at: &str, network: &str) -> String {
-    format!(
-        "UPDATE network_trouble SET failing_since = NULL, recent_failures = 0, \
-         last_success_at = {at} WHERE network = {network} AND failing_since IS NOT NULL"
+/// every success behind one row lock. Renewals say it in the writer's batches. A
+/// configuration fault ends only with a call that spoke as the app (`app_accepted`): a
+/// channel's own token working says nothing of the app's secret.
+pub(super) fn network_recovered_sql(at: &str, network: &str, app_accepted: bool) -> String {
+    if app_accepted {
+        format!(
+            "UPDATE network_trouble SET failing_since = NULL, recent_failures = 0, \
+             config_fault = NULL, config_fault_since = NULL, last_success_at = {at} \
+             WHERE network = {network} AND failing_since IS NOT NULL"
+        )
+    } else {
+        format!(
+            "UPDATE network_trouble SET recent_failures = 0, last_success_at = {at}, \
+             failing_since = CASE WHEN config_fault IS NULL THEN NULL ELSE failing_since END \
+             WHERE network = {network} AND failing_since IS NOT NULL"
+        )
+    }
+}
+
+/// A network refused Tether's own credentials.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigurationFault {
+    pub network: String,
+    pub network_name: String,
+    /// Where an operator fixes it ("TETHER_X_CLIENT_ID and TETHER_X_CLIENT_SECRET").
+    pub setting: String,
+    /// What the network said.
+    pub detail: String,
+    pub since: i64,
+}
+
+/// Notes that `network` refused Tether's app credentials: the network is in trouble (so
+/// the next success that speaks as the app ends it) without counting toward an outage.
+pub(crate) async fn note_configuration_fault(
+    conn: &mut sqlx::AnyConnection,
+    network: &str,
+    detail: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO network_trouble (network, failing_since, last_failure_at, recent_failures, \
+         config_fault, config_fault_since) VALUES ($1, $2, $2, 0, $3, $2) \
+         ON CONFLICT (network) DO UPDATE SET \
+         failing_since = COALESCE(network_trouble.failing_since, $2), \
+         last_failure_at = $2, config_fault = $3, \
+         config_fault_since = COALESCE(network_trouble.config_fault_since, $2)",
     )
+    .bind(network)
+    .bind(now)
+    .bind(crate::oauth::printable(detail))
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Whether Tether can renew a credential on its own.

@@ -228,7 +228,7 @@ fn batch_statements<'a>(backend: Backend, rows: &'a [&'a RenewalRow]) -> Vec<Sta
     recovered.dedup_by_key(|(network, _)| *network);
     for (network, at) in recovered {
         statements.push(Statement {
-            sql: network_recovered_sql(&p(1), &p(2)),
+            sql: network_recovered_sql(&p(1), &p(2), true),
             bind: Box::new(move |query| query.bind(at).bind(network.to_owned())),
         });
     }

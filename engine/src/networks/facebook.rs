@@ -175,6 +175,7 @@ pub(super) async fn discover(call: &ApiCall<'_>) -> Result<Discovery, NetworkFai
         accounts,
         granted_scopes: Some(granted),
         subject: Some(subject),
+        app_accepted: false,
     })
 }
 
@@ -304,6 +305,8 @@ pub(super) async fn check(
         accounts: vec![account],
         granted_scopes: granted,
         subject: json::str_at(data, "/user_id"),
+        // debug_token spoke as the app, with its secret.
+        app_accepted: true,
     })
 }
 

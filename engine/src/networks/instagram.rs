@@ -103,6 +103,7 @@ pub(super) async fn discover(call: &ApiCall<'_>) -> Result<Discovery, NetworkFai
         accounts: vec![professional_account(&me)?],
         granted_scopes: None,
         subject: None,
+        app_accepted: false,
     })
 }
 

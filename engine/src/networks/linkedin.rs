@@ -223,6 +223,7 @@ pub(super) async fn discover(call: &ApiCall<'_>) -> Result<Discovery, NetworkFai
         accounts,
         granted_scopes: None,
         subject,
+        app_accepted: false,
     })
 }
 

@@ -535,6 +535,10 @@ pub enum FailureClass {
     },
     /// Try again with backoff; the channel is not dead.
     Transient,
+    /// The network refused Tether's own app credentials (RFC 6749 5.2 `invalid_client`,
+    /// `unauthorized_client`, or the network's own word for it): wrong or rotated, an
+    /// operator's fault for every channel of the network, never one channel's death.
+    Misconfigured,
 }
 
 impl FailureClass {
@@ -613,6 +617,9 @@ pub struct Discovery {
     /// accounts' own (a Facebook user behind their Pages): channels with the same subject
     /// share one grant, which is revoked only when the last of them goes.
     pub subject: Option<String>,
+    /// The reading spoke as Tether's app (an app token) and was accepted: the app's
+    /// credentials work, whatever fault was noted before.
+    pub app_accepted: bool,
 }
 
 impl Adapter {
@@ -647,6 +654,34 @@ impl Adapter {
         }
     }
 
+    /// Whether a refused call that authenticated as Tether's app (a token endpoint,
+    /// revocation, an app-token call) refused the app's credentials themselves.
+    pub fn app_refused(self, status: u16, body: &[u8]) -> bool {
+        let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+        let oauth_error = json::str_at(&value, "/error");
+        if matches!(
+            oauth_error.as_deref(),
+            Some("invalid_client" | "unauthorized_client")
+        ) {
+            return true;
+        }
+        match self {
+            // Code 101 "Error validating application"; code 1 "Error validating client
+            // secret." (seen in reports, not documented).
+            Adapter::Facebook | Adapter::Instagram | Adapter::Threads => {
+                let code = json::count_at(&value, "/error/code");
+                let message = json::str_at(&value, "/error/message")
+                    .unwrap_or_default()
+                    .to_lowercase();
+                code == Some(101) || (code == Some(1) && message.contains("client secret"))
+            }
+            // 401 code 2 "Authentication failed." is the client authentication error of
+            // the `basic` scheme (OpenAPI, /oauth/token/revoke).
+            Adapter::Pinterest => status == 401 && json::count_at(&value, "/code") == Some(2),
+            _ => false,
+        }
+    }
+
     /// Classifies a failed call by the network's own error codes.
     pub fn classify(self, status: u16, headers: &HeaderMap, body: &[u8]) -> FailureClass {
         match self {
@@ -670,6 +705,9 @@ pub struct ConfiguredNetwork {
     pub profile: NetworkProfile,
     pub client_id: String,
     pub client_secret: Secret,
+    /// Where an operator sets the credentials, in words ("TETHER_X_CLIENT_ID and
+    /// TETHER_X_CLIENT_SECRET"), for when the network refuses them.
+    pub credentials_setting: String,
 }
 
 #[derive(Clone, Debug, Default)]

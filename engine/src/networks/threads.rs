@@ -100,5 +100,6 @@ pub(super) async fn discover(call: &ApiCall<'_>) -> Result<Discovery, NetworkFai
         accounts: vec![account],
         granted_scopes: None,
         subject: None,
+        app_accepted: false,
     })
 }

@@ -91,8 +91,9 @@ pub struct ApiToken {
 /// Every error: a stable code and a sentence for people.
 #[derive(Serialize, ToSchema)]
 pub struct ApiError {
-    /// unauthenticated, forbidden, not_found, needs_person, network_unavailable, invalid
-    /// or internal.
+    /// unauthenticated, forbidden, not_found, needs_person, network_unavailable,
+    /// configuration_error (the network refused Tether's app credentials: an operator must
+    /// fix them), invalid or internal.
     error: &'static str,
     message: String,
 }
@@ -117,6 +118,7 @@ impl IntoResponse for ApiFailure {
             E::NetworkUnavailable { .. } => {
                 (StatusCode::SERVICE_UNAVAILABLE, "network_unavailable")
             }
+            E::Misconfigured { .. } => (StatusCode::SERVICE_UNAVAILABLE, "configuration_error"),
             error if error.is_internal() => {
                 tracing::error!(detail = %error.log_detail(), "API request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
@@ -181,10 +183,21 @@ where
 
 async fn api_channel(ctx: &AppContext, record: ChannelRecord) -> Result<ApiChannel, ApiFailure> {
     let outage = ctx.engine.outages().await?.contains(&record.network);
-    Ok(to_api(record, outage, ctx.engine.clock().now().timestamp()))
+    let refused = ctx
+        .engine
+        .configuration_faults()
+        .await?
+        .iter()
+        .any(|f| f.network == record.network);
+    Ok(to_api(
+        record,
+        outage,
+        refused,
+        ctx.engine.clock().now().timestamp(),
+    ))
 }
 
-fn to_api(record: ChannelRecord, outage: bool, now: i64) -> ApiChannel {
+fn to_api(record: ChannelRecord, outage: bool, app_refused: bool, now: i64) -> ApiChannel {
     let (id, network, kind, access) = (
         record.id,
         record.network.clone(),
@@ -193,6 +206,7 @@ fn to_api(record: ChannelRecord, outage: bool, now: i64) -> ApiChannel {
     );
     let mut card = ChannelCard::from(record);
     card.facts.network_outage = outage;
+    card.facts.app_refused = app_refused;
     let current = status(&card.facts, now);
     ApiChannel {
         id,
@@ -231,6 +245,7 @@ pub async fn list_channels(
     ApiKey(key): ApiKey,
 ) -> Result<Json<Vec<ApiChannel>>, ApiFailure> {
     let outages = ctx.engine.outages().await?;
+    let faults = ctx.engine.configuration_faults().await?;
     let now = ctx.engine.clock().now().timestamp();
     let channels = ctx.engine.workspace_channels(key.workspace_id).await?;
     Ok(Json(
@@ -238,7 +253,8 @@ pub async fn list_channels(
             .into_iter()
             .map(|c| {
                 let outage = outages.contains(&c.network);
-                to_api(c, outage, now)
+                let refused = faults.iter().any(|f| f.network == c.network);
+                to_api(c, outage, refused, now)
             })
             .collect(),
     ))
@@ -282,7 +298,7 @@ pub async fn get_channel(
         (status = 401, description = "No valid API key", body = ApiError),
         (status = 404, description = "No such channel in the key's workspace", body = ApiError),
         (status = 409, description = "The channel needs a person to reconnect it", body = ApiError),
-        (status = 503, description = "The network is failing; retry later (Retry-After)", body = ApiError)
+        (status = 503, description = "The network is failing (network_unavailable), or refused Tether's app credentials (configuration_error); retry later (Retry-After)", body = ApiError)
     )
 )]
 pub async fn fresh_token(
