@@ -61,7 +61,7 @@ test('a LinkedIn company page is picked from several', async ({ page }) => {
   await page.getByRole('button', { name: 'Allow' }).click();
 
   await expect(page.getByRole('heading', { name: 'Choose what to connect' })).toBeVisible();
-  await expect(page.getByRole('checkbox')).toHaveCount(5);
+  await expect(page.getByRole('checkbox')).toHaveCount(3);
   await page.getByRole('checkbox', { name: /Northwind Analytics\s+Company page/ }).check();
   await page.getByRole('button', { name: 'Connect the chosen accounts' }).click();
 

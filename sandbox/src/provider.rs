@@ -118,6 +118,9 @@ pub struct SandboxSpec {
     pub scopes: &'static [(&'static str, &'static str)],
     /// Scopes that cannot be unticked (identity).
     pub fixed_scopes: &'static [&'static str],
+    /// The scopes the registered app's products give, and the error a consent asking for
+    /// any other is refused with (LinkedIn's `unauthorized_scope_error`); `None`: all.
+    pub app_scopes: Option<(&'static [&'static str], &'static str)>,
     /// A new consent adds to what the person granted before instead of replacing it
     /// (Google's `include_granted_scopes`, Facebook's re-request of declined permissions).
     pub incremental: bool,
@@ -242,6 +245,8 @@ struct Grants {
     codes: HashMap<String, PendingCode>,
     access_tokens: HashMap<String, Issued>,
     refresh_tokens: HashMap<String, Issued>,
+    /// Access tokens that have been used for an API call.
+    used_tokens: HashSet<String>,
     /// People to whom something happened, why, and the last consent it killed.
     dead_people: HashMap<String, (Death, u64)>,
     /// Consents given so far.
@@ -416,6 +421,12 @@ impl SandboxProvider {
             .expires_at
             .is_some_and(|at| at <= now)
             .then_some(Death::Expired)
+    }
+
+    /// Whether this is the first API call with the presented token (marking it used).
+    pub fn first_use(&self, headers: &HeaderMap, query: &HashMap<String, String>) -> bool {
+        let hash = token_hash(&presented_token(headers, query));
+        self.grants().used_tokens.insert(hash)
     }
 
     /// Whether `token` is the app's own token, `{app-id}|{app-secret}` (Graph API: app
@@ -625,6 +636,27 @@ pub async fn consent_page(
         Err(problem) => return provider_error_page(&provider.spec, &problem),
     };
     let spec = &provider.spec;
+    if let Some((enabled, error)) = spec.app_scopes {
+        if let Some(scope) = request
+            .scopes
+            .iter()
+            .find(|s| !enabled.contains(&s.as_str()))
+        {
+            // A scope the app's products do not give fails the whole consent, back at the
+            // client with the network's error.
+            let mut target =
+                Url::parse(&request.redirect_uri).expect("registered redirect URI parses");
+            target
+                .query_pairs_mut()
+                .append_pair("error", error)
+                .append_pair(
+                    "error_description",
+                    &format!("Scope \"{scope}\" is not authorized for your application"),
+                )
+                .append_pair("state", &request.state);
+            return Redirect::to(target.as_str()).into_response();
+        }
+    }
     let hidden: String = params
         .iter()
         .filter(|(name, _)| name.as_str() != "granted")

@@ -768,3 +768,102 @@ async fn a_fresh_consent_after_a_revocation_works() {
     assert_eq!(f.works(&after.access_token).await, Ok(()));
     assert!(f.works(&before.access_token).await.is_err());
 }
+
+/// LinkedIn's versioned API wants `LinkedIn-Version` and Rest.li 2.0 on every `/rest` call;
+/// names come from a batch lookup (decoration is deprecated), showcase pages arrive as
+/// `organizationBrand` URNs, URNs in paths are encoded, and 65601 on a brand-new token is
+/// asked again before it is believed.
+#[tokio::test]
+async fn linkedin_pages_are_read_as_the_versioned_api_documents() {
+    let f = start_sandbox("linkedin").await;
+    let grant = f.connect_as("li-aB3x9", &[]).await;
+    let discovery = f.discover(&grant).await;
+    let mut found: Vec<(&str, &str, Option<i64>)> = discovery
+        .accounts
+        .iter()
+        .map(|a| (a.kind, a.name.as_str(), a.followers))
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("organization", "Northwind Analytics", Some(18_900)),
+            ("organization", "Northwind Labs", Some(3_450)),
+            ("showcase", "Northwind for Retail", None),
+        ]
+    );
+    assert_eq!(discovery.subject.as_deref(), Some("li-aB3x9"));
+
+    // What the emulator refuses, the real API refuses too.
+    let acls = f
+        .network
+        .profile
+        .api("rest/organizationAcls?q=roleAssignee");
+    let call = |version: Option<&str>, restli: bool| {
+        let mut request = f
+            .http
+            .get(acls.clone())
+            .bearer_auth(grant.access_token.expose());
+        if let Some(version) = version {
+            request = request.header("LinkedIn-Version", version);
+        }
+        if restli {
+            request = request.header("X-Restli-Protocol-Version", "2.0.0");
+        }
+        request.send()
+    };
+    let missing = call(None, true).await.unwrap();
+    assert_eq!(missing.status(), 400);
+    assert_eq!(
+        missing.json::<serde_json::Value>().await.unwrap()["code"],
+        "VERSION_MISSING"
+    );
+    let retired = call(Some("202411"), true).await.unwrap();
+    assert_eq!(retired.status(), 426);
+    let no_restli = call(Some("202608"), false).await.unwrap();
+    assert_eq!(no_restli.status(), 400);
+}
+
+/// Organization ACLs come `count` at a time; a member with more pages gets them all.
+#[tokio::test]
+async fn linkedin_acls_are_read_page_after_page() {
+    let f = start_sandbox("linkedin").await;
+    let grant = f.connect_as("li-Ag3nc", &[]).await;
+    assert_eq!(f.discover(&grant).await.accounts.len(), 105);
+}
+
+/// Community Management must be the only product on its app: the consent asks for its
+/// scopes alone, and one asking for another product's scope is refused whole.
+#[tokio::test]
+async fn linkedin_consent_asks_only_for_community_management_scopes() {
+    let f = start_sandbox("linkedin").await;
+    let request = f.request();
+    let scope: String = request
+        .url
+        .query_pairs()
+        .find(|(k, _)| k == "scope")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    for other_product in ["openid", "profile", "r_ads_reporting"] {
+        assert!(!scope.split(' ').any(|s| s == other_product), "{scope}");
+    }
+    let mut mixed = request.url.clone();
+    let pairs: Vec<(String, String)> = request
+        .url
+        .query_pairs()
+        .into_owned()
+        .map(|(k, v)| {
+            if k == "scope" {
+                (k, format!("{v} openid"))
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    mixed.query_pairs_mut().clear().extend_pairs(pairs);
+    let refused = f.http.get(mixed).send().await.unwrap();
+    assert_eq!(refused.status(), 303);
+    let back = Url::parse(refused.headers()["location"].to_str().unwrap()).unwrap();
+    let error: HashMap<_, _> = back.query_pairs().into_owned().collect();
+    assert_eq!(error["error"], "unauthorized_scope_error");
+}

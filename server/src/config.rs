@@ -5,7 +5,7 @@ use engine::crypto::{EncryptionKey, Secret};
 use engine::db::DatabaseUrl;
 use engine::lifecycle::Pacing;
 use engine::mail::{SmtpSecurity, SmtpServer};
-use engine::networks::{GraphVersion, NetworkSettings};
+use engine::networks::{GraphVersion, LinkedInVersion, NetworkSettings};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -221,6 +221,11 @@ impl Settings {
                 Some(raw) => GraphVersion::parse(raw.trim())
                     .map_err(|problem| invalid("TETHER_FACEBOOK_GRAPH_VERSION", problem))?,
                 None => GraphVersion::default(),
+            },
+            linkedin_version: match get("TETHER_LINKEDIN_VERSION") {
+                Some(raw) => LinkedInVersion::parse(raw.trim())
+                    .map_err(|problem| invalid("TETHER_LINKEDIN_VERSION", problem))?,
+                None => LinkedInVersion::default(),
             },
         };
         let mut network_credentials = Vec::new();
@@ -515,6 +520,7 @@ mod tests {
             ("TETHER_ENCRYPTION_KEY", "too-short"),
             ("TETHER_SANDBOX", "maybe"),
             ("TETHER_FACEBOOK_GRAPH_VERSION", "21.0"),
+            ("TETHER_LINKEDIN_VERSION", "2026-08"),
             ("TETHER_SCHEDULER", "sometimes"),
             ("TETHER_CHECK_EVERY_MINUTES", "0"),
             ("TETHER_WORKERS", "many"),

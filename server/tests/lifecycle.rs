@@ -499,7 +499,7 @@ async fn the_api_answers_with_states_and_clear_errors(backend: Backend) {
     }
 
     let states = api_states(&app, &key).await;
-    assert_eq!(states.len(), 6, "X and LinkedIn's five accounts");
+    assert_eq!(states.len(), 4, "X and LinkedIn's three pages");
     assert!(states.iter().all(|(_, s, _)| s == "connected"));
     let one: Value = client
         .get(api(&format!("/channels/{x}")))
@@ -605,7 +605,7 @@ async fn the_api_answers_with_states_and_clear_errors(backend: Backend) {
         "{metrics}"
     );
     assert!(
-        metrics.contains("tether_channels{state=\"needs_reauth\"} 5"),
+        metrics.contains("tether_channels{state=\"needs_reauth\"} 3"),
         "{metrics}"
     );
     assert!(
@@ -613,7 +613,7 @@ async fn the_api_answers_with_states_and_clear_errors(backend: Backend) {
         "{metrics}"
     );
     assert!(metrics
-        .contains("tether_failures_total{network=\"linkedin\",action=\"check\",class=\"dead\"} 5"));
+        .contains("tether_failures_total{network=\"linkedin\",action=\"check\",class=\"dead\"} 3"));
 }
 
 async fn the_channel_page_shows_history_and_renews_or_checks_on_demand(backend: Backend) {

@@ -57,8 +57,9 @@ const NETS: &[Net] = &[
         name: "LinkedIn",
         people: ["li-aB3x9", "li-Qz71k"],
         untickable: None,
-        // The member, two company pages, a showcase page, an ads account.
-        accounts: 5,
+        // Two company pages and a showcase page: the consent asks for Community
+        // Management alone, so no member profile or ads account comes with it.
+        accounts: 3,
         revocable: true,
     },
     Net {
@@ -268,13 +269,7 @@ async fn the_picker_connects_only_what_was_ticked(backend: Backend) {
         "nothing is stored before the pick"
     );
     let picker = app.page(&path).await;
-    for offered in [
-        "Company page",
-        "Showcase page",
-        "Ads account",
-        "Member profile",
-        "18,900 followers",
-    ] {
+    for offered in ["Company page", "Showcase page", "18,900 followers"] {
         assert!(picker.contains(offered), "picker lacks {offered}");
     }
     // Nothing ticked: refused, the pick stays open.

@@ -70,6 +70,7 @@ pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
         },
         revoke: Some((server(REVOKE), RevokeStyle::Rfc7009)),
         api_base: server("/"),
+        api_version: None,
         sandboxed: true,
     }
 }

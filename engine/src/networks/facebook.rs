@@ -123,6 +123,7 @@ pub fn profile(hosts: &Hosts, settings: &NetworkSettings) -> NetworkProfile {
         },
         revoke: Some((server("/"), RevokeStyle::DeleteUserPermissions)),
         api_base: server("/"),
+        api_version: None,
         sandboxed: hosts.is_sandbox(),
     }
 }

@@ -152,6 +152,7 @@ fn profile_from(config: &GenericConfig, metadata: Metadata) -> Result<NetworkPro
             .map(|url| (url, RevokeStyle::Rfc7009)),
         // The identity call is the userinfo endpoint itself.
         api_base: userinfo,
+        api_version: None,
         sandboxed: false,
     })
 }

@@ -1,12 +1,23 @@
-//! LinkedIn: the member's own profile, organization (company) pages, showcase pages and
-//! ads accounts.
+//! LinkedIn organization pages (company and showcase pages), through the Community
+//! Management API.
 //!
-//! Tokens: 60-day access tokens. Refresh tokens only for approved partners; they live 365
-//! days from the FIRST consent and refreshing never extends that, so the 365-day wall is a
-//! fixed re-consent deadline. Consent is all or nothing. Client credentials go in the form
-//! body. API errors carry `serviceErrorCode` 65601 (revoked) or 65602 (expired)
-//! (unconfirmed); a 403 ACCESS_DENIED means a missing scope or role. Revocation at
-//! `/oauth/v2/revoke` (unconfirmed).
+//! Community Management must be the only product on its LinkedIn app, so a consent asks for
+//! its scopes alone: never `openid`/`profile` (Sign In with LinkedIn) nor `r_ads_reporting`
+//! (Advertising API), which would fail the whole consent with `unauthorized_scope_error`.
+//! The member and ads account kinds stay known (channels connected before keep working),
+//! but this network's consent no longer offers them: they need apps of their own.
+//!
+//! Tokens: 60-day access tokens; refresh tokens live 365 days from the FIRST consent and
+//! refreshing never extends that, so the 365-day wall is a fixed re-consent deadline
+//! (programmatic refresh tokens). Consent is all or nothing; client credentials go in the
+//! form body. Versioned calls (`/rest/*`) carry `LinkedIn-Version: YYYYMM` and
+//! `X-Restli-Protocol-Version: 2.0.0`, with URNs in paths URL-encoded; decoration
+//! (`organization~`) is deprecated, so names come from a batch call. Organization ACLs are
+//! paged (`start`, `count`). Showcase pages are `urn:li:organizationBrand:{id}`; another
+//! URN type is passed over. API errors carry `serviceErrorCode` 65601 (revoked) or 65602
+//! (expired); some clients see 65601 for a few seconds after a token is issued, so it is
+//! believed only when a second call, a moment later, says it again. Revocation at
+//! `/oauth/v2/revoke` (not verified).
 
 use super::{
     json, Adapter, ChannelKind, ClientAuth, DeadReason, DiscoveredAccount, Discovery, FailureClass,
@@ -14,8 +25,10 @@ use super::{
 };
 use crate::oauth::{ApiCall, NetworkFailure};
 use chrono::TimeDelta;
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use reqwest::header::HeaderMap as ClientHeaders;
-use serde_json::{json, Value};
+use serde_json::Value;
+use std::collections::BTreeMap;
 
 pub const ID: &str = "linkedin";
 pub const DISPLAY_NAME: &str = "LinkedIn";
@@ -26,18 +39,24 @@ const API: &str = "https://api.linkedin.com";
 const AUTHORIZE: &str = "/oauth/v2/authorization";
 const TOKEN: &str = "/oauth/v2/accessToken";
 const REVOKE: &str = "/oauth/v2/revoke";
-const USERINFO: &str = "/v2/userinfo";
-const ORGANIZATION_ACLS: &str = "/rest/organizationAcls";
-const NETWORK_SIZES: &str = "/rest/networkSizes";
-const AD_ACCOUNT_USERS: &str = "/rest/adAccountUsers";
-const AD_ACCOUNTS: &str = "/rest/adAccounts";
+const ORGANIZATION_ACLS: &str = "rest/organizationAcls";
+const ORGANIZATIONS: &str = "rest/organizations";
+const ORGANIZATION_BRANDS: &str = "rest/organizationBrands";
+const NETWORK_SIZES: &str = "rest/networkSizes";
+
+const ORGANIZATION_URN: &str = "urn:li:organization:";
+const BRAND_URN: &str = "urn:li:organizationBrand:";
 
 const ACCESS: TimeDelta = TimeDelta::days(60);
 const REFRESH_WINDOW: TimeDelta = TimeDelta::days(365);
 
-/// How a showcase page is told apart from a company page in an organization lookup
-/// (unconfirmed; kept here so it can be changed in one place).
-const SHOWCASE_MARKER: &str = "/organization~/parentRelationship/relationshipType";
+/// ACLs asked for per page; a page with fewer is the last. Bounded so a misbehaving answer
+/// cannot loop.
+const ACL_PAGE: usize = 100;
+const MAX_ACL_PAGES: usize = 20;
+
+/// How long to wait before asking again about a 65601.
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(800);
 
 const SCOPE_WORDS: &[(&str, &str)] = &[
     ("openid", "Know who you are on LinkedIn"),
@@ -88,7 +107,7 @@ const KINDS: &[ChannelKind] = &[
     },
 ];
 
-pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
+pub fn profile(hosts: &Hosts, settings: &NetworkSettings) -> NetworkProfile {
     NetworkProfile {
         id: ID.into(),
         display_name: DISPLAY_NAME.into(),
@@ -104,10 +123,11 @@ pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
         client_auth: ClientAuth::Body,
         pkce_s256: false,
         partial_consent: false,
+        // Community Management scopes only: it cannot share an app with another product.
         scopes: Scopes::from_static(
             &["r_organization_social", "rw_organization_admin"],
             &["w_organization_social"],
-            &["openid", "profile", "r_ads_reporting"],
+            &[],
         ),
         scope_words: SCOPE_WORDS,
         long_lived: None,
@@ -119,112 +139,168 @@ pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
         },
         revoke: Some((hosts.server(ID, WEB, REVOKE), RevokeStyle::Rfc7009)),
         api_base: hosts.server(ID, API, "/"),
+        api_version: Some(settings.linkedin_version.as_str().to_owned()),
         sandboxed: hosts.is_sandbox(),
     }
 }
 
+/// A versioned Rest.li 2.0 call, believing a 65601 only when it is said twice.
+async fn rest(
+    call: &ApiCall<'_>,
+    path: &str,
+    query: &[(&str, &str)],
+) -> Result<Value, NetworkFailure> {
+    let version = call
+        .network
+        .profile
+        .api_version
+        .as_deref()
+        .unwrap_or_default();
+    let headers = [
+        ("LinkedIn-Version", version),
+        ("X-Restli-Protocol-Version", "2.0.0"),
+    ];
+    match call.get_with(path, query, &headers).await {
+        Err(failure) if failure.class() == FailureClass::dead(DeadReason::Revoked) => {
+            tokio::time::sleep(SETTLE).await;
+            call.get_with(path, query, &headers).await
+        }
+        answer => answer,
+    }
+}
+
+/// A URN as a Rest.li 2.0 path key: encoded whole (`urn%3Ali%3Aorganization%3A123`).
+fn path_key(urn: &str) -> String {
+    utf8_percent_encode(urn, NON_ALPHANUMERIC).to_string()
+}
+
 pub(super) async fn discover(call: &ApiCall<'_>) -> Result<Discovery, NetworkFailure> {
     let bad = ApiCall::malformed;
-    let me = call.get(USERINFO, &[]).await?;
-    let mut accounts = vec![DiscoveredAccount {
-        kind: "member",
-        id: json::required(&me, "/sub").map_err(bad)?,
-        handle: json::required(&me, "/name").map_err(bad)?,
-        name: json::required(&me, "/name").map_err(bad)?,
-        avatar_url: json::str_at(&me, "/picture"),
-        followers: None,
-        token: None,
-        linked_to: None,
-    }
-    .validated()
-    .map_err(bad)?];
-
-    let projection = "(elements*(organization,role,state,organization~(localizedName,vanityName,parentRelationship)))";
-    let acls = call
-        .get(
+    // Every page the member holds an approved role on, page after page.
+    let mut organizations = Vec::new();
+    let mut brands = Vec::new();
+    let mut member = None;
+    for page in 0..MAX_ACL_PAGES {
+        let start = (page * ACL_PAGE).to_string();
+        let count = ACL_PAGE.to_string();
+        let acls = rest(
+            call,
             ORGANIZATION_ACLS,
             &[
                 ("q", "roleAssignee"),
-                ("role", "ADMINISTRATOR"),
                 ("state", "APPROVED"),
-                ("projection", projection),
+                ("start", &start),
+                ("count", &count),
             ],
         )
         .await?;
-    for acl in elements(&acls)? {
-        let urn = json::required(acl, "/organization").map_err(bad)?;
-        let id = urn
-            .strip_prefix("urn:li:organization:")
-            .ok_or_else(|| bad(format!("unexpected organization URN {urn}")))?
-            .to_owned();
-        let name = json::required(acl, "/organization~/localizedName").map_err(bad)?;
-        let sizes = call
-            .get(
-                &format!("{NETWORK_SIZES}/{urn}"),
-                &[("edgeType", "COMPANY_FOLLOWED_BY_MEMBER")],
-            )
-            .await?;
-        let showcase = json::str_at(acl, SHOWCASE_MARKER).is_some_and(|t| t == "SHOWCASE");
-        accounts.push(
-            DiscoveredAccount {
-                kind: if showcase { "showcase" } else { "organization" },
-                handle: json::str_at(acl, "/organization~/vanityName")
-                    .unwrap_or_else(|| name.clone()),
-                id,
-                name,
-                avatar_url: None,
-                followers: json::count_at(&sizes, "/firstDegreeSize"),
-                token: None,
-                linked_to: None,
+        let elements = elements(&acls)?;
+        for acl in elements {
+            member = member.or_else(|| json::str_at(acl, "/roleAssignee"));
+            let urn = json::required(acl, "/organization").map_err(bad)?;
+            if let Some(id) = urn.strip_prefix(ORGANIZATION_URN) {
+                organizations.push(id.to_owned());
+            } else if let Some(id) = urn.strip_prefix(BRAND_URN) {
+                brands.push(id.to_owned());
+            } else {
+                tracing::info!(%urn, "LinkedIn ACL for a URN type Tether does not connect");
             }
-            .validated()
-            .map_err(bad)?,
-        );
-    }
-
-    // Ads accounts need their own scope; without it there are simply none to offer.
-    let users = match call
-        .get(AD_ACCOUNT_USERS, &[("q", "authenticatedUser")])
-        .await
-    {
-        Ok(users) => users,
-        Err(failure) if failure.class() == FailureClass::MissingPermission => {
-            json!({"elements": []})
         }
-        Err(failure) => return Err(failure),
-    };
-    for user in elements(&users)? {
-        let urn = json::required(user, "/account").map_err(bad)?;
-        let id = urn
-            .strip_prefix("urn:li:sponsoredAccount:")
-            .ok_or_else(|| bad(format!("unexpected ads account URN {urn}")))?
-            .to_owned();
-        let account = call.get(&format!("{AD_ACCOUNTS}/{id}"), &[]).await?;
-        let name = json::required(&account, "/name").map_err(bad)?;
-        accounts.push(
-            DiscoveredAccount {
-                kind: "ads_account",
-                handle: format!("Ads account {id}"),
-                id,
-                name,
-                avatar_url: None,
-                followers: None,
-                token: None,
-                linked_to: None,
-            }
-            .validated()
-            .map_err(bad)?,
-        );
+        if elements.len() < ACL_PAGE {
+            break;
+        }
     }
-    // One consent reaches the member and their organizations with one token: the member is
-    // the grant's subject.
-    let subject = accounts.first().map(|member| member.id.clone());
+    organizations.dedup();
+    brands.dedup();
+    let mut accounts = Vec::new();
+    for (kind, endpoint, ids) in [
+        ("organization", ORGANIZATIONS, &organizations),
+        ("showcase", ORGANIZATION_BRANDS, &brands),
+    ] {
+        if ids.is_empty() {
+            continue;
+        }
+        let names = batch_get(call, endpoint, ids).await?;
+        for id in ids {
+            let found = names.get(id);
+            let name = found
+                .and_then(|o| json::str_at(o, "/localizedName"))
+                .unwrap_or_else(|| format!("LinkedIn page {id}"));
+            let urn = match kind {
+                "organization" => format!("{ORGANIZATION_URN}{id}"),
+                _ => format!("{BRAND_URN}{id}"),
+            };
+            let followers = match kind {
+                "organization" => followers(call, &urn).await?,
+                // Not verified: whether networkSizes counts a brand's followers.
+                _ => None,
+            };
+            accounts.push(
+                DiscoveredAccount {
+                    kind,
+                    handle: found
+                        .and_then(|o| json::str_at(o, "/vanityName"))
+                        .unwrap_or_else(|| name.clone()),
+                    id: id.clone(),
+                    name,
+                    avatar_url: None,
+                    followers,
+                    token: None,
+                    linked_to: None,
+                }
+                .validated()
+                .map_err(bad)?,
+            );
+        }
+    }
+    // One consent reaches all of the member's pages with one token: the member (named by
+    // the ACLs' roleAssignee, no profile scope needed) is the grant's subject.
     Ok(Discovery {
         accounts,
         granted_scopes: None,
-        subject,
+        subject: member.map(|urn| urn.trim_start_matches("urn:li:person:").to_owned()),
         app_accepted: false,
     })
+}
+
+/// Names of organizations or brands by id: a Rest.li 2.0 BATCH_GET
+/// (`ids=List(123,456)`), `results` keyed by id.
+async fn batch_get(
+    call: &ApiCall<'_>,
+    endpoint: &str,
+    ids: &[String],
+) -> Result<BTreeMap<String, Value>, NetworkFailure> {
+    // Protocol 2.0 keeps `List(`, `,` and `)` literal; the values inside are encoded.
+    let list: Vec<String> = ids
+        .iter()
+        .map(|id| utf8_percent_encode(id, NON_ALPHANUMERIC).to_string())
+        .collect();
+    let answer = rest(
+        call,
+        &format!("{endpoint}?ids=List({})", list.join(",")),
+        &[],
+    )
+    .await?;
+    Ok(answer
+        .get("results")
+        .and_then(Value::as_object)
+        .map(|results| {
+            results
+                .iter()
+                .map(|(id, o)| (id.clone(), o.clone()))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+async fn followers(call: &ApiCall<'_>, urn: &str) -> Result<Option<i64>, NetworkFailure> {
+    let sizes = rest(
+        call,
+        &format!("{NETWORK_SIZES}/{}", path_key(urn)),
+        &[("edgeType", "COMPANY_FOLLOWED_BY_MEMBER")],
+    )
+    .await?;
+    Ok(json::count_at(&sizes, "/firstDegreeSize"))
 }
 
 fn elements(value: &Value) -> Result<&Vec<Value>, NetworkFailure> {

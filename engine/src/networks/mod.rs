@@ -261,6 +261,8 @@ pub struct NetworkProfile {
     pub revoke: Option<(Url, RevokeStyle)>,
     /// The base of the network's API calls (identity, pages, checks).
     pub api_base: Url,
+    /// The API version the network wants in a header (`LinkedIn-Version`).
+    pub api_version: Option<String>,
     pub sandboxed: bool,
 }
 
@@ -347,6 +349,42 @@ impl NetworkProfile {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NetworkSettings {
     pub graph_version: GraphVersion,
+    pub linkedin_version: LinkedInVersion,
+}
+
+/// A LinkedIn API version, `YYYYMM`. Each is "supported and stable for a minimum of one
+/// year before sunset" (LinkedIn versioning), so it is a setting with a current default.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkedInVersion(String);
+
+impl LinkedInVersion {
+    /// The newest version in LinkedIn's documentation when this was written.
+    pub const DEFAULT: &'static str = "202608";
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let month = raw.get(4..).and_then(|m| m.parse::<u32>().ok());
+        if raw.len() == 6
+            && raw.chars().all(|c| c.is_ascii_digit())
+            && month.is_some_and(|m| (1..=12).contains(&m))
+        {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(format!(
+                "must be a LinkedIn API version YYYYMM such as {}",
+                Self::DEFAULT
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for LinkedInVersion {
+    fn default() -> Self {
+        Self(Self::DEFAULT.to_owned())
+    }
 }
 
 /// A Graph API version (`v25.0`). Meta retires each version about two years after its

@@ -78,6 +78,7 @@ pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
         },
         revoke: None,
         api_base: hosts.server(ID, API, "/"),
+        api_version: None,
         sandboxed: hosts.is_sandbox(),
     }
 }

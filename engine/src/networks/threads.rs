@@ -81,6 +81,7 @@ pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
         },
         revoke: None,
         api_base: hosts.server(ID, GRAPH, "/"),
+        api_version: None,
         sandboxed: hosts.is_sandbox(),
     }
 }

@@ -82,6 +82,7 @@ pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
         },
         revoke: Some((hosts.server(ID, API, REVOKE), RevokeStyle::AccessToken)),
         api_base: hosts.server(ID, API, "/"),
+        api_version: None,
         sandboxed: hosts.is_sandbox(),
     }
 }

@@ -84,6 +84,7 @@ pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
         },
         revoke: Some((hosts.server(ID, OAUTH, REVOKE), RevokeStyle::Rfc7009)),
         api_base: hosts.server(ID, API, "/"),
+        api_version: None,
         sandboxed: hosts.is_sandbox(),
     }
 }

@@ -236,6 +236,7 @@ pub fn spec() -> SandboxSpec {
         partial_consent: true,
         scopes: SCOPES,
         fixed_scopes: &["pages_show_list"],
+        app_scopes: None,
         // Re-asking for declined permissions adds them (Facebook Login: re-asking).
         incremental: true,
         code_token_lifetime: SHORT_LIVED,

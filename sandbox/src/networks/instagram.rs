@@ -79,6 +79,7 @@ pub fn spec() -> SandboxSpec {
         partial_consent: true,
         scopes: SCOPES,
         fixed_scopes: &["instagram_business_basic"],
+        app_scopes: None,
         incremental: true,
         code_token_lifetime: SHORT_LIVED,
         long_lived_lifetime: Some(LONG_LIVED),

@@ -1,37 +1,51 @@
-//! LinkedIn (OAuth 2.0 three-legged flow, Community Management and Advertising APIs),
-//! emulated from learn.microsoft.com/linkedin (authorization code flow, programmatic
-//! refresh tokens, error handling).
+//! LinkedIn (OAuth 2.0 three-legged flow and the Community Management API), emulated from
+//! learn.microsoft.com/linkedin: authorization code flow, programmatic refresh tokens,
+//! versioning, Rest.li protocol 2.0, organization access control by role, organization
+//! lookup, error handling.
+//!
+//! The emulated app has the Community Management API, which "must be the only product on
+//! its app" (LinkedIn Developer Portal, as quoted in public reports): a consent asking for
+//! any other product's scope is refused whole with `unauthorized_scope_error`.
 
 use crate::provider::{
     consent_decision, consent_page, revoke_endpoint, standard_error, token_endpoint, ClientAuth,
     Death, Issued, Pkce, SandboxError, SandboxPage, SandboxPerson, SandboxProvider, SandboxRefresh,
     SandboxSpec,
 };
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::TimeDelta;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 const AUTHORIZE: &str = "/oauth/v2/authorization";
 const TOKEN: &str = "/oauth/v2/accessToken";
 /// Revocation endpoint: not verified against the documentation.
 const REVOKE: &str = "/oauth/v2/revoke";
-const USERINFO: &str = "/v2/userinfo";
 const ORGANIZATION_ACLS: &str = "/rest/organizationAcls";
-const NETWORK_SIZES: &str = "/rest/networkSizes";
-const AD_ACCOUNT_USERS: &str = "/rest/adAccountUsers";
-const AD_ACCOUNTS: &str = "/rest/adAccounts";
+const ORGANIZATIONS: &str = "/rest/organizations";
+const ORGANIZATION_BRANDS: &str = "/rest/organizationBrands";
+const NETWORK_SIZES: &str = "/rest/networkSizes/{key}";
 
 /// "Access tokens ... have a 60-day lifespan"; refresh tokens "a TTL of 365 days" from the
 /// first consent, not extended by refreshing (programmatic refresh tokens).
 const ACCESS: TimeDelta = TimeDelta::days(60);
 const REFRESH_WINDOW: TimeDelta = TimeDelta::days(365);
 
+/// Versions active when checked (2026-11-29): 202601 to 202608; a version is "supported
+/// and stable for a minimum of one year before sunset" (versioning).
+const ACTIVE_VERSIONS: std::ops::RangeInclusive<u32> = 202_601..=202_608;
+
+/// "The default value of count is 10" for paged finders (pagination).
+const DEFAULT_COUNT: usize = 10;
+
+/// Every scope LinkedIn knows that Tether might ask for, and which the emulated app has:
+/// the Community Management API's (Community Management migration guide; organization
+/// access control by role for `r_organization_admin`).
 const SCOPES: &[(&str, &str)] = &[
     ("openid", "Use your name and photo"),
     ("profile", "Use your name and photo"),
@@ -58,39 +72,35 @@ const SCOPES: &[(&str, &str)] = &[
     ),
     ("r_ads", "Retrieve your advertising accounts"),
 ];
+const APP_SCOPES: &[&str] = &[
+    "r_organization_social",
+    "w_organization_social",
+    "rw_organization_admin",
+    "r_organization_admin",
+];
 
+/// Versioned API errors: `{"status", "serviceErrorCode", "code", "message"}` (error
+/// handling; 65600-65602 from reports, not the documentation).
 fn linkedin_error(error: &SandboxError) -> Response {
-    let api = |status: StatusCode, service: i64, code: &str, message: String| {
-        (
-            status,
-            Json(json!({"status": status.as_u16(), "serviceErrorCode": service, "code": code, "message": message})),
-        )
-            .into_response()
-    };
     match error {
-        SandboxError::InvalidToken(Death::Expired) => api(
+        SandboxError::InvalidToken(Death::Expired) => api_error(
             StatusCode::UNAUTHORIZED,
-            65602,
+            Some(65602),
             "EXPIRED_ACCESS_TOKEN",
-            "The token used in the request has expired".into(),
+            "The token used in the request has expired",
         ),
-        SandboxError::InvalidToken(Death::LostRole) => api(
+        SandboxError::InvalidToken(Death::LostRole) => api_error(
             StatusCode::FORBIDDEN,
-            100,
+            Some(100),
             "ACCESS_DENIED",
-            "Not enough permissions to access this organization".into(),
+            "Not enough permissions to access this organization",
         ),
-        SandboxError::InvalidToken(_) => api(
-            StatusCode::UNAUTHORIZED,
-            65601,
-            "REVOKED_ACCESS_TOKEN",
-            "The token used in the request has been revoked by the user".into(),
-        ),
-        SandboxError::MissingScope(scope) => api(
+        SandboxError::InvalidToken(_) => revoked(),
+        SandboxError::MissingScope(scope) => api_error(
             StatusCode::FORBIDDEN,
-            100,
+            Some(100),
             "ACCESS_DENIED",
-            format!("Not enough permissions to access: {scope}"),
+            &format!("Not enough permissions to access: {scope}"),
         ),
         SandboxError::RateLimited { retry_after, .. } => (
             StatusCode::TOO_MANY_REQUESTS,
@@ -98,11 +108,36 @@ fn linkedin_error(error: &SandboxError) -> Response {
             Json(json!({"status": 429, "serviceErrorCode": 101, "code": "TOO_MANY_REQUESTS", "message": "Resource level throttle limit reached"})),
         )
             .into_response(),
+        // A refused refresh is documented as 400 invalid_request "The provided
+        // authorization grant or refresh token is invalid, expired or revoked"
+        // (programmatic refresh tokens).
+        SandboxError::InvalidGrant(_) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "invalid_request", "error_description": "The provided authorization grant or refresh token is invalid, expired or revoked"})),
+        )
+            .into_response(),
         other => standard_error(other),
     }
 }
 
-/// LinkedIn joins granted scopes with commas.
+fn api_error(status: StatusCode, service: Option<i64>, code: &str, message: &str) -> Response {
+    let mut body = json!({"status": status.as_u16(), "code": code, "message": message});
+    if let Some(service) = service {
+        body["serviceErrorCode"] = json!(service);
+    }
+    (status, Json(body)).into_response()
+}
+
+fn revoked() -> Response {
+    api_error(
+        StatusCode::UNAUTHORIZED,
+        Some(65601),
+        "REVOKED_ACCESS_TOKEN",
+        "The token used in the request has been revoked by the user",
+    )
+}
+
+/// LinkedIn joins granted scopes with commas in live answers (the docs say spaces).
 fn linkedin_token(body: &mut Value, _: &Issued) {
     if let Some(scope) = body.get("scope").and_then(Value::as_str) {
         body["scope"] = json!(scope.replace(' ', ","));
@@ -166,6 +201,34 @@ const PEOPLE: &[SandboxPerson] = &[
     },
 ];
 
+/// A member with more pages than one page of ACLs holds, to show paging.
+static AGENCY: LazyLock<SandboxPerson> = LazyLock::new(|| {
+    let leak = |text: String| -> &'static str { Box::leak(text.into_boxed_str()) };
+    let pages: Vec<SandboxPage> = (1..=105)
+        .map(|n| SandboxPage {
+            id: leak(format!("{}", 5_000_000 + n)),
+            kind: "organization",
+            name: leak(format!("Client Brand {n}")),
+            handle: leak(format!("client-brand-{n}")),
+            followers: 10 * n as i64,
+            instagram: None,
+        })
+        .collect();
+    SandboxPerson {
+        id: "li-Ag3nc",
+        name: "Nadia Agency",
+        handle: "Nadia Agency",
+        followers: 0,
+        pages: Box::leak(pages.into_boxed_slice()),
+    }
+});
+
+static ALL_PEOPLE: LazyLock<Vec<SandboxPerson>> = LazyLock::new(|| {
+    let mut people = PEOPLE.to_vec();
+    people.push(*AGENCY);
+    people
+});
+
 pub fn spec() -> SandboxSpec {
     SandboxSpec {
         network: "linkedin",
@@ -176,6 +239,7 @@ pub fn spec() -> SandboxSpec {
         partial_consent: false,
         scopes: SCOPES,
         fixed_scopes: &[],
+        app_scopes: Some((APP_SCOPES, "unauthorized_scope_error")),
         incremental: false,
         code_token_lifetime: ACCESS,
         long_lived_lifetime: None,
@@ -186,7 +250,7 @@ pub fn spec() -> SandboxSpec {
         consent_lifetime: None,
         exchanges: &[],
         refresh_requires: None,
-        people: PEOPLE,
+        people: ALL_PEOPLE.as_slice(),
         error_response: linkedin_error,
         shape_token: linkedin_token,
     }
@@ -197,121 +261,229 @@ pub fn routes() -> Router<Arc<SandboxProvider>> {
         .route(AUTHORIZE, get(consent_page).post(consent_decision))
         .route(TOKEN, post(token_endpoint))
         .route(REVOKE, post(revoke_endpoint))
-        .route(USERINFO, get(userinfo))
         .route(ORGANIZATION_ACLS, get(organization_acls))
-        .route(&format!("{NETWORK_SIZES}/{{urn}}"), get(network_size))
-        .route(AD_ACCOUNT_USERS, get(ad_account_users))
-        .route(&format!("{AD_ACCOUNTS}/{{id}}"), get(ad_account))
+        .route(ORGANIZATIONS, get(organizations))
+        .route(ORGANIZATION_BRANDS, get(organization_brands))
+        .route(NETWORK_SIZES, get(network_size))
 }
 
 type Params = Query<HashMap<String, String>>;
 
-async fn userinfo(
-    State(p): State<Arc<SandboxProvider>>,
-    headers: HeaderMap,
-    Query(q): Params,
-) -> Response {
-    p.answer(
-        &headers,
-        &q,
-        "profile",
-        |issued| json!({"sub": issued.person.id, "name": issued.person.name}),
-    )
+/// What every versioned call checks first: the version header (400 `VERSION_MISSING`,
+/// 426 `NONEXISTENT_VERSION`; versioning), Rest.li 2.0 (required for finders and batch
+/// calls; what LinkedIn answers without it is not verified: 400 here), then the token:
+/// its first call answers 65601 (reports say a brand-new token may; not verified).
+fn versioned(
+    p: &SandboxProvider,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+    scope: &str,
+) -> Result<Issued, Box<Response>> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let Some(version) = header("linkedin-version") else {
+        return Err(Box::new(api_error(
+            StatusCode::BAD_REQUEST,
+            None,
+            "VERSION_MISSING",
+            "A version must be present. Please specify a version by adding the LinkedIn-Version header.",
+        )));
+    };
+    if !version.parse().is_ok_and(|v| ACTIVE_VERSIONS.contains(&v)) {
+        return Err(Box::new(api_error(
+            StatusCode::UPGRADE_REQUIRED,
+            None,
+            "NONEXISTENT_VERSION",
+            &format!("Requested version {version} is not active"),
+        )));
+    }
+    if header("x-restli-protocol-version") != Some("2.0.0") {
+        return Err(Box::new(api_error(
+            StatusCode::BAD_REQUEST,
+            None,
+            "ILLEGAL_ARGUMENT",
+            "This call requires X-Restli-Protocol-Version: 2.0.0",
+        )));
+    }
+    let issued = p.authenticate(headers, q).map_err(|error| p.error(error))?;
+    if p.first_use(headers, q) {
+        return Err(Box::new(revoked()));
+    }
+    if !issued
+        .scopes
+        .iter()
+        .any(|s| s == scope || (scope == "r_organization_admin" && s == "rw_organization_admin"))
+    {
+        return Err(Box::new(
+            p.error(SandboxError::MissingScope(scope.to_owned())),
+        ));
+    }
+    Ok(issued)
 }
 
-fn pages_of_kind(p: &SandboxProvider, issued: &Issued, kinds: &[&str]) -> Vec<SandboxPage> {
+/// The URN of a page: showcase pages are brands (`urn:li:organizationBrand:{id}`).
+fn urn(page: &SandboxPage) -> String {
+    match page.kind {
+        "showcase" => format!("urn:li:organizationBrand:{}", page.id),
+        _ => format!("urn:li:organization:{}", page.id),
+    }
+}
+
+fn pages(p: &SandboxProvider, issued: &Issued) -> Vec<SandboxPage> {
     p.pages_of(&issued.person)
         .into_iter()
-        .filter(|page| kinds.contains(&page.kind))
+        .filter(|page| matches!(page.kind, "organization" | "showcase"))
         .collect()
 }
 
+/// `GET /rest/organizationAcls?q=roleAssignee`: the member's roles, `start`/`count` paged.
+/// No decoration: names come from the organization lookup.
 async fn organization_acls(
     State(p): State<Arc<SandboxProvider>>,
     headers: HeaderMap,
     Query(q): Params,
 ) -> Response {
-    let issued = match p.authenticate_with(&headers, &q, "rw_organization_admin") {
+    let issued = match versioned(&p, &headers, &q, "r_organization_admin") {
         Ok(issued) => issued,
-        Err(error) => return p.error(error),
+        Err(refused) => return *refused,
     };
-    let elements: Vec<Value> = pages_of_kind(&p, &issued, &["organization", "showcase"])
-        .into_iter()
+    if q.get("q").map(String::as_str) != Some("roleAssignee") {
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            None,
+            "ILLEGAL_ARGUMENT",
+            "Unsupported finder",
+        );
+    }
+    let number =
+        |name: &str, default: usize| q.get(name).and_then(|v| v.parse().ok()).unwrap_or(default);
+    let (start, count) = (number("start", 0), number("count", DEFAULT_COUNT));
+    let all = pages(&p, &issued);
+    let elements: Vec<Value> = all
+        .iter()
+        .skip(start)
+        .take(count)
         .map(|page| {
-            let mut org = json!({"localizedName": page.name, "vanityName": page.handle});
-            if page.kind == "showcase" {
-                org["parentRelationship"] = json!({"relationshipType": "SHOWCASE"});
-            }
             json!({
-                "organization": format!("urn:li:organization:{}", page.id),
+                "roleAssignee": format!("urn:li:person:{}", issued.person.id),
                 "role": "ADMINISTRATOR",
                 "state": "APPROVED",
-                "organization~": org,
+                "organization": urn(page),
             })
         })
         .collect();
-    Json(json!({ "elements": elements })).into_response()
+    let mut links = Vec::new();
+    if start + count < all.len() {
+        links.push(json!({"rel": "next", "type": "application/json", "href": format!("/rest/organizationAcls?q=roleAssignee&start={}&count={count}", start + count)}));
+    }
+    Json(json!({
+        "paging": {"start": start, "count": count, "total": all.len(), "links": links},
+        "elements": elements,
+    }))
+    .into_response()
 }
 
+/// The ids of a protocol 2.0 BATCH_GET, `ids=List(123,456)` with `List(`, `,` and `)`
+/// literal in the query (protocol version 2.0); `None` when it is not so written.
+fn batch_ids(uri: &Uri) -> Option<Vec<String>> {
+    let query = uri.query()?;
+    let list = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("ids=List("))?
+        .strip_suffix(')')?;
+    Some(
+        list.split(',')
+            .map(|id| {
+                percent_encoding::percent_decode_str(id)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+            .collect(),
+    )
+}
+
+async fn organizations(
+    State(p): State<Arc<SandboxProvider>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(q): Params,
+) -> Response {
+    lookup(&p, &headers, &uri, &q, "organization")
+}
+
+async fn organization_brands(
+    State(p): State<Arc<SandboxProvider>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(q): Params,
+) -> Response {
+    lookup(&p, &headers, &uri, &q, "showcase")
+}
+
+/// A batch lookup of organizations (or brands) the member administers: `results` keyed by
+/// id, `statuses` and `errors` for the rest (organization lookup).
+fn lookup(
+    p: &SandboxProvider,
+    headers: &HeaderMap,
+    uri: &Uri,
+    q: &HashMap<String, String>,
+    kind: &str,
+) -> Response {
+    let issued = match versioned(p, headers, q, "r_organization_admin") {
+        Ok(issued) => issued,
+        Err(refused) => return *refused,
+    };
+    let Some(ids) = batch_ids(uri) else {
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            None,
+            "ILLEGAL_ARGUMENT",
+            "ids must be written List(...) with its parentheses and commas unencoded",
+        );
+    };
+    let held = pages(p, &issued);
+    let (mut results, mut statuses, mut errors) = (json!({}), json!({}), json!({}));
+    for id in ids {
+        match held.iter().find(|page| page.id == id && page.kind == kind) {
+            Some(page) => {
+                results[&id] = json!({
+                    "id": page.id.parse::<i64>().unwrap_or_default(),
+                    "localizedName": page.name,
+                    "vanityName": page.handle,
+                });
+                statuses[&id] = json!(200);
+            }
+            None => {
+                statuses[&id] = json!(403);
+                errors[&id] = json!({"status": 403, "code": "ACCESS_DENIED", "message": "Not enough permissions to access this organization"});
+            }
+        }
+    }
+    Json(json!({"results": results, "statuses": statuses, "errors": errors})).into_response()
+}
+
+/// `GET /rest/networkSizes/{urn}?edgeType=COMPANY_FOLLOWED_BY_MEMBER`: the URN as a path
+/// key must be URL-encoded in protocol 2.0 (`urn%3Ali%3Aorganization%3A123`).
 async fn network_size(
     State(p): State<Arc<SandboxProvider>>,
     headers: HeaderMap,
-    Path(urn): Path<String>,
+    uri: Uri,
     Query(q): Params,
 ) -> Response {
-    let issued = match p.authenticate_with(&headers, &q, "rw_organization_admin") {
+    let issued = match versioned(&p, &headers, &q, "r_organization_admin") {
         Ok(issued) => issued,
-        Err(error) => return p.error(error),
+        Err(refused) => return *refused,
     };
-    let id = urn.trim_start_matches("urn:li:organization:");
-    match pages_of_kind(&p, &issued, &["organization", "showcase"])
-        .into_iter()
-        .find(|page| page.id == id)
-    {
+    let raw = uri.path().rsplit('/').next().unwrap_or_default();
+    let Some(id) = raw.strip_prefix("urn%3Ali%3Aorganization%3A") else {
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            None,
+            "ILLEGAL_ARGUMENT",
+            "The organization URN in the path must be URL-encoded",
+        );
+    };
+    match pages(&p, &issued).into_iter().find(|page| page.id == id) {
         Some(page) => Json(json!({"firstDegreeSize": page.followers})).into_response(),
-        None => p.error(SandboxError::InvalidToken(Death::LostRole)),
-    }
-}
-
-async fn ad_account_users(
-    State(p): State<Arc<SandboxProvider>>,
-    headers: HeaderMap,
-    Query(q): Params,
-) -> Response {
-    let issued = match p.authenticate_with(&headers, &q, "r_ads_reporting") {
-        Ok(issued) => issued,
-        Err(error) => return p.error(error),
-    };
-    let elements: Vec<Value> = pages_of_kind(&p, &issued, &["ads_account"])
-        .into_iter()
-        .map(|page| {
-            json!({
-                "account": format!("urn:li:sponsoredAccount:{}", page.id),
-                "role": "ACCOUNT_MANAGER",
-                "user": format!("urn:li:person:{}", issued.person.id),
-            })
-        })
-        .collect();
-    Json(json!({ "elements": elements })).into_response()
-}
-
-async fn ad_account(
-    State(p): State<Arc<SandboxProvider>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(q): Params,
-) -> Response {
-    let issued = match p.authenticate_with(&headers, &q, "r_ads_reporting") {
-        Ok(issued) => issued,
-        Err(error) => return p.error(error),
-    };
-    match pages_of_kind(&p, &issued, &["ads_account"])
-        .into_iter()
-        .find(|page| page.id == id)
-    {
-        Some(page) => {
-            Json(json!({"id": page.id, "name": page.name, "status": "ACTIVE"})).into_response()
-        }
         None => p.error(SandboxError::InvalidToken(Death::LostRole)),
     }
 }

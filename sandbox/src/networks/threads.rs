@@ -68,6 +68,7 @@ pub fn spec() -> SandboxSpec {
         partial_consent: false,
         scopes: SCOPES,
         fixed_scopes: &[],
+        app_scopes: None,
         incremental: false,
         code_token_lifetime: SHORT_LIVED,
         long_lived_lifetime: Some(LONG_LIVED),

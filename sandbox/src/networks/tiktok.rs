@@ -146,6 +146,7 @@ pub fn spec() -> SandboxSpec {
         partial_consent: true,
         scopes: SCOPES,
         fixed_scopes: &["user.info.basic"],
+        app_scopes: None,
         incremental: true,
         code_token_lifetime: ACCESS,
         long_lived_lifetime: None,

@@ -99,6 +99,7 @@ pub fn spec() -> SandboxSpec {
         partial_consent: false,
         scopes: SCOPES,
         fixed_scopes: &[],
+        app_scopes: None,
         incremental: false,
         code_token_lifetime: ACCESS,
         long_lived_lifetime: None,
