@@ -47,6 +47,8 @@ export default defineConfig({
       TETHER_LOG: 'info',
       // The emulated networks are served only when asked for; the demo may move the clock.
       TETHER_SANDBOX: 'demo',
+      // The demo's Google app is in "Testing" status: consents end after 7 days.
+      TETHER_GOOGLE_APP_STATUS: 'testing',
     },
   },
 });

@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 scripts/install-tools.sh build
 scripts/build-release.sh
 # The demo: emulated networks on, and their controls may move the clock.
-TETHER_SANDBOX="${TETHER_SANDBOX:-demo}" LEPTOS_SITE_ROOT=target/site exec target/release/tether serve
+TETHER_SANDBOX="${TETHER_SANDBOX:-demo}" TETHER_GOOGLE_APP_STATUS="${TETHER_GOOGLE_APP_STATUS:-testing}" \
+  LEPTOS_SITE_ROOT=target/site exec target/release/tether serve

@@ -131,8 +131,9 @@ pub struct SandboxSpec {
     pub refresh: SandboxRefresh,
     /// Refresh tokens are issued only when this scope was granted (X's `offline.access`).
     pub offline_scope: Option<&'static str>,
-    /// Every token of a consent dies this long after it (Google apps in testing).
-    pub consent_lifetime: Option<TimeDelta>,
+    /// Every token of a consent dies this long after it while the app is in testing
+    /// (Google apps in "Testing" status).
+    pub testing_consent_lifetime: Option<TimeDelta>,
     /// Token-for-token grants (long-lived exchange, extension in place).
     pub exchanges: &'static [Exchange],
     /// A parameter every refresh request must carry (Pinterest's `continuous_refresh`).
@@ -193,6 +194,8 @@ pub enum SandboxError {
 /// The one client application registered with a sandbox network: Tether itself.
 #[derive(Clone, Debug)]
 pub struct RegisteredClient {
+    /// The app is in a testing publishing status at the network (Google's "Testing").
+    pub in_testing: bool,
     pub client_id: String,
     pub client_secret: Secret,
     pub redirect_uri: Url,
@@ -412,7 +415,11 @@ impl SandboxProvider {
                 return Some(Death::LostRole);
             }
         }
-        if let Some(lifetime) = self.spec.consent_lifetime {
+        if let Some(lifetime) = self
+            .spec
+            .testing_consent_lifetime
+            .filter(|_| self.client.in_testing)
+        {
             if issued.consented_at + lifetime <= now {
                 return Some(Death::Expired);
             }

@@ -23,8 +23,12 @@ struct Fixture {
     http: reqwest::Client,
 }
 
-/// Serves the sandbox of `network_id` on a loopback port.
+/// Serves the sandbox of `network_id` on a loopback port, its app in testing.
 async fn start_sandbox(network_id: &str) -> Fixture {
+    start_sandbox_with(network_id, true).await
+}
+
+async fn start_sandbox_with(network_id: &str, in_testing: bool) -> Fixture {
     let builtin = BUILTIN.iter().find(|b| b.id == network_id).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
@@ -35,6 +39,7 @@ async fn start_sandbox(network_id: &str) -> Fixture {
     let mounted = sandbox::mount(
         sandbox::emulated(network_id).unwrap(),
         RegisteredClient {
+            in_testing,
             client_id: "tether".into(),
             client_secret: secret.clone(),
             redirect_uri: redirect_uri.clone(),
@@ -711,6 +716,7 @@ async fn the_emulators_answer_as_the_documents_say() {
 async fn the_clock_moves_only_on_a_demo_and_within_bounds() {
     let clock = Clock::frozen(DateTime::from_timestamp(1_900_000_000, 0).unwrap());
     let client = || RegisteredClient {
+        in_testing: false,
         client_id: "tether".into(),
         client_secret: Secret::new("secret"),
         redirect_uri: Url::parse("http://tether.test/oauth/callback/x").unwrap(),
@@ -866,4 +872,32 @@ async fn linkedin_consent_asks_only_for_community_management_scopes() {
     let back = Url::parse(refused.headers()["location"].to_str().unwrap()).unwrap();
     let error: HashMap<_, _> = back.query_pairs().into_owned().collect();
     assert_eq!(error["error"], "unauthorized_scope_error");
+}
+
+/// Google's 7-day wall belongs to apps in "Testing" status: a deployment fact, set by the
+/// operator, not a sandbox-only one. A production app's refresh token outlives it.
+#[tokio::test]
+async fn googles_testing_wall_follows_the_apps_publishing_status() {
+    let real = |in_testing| {
+        engine::networks::youtube::profile(
+            &Hosts::Real,
+            &NetworkSettings {
+                google_app_in_testing: in_testing,
+                ..NetworkSettings::default()
+            },
+        )
+        .lifetimes
+        .reconsent
+    };
+    assert_eq!(real(true), Some(TimeDelta::days(7)));
+    assert_eq!(real(false), None);
+
+    for in_testing in [true, false] {
+        let f = start_sandbox_with("youtube", in_testing).await;
+        let grant = f.connect().await;
+        f.clock.advance(TimeDelta::days(8));
+        let renewed =
+            oauth::refresh(&f.http, &f.network, grant.refresh_token.as_ref().unwrap()).await;
+        assert_eq!(renewed.is_ok(), !in_testing, "in testing: {in_testing}");
+    }
 }

@@ -222,6 +222,16 @@ impl Settings {
                     .map_err(|problem| invalid("TETHER_FACEBOOK_GRAPH_VERSION", problem))?,
                 None => GraphVersion::default(),
             },
+            google_app_in_testing: match get("TETHER_GOOGLE_APP_STATUS").as_deref() {
+                None | Some("production") => false,
+                Some("testing") => true,
+                Some(_) => {
+                    return Err(invalid(
+                        "TETHER_GOOGLE_APP_STATUS",
+                        "must be production or testing",
+                    ))
+                }
+            },
             linkedin_version: match get("TETHER_LINKEDIN_VERSION") {
                 Some(raw) => LinkedInVersion::parse(raw.trim())
                     .map_err(|problem| invalid("TETHER_LINKEDIN_VERSION", problem))?,
@@ -521,6 +531,7 @@ mod tests {
             ("TETHER_SANDBOX", "maybe"),
             ("TETHER_FACEBOOK_GRAPH_VERSION", "21.0"),
             ("TETHER_LINKEDIN_VERSION", "2026-08"),
+            ("TETHER_GOOGLE_APP_STATUS", "beta"),
             ("TETHER_SCHEDULER", "sometimes"),
             ("TETHER_CHECK_EVERY_MINUTES", "0"),
             ("TETHER_WORKERS", "many"),

@@ -158,12 +158,14 @@ impl SandboxRoutes {
         client_secret: &engine::crypto::Secret,
         clock: &Clock,
         powers: Powers,
+        in_testing: bool,
     ) -> anyhow::Result<Self> {
         let emulated = sandbox::emulated(builtin.id)
             .with_context(|| format!("no emulation of {} in the sandbox crate", builtin.id))?;
         let mounted = sandbox::mount(
             emulated,
             RegisteredClient {
+                in_testing,
                 client_id: sandbox_client_id(builtin.id),
                 client_secret: client_secret.clone(),
                 redirect_uri: tether_url.join(&format!("oauth/callback/{}", builtin.id))?,
@@ -234,7 +236,16 @@ pub async fn configure_networks(
             // Each start registers Tether anew with its sandboxes, with a fresh secret.
             let client_id = sandbox_client_id(builtin.id);
             let client_secret = random_token();
-            sandboxes = sandboxes.mount(builtin, public_url, &client_secret, clock, powers)?;
+            // The emulated app is in the publishing status the operator says theirs is in.
+            let in_testing = settings.networks.google_app_in_testing;
+            sandboxes = sandboxes.mount(
+                builtin,
+                public_url,
+                &client_secret,
+                clock,
+                powers,
+                in_testing,
+            )?;
             configured.push(ConfiguredNetwork {
                 profile: (builtin.profile)(&sandbox_hosts, &settings.networks),
                 client_id,
@@ -277,6 +288,7 @@ pub fn sandbox_client_id(network: &str) -> String {
 pub fn standalone_sandboxes(
     tether_url: &Url,
     client_secret: &engine::crypto::Secret,
+    google_app_in_testing: bool,
 ) -> anyhow::Result<axum::Router> {
     let clock = Clock::system();
     let powers = Powers {
@@ -286,7 +298,14 @@ pub fn standalone_sandboxes(
     let routes = BUILTIN
         .iter()
         .try_fold(SandboxRoutes::new(), |routes, builtin| {
-            routes.mount(builtin, tether_url, client_secret, &clock, powers)
+            routes.mount(
+                builtin,
+                tether_url,
+                client_secret,
+                &clock,
+                powers,
+                google_app_in_testing,
+            )
         })?;
     Ok(routes.network.merge(routes.control))
 }

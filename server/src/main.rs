@@ -174,7 +174,8 @@ async fn run() -> anyhow::Result<()> {
             let secret = std::env::var("TETHER_SANDBOX_CLIENT_SECRET")
                 .map(engine::crypto::Secret::new)
                 .context("TETHER_SANDBOX_CLIENT_SECRET must be set (the same value as Tether's)")?;
-            let router = server::standalone_sandboxes(&tether_url, &secret)?;
+            let in_testing = std::env::var("TETHER_GOOGLE_APP_STATUS").as_deref() == Ok("testing");
+            let router = server::standalone_sandboxes(&tether_url, &secret, in_testing)?;
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
                 .with_context(|| format!("cannot listen on {bind}"))?;

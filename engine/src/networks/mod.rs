@@ -350,6 +350,9 @@ impl NetworkProfile {
 pub struct NetworkSettings {
     pub graph_version: GraphVersion,
     pub linkedin_version: LinkedInVersion,
+    /// The Google app is in "Testing" publishing status: every consent's refresh token
+    /// ends 7 days after it (Google OAuth 2.0: refresh token expiration).
+    pub google_app_in_testing: bool,
 }
 
 /// A LinkedIn API version, `YYYYMM`. Each is "supported and stable for a minimum of one

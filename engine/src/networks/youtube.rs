@@ -52,7 +52,7 @@ const KINDS: &[ChannelKind] = &[ChannelKind {
     extra_required: &[],
 }];
 
-pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
+pub fn profile(hosts: &Hosts, settings: &NetworkSettings) -> NetworkProfile {
     NetworkProfile {
         id: ID.into(),
         display_name: DISPLAY_NAME.into(),
@@ -80,7 +80,9 @@ pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
             access: Some(ACCESS),
             refresh: None,
             // A production app has no such wall; the sandbox is a testing app.
-            reconsent: hosts.is_sandbox().then_some(TESTING_APP_CONSENT),
+            reconsent: settings
+                .google_app_in_testing
+                .then_some(TESTING_APP_CONSENT),
         },
         revoke: Some((hosts.server(ID, OAUTH, REVOKE), RevokeStyle::Rfc7009)),
         api_base: hosts.server(ID, API, "/"),

@@ -243,7 +243,7 @@ pub fn spec() -> SandboxSpec {
         long_lived_lifetime: Some(LONG_LIVED),
         refresh: SandboxRefresh::None,
         offline_scope: None,
-        consent_lifetime: None,
+        testing_consent_lifetime: None,
         // "Exchange a short-lived user access token for a long-lived one"; exchanging a
         // long-lived token again is not documented, so it is refused here.
         exchanges: &[Exchange {

@@ -85,7 +85,7 @@ pub fn spec() -> SandboxSpec {
         long_lived_lifetime: Some(LONG_LIVED),
         refresh: SandboxRefresh::None,
         offline_scope: None,
-        consent_lifetime: None,
+        testing_consent_lifetime: None,
         exchanges: &[
             Exchange {
                 grant_type: "ig_exchange_token",

@@ -247,7 +247,7 @@ pub fn spec() -> SandboxSpec {
             window: REFRESH_WINDOW,
         },
         offline_scope: None,
-        consent_lifetime: None,
+        testing_consent_lifetime: None,
         exchanges: &[],
         refresh_requires: None,
         people: ALL_PEOPLE.as_slice(),

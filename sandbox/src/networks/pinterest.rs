@@ -124,7 +124,7 @@ pub fn spec() -> SandboxSpec {
             lifetime: Some(REFRESH),
         },
         offline_scope: None,
-        consent_lifetime: None,
+        testing_consent_lifetime: None,
         exchanges: &[],
         // The emulated app was created before 2025-09-25, so its refreshes must send
         // `continuous_refresh=true` ("Pinterest no longer supports the legacy refresh

@@ -154,7 +154,7 @@ pub fn spec() -> SandboxSpec {
             lifetime: Some(REFRESH),
         },
         offline_scope: None,
-        consent_lifetime: None,
+        testing_consent_lifetime: None,
         exchanges: &[],
         refresh_requires: None,
         people: PEOPLE,

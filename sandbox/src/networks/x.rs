@@ -105,7 +105,7 @@ pub fn spec() -> SandboxSpec {
         long_lived_lifetime: None,
         refresh: SandboxRefresh::Rotating { lifetime: None },
         offline_scope: Some(OFFLINE),
-        consent_lifetime: None,
+        testing_consent_lifetime: None,
         exchanges: &[],
         refresh_requires: None,
         people: PEOPLE,

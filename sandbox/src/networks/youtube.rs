@@ -1,7 +1,7 @@
 //! Google OAuth 2.0 and the YouTube Data API v3, emulated as Google documents them
 //! (developers.google.com/identity/protocols/oauth2/web-server; YouTube Data API errors).
-//! The emulated app is in "Testing" publishing status, as a demo app would be: every
-//! token of a consent dies 7 days after it.
+//! Registered "in testing", the emulated app is in Google's "Testing" publishing status:
+//! every token of a consent dies 7 days after it.
 
 use crate::provider::{
     consent_decision, consent_page, revoke_endpoint, standard_error, standard_token,
@@ -109,7 +109,7 @@ pub fn spec() -> SandboxSpec {
         long_lived_lifetime: None,
         refresh: SandboxRefresh::Reusable,
         offline_scope: None,
-        consent_lifetime: Some(TESTING_APP_CONSENT),
+        testing_consent_lifetime: Some(TESTING_APP_CONSENT),
         exchanges: &[],
         refresh_requires: None,
         people: PEOPLE,

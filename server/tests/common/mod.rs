@@ -72,8 +72,10 @@ pub async fn spawn_app_with(backend: Backend, extra: &[(&'static str, &str)]) ->
         ("TETHER_ENCRYPTION_KEY", EncryptionKey::generate_encoded()),
         // Tests sweep when they choose to; a background sweep would race their assertions.
         ("TETHER_SCHEDULER", "off".to_owned()),
-        // The emulated networks, as the tests' stand-ins for the real ones.
+        // The emulated networks, as the tests' stand-ins for the real ones, with a Google
+        // app in "Testing" status as a demo's would be.
         ("TETHER_SANDBOX", "on".to_owned()),
+        ("TETHER_GOOGLE_APP_STATUS", "testing".to_owned()),
     ]);
     vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
     if let Backend::Postgres = backend {
