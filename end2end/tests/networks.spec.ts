@@ -33,7 +33,7 @@ test('one Facebook consent connects a Page and its Instagram account', async ({ 
 
   await expect(page.getByRole('heading', { name: 'Allow Tether to access your Facebook account?' })).toBeVisible();
   // Partial consent: every permission can be unticked; leave them all.
-  await expect(page.getByRole('checkbox', { name: /Read your Pages' insights/ })).toBeChecked();
+  await expect(page.getByRole('checkbox', { name: /Read insights of your Pages/ })).toBeChecked();
   await page.getByRole('button', { name: 'Allow' }).click();
 
   await expect(page.getByRole('heading', { name: 'Choose what to connect' })).toBeVisible();
