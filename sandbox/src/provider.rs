@@ -159,6 +159,25 @@ pub struct SandboxPerson {
     pub pages: &'static [SandboxPage],
 }
 
+impl SandboxPerson {
+    /// A person made at start-up (one with more pages than fit on a page of answers);
+    /// leaked once, as a sandbox lives as long as its process.
+    pub fn leaked(id: &'static str, name: &'static str, pages: Vec<SandboxPage>) -> Self {
+        SandboxPerson {
+            id,
+            name,
+            handle: name,
+            followers: 0,
+            pages: Box::leak(pages.into_boxed_slice()),
+        }
+    }
+}
+
+/// A string made at start-up, kept for the life of the process.
+pub fn leak(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
+}
+
 /// Something a person manages: a page, organization, ads account, channel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SandboxPage {
@@ -1153,8 +1172,6 @@ impl SandboxProvider {
                     let mut grants = self.grants();
                     grants.consents += 1;
                     let n = grants.crowd.len() + 1;
-                    // Leaked once per minted person: a sandbox lives as long as its process.
-                    let leak = |text: String| -> &'static str { Box::leak(text.into_boxed_str()) };
                     let person = SandboxPerson {
                         id: leak(format!("crowd-{n}")),
                         name: leak(format!("Crowd member {n}")),

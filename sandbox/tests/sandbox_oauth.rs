@@ -155,6 +155,22 @@ impl Fixture {
         self.network.profile.adapter.discover(&call).await.unwrap()
     }
 
+    /// A channel's health check of `account`, with the account's own token.
+    async fn check(
+        &self,
+        account: &engine::networks::DiscoveredAccount,
+    ) -> Result<engine::networks::Discovery, NetworkFailure> {
+        let token = account
+            .token
+            .as_ref()
+            .expect("the account has its own token");
+        self.network
+            .profile
+            .adapter
+            .check(&self.call(token, &[]), account.kind, &account.id)
+            .await
+    }
+
     async fn works(&self, token: &Secret) -> Result<(), FailureClass> {
         let call = ApiCall {
             http: &self.http,
@@ -462,13 +478,7 @@ async fn a_facebook_page_is_checked_with_what_a_page_token_can_do() {
             !matches!(as_person, Err(FailureClass::Dead { .. })),
             "code 100 on a Page token is not a dead token: {as_person:?}"
         );
-        let checked = f
-            .network
-            .profile
-            .adapter
-            .check(&f.call(&page_token, &[]), account.kind, &account.id)
-            .await
-            .unwrap();
+        let checked = f.check(account).await.unwrap();
         assert_eq!(checked.accounts[0].id, account.id);
         assert_eq!(checked.accounts[0].followers, account.followers);
         assert!(checked
@@ -484,17 +494,7 @@ async fn a_facebook_page_is_checked_with_what_a_page_token_can_do() {
         })
         .unwrap();
     let page = &discovery.accounts[0];
-    let dead = f
-        .network
-        .profile
-        .adapter
-        .check(
-            &f.call(page.token.as_ref().unwrap(), &[]),
-            page.kind,
-            &page.id,
-        )
-        .await
-        .unwrap_err();
+    let dead = f.check(page).await.unwrap_err();
     assert_eq!(
         dead.class(),
         FailureClass::dead(DeadReason::PasswordChanged)
@@ -537,17 +537,7 @@ async fn facebook_revocation_ends_every_page_of_the_person() {
     .unwrap();
     assert!(revoked);
     for account in &discovery.accounts {
-        let check = f
-            .network
-            .profile
-            .adapter
-            .check(
-                &f.call(account.token.as_ref().unwrap(), &[]),
-                account.kind,
-                &account.id,
-            )
-            .await
-            .unwrap_err();
+        let check = f.check(account).await.unwrap_err();
         assert_eq!(check.class(), FailureClass::dead(DeadReason::AppRemoved));
     }
 }
@@ -565,17 +555,7 @@ async fn a_restricted_facebook_account_is_not_a_dead_channel() {
         })
         .unwrap();
     let page = &discovery.accounts[0];
-    let check = f
-        .network
-        .profile
-        .adapter
-        .check(
-            &f.call(page.token.as_ref().unwrap(), &[]),
-            page.kind,
-            &page.id,
-        )
-        .await
-        .unwrap_err();
+    let check = f.check(page).await.unwrap_err();
     assert_eq!(check.class(), FailureClass::Transient);
 }
 

@@ -3,9 +3,9 @@
 //! debug_token, handling errors, rate limiting).
 
 use crate::provider::{
-    consent_decision, consent_page, presented_token, token_endpoint, ClientAuth, Death, Exchange,
-    Issued, Pkce, SandboxError, SandboxPage, SandboxPerson, SandboxProvider, SandboxRefresh,
-    SandboxSpec,
+    consent_decision, consent_page, leak, presented_token, token_endpoint, ClientAuth, Death,
+    Exchange, Issued, Pkce, SandboxError, SandboxPage, SandboxPerson, SandboxProvider,
+    SandboxRefresh, SandboxSpec,
 };
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -200,7 +200,6 @@ const PEOPLE: &[SandboxPerson] = &[
 
 /// A person who manages more Pages than fit on one page of `me/accounts`.
 static AGENCY: LazyLock<SandboxPerson> = LazyLock::new(|| {
-    let leak = |text: String| -> &'static str { Box::leak(text.into_boxed_str()) };
     let pages: Vec<SandboxPage> = (1..=PAGE_SIZE + 2)
         .map(|n| SandboxPage {
             id: leak(format!("fbp-8{n:03}")),
@@ -211,13 +210,7 @@ static AGENCY: LazyLock<SandboxPerson> = LazyLock::new(|| {
             instagram: None,
         })
         .collect();
-    SandboxPerson {
-        id: "fb-503",
-        name: "Nadia Agency",
-        handle: "nadia.agency",
-        followers: 0,
-        pages: Box::leak(pages.into_boxed_slice()),
-    }
+    SandboxPerson::leaked("fb-503", "Nadia Agency", pages)
 });
 
 static ALL_PEOPLE: LazyLock<Vec<SandboxPerson>> = LazyLock::new(|| {

@@ -8,9 +8,9 @@
 //! any other product's scope is refused whole with `unauthorized_scope_error`.
 
 use crate::provider::{
-    consent_decision, consent_page, revoke_endpoint, standard_error, token_endpoint, ClientAuth,
-    Death, Issued, Pkce, SandboxError, SandboxPage, SandboxPerson, SandboxProvider, SandboxRefresh,
-    SandboxSpec,
+    consent_decision, consent_page, leak, revoke_endpoint, standard_error, token_endpoint,
+    ClientAuth, Death, Issued, Pkce, SandboxError, SandboxPage, SandboxPerson, SandboxProvider,
+    SandboxRefresh, SandboxSpec,
 };
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -203,7 +203,6 @@ const PEOPLE: &[SandboxPerson] = &[
 
 /// A member with more pages than one page of ACLs holds, to show paging.
 static AGENCY: LazyLock<SandboxPerson> = LazyLock::new(|| {
-    let leak = |text: String| -> &'static str { Box::leak(text.into_boxed_str()) };
     let pages: Vec<SandboxPage> = (1..=105)
         .map(|n| SandboxPage {
             id: leak(format!("{}", 5_000_000 + n)),
@@ -214,13 +213,7 @@ static AGENCY: LazyLock<SandboxPerson> = LazyLock::new(|| {
             instagram: None,
         })
         .collect();
-    SandboxPerson {
-        id: "li-Ag3nc",
-        name: "Nadia Agency",
-        handle: "Nadia Agency",
-        followers: 0,
-        pages: Box::leak(pages.into_boxed_slice()),
-    }
+    SandboxPerson::leaked("li-Ag3nc", "Nadia Agency", pages)
 });
 
 static ALL_PEOPLE: LazyLock<Vec<SandboxPerson>> = LazyLock::new(|| {
