@@ -344,6 +344,8 @@ pub struct Health {
     pub total: usize,
     pub attention: usize,
     pub outage: usize,
+    /// Channels whose renewals fail because their network refuses Tether's app credentials.
+    pub app_refused: usize,
 }
 
 impl Health {
@@ -352,6 +354,7 @@ impl Health {
             total: 0,
             attention: 0,
             outage: 0,
+            app_refused: 0,
         };
         for state in states {
             health.total += 1;
@@ -361,9 +364,26 @@ impl Health {
         health
     }
 
+    /// Counts the channels whose network refuses Tether's own credentials.
+    pub fn with_app_refused(self, app_refused: usize) -> Self {
+        Health {
+            app_refused,
+            ..self
+        }
+    }
+
+    /// Nothing for anyone to do.
+    pub fn all_well(&self) -> bool {
+        self.attention == 0 && self.app_refused == 0
+    }
+
     pub fn summary(&self) -> String {
         match (self.total, self.attention) {
             (0, _) => "No channels yet".into(),
+            (_, 0) if self.app_refused > 0 => format!(
+                "All channels connected; renewing {} fails until an operator fixes the app credentials named above",
+                if self.app_refused == 1 { "1 of them".to_owned() } else { format!("{} of them", self.app_refused) }
+            ),
             (_, 0) if self.outage > 0 => format!(
                 "All channels connected; {} affected by a network outage",
                 self.outage
@@ -630,6 +650,13 @@ mod tests {
         assert_eq!((h.total, h.attention, h.outage), (4, 2, 1));
         assert_eq!(h.summary(), "2 channels need attention");
         assert_eq!(Health::of(&[State::Connected]).summary(), "All well");
+        let refused = Health::of(&[State::Connected]).with_app_refused(1);
+        assert!(!refused.all_well());
+        assert!(
+            refused.summary().contains("until an operator fixes"),
+            "{}",
+            refused.summary()
+        );
         assert_eq!(Health::of(&[]).summary(), "No channels yet");
         assert_eq!(
             Health::of(&[State::Connected, State::NetworkOutage]).summary(),

@@ -1684,7 +1684,7 @@ impl Engine {
                 note_configuration_fault(
                     &mut conn,
                     &network.profile.id,
-                    &format!("{description} ({code})"),
+                    &format!("{code}: {description}"),
                     self.clock.now().timestamp(),
                 )
                 .await

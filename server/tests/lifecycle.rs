@@ -776,7 +776,7 @@ async fn a_refused_app_secret_is_an_operators_fault_not_dead_channels(backend: B
         html.contains("X: Tether's app credentials were refused."),
         "{html}"
     );
-    assert!(html.contains("An operator must check"), "{html}");
+    assert!(html.contains("an operator must check"), "{html}");
     assert!(
         html.contains("refused Tether&#x27;s app credentials, which an operator must fix")
             || html.contains("refused Tether's app credentials, which an operator must fix"),

@@ -55,9 +55,9 @@ pub fn HealthSign(
             .iter()
             .map(|f| status(f, now.get()).state)
             .collect();
-        Health::of(&states)
+        Health::of(&states).with_app_refused(channels.iter().filter(|f| f.app_refused).count())
     });
-    let all_well = move || health.get().attention == 0;
+    let all_well = move || health.get().all_well();
     view! {
         <section
             class=move || if all_well() { "health health--well" } else { "health health--attention" }

@@ -250,24 +250,22 @@ fn ConfigurationBanner(faults: Vec<ConfigurationFaultNotice>) -> impl IntoView {
     (!faults.is_empty()).then(|| {
         view! {
             <div class="banner banner--outage" role="alert" data-testid="configuration-fault">
-                <ul role="list">
-                    {faults
-                        .into_iter()
-                        .map(|fault| {
-                            view! {
-                                <li>
-                                    <span aria-hidden="true">"⚙ "</span>
-                                    <strong>{format!("{}: Tether's app credentials were refused.", fault.network)}</strong>
-                                    {format!(
-                                        " The network said: {}. An operator must check {}. Channels keep their state, and renewals resume once it is fixed.",
-                                        fault.detail,
-                                        fault.setting,
-                                    )}
-                                </li>
-                            }
-                        })
-                        .collect_view()}
-                </ul>
+                {faults
+                    .into_iter()
+                    .map(|fault| {
+                        view! {
+                            <p>
+                                <span aria-hidden="true">"⚙ "</span>
+                                <strong>{format!("{}: Tether's app credentials were refused.", fault.network)}</strong>
+                                {format!(
+                                    " The network said “{}”; an operator must check {}. Channels keep their state, and renewals resume once it is fixed.",
+                                    fault.detail,
+                                    fault.setting,
+                                )}
+                            </p>
+                        }
+                    })
+                    .collect_view()}
             </div>
         }
     })

@@ -554,7 +554,7 @@ impl Engine {
                 let detail = match &failure {
                     NetworkFailure::Refused {
                         code, description, ..
-                    } => format!("{description} ({code})"),
+                    } => format!("{code}: {description}"),
                     NetworkFailure::Unavailable(_) => String::new(),
                 };
                 note_configuration_fault(&mut tx, &due.network, &detail, now).await?;
