@@ -1291,7 +1291,10 @@ async fn control_page(State(provider): State<Arc<SandboxProvider>>) -> Response 
         .iter()
         .map(|p| {
             let status = match dead.get(p.id) {
-                Some(reason) => format!("<strong>Tokens dead: {}</strong>", text(reason.as_str())),
+                Some(reason) => format!(
+                    "<strong>Tokens given until then are dead: {}</strong>; a new consent works again",
+                    text(reason.as_str())
+                ),
                 None => "Tokens working".into(),
             };
             let buttons: String = reasons
