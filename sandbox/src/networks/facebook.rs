@@ -198,8 +198,9 @@ const PEOPLE: &[SandboxPerson] = &[
     },
 ];
 
-/// A person who manages more Pages than fit on one page of `me/accounts`.
-static AGENCY: LazyLock<SandboxPerson> = LazyLock::new(|| {
+/// Everyone who can consent, and a person who manages more Pages than fit on one page of
+/// `me/accounts`.
+static ALL_PEOPLE: LazyLock<Vec<SandboxPerson>> = LazyLock::new(|| {
     let pages: Vec<SandboxPage> = (1..=PAGE_SIZE + 2)
         .map(|n| SandboxPage {
             id: leak(format!("fbp-8{n:03}")),
@@ -210,12 +211,8 @@ static AGENCY: LazyLock<SandboxPerson> = LazyLock::new(|| {
             instagram: None,
         })
         .collect();
-    SandboxPerson::leaked("fb-503", "Nadia Agency", pages)
-});
-
-static ALL_PEOPLE: LazyLock<Vec<SandboxPerson>> = LazyLock::new(|| {
     let mut people = PEOPLE.to_vec();
-    people.push(*AGENCY);
+    people.push(SandboxPerson::leaked("fb-503", "Nadia Agency", pages));
     people
 });
 

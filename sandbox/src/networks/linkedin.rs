@@ -201,8 +201,9 @@ const PEOPLE: &[SandboxPerson] = &[
     },
 ];
 
-/// A member with more pages than one page of ACLs holds, to show paging.
-static AGENCY: LazyLock<SandboxPerson> = LazyLock::new(|| {
+/// Everyone who can consent, and a member with more pages than one page of ACLs holds, to
+/// show paging.
+static ALL_PEOPLE: LazyLock<Vec<SandboxPerson>> = LazyLock::new(|| {
     let pages: Vec<SandboxPage> = (1..=105)
         .map(|n| SandboxPage {
             id: leak(format!("{}", 5_000_000 + n)),
@@ -213,12 +214,8 @@ static AGENCY: LazyLock<SandboxPerson> = LazyLock::new(|| {
             instagram: None,
         })
         .collect();
-    SandboxPerson::leaked("li-Ag3nc", "Nadia Agency", pages)
-});
-
-static ALL_PEOPLE: LazyLock<Vec<SandboxPerson>> = LazyLock::new(|| {
     let mut people = PEOPLE.to_vec();
-    people.push(*AGENCY);
+    people.push(SandboxPerson::leaked("li-Ag3nc", "Nadia Agency", pages));
     people
 });
 
