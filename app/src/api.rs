@@ -9,14 +9,20 @@ use leptos::prelude::*;
 /// Everything the dashboard shows. Sends a visitor who is not signed in to sign in.
 #[server]
 pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
-    use crate::model::{ChannelCard, ConfigurationFaultNotice, NetworkChoice, Person};
-    use crate::ssr::{public_error, request, require_person, take_flash};
+    use crate::model::{
+        ChannelCard, ConfigurationFaultNotice, NetworkChoice, OutageNotice, Person,
+    };
+    use crate::ssr::{public_error, request, require_person, take_flash, when};
     use engine::domain::Permission;
 
     let (ctx, jar) = request()?;
     let person = require_person(&ctx, &jar).await?;
     let channels = ctx.engine.channels(&person).await.map_err(public_error)?;
-    let outages = ctx.engine.outages().await.map_err(public_error)?;
+    let outages = ctx
+        .engine
+        .outage_reports(person.workspace_id)
+        .await
+        .map_err(public_error)?;
     let faults = ctx
         .engine
         .configuration_faults()
@@ -55,7 +61,7 @@ pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
         channels: channels
             .into_iter()
             .map(|channel| {
-                let outage = outages.contains(&channel.network);
+                let outage = outages.iter().any(|o| o.network == channel.network);
                 let refused = faults.iter().any(|f| f.network == channel.network);
                 let mut card = ChannelCard::from(channel);
                 card.facts.network_outage = outage;
@@ -72,9 +78,13 @@ pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
             })
             .collect(),
         outages: outages
-            .iter()
-            .filter_map(|id| ctx.engine.networks().get(id))
-            .map(|n| n.profile.display_name.clone())
+            .into_iter()
+            .map(|o| OutageNotice {
+                network: o.network_name,
+                since: when(o.since),
+                failures: o.failures,
+                channels: o.channels,
+            })
             .collect(),
         networks: ctx
             .engine
@@ -177,6 +187,8 @@ impl From<engine::channels::ChannelRecord> for crate::model::ChannelCard {
             connector_left: channel.connector_left,
             facts: crate::status::ChannelFacts {
                 access_expires_at: channel.access_expires_at,
+                renew_at: channel.renew_at,
+                down_since: channel.down_since,
                 reconsent_deadline: channel.reconsent_deadline,
                 renewable: channel.renewable,
                 missing_scopes: channel.missing_scopes,
@@ -185,6 +197,7 @@ impl From<engine::channels::ChannelRecord> for crate::model::ChannelCard {
                 app_refused: false,
                 retry_at: channel.retry_at,
                 gave_up: channel.gave_up_at.is_some(),
+                unconfirmed_since: channel.unconfirmed_since,
                 unlinked: channel.unlinked_at.is_some(),
             },
         }
@@ -689,6 +702,7 @@ pub async fn load_webhooks() -> Result<WebhooksPage, ServerFnError> {
     let person = require_person(&ctx, &jar).await?;
     let hooks = ctx.engine.webhooks(&person).await.map_err(public_error)?;
     Ok(WebhooksPage {
+        retried_for: crate::status::duration_words(engine::webhooks::retry_span()),
         hooks: hooks
             .into_iter()
             .map(|hook| WebhookLine {

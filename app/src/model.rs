@@ -11,12 +11,22 @@ pub struct Dashboard {
     pub clock_offset: i64,
     pub person: Person,
     pub channels: Vec<ChannelCard>,
-    /// Networks failing for many channels at once, by name.
-    pub outages: Vec<String>,
+    /// Networks failing for everyone now, with what happened.
+    pub outages: Vec<OutageNotice>,
     /// Networks that refuse Tether's own app credentials.
     pub configuration_faults: Vec<ConfigurationFaultNotice>,
     pub networks: Vec<NetworkChoice>,
     pub flash: Option<Flash>,
+}
+
+/// A network failing for everyone, in words: since when, how many calls, which channels.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutageNotice {
+    pub network: String,
+    pub since: String,
+    pub failures: i64,
+    /// This workspace's channels failing because of it.
+    pub channels: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -326,6 +336,8 @@ pub struct NoticeLine {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WebhooksPage {
     pub hooks: Vec<WebhookLine>,
+    /// How long failed deliveries are retried, in words.
+    pub retried_for: String,
     /// The signing secret of the webhook just created, shown once.
     pub new_secret: Option<String>,
     pub flash: Option<Flash>,

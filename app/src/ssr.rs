@@ -165,10 +165,18 @@ pub fn event_words(kind: &str, detail: &serde_json::Value) -> (String, String) {
             .map(|r| r.words().to_owned())
             .unwrap_or_default()
     };
+    let after_refused_check = || match text("after_refused_check") {
+        "" => String::new(),
+        refusal => format!(" Asked because the network refused a check ({refusal})."),
+    };
     let trouble = || match text("class") {
-        "dead" => reason(),
+        "dead" => format!("{}{}", reason(), after_refused_check()),
         "rate_limited" => "The network is rate-limiting; Tether waits for its reset.".to_owned(),
         "missing_permission" => "A permission was withdrawn at the network.".to_owned(),
+        "unclear" => format!(
+            "The network refused ({}) without saying whether access is lost; Tether asks again.",
+            text("refusal")
+        ),
         _ => "The network did not answer; Tether retries with backoff.".to_owned(),
     };
     let list = |key: &str| {
@@ -199,13 +207,22 @@ pub fn event_words(kind: &str, detail: &serde_json::Value) -> (String, String) {
         "moved_out" => ("Moved to another workspace".into(), String::new()),
         "unlinked" => ("Unlinked".into(), String::new()),
         "deleted" => ("Deleted".into(), text("reason").into()),
-        "refreshed" => ("Renewed".into(), String::new()),
+        "refreshed" => match text("after_refused_check") {
+            "" => ("Renewed".into(), String::new()),
+            refusal => (
+                "Renewed".into(),
+                format!(
+                    "The network refused a check ({refusal}); this renewal confirmed that access still works."
+                ),
+            ),
+        },
         "refresh_failed" if detail.get("gave_up") == Some(&serde_json::Value::Bool(true)) => (
             "Renewal given up".into(),
             "Renewals kept failing for this channel alone; a person must reconnect.".into(),
         ),
         "refresh_failed" => ("Renewal failed".into(), trouble()),
         "check_failed" => ("Check failed".into(), trouble()),
+        "lapsed" => ("Lapsed at its deadline".into(), reason()),
         "permissions_changed" => (
             "Permissions changed".into(),
             [

@@ -13,6 +13,12 @@ pub const EXPIRING_SOON_WINDOW_SECS: i64 = 7 * 24 * 3600;
 pub struct ChannelFacts {
     /// When the current access token stops working; `None` when it does not expire.
     pub access_expires_at: Option<i64>,
+    /// When Tether plans to renew the access token next; `None` when nothing is planned.
+    #[serde(default)]
+    pub renew_at: Option<i64>,
+    /// Since when the channel has been down (its open disconnection), if it is.
+    #[serde(default)]
+    pub down_since: Option<i64>,
     /// When the network demands fresh consent whatever Tether does (LinkedIn's 365 days,
     /// Google testing apps' 7 days, Facebook's data access); refreshing never moves it.
     pub reconsent_deadline: Option<i64>,
@@ -32,6 +38,10 @@ pub struct ChannelFacts {
     pub retry_at: Option<i64>,
     /// Set when renewals kept failing for this channel alone and Tether stopped retrying.
     pub gave_up: bool,
+    /// Since when the network has refused checks in words that do not say whether access
+    /// is lost, with nothing to renew that would settle it.
+    #[serde(default)]
+    pub unconfirmed_since: Option<i64>,
     /// Set once a person unlinked the channel: no tokens are held, its history is kept.
     pub unlinked: bool,
 }
@@ -44,6 +54,7 @@ pub enum State {
     NeedsReauth,
     Expired,
     NetworkOutage,
+    Unconfirmed,
     Unlinked,
 }
 
@@ -56,6 +67,7 @@ impl State {
             State::NeedsReauth => "Needs reconnecting",
             State::Expired => "Expired",
             State::NetworkOutage => "Network outage",
+            State::Unconfirmed => "Not confirmed",
             State::Unlinked => "Unlinked",
         }
     }
@@ -69,6 +81,7 @@ impl State {
             State::NeedsReauth => "↻",
             State::Expired => "✕",
             State::NetworkOutage => "≈",
+            State::Unconfirmed => "?",
             State::Unlinked => "–",
         }
     }
@@ -82,17 +95,19 @@ impl State {
             State::NeedsReauth => "needs_reauth",
             State::Expired => "expired",
             State::NetworkOutage => "network_outage",
+            State::Unconfirmed => "unconfirmed",
             State::Unlinked => "unlinked",
         }
     }
 
-    pub const ALL: [State; 7] = [
+    pub const ALL: [State; 8] = [
         State::Connected,
         State::ExpiringSoon,
         State::MissingPermissions,
         State::NeedsReauth,
         State::Expired,
         State::NetworkOutage,
+        State::Unconfirmed,
         State::Unlinked,
     ];
 
@@ -105,6 +120,7 @@ impl State {
             State::NeedsReauth => "needs-reauth",
             State::Expired => "expired",
             State::NetworkOutage => "outage",
+            State::Unconfirmed => "unconfirmed",
             State::Unlinked => "unlinked",
         }
     }
@@ -121,12 +137,14 @@ impl State {
 /// Which clock a channel's countdown runs against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DeadlineKind {
-    /// The access token expires and Tether renews it on its own.
+    /// Tether renews the access token on its own at this time.
     Renewal,
     /// The access token expires and only a person can renew it.
     AccessExpiry,
     /// The network's fixed consent period ends.
     Reconsent,
+    /// The channel went down at this time; the clock counts up.
+    Down,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,6 +165,7 @@ impl Deadline {
             (DeadlineKind::AccessExpiry, false) => format!("Access ended {span} ago"),
             (DeadlineKind::Reconsent, true) => format!("Consent must be renewed in {span}"),
             (DeadlineKind::Reconsent, false) => format!("Consent lapsed {span} ago"),
+            (DeadlineKind::Down, _) => format!("Down for {span}"),
         }
     }
 }
@@ -174,7 +193,7 @@ impl NextAction {
 pub struct Status {
     pub state: State,
     pub reason: String,
-    /// The deadline that matters: access expiry or re-consent, whichever comes first.
+    /// The time that matters to a person: see [`deadline`].
     pub deadline: Option<Deadline>,
     pub next_action: NextAction,
 }
@@ -199,11 +218,8 @@ pub fn status(facts: &ChannelFacts, now: i64) -> Status {
     let reached = |at: Option<i64>| at.is_some_and(|at| now >= at);
 
     if let Some(reason) = &facts.dead_reason {
-        return make(
-            State::NeedsReauth,
-            format!("{reason} Reconnect to restore access."),
-            NextAction::Reconnect,
-        );
+        // The reason's words end with what to do.
+        return make(State::NeedsReauth, reason.clone(), NextAction::Reconnect);
     }
     if reached(facts.reconsent_deadline) {
         return make(
@@ -258,6 +274,16 @@ pub fn status(facts: &ChannelFacts, now: i64) -> Status {
             )
         };
     }
+    if let Some(since) = facts.unconfirmed_since {
+        return make(
+            State::Unconfirmed,
+            format!(
+                "The network has refused checks for {} without saying whether access is lost; nothing is called dead yet. Tether asks again.",
+                duration_words(now - since)
+            ),
+            NextAction::Wait,
+        );
+    }
     if !facts.missing_scopes.is_empty() {
         return make(
             State::MissingPermissions,
@@ -297,24 +323,28 @@ pub fn status(facts: &ChannelFacts, now: i64) -> Status {
     make(State::Connected, reason.into(), NextAction::Nothing)
 }
 
-/// Access expiry or re-consent deadline, whichever comes first.
-fn deadline(facts: &ChannelFacts) -> Option<Deadline> {
-    let access = facts.access_expires_at.map(|at| Deadline {
-        at,
-        kind: if facts.renewable {
-            DeadlineKind::Renewal
-        } else {
-            DeadlineKind::AccessExpiry
-        },
-    });
-    let consent = facts.reconsent_deadline.map(|at| Deadline {
-        at,
-        kind: DeadlineKind::Reconsent,
-    });
-    match (access, consent) {
-        (Some(a), Some(c)) => Some(if c.at <= a.at { c } else { a }),
-        (a, c) => a.or(c),
+/// The time that matters to a person. A dead channel counts how long it has been down.
+/// Where nothing renews access (or renewing fails for now, or Tether gave up), the end of
+/// access or of the consent period, whichever comes first. Where Tether renews on its own,
+/// the consent period's end if the network has one, since no renewal moves it; otherwise
+/// the next planned renewal, the only honest thing to count down to.
+pub fn deadline(facts: &ChannelFacts) -> Option<Deadline> {
+    let at = |at: Option<i64>, kind| at.map(|at| Deadline { at, kind });
+    if facts.unlinked {
+        return None;
     }
+    if facts.dead_reason.is_some() {
+        return at(facts.down_since, DeadlineKind::Down);
+    }
+    let consent = at(facts.reconsent_deadline, DeadlineKind::Reconsent);
+    if !facts.renewable || facts.retry_at.is_some() || facts.gave_up {
+        let access = at(facts.access_expires_at, DeadlineKind::AccessExpiry);
+        return match (access, consent) {
+            (Some(a), Some(c)) => Some(if c.at <= a.at { c } else { a }),
+            (a, c) => a.or(c),
+        };
+    }
+    consent.or(at(facts.renew_at, DeadlineKind::Renewal))
 }
 
 /// "3 days 4 h", "2 h 5 min", "59 min 58 s", "7 s": the two largest units.
@@ -399,6 +429,24 @@ impl Health {
 mod renewal_trouble_tests {
     use super::*;
 
+    #[test]
+    fn a_check_refused_in_unclear_words_is_not_called_working() {
+        let facts = ChannelFacts {
+            access_expires_at: Some(100_000),
+            unconfirmed_since: Some(400),
+            ..ChannelFacts::default()
+        };
+        let s = status(&facts, 400 + 3_600);
+        assert_eq!(s.state, State::Unconfirmed);
+        assert!(
+            s.reason.contains("refused checks for 1 h 0 min"),
+            "{}",
+            s.reason
+        );
+        assert!(!s.reason.starts_with("Working"), "{}", s.reason);
+        assert_eq!(s.next_action, NextAction::Wait);
+    }
+
     fn failing(retry_at: i64) -> ChannelFacts {
         ChannelFacts {
             access_expires_at: Some(1_000),
@@ -473,9 +521,11 @@ mod tests {
     const HOUR: i64 = 3600;
     const DAY: i64 = 24 * HOUR;
 
+    /// Renewed by Tether 20 minutes before it expires, as X's two-hour tokens are.
     fn renewable(expires_at: i64) -> ChannelFacts {
         ChannelFacts {
             access_expires_at: Some(expires_at),
+            renew_at: Some(expires_at - 20 * 60),
             renewable: true,
             ..Default::default()
         }
@@ -490,15 +540,16 @@ mod tests {
     }
 
     #[test]
-    fn renewable_tokens_stay_connected_across_their_expiry() {
+    fn renewable_tokens_count_down_to_the_planned_renewal_not_the_expiry() {
         let facts = renewable(T);
+        let renewal = T - 20 * 60;
         for now in [T - 1, T, T + 1] {
             let s = status(&facts, now);
             assert_eq!(s.state, State::Connected, "at {now}");
             assert_eq!(
                 s.deadline,
                 Some(Deadline {
-                    at: T,
+                    at: renewal,
                     kind: DeadlineKind::Renewal
                 })
             );
@@ -508,12 +559,60 @@ mod tests {
                 .deadline
                 .unwrap()
                 .describe(T - 3599),
-            "Renews in 59 min 59 s"
+            "Renews in 39 min 59 s"
         );
         assert_eq!(
-            status(&facts, T + 5).deadline.unwrap().describe(T + 5),
+            status(&facts, renewal + 5)
+                .deadline
+                .unwrap()
+                .describe(renewal + 5),
             "Renewal due 5 s ago"
         );
+        // Nothing planned, nothing counted.
+        let unplanned = ChannelFacts {
+            renew_at: None,
+            ..renewable(T)
+        };
+        assert_eq!(status(&unplanned, T - HOUR).deadline, None);
+    }
+
+    #[test]
+    fn a_failing_renewal_counts_down_to_the_end_of_access() {
+        let facts = ChannelFacts {
+            retry_at: Some(T - HOUR + 60),
+            ..renewable(T)
+        };
+        let s = status(&facts, T - HOUR);
+        assert_eq!(
+            s.deadline,
+            Some(Deadline {
+                at: T,
+                kind: DeadlineKind::AccessExpiry
+            })
+        );
+        assert_eq!(
+            s.deadline.unwrap().describe(T - HOUR),
+            "Access ends in 1 h 0 min"
+        );
+    }
+
+    #[test]
+    fn a_dead_channel_counts_how_long_it_has_been_down_and_says_its_reason_once() {
+        let facts = ChannelFacts {
+            dead_reason: Some("Access was revoked at the network. Reconnect to continue.".into()),
+            down_since: Some(T - 2 * HOUR),
+            ..renewable(T + HOUR)
+        };
+        let s = status(&facts, T);
+        assert_eq!(
+            s.deadline,
+            Some(Deadline {
+                at: T - 2 * HOUR,
+                kind: DeadlineKind::Down
+            })
+        );
+        assert_eq!(s.deadline.unwrap().describe(T), "Down for 2 h 0 min");
+        assert_eq!(s.reason.matches("Reconnect").count(), 1, "{}", s.reason);
     }
 
     #[test]

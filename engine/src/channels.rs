@@ -59,6 +59,12 @@ pub struct ChannelRecord {
     /// While renewals fail for the network's reasons: the next try, and since when.
     pub retry_at: Option<i64>,
     pub failing_since: Option<i64>,
+    /// When Tether plans to renew the access token next.
+    pub renew_at: Option<i64>,
+    /// Since when the channel has been down (its open disconnection).
+    pub down_since: Option<i64>,
+    /// Since when the network has refused checks without saying whether access is lost.
+    pub unconfirmed_since: Option<i64>,
     /// Set when Tether stopped retrying on its own and asks a person.
     pub gave_up_at: Option<i64>,
     /// The last time the network confirmed the token works.
@@ -1466,7 +1472,9 @@ impl Engine {
                     CAST(CASE WHEN cr.refresh_token IS NULL THEN 0 ELSE 1 END AS BIGINT) AS renewable, \
                     cr.granted_scopes, cr.dead_reason, cr.connected_at, u.display_name AS connector, \
                     cr.failure_class, cr.failing_since, cr.due_at, cr.gave_up_at, cr.checked_at, \
-                    cr.connected_by, cm.role AS connector_role \
+                    cr.connected_by, cm.role AS connector_role, cr.renew_at, \
+                    (SELECT MIN(d.started_at) FROM disconnections d \
+                      WHERE d.channel_id = c.id AND d.ended_at IS NULL) AS down_since \
              FROM channels c \
              LEFT JOIN credentials cr ON cr.channel_id = c.id \
              LEFT JOIN users u ON u.id = cr.connected_by \
@@ -1486,9 +1494,13 @@ impl Engine {
                 let profile = self.networks.get(&network).map(|n| &n.profile);
                 let renewable_with_refresh = row.try_get::<Option<i64>, _>("renewable")?;
                 // Only a failing renewal is shown; a failed check alone changes nothing.
-                let renewal_failing = row
-                    .try_get::<Option<String>, _>("failure_class")?
+                let failure_class = row.try_get::<Option<String>, _>("failure_class")?;
+                let renewal_failing = failure_class
+                    .as_deref()
                     .is_some_and(|c| c.starts_with("refresh:"));
+                // A check the network refused in words no rule reads, with nothing to
+                // renew to confirm it.
+                let check_unconfirmed = failure_class.as_deref() == Some("check:unclear");
                 let granted = scope_list(
                     &row.try_get::<Option<String>, _>("granted_scopes")?
                         .unwrap_or_default(),
@@ -1518,6 +1530,8 @@ impl Engine {
                     access: Access::parse(&row.try_get::<String, _>("access")?).unwrap_or_default(),
                     access_expires_at: row.try_get("access_expires_at")?,
                     reconsent_deadline: row.try_get("reconsent_deadline")?,
+                    renew_at: row.try_get("renew_at")?,
+                    down_since: row.try_get("down_since")?,
                     renewable: profile
                         .is_some_and(|p| can_renew(&p.renewal, renewable_with_refresh == Some(1))),
                     missing_scopes,
@@ -1530,6 +1544,11 @@ impl Engine {
                         None
                     },
                     failing_since: if renewal_failing {
+                        row.try_get("failing_since")?
+                    } else {
+                        None
+                    },
+                    unconfirmed_since: if check_unconfirmed {
                         row.try_get("failing_since")?
                     } else {
                         None

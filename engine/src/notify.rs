@@ -235,6 +235,8 @@ impl Engine {
     /// the scheduler loop; tests call it after moving the clock.
     pub async fn notify_sweep(&self) -> Result<NotifyReport> {
         let now = self.clock.now().timestamp();
+        // A deadline that passed is a disconnection to tell, so lapses are found first.
+        self.lapse_passed_deadlines(now).await?;
         let recorded = self.remind_expiring(now).await? + self.tell_disconnected(now).await?;
         let mailed = self.mail_instantly(now).await?;
         let digests = self.mail_digests(now).await?;
@@ -345,14 +347,16 @@ impl Engine {
         Ok(recorded)
     }
 
-    /// One notification per disconnection: the channel went down and needs a person.
+    /// One notification per disconnection that needs a person. A token that expired while
+    /// its renewal keeps failing is missing data, but Tether is still on it: not told.
     async fn tell_disconnected(&self, now: i64) -> Result<u64> {
         let rows = sqlx::query(
             "SELECT d.id AS disconnection, d.reason, c.id, c.workspace_id, c.name, c.network, \
                     cr.connected_by \
              FROM disconnections d JOIN channels c ON c.id = d.channel_id \
              LEFT JOIN credentials cr ON cr.channel_id = c.id \
-             WHERE d.ended_at IS NULL AND c.unlinked_at IS NULL",
+             WHERE d.ended_at IS NULL AND c.unlinked_at IS NULL \
+               AND d.reason <> 'renewal_failing'",
         )
         .fetch_all(self.db.pool())
         .await?;
@@ -421,9 +425,18 @@ impl Engine {
     }
 
     async fn notify(&self, notice: Notice<'_>, now: i64) -> Result<u64> {
+        // Someone who joins later is told of what is still open; a webhook is not, or one
+        // added since would receive old events as if they had just happened.
+        let told_before: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notifications WHERE event_key = $1 AND workspace_id = $2",
+        )
+        .bind(&notice.event_key)
+        .bind(notice.workspace_id)
+        .fetch_one(self.db.pool())
+        .await?;
         let recorded = self.record_notice(&notice, now).await?;
         // Webhooks hear of an event once, when people are first told of it.
-        if recorded > 0 {
+        if recorded > 0 && told_before == 0 {
             let names = sqlx::query(
                 "SELECT w.name AS workspace, c.name AS channel FROM workspaces w \
                  LEFT JOIN channels c ON c.id = $2 WHERE w.id = $1",

@@ -66,6 +66,16 @@ impl NetworkFailure {
             NetworkFailure::Unavailable(_) => FailureClass::Transient,
         }
     }
+
+    /// The network's own words for a refusal ("code: description"), safe to show.
+    pub fn refusal(&self) -> Option<String> {
+        match self {
+            NetworkFailure::Refused {
+                code, description, ..
+            } => Some(format!("{code}: {description}")),
+            NetworkFailure::Unavailable(_) => None,
+        }
+    }
 }
 
 /// Builds the URL that sends a person to the network's consent page, with a fresh

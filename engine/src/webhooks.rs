@@ -19,7 +19,7 @@ use url::Url;
 /// The first retry waits this long; each further one twice as long, up to `MAX_BACKOFF`.
 const FIRST_BACKOFF: i64 = 60;
 const MAX_BACKOFF: i64 = 6 * 3600;
-/// A delivery is given up after this many failed attempts (about a day of retries).
+/// A delivery is given up after this many failed attempts: see [`retry_span`].
 pub const MAX_ATTEMPTS: i64 = 10;
 /// A claimed delivery is left alone by other processes this long.
 const CLAIM_SECONDS: i64 = 120;
@@ -105,6 +105,11 @@ fn valid_url(raw: &str) -> Result<Url> {
         return Err(invalid());
     }
     Ok(url)
+}
+
+/// Seconds from a delivery's first failed attempt to its last, when every one fails.
+pub fn retry_span() -> i64 {
+    (0..MAX_ATTEMPTS - 1).map(backoff).sum()
 }
 
 fn backoff(attempts: i64) -> i64 {
@@ -417,7 +422,9 @@ impl WebhookEvent {
                 "title": self.title,
                 "body": self.body,
                 "url": link.as_ref().map(Url::as_str),
-                "at": crate::clock::utc_words(self.at),
+                "at": chrono::DateTime::from_timestamp(self.at, 0)
+                    .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                "at_epoch": self.at,
             }),
             WebhookFormat::Slack => json!({
                 "text": match &link {
@@ -456,6 +463,8 @@ mod tests {
         assert_eq!(backoff(5), 1920);
         assert_eq!(backoff(9), 6 * 3600);
         assert_eq!(backoff(60), 6 * 3600);
+        // 1 + 2 + … + 256 minutes.
+        assert_eq!(retry_span(), 511 * 60);
     }
 
     #[test]

@@ -395,7 +395,13 @@ async fn three_hours_of_network_trouble_turn_no_channel_red(backend: Backend) {
             );
         }
         let dashboard = app.page("/").await;
-        assert!(dashboard.contains("X: network outage."), "{weather}");
+        // What happened, counted: not "many channels" whatever the count.
+        assert!(dashboard.contains("X is having trouble."), "{weather}");
+        assert!(
+            dashboard.contains("2 of this workspace&#x27;s channels are failing because of it")
+                || dashboard.contains("2 of this workspace's channels are failing because of it"),
+            "{weather}: {dashboard}"
+        );
         assert!(dashboard.contains("badge--outage"), "{weather}");
         for &channel in &channels {
             assert_eq!(credential(&app, channel).await.dead_reason, None);
@@ -796,7 +802,321 @@ async fn a_refused_app_secret_is_an_operators_fault_not_dead_channels(backend: B
     assert_eq!(body["error"], "configuration_error", "{body}");
 }
 
+/// A third-party OpenID server (the generic network) that refuses a token at its userinfo
+/// endpoint in its own words, HTTP 400 `request_refused`, where RFC 6750 3.1 would answer
+/// 401 `invalid_token`. Its token endpoint is standard: a revoked grant refuses a refresh
+/// with `invalid_grant` (RFC 6749 5.2). It accepts at userinfo only the access token it
+/// issued last, so a token it dropped on its own side is refused while the grant lives.
+struct OwnWordsServer {
+    issuer: String,
+    revoked: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    current: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl OwnWordsServer {
+    async fn start() -> Self {
+        use axum::extract::State;
+        use axum::http::HeaderMap;
+        use axum::response::IntoResponse;
+        use axum::routing::{get, post};
+        use std::sync::atomic::Ordering;
+
+        #[derive(Clone)]
+        struct Shared {
+            issuer: String,
+            revoked: std::sync::Arc<std::sync::atomic::AtomicBool>,
+            current: std::sync::Arc<std::sync::Mutex<String>>,
+            issued: std::sync::Arc<std::sync::atomic::AtomicU32>,
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let issuer = format!("http://{}", listener.local_addr().unwrap());
+        let shared = Shared {
+            issuer: issuer.clone(),
+            revoked: Default::default(),
+            current: std::sync::Arc::new(std::sync::Mutex::new("access-0".into())),
+            issued: Default::default(),
+        };
+        let refused = || {
+            (
+                StatusCode::BAD_REQUEST,
+                axum::Json(json!({
+                    "error": "request_refused",
+                    "error_description": "This request cannot be served.",
+                })),
+            )
+                .into_response()
+        };
+        let router = axum::Router::new()
+            .route(
+                "/.well-known/openid-configuration",
+                get(|State(s): State<Shared>| async move {
+                    axum::Json(json!({
+                        "issuer": s.issuer,
+                        "authorization_endpoint": format!("{}/authorize", s.issuer),
+                        "token_endpoint": format!("{}/token", s.issuer),
+                        "userinfo_endpoint": format!("{}/userinfo", s.issuer),
+                    }))
+                }),
+            )
+            .route(
+                "/token",
+                post(|State(s): State<Shared>| async move {
+                    if s.revoked.load(Ordering::SeqCst) {
+                        return (
+                            StatusCode::BAD_REQUEST,
+                            axum::Json(json!({"error": "invalid_grant"})),
+                        )
+                            .into_response();
+                    }
+                    let n = s.issued.fetch_add(1, Ordering::SeqCst) + 1;
+                    let access = format!("access-{n}");
+                    *s.current.lock().unwrap() = access.clone();
+                    axum::Json(json!({
+                        "access_token": access,
+                        "token_type": "Bearer",
+                        "expires_in": 3600,
+                        "refresh_token": format!("refresh-{n}"),
+                    }))
+                    .into_response()
+                }),
+            )
+            .route(
+                "/userinfo",
+                get(
+                    move |State(s): State<Shared>, headers: HeaderMap| async move {
+                        let current = format!("Bearer {}", s.current.lock().unwrap());
+                        let sent = headers.get("authorization").and_then(|v| v.to_str().ok());
+                        if s.revoked.load(Ordering::SeqCst) || sent != Some(current.as_str()) {
+                            return refused();
+                        }
+                        axum::Json(json!({"sub": "person-1", "preferred_username": "person"}))
+                            .into_response()
+                    },
+                ),
+            )
+            .with_state(shared.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        OwnWordsServer {
+            issuer,
+            revoked: shared.revoked,
+            current: shared.current,
+        }
+    }
+}
+
+/// Imports a token for an account at the own-words server; returns the channel.
+async fn import_own_words(app: &TestApp, account: &str, refresh_token: &str) -> i64 {
+    let workspace: i64 = sqlx::query_scalar("SELECT id FROM workspaces")
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap();
+    let token: engine::import::ImportedToken = serde_json::from_value(json!({
+        "network": "oidc",
+        "kind": "account",
+        "account_id": account,
+        "handle": account,
+        "access_token": "access-0",
+        "refresh_token": refresh_token,
+        "expires_in": 3600,
+    }))
+    .unwrap();
+    app.engine
+        .import_tokens(workspace, &[token], 1)
+        .await
+        .unwrap();
+    sqlx::query_scalar("SELECT id FROM channels WHERE external_account_id = $1")
+        .bind(account)
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap()
+}
+
+/// A refusal in words no rule reads is not silence: the token endpoint, the network's
+/// authority on a grant, is asked before the channel is called dead or healthy, and the
+/// history says which it was and why.
+async fn a_refused_check_in_the_networks_own_words_is_confirmed_by_a_renewal(backend: Backend) {
+    let server = OwnWordsServer::start().await;
+    let app = common::spawn_app_with(
+        backend,
+        &[
+            ("TETHER_OIDC_ISSUER", &server.issuer),
+            ("TETHER_OIDC_NAME", "Own Words ID"),
+            ("TETHER_OIDC_CLIENT_ID", "tether"),
+            ("TETHER_OIDC_CLIENT_SECRET", "own-words-secret"),
+        ],
+    )
+    .await;
+    app.set_up_owner().await;
+    let renewable = import_own_words(&app, "person-1", "refresh-0").await;
+    let path = format!("/channels/{renewable}");
+
+    // The server dropped the access token on its side; the grant lives.
+    *server.current.lock().unwrap() = "access-elsewhere".into();
+    app.post_form(&format!("{path}/check"), &[]).await;
+    let page = app.page(&path).await;
+    assert!(
+        page.contains("Own Words ID refused the check (request_refused: This request cannot be served.); a renewal confirmed that access still works"),
+        "{page}"
+    );
+    assert_eq!(credential(&app, renewable).await.dead_reason, None);
+    assert_eq!(event_times(&app, renewable, "refreshed").await.len(), 1);
+    assert!(!page.contains("did not answer"), "{page}");
+    // The renewed token is the one the server now serves.
+    app.post_form(&format!("{path}/check"), &[]).await;
+    assert!(app
+        .page(&path)
+        .await
+        .contains("Checked: Own Words ID confirms the token works."));
+
+    // Revoked at the server: the renewal that confirms it is refused for good.
+    server
+        .revoked
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    app.post_form(&format!("{path}/check"), &[]).await;
+    let page = app.page(&path).await;
+    assert_eq!(
+        credential(&app, renewable).await.dead_reason.as_deref(),
+        Some("invalid")
+    );
+    assert!(page.contains("Needs reconnecting"), "{page}");
+    assert!(
+        page.contains(
+            "Own Words ID refused the renewal for good after it refused the check (request_refused"
+        ),
+        "{page}"
+    );
+
+    // Nothing to renew with: the refusal is said as it is, and nothing is called dead.
+    server
+        .revoked
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    // A server that issued no refresh token (offline_access not granted) leaves nothing to
+    // renew with.
+    let fixed = import_own_words(&app, "person-2", "refresh-unused").await;
+    sqlx::query("UPDATE credentials SET refresh_token = NULL WHERE channel_id = $1")
+        .bind(fixed)
+        .execute(app.engine.db().pool())
+        .await
+        .unwrap();
+    let path = format!("/channels/{fixed}");
+    app.post_form(&format!("{path}/check"), &[]).await;
+    let page = app.page(&path).await;
+    assert!(
+        page.contains("Own Words ID refused the check (request_refused: This request cannot be served.) without saying whether access is lost"),
+        "{page}"
+    );
+    assert!(!page.contains("did not answer"), "{page}");
+    assert!(page.contains("Not confirmed"), "{page}");
+    assert_eq!(credential(&app, fixed).await.dead_reason, None);
+}
+
+/// A deadline Tether counted down to is a lapse when it passes: the channel is down from
+/// that moment, the people who can act are told once in the same words everywhere, and
+/// nothing calls it revoked or keeps calling it working.
+async fn a_passed_deadline_is_a_lapse_told_once_not_a_revocation(backend: Backend) {
+    let app = app(backend).await;
+    // YouTube for an app in testing: fresh consent 7 days after connecting. Facebook: the
+    // 90-day data access period.
+    let youtube = connect(&app, "youtube", "UC4x7Lind0Bakery000000a").await[0];
+    let facebook = connect(&app, "facebook", "fb-501").await[0];
+    let wall = credential(&app, youtube).await.reconsent_deadline.unwrap();
+    let data_access = credential(&app, facebook).await.reconsent_deadline.unwrap();
+    let sweeper = impatient(&app);
+
+    app.advance(TimeDelta::days(7) + TimeDelta::minutes(30));
+    sweeper.sweep().await.unwrap();
+    app.engine.notify_sweep().await.unwrap();
+    assert_eq!(
+        credential(&app, youtube).await.dead_reason.as_deref(),
+        Some("consent_lapsed")
+    );
+    let down: Vec<(String, i64)> = sqlx::query(
+        "SELECT reason, started_at FROM disconnections WHERE channel_id = $1 AND ended_at IS NULL",
+    )
+    .bind(youtube)
+    .fetch_all(app.engine.db().pool())
+    .await
+    .unwrap()
+    .iter()
+    .map(|row| (row.get("reason"), row.get("started_at")))
+    .collect();
+    assert_eq!(down, [("consent_lapsed".to_owned(), wall)]);
+    let lapse_words = "consent period ended. The account holder must reconnect";
+    let page = app.page(&format!("/channels/{youtube}")).await;
+    for words in [
+        lapse_words,
+        "Lapsed at its deadline",
+        "Needs reconnecting",
+        "Down for 30 min",
+    ] {
+        assert!(page.contains(words), "{words}: {page}");
+    }
+    // The page a notification links to carries the fix.
+    assert!(
+        page.contains(&format!("action=\"/channels/{youtube}/reauthorize\"")),
+        "{page}"
+    );
+    for untrue in ["revoked", "Renews in", "Renewal due"] {
+        assert!(!page.contains(untrue), "{untrue}: {page}");
+    }
+    let notices: Vec<(String, String)> = sqlx::query(
+        "SELECT title, body FROM notifications WHERE channel_id = $1 AND kind = 'disconnected'",
+    )
+    .bind(youtube)
+    .fetch_all(app.engine.db().pool())
+    .await
+    .unwrap()
+    .iter()
+    .map(|row| (row.get("title"), row.get("body")))
+    .collect();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(
+        notices[0]
+            .1
+            .starts_with("The network's consent period ended."),
+        "{notices:?}"
+    );
+    let report = app.engine.notify_sweep().await.unwrap();
+    assert_eq!(report.recorded, 0, "told once");
+
+    // Facebook's data access period: the same, in Facebook's words, and no check after it
+    // claims the channel works.
+    app.advance(TimeDelta::seconds(data_access - now(&app) + 60));
+    sweeper.sweep().await.unwrap();
+    app.engine.notify_sweep().await.unwrap();
+    assert_eq!(
+        credential(&app, facebook).await.dead_reason.as_deref(),
+        Some("data_access_expired")
+    );
+    let checked_after: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM credentials WHERE channel_id = $1 AND checked_at >= $2",
+    )
+    .bind(facebook)
+    .bind(data_access)
+    .fetch_one(app.engine.db().pool())
+    .await
+    .unwrap();
+    assert_eq!(checked_after, 0);
+    // Ninety days on, the owner's session has ended: she signs in again.
+    let ada = app.other_browser();
+    let response = ada
+        .post_form(
+            "/auth/login",
+            &[
+                ("email", "ada@example.com"),
+                ("password", common::OWNER_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let page = ada.page(&format!("/channels/{facebook}")).await;
+    assert!(page.contains("data access period lapsed"), "{page}");
+    assert!(page.contains("Down for 1 min"), "{page}");
+}
+
 on_both_backends!(
+    a_passed_deadline_is_a_lapse_told_once_not_a_revocation,
+    a_refused_check_in_the_networks_own_words_is_confirmed_by_a_renewal,
     a_refused_app_secret_is_an_operators_fault_not_dead_channels,
     short_lived_tokens_are_renewed_inside_their_margin_and_never_lapse,
     long_lived_tokens_are_extended_once_old_enough_and_deadlines_stay_fixed,

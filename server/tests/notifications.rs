@@ -158,17 +158,28 @@ async fn reminders_fire_on_the_right_days_and_escalate(backend: Backend) {
     let ada = person(&app, "ada@example.com", common::OWNER_PASSWORD).await;
     assert_eq!(app.engine.unread_notifications(&ada).await.unwrap(), 0);
 
-    // The last reminder, then nothing once the deadline has passed.
+    // The last reminder; once the deadline has passed, no more reminders but the lapse,
+    // told once to the same four people.
     app.advance(TimeDelta::days(2));
     assert_eq!(sweep(&app).await.recorded, 4);
     app.advance(TimeDelta::days(2));
+    assert_eq!(sweep(&app).await.recorded, 4);
     assert_eq!(sweep(&app).await.recorded, 0);
-    let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM notifications")
-        .fetch_one(app.engine.db().pool())
-        .await
-        .unwrap()
-        .get("n");
-    assert_eq!(total, 3 + 4 + 4);
+    let kinds: Vec<(String, i64)> =
+        sqlx::query("SELECT kind, COUNT(*) AS n FROM notifications GROUP BY kind ORDER BY kind")
+            .fetch_all(app.engine.db().pool())
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| (row.get("kind"), row.get("n")))
+            .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("disconnected".to_owned(), 4),
+            ("expiring".to_owned(), 3 + 4 + 4)
+        ]
+    );
 }
 
 async fn a_channel_whose_connector_left_asks_for_a_new_one(backend: Backend) {

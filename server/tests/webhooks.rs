@@ -188,10 +188,38 @@ async fn webhooks_are_signed_retried_and_logged(backend: Backend) {
     assert_eq!(event["workspace"], "Acme Social");
     assert_eq!(event["channel"]["name"], "Studio");
     assert!(event["url"].as_str().unwrap().ends_with("/channels/1"));
+    // When it happened: RFC 3339 for people and parsers, Unix seconds beside it.
+    let at = chrono::DateTime::parse_from_rfc3339(event["at"].as_str().unwrap())
+        .expect("`at` is RFC 3339");
+    assert_eq!(event["at_epoch"].as_i64(), Some(at.timestamp()), "{event}");
+    // The page says how long retries go on, as the schedule has it.
+    assert!(
+        log.contains("retried with growing pauses for 8 h 31 min, then given up"),
+        "{log}"
+    );
     assert!(app.page("/settings/webhooks").await.contains("Delivered"));
     // Delivered once: later sweeps send nothing again.
     app.advance(TimeDelta::hours(1));
     assert_eq!(app.engine.notify_sweep().await.unwrap().webhooks, 0);
+
+    // A webhook added later hears what happens from then on, not the old events that a
+    // person who joins now is still told of.
+    let (later_base, later_receiver) = start_receiver(&[]).await;
+    add_webhook(&app, &format!("{later_base}/json"), "json").await;
+    common::add_person(
+        &app,
+        "ann@example.com",
+        "Ann Admin",
+        engine::domain::Role::Admin,
+    )
+    .await;
+    let report = app.engine.notify_sweep().await.unwrap();
+    assert_eq!(
+        report.recorded, 1,
+        "Ann hears the channel is down: {report:?}"
+    );
+    assert_eq!(report.webhooks, 0, "{report:?}");
+    assert!(requests(&later_receiver, "json").is_empty());
 
     // The test button, then removal.
     let response = app.post_form("/settings/webhooks/1/test", &[]).await;

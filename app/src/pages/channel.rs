@@ -6,6 +6,7 @@ use super::{thousands, LoadError, Loading};
 use crate::api::load_channel;
 use crate::components::{BusyForm, ChannelStatus, FlashMessage};
 use crate::model::{ChannelPage, DowntimeLine, FollowerLine, HistoryLine};
+use crate::status::NextAction;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -91,6 +92,12 @@ fn StateCard(page: ChannelPage) -> impl IntoView {
     let id = page.channel.id;
     let facts = page.channel.facts;
     let live = !facts.unlinked && facts.dead_reason.is_none();
+    // The page a notification links to carries the fix itself.
+    let fix = match crate::status::status(&facts, page.now).next_action {
+        NextAction::Reconnect => Some(("Reconnect", false)),
+        NextAction::GrantPermissions => Some(("Grant missing permissions", true)),
+        NextAction::Nothing | NextAction::Wait => None,
+    };
     view! {
         <section class="card" aria-labelledby="state-heading">
             <h2 id="state-heading">"State"</h2>
@@ -102,6 +109,16 @@ fn StateCard(page: ChannelPage) -> impl IntoView {
                     .map(|(label, value)| view! { <dt>{label}</dt><dd>{value}</dd> })
                     .collect_view()}
             </dl>
+            {fix.filter(|_| page.may_act).map(|(label, only_missing)| view! {
+                <div class="channel__actions">
+                    <BusyForm action=format!("/channels/{id}/reauthorize") class="inline"
+                        label=label busy_label="Opening the network…">
+                        {only_missing.then(|| view! {
+                            <input type="hidden" name="only_missing" value="true"/>
+                        })}
+                    </BusyForm>
+                </div>
+            })}
             {(page.may_act && live).then(|| view! {
                 <div class="channel__actions">
                     {page.renewable.then(|| view! {

@@ -4,7 +4,7 @@
 use super::{thousands, LoadError, Loading};
 use crate::api::load_dashboard;
 use crate::components::{BusyForm, ChannelStatus, FlashMessage, HealthSign};
-use crate::model::{ChannelCard, ConfigurationFaultNotice, Dashboard, NetworkChoice};
+use crate::model::{ChannelCard, ConfigurationFaultNotice, Dashboard, NetworkChoice, OutageNotice};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -86,7 +86,7 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
         <main class="page">
             <FlashMessage flash=dashboard.flash/>
             <ConfigurationBanner faults=dashboard.configuration_faults/>
-            <OutageBanner networks=dashboard.outages/>
+            <OutageBanner outages=dashboard.outages/>
             <HealthSign channels=facts rendered_at=clock.rendered_at clock_offset=clock.offset/>
             <section aria-labelledby="channels-heading">
                 <h2 id="channels-heading">"Channels"</h2>
@@ -229,19 +229,31 @@ fn ChannelItem(channel: ChannelCard, clock: Clock, rights: Rights) -> impl IntoV
     .into_any()
 }
 
-/// Says plainly which networks are failing for everyone, and that no channel is lost.
+/// Says plainly which networks are failing, what happened, and that no channel is lost.
 #[component]
-fn OutageBanner(networks: Vec<String>) -> impl IntoView {
-    (!networks.is_empty()).then(|| {
-        let names = networks.join(", ");
-        view! {
-            <div class="banner banner--outage" role="status" data-testid="outage">
-                <span aria-hidden="true">"≈ "</span>
-                <strong>{format!("{names}: network outage.")}</strong>
-                " Calls are failing for many channels at once. Tether keeps retrying; no channel is disconnected because of it, and no one needs to reconnect."
-            </div>
-        }
-    })
+fn OutageBanner(outages: Vec<OutageNotice>) -> impl IntoView {
+    outages
+        .into_iter()
+        .map(|outage| {
+            let calls = if outage.failures == 1 { "call" } else { "calls in a row" };
+            let affected = match outage.channels {
+                0 => "none of this workspace's channels is failing because of it".to_owned(),
+                1 => "1 of this workspace's channels is failing because of it".to_owned(),
+                n => format!("{n} of this workspace's channels are failing because of it"),
+            };
+            view! {
+                <div class="banner banner--outage" role="status" data-testid="outage">
+                    <span aria-hidden="true">"≈ "</span>
+                    <strong>{format!("{} is having trouble.", outage.network)}</strong>
+                    {format!(
+                        " {} {calls} to it failed since {}; {affected}. Tether keeps retrying; no channel is disconnected because of it, and no one needs to reconnect.",
+                        outage.failures,
+                        outage.since,
+                    )}
+                </div>
+            }
+        })
+        .collect_view()
 }
 
 /// Networks that refuse Tether's own app credentials: the operator's fix, named.

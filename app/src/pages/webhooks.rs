@@ -31,7 +31,8 @@ fn WebhooksView(page: WebhooksPage) -> impl IntoView {
             <p><a href="/">"← Back to the dashboard"</a></p>
             <h1>"Webhooks"</h1>
             <p class="lede">
-                "Tether POSTs every notification of this workspace — deadlines coming near, channels down, invites used — to these addresses. Each request carries X-Tether-Timestamp and X-Tether-Signature: sha256= the hex HMAC-SHA256 of “timestamp.body” under the webhook's secret. Failed deliveries are retried with growing pauses for about a day."
+                "Tether POSTs every notification of this workspace — deadlines coming near, channels down, invites used — to these addresses. Each request carries X-Tether-Timestamp and X-Tether-Signature: sha256= the hex HMAC-SHA256 of “timestamp.body” keyed with the whole secret, whsec_ included. "
+                {format!("Failed deliveries are retried with growing pauses for {}, then given up.", page.retried_for)}
             </p>
             <FlashMessage flash=page.flash/>
             {page.new_secret.map(|secret| view! {

@@ -68,7 +68,7 @@ impl Engine {
             if self.try_lease(channel_id).await? {
                 match self.work_leased(channel_id, Some(Action::Refresh)).await? {
                     Outcome::Renewed { .. } => renewed = true,
-                    Outcome::Dead { reason } => {
+                    Outcome::Dead { reason, .. } | Outcome::Lapsed { reason } => {
                         return Err(Error::NeedsPerson(reason.words().into()))
                     }
                     Outcome::Failing { class, .. } => {

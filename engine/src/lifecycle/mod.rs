@@ -4,6 +4,7 @@
 //! per channel.
 
 mod flight;
+mod lapse;
 mod metrics;
 pub mod plan;
 mod scheduler;
@@ -14,7 +15,7 @@ pub use flight::HandedOut;
 pub use metrics::Metrics;
 pub use plan::Pacing;
 pub use scheduler::SweepReport;
-pub use work::{ConfigurationFault, Disconnection, Outcome};
+pub use work::{ConfigurationFault, Disconnection, OutageReport, Outcome};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};

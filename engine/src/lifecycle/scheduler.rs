@@ -34,7 +34,7 @@ impl SweepReport {
         match result {
             Ok(Outcome::Renewed { .. }) => self.renewed += 1,
             Ok(Outcome::Checked) => self.checked += 1,
-            Ok(Outcome::Dead { .. }) => self.dead += 1,
+            Ok(Outcome::Dead { .. } | Outcome::Lapsed { .. }) => self.dead += 1,
             Ok(Outcome::Failing { .. }) => self.failing += 1,
             Ok(Outcome::Skipped) => self.skipped += 1,
             Err(_) => self.errors += 1,

@@ -19,16 +19,28 @@ use sqlx::Row;
 pub enum Outcome {
     Renewed {
         access_expires_at: Option<i64>,
+        /// The network's words refusing the check this renewal was asked to confirm.
+        after_refused_check: Option<String>,
     },
     Checked,
     /// The network refused for good; the channel needs a person.
     Dead {
         reason: DeadReason,
+        /// The network's words refusing the check a renewal was asked to confirm.
+        after_refused_check: Option<String>,
     },
-    /// The network failed (transient, rate limited); the next attempt is at `retry_at`.
+    /// The network failed (transient, rate limited, refused in unclear words); the next
+    /// attempt is at `retry_at`.
     Failing {
         class: &'static str,
         retry_at: i64,
+        /// The network's own words, when it answered at all.
+        refusal: Option<String>,
+    },
+    /// A deadline Tether counted down to has passed (the consent period, or access that
+    /// nothing can renew); the channel needs a person, and no network was asked.
+    Lapsed {
+        reason: DeadReason,
     },
     /// Nothing to do: the channel is dead, unlinked or gone.
     Skipped,
@@ -47,6 +59,15 @@ impl Action {
             Action::Check => "check",
         }
     }
+}
+
+/// A failure that leaves the token alive for now, as [`Engine::record_trouble`] keeps it.
+struct Trouble {
+    class: &'static str,
+    retry_at: i64,
+    give_up: bool,
+    /// The network's own words, kept where they are what a person needs to read.
+    refusal: Option<String>,
 }
 
 /// A period in which a channel could not be used.
@@ -71,6 +92,7 @@ pub(crate) struct Due {
     kind: String,
     account_id: String,
     access_expires_at: Option<i64>,
+    reconsent_deadline: Option<i64>,
     renew_at: Option<i64>,
     failures: i64,
     failure_class: Option<String>,
@@ -96,6 +118,7 @@ impl Due {
             kind: row.try_get("kind")?,
             account_id: row.try_get("external_account_id")?,
             access_expires_at: row.try_get("access_expires_at")?,
+            reconsent_deadline: row.try_get("reconsent_deadline")?,
             renew_at: row.try_get("renew_at")?,
             failures: row.try_get("failures")?,
             failure_class: row.try_get("failure_class")?,
@@ -140,7 +163,8 @@ impl Engine {
             .collect();
         let sql = format!(
             "SELECT c.id, c.workspace_id, c.network, c.kind, c.external_account_id, \
-                    cr.access_expires_at, cr.renew_at, cr.failures, cr.failure_class, \
+                    cr.access_expires_at, cr.reconsent_deadline, cr.renew_at, cr.failures, \
+                    cr.failure_class, \
                     cr.granted_scopes, cr.key_id, cr.access_token, cr.refresh_token, \
                     CAST(CASE WHEN EXISTS (SELECT 1 FROM disconnections d \
                         WHERE d.channel_id = c.id AND d.ended_at IS NULL) \
@@ -191,6 +215,23 @@ impl Engine {
         };
         let now = self.clock.now().timestamp();
         let renewable = can_renew(&network.profile.renewal, due.tokens.has_refresh());
+        if let Some((reason, since)) = super::lapse::lapse(
+            network.profile.adapter,
+            renewable,
+            due.access_expires_at,
+            due.reconsent_deadline,
+            now,
+        ) {
+            // Past the deadline no network call can say more, and a check that still
+            // passed would claim a working channel the network has ended.
+            let mut tx = self.db.pool().begin().await?;
+            self.mark_dead(&mut tx, due.workspace_id, channel_id, reason, since)
+                .await?;
+            self.record_lapse(&mut tx, due.workspace_id, channel_id, reason, since)
+                .await?;
+            tx.commit().await?;
+            return Ok(Outcome::Lapsed { reason });
+        }
         let action = match force {
             Some(Action::Refresh) if !renewable => {
                 self.release(channel_id).await?;
@@ -213,9 +254,29 @@ impl Engine {
             }
         };
         match result {
-            Ok(Ok(grant)) => self.record_renewal(network, &due, grant).await,
+            Ok(Ok(grant)) => self.record_renewal(network, &due, grant, None).await,
             Ok(Err(discovery)) => self.record_check(network, &due, discovery).await,
-            Err(failure) => self.record_failure(network, &due, action, failure).await,
+            Err(refused)
+                if action == Action::Check
+                    && renewable
+                    && refused.class() == FailureClass::Unclear =>
+            {
+                // A refusal no rule reads is neither silence nor proof of death: the token
+                // endpoint, the network's authority on the grant, settles it.
+                let after = refused.refusal();
+                let token = self.renewal_token(&network.profile.renewal, &due)?;
+                match self.call_renewal(network, token.as_ref()).await {
+                    Ok(grant) => self.record_renewal(network, &due, grant, after).await,
+                    Err(failure) => {
+                        self.record_failure(network, &due, Action::Refresh, failure, after)
+                            .await
+                    }
+                }
+            }
+            Err(failure) => {
+                self.record_failure(network, &due, action, failure, None)
+                    .await
+            }
         }
     }
 
@@ -302,6 +363,7 @@ impl Engine {
         network: &ConfiguredNetwork,
         due: &Due,
         grant: TokenGrant,
+        after_refused_check: Option<String>,
     ) -> Result<Outcome> {
         let now = self.clock.now();
         let now_secs = now.timestamp();
@@ -345,10 +407,14 @@ impl Engine {
                 down: due.down,
                 network: due.network.clone(),
                 network_failing: due.network_failing,
+                after_refused_check: after_refused_check.clone(),
             })
             .await?;
         self.lifecycle.metrics.refreshed(&due.network);
-        Ok(Outcome::Renewed { access_expires_at })
+        Ok(Outcome::Renewed {
+            access_expires_at,
+            after_refused_check,
+        })
     }
 
     async fn record_check(
@@ -445,14 +511,17 @@ impl Engine {
         due: &Due,
         action: Action,
         failure: NetworkFailure,
+        after_refused_check: Option<String>,
     ) -> Result<Outcome> {
         let now = self.clock.now().timestamp();
         let class = failure.class();
+        let refusal = failure.refusal();
         let class_name = match class {
             FailureClass::Dead { .. } => "dead",
             FailureClass::MissingPermission => "missing_permission",
             FailureClass::RateLimited { .. } => "rate_limited",
             FailureClass::Transient => "transient",
+            FailureClass::Unclear => "unclear",
             FailureClass::Misconfigured => "configuration",
         };
         // The cause is for the log only; it never holds a token.
@@ -487,10 +556,17 @@ impl Engine {
                     Some(due.channel_id),
                     None,
                     event,
-                    json!({ "class": "dead", "reason": reason.as_str() }),
+                    json!({
+                        "class": "dead",
+                        "reason": reason.as_str(),
+                        "after_refused_check": after_refused_check,
+                    }),
                 )
                 .await?;
-                Outcome::Dead { reason }
+                Outcome::Dead {
+                    reason,
+                    after_refused_check,
+                }
             }
             FailureClass::MissingPermission if action == Action::Check => {
                 // The token works; a permission was withdrawn. The next check reads them.
@@ -520,6 +596,7 @@ impl Engine {
                 Outcome::Failing {
                     class: "missing_permission",
                     retry_at: due_at,
+                    refusal,
                 }
             }
             FailureClass::RateLimited {
@@ -535,11 +612,18 @@ impl Engine {
                 let retry_at = backoff
                     .max(reset_at.unwrap_or(now))
                     .max(now + retry_after.unwrap_or(0));
-                self.record_trouble(&mut tx, due, action, "rate_limited", retry_at, false, event)
+                let trouble = Trouble {
+                    class: "rate_limited",
+                    retry_at,
+                    give_up: false,
+                    refusal: None,
+                };
+                self.record_trouble(&mut tx, due, action, &trouble, event)
                     .await?;
                 Outcome::Failing {
                     class: "rate_limited",
                     retry_at,
+                    refusal,
                 }
             }
             FailureClass::Misconfigured => {
@@ -551,26 +635,20 @@ impl Engine {
                     &self.lifecycle.pacing,
                     rand::thread_rng().gen(),
                 );
-                let detail = match &failure {
-                    NetworkFailure::Refused {
-                        code, description, ..
-                    } => format!("{code}: {description}"),
-                    NetworkFailure::Unavailable(_) => String::new(),
-                };
+                let detail = refusal.clone().unwrap_or_default();
                 note_configuration_fault(&mut tx, &due.network, &detail, now).await?;
-                self.record_trouble(
-                    &mut tx,
-                    due,
-                    action,
-                    "configuration",
+                let trouble = Trouble {
+                    class: "configuration",
                     retry_at,
-                    false,
-                    event,
-                )
-                .await?;
+                    give_up: false,
+                    refusal: None,
+                };
+                self.record_trouble(&mut tx, due, action, &trouble, event)
+                    .await?;
                 Outcome::Failing {
                     class: "configuration",
                     retry_at,
+                    refusal,
                 }
             }
             FailureClass::Transient | FailureClass::MissingPermission => {
@@ -588,11 +666,43 @@ impl Engine {
                 let give_up = action == Action::Refresh
                     && !outage
                     && due.failures + 1 >= self.lifecycle.pacing.give_up_after;
-                self.record_trouble(&mut tx, due, action, "transient", retry_at, give_up, event)
+                let trouble = Trouble {
+                    class: "transient",
+                    retry_at,
+                    give_up,
+                    refusal: None,
+                };
+                self.record_trouble(&mut tx, due, action, &trouble, event)
                     .await?;
                 Outcome::Failing {
                     class: "transient",
                     retry_at,
+                    refusal,
+                }
+            }
+            FailureClass::Unclear => {
+                // This channel's own trouble, not the network's: no outage is noted. A
+                // renewal refused this way keeps being retried until Tether gives up.
+                let retry_at = plan::retry_at(
+                    now,
+                    due.failures + 1,
+                    &self.lifecycle.pacing,
+                    rand::thread_rng().gen(),
+                );
+                let give_up = action == Action::Refresh
+                    && due.failures + 1 >= self.lifecycle.pacing.give_up_after;
+                let trouble = Trouble {
+                    class: "unclear",
+                    retry_at,
+                    give_up,
+                    refusal: refusal.clone(),
+                };
+                self.record_trouble(&mut tx, due, action, &trouble, event)
+                    .await?;
+                Outcome::Failing {
+                    class: "unclear",
+                    retry_at,
+                    refusal,
                 }
             }
         };
@@ -604,19 +714,23 @@ impl Engine {
         Ok(outcome)
     }
 
-    /// Counts a failure that is the network's, not the token's, and schedules the retry.
-    /// The event is written once per run of failures (and when Tether gives up), not per try.
-    #[allow(clippy::too_many_arguments)]
+    /// Counts a failure that is not yet the token's death, and schedules the retry. The
+    /// event is written once per run of failures (and when Tether gives up), not per try.
     async fn record_trouble(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         due: &Due,
         action: Action,
-        class: &str,
-        retry_at: i64,
-        give_up: bool,
+        trouble: &Trouble,
         event: &str,
     ) -> Result<()> {
+        let Trouble {
+            class,
+            retry_at,
+            give_up,
+            refusal,
+        } = trouble;
+        let (retry_at, give_up) = (*retry_at, *give_up);
         let now = self.clock.now().timestamp();
         let failure_class = format!("{}:{class}", action.as_str());
         sqlx::query(
@@ -658,6 +772,7 @@ impl Engine {
                     "attempt": due.failures + 1,
                     "retry_at": retry_at,
                     "gave_up": give_up,
+                    "refusal": refusal,
                 }),
             )
             .await?;
@@ -686,7 +801,7 @@ impl Engine {
             .await
     }
 
-    async fn begin_disconnection(
+    pub(super) async fn begin_disconnection(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         workspace_id: i64,
@@ -785,6 +900,43 @@ impl Engine {
         .await?)
     }
 
+    /// The networks in an outage now, with what happened: since when, how many calls in a
+    /// row failed, and how many of `workspace_id`'s channels are failing because of it.
+    pub async fn outage_reports(&self, workspace_id: i64) -> Result<Vec<OutageReport>> {
+        let pacing = &self.lifecycle.pacing;
+        let recent = self.clock.now().timestamp() - pacing.outage_memory.num_seconds();
+        let rows = sqlx::query(
+            "SELECT t.network, t.failing_since, t.recent_failures, \
+                    (SELECT COUNT(*) FROM credentials cr JOIN channels c ON c.id = cr.channel_id \
+                      WHERE c.network = t.network AND c.workspace_id = $3 \
+                        AND cr.failing_since IS NOT NULL \
+                        AND (cr.failure_class LIKE '%:transient' \
+                             OR cr.failure_class LIKE '%:rate_limited')) AS channels \
+             FROM network_trouble t WHERE t.failing_since IS NOT NULL \
+             AND t.recent_failures >= $1 AND t.last_failure_at >= $2 ORDER BY t.network",
+        )
+        .bind(pacing.outage_failures)
+        .bind(recent)
+        .bind(workspace_id)
+        .fetch_all(self.db.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let network: String = row.try_get("network")?;
+                Ok(OutageReport {
+                    network_name: self
+                        .networks
+                        .get(&network)
+                        .map_or_else(|| network.clone(), |n| n.profile.display_name.clone()),
+                    network,
+                    since: row.try_get("failing_since")?,
+                    failures: row.try_get("recent_failures")?,
+                    channels: row.try_get("channels")?,
+                })
+            })
+            .collect()
+    }
+
     /// The networks that refused Tether's app credentials and have not accepted them since.
     pub async fn configuration_faults(&self) -> Result<Vec<ConfigurationFault>> {
         let rows = sqlx::query(
@@ -851,6 +1003,18 @@ pub(super) fn network_recovered_sql(at: &str, network: &str, app_accepted: bool)
              WHERE network = {network} AND failing_since IS NOT NULL"
         )
     }
+}
+
+/// A network failing for everyone, as a person should read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutageReport {
+    pub network: String,
+    pub network_name: String,
+    pub since: i64,
+    /// Calls in a row that failed, over every workspace.
+    pub failures: i64,
+    /// This workspace's channels whose renewal or check is failing now.
+    pub channels: i64,
 }
 
 /// A network refused Tether's own credentials.

@@ -36,6 +36,8 @@ pub(crate) struct RenewalRow {
     pub network: String,
     /// The network had trouble; this success ends it.
     pub network_failing: bool,
+    /// The network's words refusing the check this renewal confirmed over.
+    pub after_refused_check: Option<String>,
 }
 
 type Done = oneshot::Sender<std::result::Result<(), String>>;
@@ -201,6 +203,7 @@ fn batch_statements<'a>(backend: Backend, rows: &'a [&'a RenewalRow]) -> Vec<Sta
                             json!({
                                 "access_expires_at": row.access_expires_at,
                                 "after_failures": row.after_failures,
+                                "after_refused_check": row.after_refused_check,
                             })
                             .to_string(),
                         )

@@ -339,8 +339,9 @@ pub fn classify(status: u16, headers: &ClientHeaders, body: &[u8]) -> FailureCla
         },
         Some(1 | 2 | 368) => FailureClass::Transient,
         // "Invalid parameter": a field, object or edge that does not exist. A bug or an
-        // API change on Tether's side, never a dead token (Graph API: handling errors).
-        Some(100) => FailureClass::Transient,
+        // API change on Tether's side, never a dead token (Graph API: handling errors), so
+        // it is confirmed before anything is called dead.
+        Some(100) => FailureClass::Unclear,
         _ => FailureClass::from_status(status, headers),
     }
 }
@@ -430,6 +431,7 @@ mod tests {
             FailureClass::RateLimited { .. }
         ));
         assert_eq!(class(r#"{"error":{"code":2}}"#), FailureClass::Transient);
-        assert_eq!(class("<html>bad gateway</html>"), FailureClass::Transient);
+        // A 400 whose body no rule reads is a refusal to confirm, not silence.
+        assert_eq!(class("<html>bad request</html>"), FailureClass::Unclear);
     }
 }

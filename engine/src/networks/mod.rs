@@ -490,11 +490,14 @@ pub enum DeadReason {
     Restricted,
     Unconfirmed,
     DataAccessExpired,
+    /// The network's fixed consent period ended (LinkedIn's 365 days, Google's 7 days for
+    /// apps in testing): a deadline Tether counted down to, not a revocation.
+    ConsentLapsed,
     Invalid,
 }
 
 impl DeadReason {
-    const ALL: [DeadReason; 10] = [
+    const ALL: [DeadReason; 11] = [
         DeadReason::Expired,
         DeadReason::Revoked,
         DeadReason::PasswordChanged,
@@ -504,6 +507,7 @@ impl DeadReason {
         DeadReason::Restricted,
         DeadReason::Unconfirmed,
         DeadReason::DataAccessExpired,
+        DeadReason::ConsentLapsed,
         DeadReason::Invalid,
     ];
 
@@ -540,6 +544,9 @@ impl DeadReason {
             DeadReason::DataAccessExpired => {
                 "The network's data access period lapsed. The account holder must reconnect."
             }
+            DeadReason::ConsentLapsed => {
+                "The network's consent period ended. The account holder must reconnect to give consent again."
+            }
             DeadReason::Invalid => "The network no longer accepts the token. Reconnect.",
         }
     }
@@ -555,6 +562,7 @@ impl DeadReason {
             DeadReason::Restricted => "restricted",
             DeadReason::Unconfirmed => "unconfirmed",
             DeadReason::DataAccessExpired => "data_access_expired",
+            DeadReason::ConsentLapsed => "consent_lapsed",
             DeadReason::Invalid => "invalid",
         }
     }
@@ -576,6 +584,10 @@ pub enum FailureClass {
     },
     /// Try again with backoff; the channel is not dead.
     Transient,
+    /// The network refused in words no rule reads (a 4xx outside its documented codes).
+    /// Not silence, and no proof of death either: a check asks the network's authority on
+    /// the grant (a renewal) before the channel is called dead or healthy.
+    Unclear,
     /// The network refused Tether's own app credentials (RFC 6749 5.2 `invalid_client`,
     /// `unauthorized_client`, or the network's own word for it): wrong or rotated, an
     /// operator's fault for every channel of the network, never one channel's death.
@@ -596,7 +608,8 @@ impl FailureClass {
                 retry_after: retry_after(headers),
                 reset_at: None,
             },
-            _ => FailureClass::Transient,
+            408 | 500.. => FailureClass::Transient,
+            _ => FailureClass::Unclear,
         }
     }
 }
@@ -720,6 +733,15 @@ impl Adapter {
             // the `basic` scheme (OpenAPI, /oauth/token/revoke).
             Adapter::Pinterest => status == 401 && json::count_at(&value, "/code") == Some(2),
             _ => false,
+        }
+    }
+
+    /// What the end of the network's fixed consent period is called: Meta's is the 90-day
+    /// data access period (Graph API: data access expiration); elsewhere it is consent.
+    pub fn reconsent_lapse(self) -> DeadReason {
+        match self {
+            Adapter::Facebook => DeadReason::DataAccessExpired,
+            _ => DeadReason::ConsentLapsed,
         }
     }
 

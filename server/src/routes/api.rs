@@ -60,7 +60,7 @@ pub struct ApiChannel {
     /// `metrics` (read-only) or `publishing`.
     access: String,
     /// connected, expiring_soon, missing_permissions, needs_reauth, expired,
-    /// network_outage or unlinked.
+    /// network_outage, unconfirmed or unlinked.
     state: String,
     /// The state in words, with what to do.
     reason: String,

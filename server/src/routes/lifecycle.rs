@@ -53,40 +53,72 @@ async fn act(ctx: AppContext, jar: CookieJar, channel_id: i64, act: Act) -> Resp
         let error = engine::Error::Invalid(text);
         (error_flash(&ctx, jar.clone(), &error), Redirect::to(&back)).into_response()
     };
+    let again = |retry_at: i64| duration_words(retry_at - now);
     match outcome {
         Outcome::Renewed {
-            access_expires_at: Some(at),
-        } => success(
-            &ctx,
-            jar.clone(),
-            &back,
-            &format!(
-                "Renewed at {network}: the new access token lasts {}.",
-                duration_words(at - now)
-            ),
-        ),
-        Outcome::Renewed {
-            access_expires_at: None,
-        } => success(
-            &ctx,
-            jar.clone(),
-            &back,
-            &format!("Renewed at {network}; the new access token does not expire on its own."),
-        ),
+            access_expires_at,
+            after_refused_check,
+        } => {
+            let lasts = match access_expires_at {
+                Some(at) => format!("the new access token lasts {}", duration_words(at - now)),
+                None => "the new access token does not expire on its own".to_owned(),
+            };
+            let words = match after_refused_check {
+                Some(refusal) => format!(
+                    "{network} refused the check ({refusal}); a renewal confirmed that access \
+                     still works, and {lasts}."
+                ),
+                None => format!("Renewed at {network}: {lasts}."),
+            };
+            success(&ctx, jar.clone(), &back, &words)
+        }
         Outcome::Checked => success(
             &ctx,
             jar.clone(),
             &back,
             &format!("Checked: {network} confirms the token works."),
         ),
-        Outcome::Dead { reason } => problem(format!(
+        Outcome::Dead {
+            reason,
+            after_refused_check: Some(refusal),
+        } => problem(format!(
+            "{network} refused the renewal for good after it refused the check ({refusal}). {}",
+            reason.words()
+        )),
+        Outcome::Dead { reason, .. } => problem(format!(
             "{network} refused the token for good. {}",
             reason.words()
         )),
-        Outcome::Failing { class, retry_at } => problem(format!(
+        Outcome::Failing {
+            class: "unclear",
+            retry_at,
+            refusal,
+        } => problem(format!(
+            "{network} refused the {} ({}) without saying whether access is lost; nothing \
+             is called dead yet. Tether asks again in {}.",
+            match act {
+                Act::Refresh => "renewal",
+                Act::Check => "check",
+            },
+            refusal.unwrap_or_default(),
+            again(retry_at)
+        )),
+        Outcome::Failing {
+            class: "missing_permission",
+            ..
+        } => problem(format!(
+            "{network} says a permission was withdrawn; grant it again to use everything."
+        )),
+        Outcome::Failing {
+            class, retry_at, ..
+        } => problem(format!(
             "{network} did not answer ({}). Nothing is lost; Tether tries again in {}.",
             class.replace('_', " "),
-            duration_words(retry_at - now)
+            again(retry_at)
+        )),
+        Outcome::Lapsed { reason } => problem(format!(
+            "Nothing was asked of {network}: this channel's deadline has passed. {}",
+            reason.words()
         )),
         Outcome::Skipped => problem("There was nothing to do for this channel.".into()),
     }
