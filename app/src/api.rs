@@ -184,6 +184,7 @@ impl From<engine::channels::ChannelRecord> for crate::model::ChannelCard {
                 engine::networks::Access::Publishing => "Publishing".into(),
             },
             connected_by: channel.connected_by,
+            through_invite: channel.through_invite,
             connector_left: channel.connector_left,
             facts: crate::status::ChannelFacts {
                 access_expires_at: channel.access_expires_at,
@@ -251,12 +252,20 @@ pub async fn load_channel(channel_id: i64) -> Result<ChannelPage, ServerFnError>
         .map(|n| n.profile.renewal.describe());
     let mut facts = vec![(
         "Authenticated".to_owned(),
-        match (channel.connected_at, &channel.connected_by) {
-            (Some(at), Some(by)) => format!("{} by {by}", when(at)),
-            (Some(at), None) => when(at),
-            (None, _) => "Not connected".to_owned(),
+        match (
+            channel.connected_at,
+            &channel.connected_by,
+            channel.through_invite,
+        ) {
+            (Some(at), _, true) => format!("{} by the account holder, through an invite", when(at)),
+            (Some(at), Some(by), false) => format!("{} by {by}", when(at)),
+            (Some(at), None, false) => when(at),
+            (None, ..) => "Not connected".to_owned(),
         },
     )];
+    if let (true, Some(by)) = (channel.through_invite, &channel.connected_by) {
+        facts.push(("Reminders go to".to_owned(), by.clone()));
+    }
     facts.push((
         "Access token expires".to_owned(),
         channel

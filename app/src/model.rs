@@ -62,7 +62,10 @@ pub struct ChannelCard {
     pub followers: Option<i64>,
     /// "Read-only metrics" or "Publishing".
     pub access: String,
+    /// The member responsible for it, who gets its reminders.
     pub connected_by: Option<String>,
+    /// The account holder consented through an invite, not a member.
+    pub through_invite: bool,
     /// Its connector left or may no longer reconnect it: it needs a new one.
     pub connector_left: bool,
     pub facts: ChannelFacts,

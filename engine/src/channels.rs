@@ -70,7 +70,11 @@ pub struct ChannelRecord {
     /// The last time the network confirmed the token works.
     pub checked_at: Option<i64>,
     pub connected_at: Option<i64>,
+    /// The member responsible for it: who connected it, or who sent the invite through
+    /// which the account holder did; reminders go to them.
     pub connected_by: Option<String>,
+    /// The account holder consented through an invite, not a member.
+    pub through_invite: bool,
     /// The member who connected it left the workspace or may no longer reconnect it: the
     /// channel needs a new connector.
     pub connector_left: bool,
@@ -152,6 +156,9 @@ pub(crate) struct ConsentTokens {
     /// Who consented, where the network names them apart from the accounts.
     #[serde(default)]
     pub(crate) grant_subject: Option<String>,
+    /// The invite through which the account holder consented, when they did.
+    #[serde(default)]
+    pub(crate) consent_invite_id: Option<i64>,
 }
 
 /// What happened at the network when a channel was unlinked or deleted.
@@ -504,8 +511,10 @@ impl Engine {
             .granted_scopes
             .or(grant.granted_scopes.clone())
             .unwrap_or_else(|| network.profile.scopes.requested(handshake.access));
-        let tokens =
-            self.consent_tokens(&network.profile, &grant, granted_scopes, discovery.subject);
+        let tokens = ConsentTokens {
+            consent_invite_id: handshake.invite_id,
+            ..self.consent_tokens(&network.profile, &grant, granted_scopes, discovery.subject)
+        };
         let accounts: Vec<OfferedAccount> = discovery
             .accounts
             .into_iter()
@@ -608,6 +617,7 @@ impl Engine {
             reconsent_deadline,
             granted_scopes,
             grant_subject,
+            consent_invite_id: None,
         }
     }
 
@@ -1177,8 +1187,8 @@ impl Engine {
             "INSERT INTO credentials (channel_id, key_id, access_token, refresh_token, \
              access_expires_at, refresh_expires_at, reconsent_deadline, granted_scopes, \
              dead_reason, connected_by, connected_at, updated_at, renew_at, due_at, \
-             grant_subject) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $10, $11, $12, $13)",
+             grant_subject, consent_invite_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $10, $11, $12, $13, $14)",
         )
         .bind(channel_id)
         .bind(&access.key_id)
@@ -1193,6 +1203,7 @@ impl Engine {
         .bind(schedule.renew_at)
         .bind(schedule.due_at)
         .bind(tokens.grant_subject.as_deref().unwrap_or(&account.id))
+        .bind(tokens.consent_invite_id)
         .execute(&mut **tx)
         .await?;
         self.end_disconnection(tx, channel_id, now).await?;
@@ -1211,8 +1222,9 @@ impl Engine {
         tokens: ConsentTokens,
     ) -> Result<Connected> {
         let row = sqlx::query(
-            "SELECT name, kind, external_account_id, handle FROM channels \
-             WHERE id = $1 AND workspace_id = $2",
+            "SELECT c.name, c.kind, c.external_account_id, c.handle, cr.connected_by \
+             FROM channels c LEFT JOIN credentials cr ON cr.channel_id = c.id \
+             WHERE c.id = $1 AND c.workspace_id = $2",
         )
         .bind(channel_id)
         .bind(owner.workspace_id)
@@ -1244,12 +1256,20 @@ impl Engine {
             }
             .into());
         };
+        // A member who reconnects takes the channel on; an account holder reconnecting
+        // through an invite leaves it with the member who was responsible for it.
+        let connector = match owner.invite_id {
+            Some(_) => row
+                .try_get::<Option<i64>, _>("connected_by")?
+                .or(owner.user_id),
+            None => owner.user_id,
+        };
         let mut tx = self.db.pool().begin().await?;
         self.write_credentials(
             &mut tx,
             &network.profile,
             channel_id,
-            owner.user_id,
+            connector,
             account,
             &tokens,
             false,
@@ -1473,6 +1493,7 @@ impl Engine {
                     cr.granted_scopes, cr.dead_reason, cr.connected_at, u.display_name AS connector, \
                     cr.failure_class, cr.failing_since, cr.due_at, cr.gave_up_at, cr.checked_at, \
                     cr.connected_by, cm.role AS connector_role, cr.renew_at, \
+                    cr.consent_invite_id, \
                     (SELECT MIN(d.started_at) FROM disconnections d \
                       WHERE d.channel_id = c.id AND d.ended_at IS NULL) AS down_since \
              FROM channels c \
@@ -1557,6 +1578,9 @@ impl Engine {
                     checked_at: row.try_get("checked_at")?,
                     connected_at: row.try_get("connected_at")?,
                     connected_by: row.try_get("connector")?,
+                    through_invite: row
+                        .try_get::<Option<i64>, _>("consent_invite_id")?
+                        .is_some(),
                     connector_left: row.try_get::<Option<i64>, _>("connected_by")?.is_some()
                         && !row
                             .try_get::<Option<String>, _>("connector_role")?

@@ -120,6 +120,7 @@ impl Engine {
                 },
                 refresh_token,
                 grant_subject: None,
+                consent_invite_id: None,
             };
             if matches!(
                 profile.renewal,

@@ -338,6 +338,14 @@ async fn a_creator_connects_through_an_invite_once(backend: Backend) {
     );
     let dashboard = app.page("/").await;
     assert!(dashboard.contains("Studio channel"));
+    // The account holder consented, not the admin who sent the link; she is the one told.
+    assert!(channels[0].through_invite);
+    assert!(
+        dashboard
+            .contains("Consented by the account holder through an invite · Reminders to Ada Owner"),
+        "{dashboard}"
+    );
+    assert!(!dashboard.contains("Connected by Ada Owner"), "{dashboard}");
     // The admin who sent it is told, once.
     let told = app.engine.notifications(&ada).await.unwrap();
     assert_eq!(told.len(), 1);
@@ -452,9 +460,18 @@ async fn the_wrong_account_or_one_linked_elsewhere_is_refused(backend: Backend) 
 async fn an_invite_reconnects_an_existing_channel(backend: Backend) {
     let app = spawn_app(backend).await;
     app.set_up_owner().await;
-    let consent = app.start_connect("Studio").await;
-    let callback = app.consent(&consent, "approve").await;
-    app.finish(&callback).await;
+    // An editor connected it and gets its reminders.
+    common::add_person(
+        &app,
+        "ed@example.com",
+        "Ed Editor",
+        engine::domain::Role::Editor,
+    )
+    .await;
+    let ed = common::sign_in_as(&app, "ed@example.com").await;
+    let consent = ed.start_connect("Studio").await;
+    let callback = ed.consent(&consent, "approve").await;
+    ed.finish(&callback).await;
     let before = app.only_access_token().await;
     let channel_id: i64 = sqlx::query("SELECT id FROM channels")
         .fetch_one(app.engine.db().pool())
@@ -494,6 +511,17 @@ async fn an_invite_reconnects_an_existing_channel(backend: Backend) {
         .map(|row| row.get("kind"))
         .collect();
     assert_eq!(kinds, ["connected", "reauthorized"]);
+    // The creator's reconnect leaves the channel's responsible person as it was.
+    let ada = person(&app, "ada@example.com", OWNER_PASSWORD).await;
+    let channel = &app.engine.channels(&ada).await.unwrap()[0];
+    assert_eq!(channel.connected_by.as_deref(), Some("Ed Editor"));
+    assert!(channel.through_invite);
+    let page = app.page(&format!("/channels/{channel_id}")).await;
+    assert!(
+        page.contains("by the account holder, through an invite"),
+        "{page}"
+    );
+    assert!(page.contains("Reminders go to"), "{page}");
 }
 
 on_both_backends!(

@@ -152,10 +152,13 @@ fn ChannelItem(channel: ChannelCard, clock: Clock, rights: Rights) -> impl IntoV
         channel
             .followers
             .map(|n| format!("{} followers", thousands(n))),
-        channel
-            .connected_by
-            .as_ref()
-            .map(|by| format!("Connected by {by}")),
+        match (channel.through_invite, channel.connected_by.as_ref()) {
+            (true, Some(by)) => Some(format!(
+                "Consented by the account holder through an invite · Reminders to {by}"
+            )),
+            (true, None) => Some("Consented by the account holder through an invite".into()),
+            (false, by) => by.map(|by| format!("Connected by {by}")),
+        },
     ]
     .into_iter()
     .flatten()
