@@ -446,6 +446,7 @@ pub async fn load_invite(token: String) -> Result<InvitePage, ServerFnError> {
 
     let (ctx, jar) = request()?;
     let opened = ctx.engine.open_invite(&token).await.map_err(public_error)?;
+    let mut used = None;
     let invite = match opened {
         Ok(opened) => {
             let invite = opened.invite;
@@ -478,6 +479,8 @@ pub async fn load_invite(token: String) -> Result<InvitePage, ServerFnError> {
                     .collect(),
                 message: invite.message,
                 expires: when(invite.expires_at),
+                connected_handle: invite.completed_handle,
+                missing: opened.missing,
             })
         }
         Err(refused) => {
@@ -488,12 +491,33 @@ pub async fn load_invite(token: String) -> Result<InvitePage, ServerFnError> {
             if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
                 response.set_status(status);
             }
+            // The account holder opening their own used link is told it did its job.
+            if refused == InviteRefused::Used {
+                used = ctx
+                    .engine
+                    .used_invite(&token)
+                    .await
+                    .map_err(public_error)?
+                    .map(|done| {
+                        format!(
+                            "{} was connected on {} to the workspace “{}” as the channel “{}”, on {}. There is nothing more to do. To stop it, remove Tether from the connected apps in your {} settings, or ask {} to unlink the channel.",
+                            done.handle,
+                            done.network_name,
+                            done.workspace_name,
+                            done.channel_name,
+                            when(done.completed_at),
+                            done.network_name,
+                            done.inviter.unwrap_or_else(|| "the workspace".into()),
+                        )
+                    });
+            }
             Err(refused.to_string())
         }
     };
     Ok(InvitePage {
         token,
         invite,
+        used,
         flash: take_flash(&ctx, &jar),
     })
 }
@@ -561,6 +585,11 @@ pub async fn load_invites() -> Result<InvitesPage, ServerFnError> {
                         invite.opened_at.map(when).unwrap_or_default(),
                         when(invite.expires_at)
                     ),
+                    InviteState::Partial => format!(
+                        "Connected as {} without every permission · the link stays open for the rest until {}",
+                        invite.completed_handle.clone().unwrap_or_default(),
+                        when(invite.expires_at)
+                    ),
                     InviteState::Completed => format!(
                         "Completed {} as {}",
                         invite.completed_at.map(when).unwrap_or_default(),
@@ -585,7 +614,10 @@ pub async fn load_invites() -> Result<InvitesPage, ServerFnError> {
                             .unwrap_or_default()
                     ),
                     detail: detail.join(" · "),
-                    open: matches!(invite.state, InviteState::Sent | InviteState::Opened),
+                    open: matches!(
+                        invite.state,
+                        InviteState::Sent | InviteState::Opened | InviteState::Partial
+                    ),
                 }
             })
             .collect(),

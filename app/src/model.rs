@@ -241,6 +241,8 @@ pub struct InvitePage {
     pub token: String,
     /// The invite, or why the link cannot be used, in words.
     pub invite: Result<InviteDetails, String>,
+    /// What a used link connected, for the account holder who opens it again.
+    pub used: Option<String>,
     pub flash: Option<Flash>,
 }
 
@@ -260,6 +262,9 @@ pub struct InviteDetails {
     pub permissions: Vec<String>,
     pub message: String,
     pub expires: String,
+    /// The account a partial consent connected, and the permissions it did not give.
+    pub connected_handle: Option<String>,
+    pub missing: Vec<String>,
 }
 
 /// An admin's view of the workspace's invites.

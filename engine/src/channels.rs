@@ -970,7 +970,8 @@ impl Engine {
             });
         }
         if let (Some(invite_id), [only]) = (owner.invite_id, connected.as_slice()) {
-            self.mark_invite_completed(&mut tx, invite_id, only).await?;
+            self.mark_invite_completed(&mut tx, invite_id, only, owner.spend_invite)
+                .await?;
         }
         tx.commit().await?;
         Ok(connected)
@@ -1311,7 +1312,7 @@ impl Engine {
             handle: account.handle.clone(),
         };
         if let Some(invite_id) = owner.invite_id {
-            self.mark_invite_completed(&mut tx, invite_id, &connected)
+            self.mark_invite_completed(&mut tx, invite_id, &connected, owner.spend_invite)
                 .await?;
         }
         tx.commit().await?;
@@ -1480,7 +1481,7 @@ impl Engine {
         self.channel_records(None, None).await
     }
 
-    async fn channel_records(
+    pub(crate) async fn channel_records(
         &self,
         workspace_id: Option<i64>,
         only: Option<i64>,
@@ -1674,6 +1675,8 @@ pub(crate) struct Owner {
     pub(crate) access: Access,
     /// The invite this consent completes, spent in the same transaction.
     pub(crate) invite_id: Option<i64>,
+    /// Whether that consent gave everything asked for; otherwise the link stays open.
+    pub(crate) spend_invite: bool,
 }
 
 impl Handshake {
@@ -1683,6 +1686,7 @@ impl Handshake {
             user_id: self.user_id,
             access: self.access,
             invite_id: self.invite_id,
+            spend_invite: true,
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::domain::{require, ChannelName, Email, Permission};
 use crate::error::{ConnectError, Error, Result};
 use crate::mail::Mail;
 use crate::networks::{Access, ConfiguredNetwork};
+use crate::notify::InviteNotice;
 use crate::Engine;
 use sqlx::Row;
 use url::Url;
@@ -28,6 +29,9 @@ const MAX_ACCOUNT_CHARS: usize = 100;
 pub enum InviteState {
     Sent,
     Opened,
+    /// The account holder connected the channel without every permission asked for; the
+    /// link stays theirs to grant the rest until it expires.
+    Partial,
     Completed,
     Expired,
     Revoked,
@@ -38,6 +42,7 @@ impl InviteState {
         match self {
             InviteState::Sent => "sent",
             InviteState::Opened => "opened",
+            InviteState::Partial => "partial",
             InviteState::Completed => "completed",
             InviteState::Expired => "expired",
             InviteState::Revoked => "revoked",
@@ -174,6 +179,19 @@ pub struct OpenedInvite {
     pub workspace_id: i64,
     pub workspace_name: String,
     pub invite: Invite,
+    /// Permissions still missing on the channel a partial consent connected, in words.
+    pub missing: Vec<String>,
+}
+
+/// A link that has done its job, for the account holder who opens it again.
+#[derive(Clone, Debug)]
+pub struct UsedInvite {
+    pub workspace_name: String,
+    pub inviter: Option<String>,
+    pub network_name: String,
+    pub channel_name: String,
+    pub handle: String,
+    pub completed_at: i64,
 }
 
 /// What the person who followed an invite link is told once the consent went through.
@@ -187,6 +205,10 @@ pub struct InviteCompleted {
     pub access: Access,
     /// An existing channel was reconnected rather than a new one added.
     pub reconnected: bool,
+    /// Permissions asked for and not given, in words; the link stays open for them.
+    pub missing: Vec<String>,
+    /// Until when the link stays open for them.
+    pub expires_at: i64,
 }
 
 const COLUMNS: &str = "i.id, i.workspace_id, i.network, i.kind, i.channel_id, i.channel_name, \
@@ -201,6 +223,11 @@ fn state_of(row: &sqlx::any::AnyRow, now: i64) -> Result<InviteState> {
         InviteState::Completed
     } else if now >= row.try_get::<i64, _>("expires_at")? {
         InviteState::Expired
+    } else if row
+        .try_get::<Option<i64>, _>("completed_channel_id")?
+        .is_some()
+    {
+        InviteState::Partial
     } else if row.try_get::<Option<i64>, _>("opened_at")?.is_some() {
         InviteState::Opened
     } else {
@@ -239,7 +266,7 @@ fn refusal(state: InviteState) -> Option<InviteRefused> {
         InviteState::Revoked => Some(InviteRefused::Revoked),
         InviteState::Completed => Some(InviteRefused::Used),
         InviteState::Expired => Some(InviteRefused::Expired),
-        InviteState::Sent | InviteState::Opened => None,
+        InviteState::Sent | InviteState::Opened | InviteState::Partial => None,
     }
 }
 
@@ -479,10 +506,55 @@ impl Engine {
             invite.opened_at = Some(now);
             invite.state = InviteState::Opened;
         }
+        let workspace_id: i64 = row.try_get("workspace_id")?;
+        let missing = match (invite.state, invite.completed_channel_id) {
+            (InviteState::Partial, Some(channel_id)) => self
+                .channel_records(Some(workspace_id), Some(channel_id))
+                .await?
+                .pop()
+                .map(|channel| channel.missing_scopes)
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
         Ok(Ok(OpenedInvite {
-            workspace_id: row.try_get("workspace_id")?,
+            workspace_id,
             workspace_name: row.try_get("workspace_name")?,
             invite,
+            missing,
+        }))
+    }
+
+    /// What a used link connected, for the account holder who opens it again; `None` when
+    /// the link is unknown or was not used.
+    pub async fn used_invite(&self, token: &str) -> Result<Option<UsedInvite>> {
+        if !plausible(token) {
+            return Ok(None);
+        }
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS}, w.name AS workspace_name FROM invites i \
+             JOIN workspaces w ON w.id = i.workspace_id \
+             LEFT JOIN users u ON u.id = i.created_by WHERE i.token_hash = $1"
+        ))
+        .bind(token_hash(token))
+        .fetch_optional(self.db.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let invite = invite_from(&row, self.clock.now().timestamp())?;
+        let (InviteState::Completed, Some(completed_at), Some(handle)) =
+            (invite.state, invite.completed_at, invite.completed_handle)
+        else {
+            return Ok(None);
+        };
+        Ok(Some(UsedInvite {
+            workspace_name: row.try_get("workspace_name")?,
+            inviter: invite.created_by,
+            network_name: self
+                .networks
+                .get(&invite.network)
+                .map_or(invite.network.clone(), |n| n.profile.display_name.clone()),
+            channel_name: invite.channel_name,
+            handle,
+            completed_at,
         }))
     }
 
@@ -506,12 +578,14 @@ impl Engine {
             user_id: None,
             invite_id: Some(invite.id),
         };
+        // After a partial consent, the rest is asked for on the channel it connected.
+        let target = invite.channel_id.or(invite.completed_channel_id);
         self.begin_handshake(
             initiator,
             network,
             &invite.channel_name,
             invite.access,
-            invite.channel_id.map(|id| (id, false)),
+            target.map(|id| (id, false)),
             &scopes,
         )
         .await
@@ -560,13 +634,19 @@ impl Engine {
                 .into());
             }
         }
+        let missing: Vec<String> = scopes_for_kind(profile, &invite.kind, invite.access)
+            .into_iter()
+            .filter(|s| !tokens.granted_scopes.contains(s))
+            .map(|s| profile.scope_in_words(&s))
+            .collect();
         let owner = Owner {
             workspace_id: handshake.workspace_id,
             user_id: row.try_get("created_by")?,
             access: invite.access,
             invite_id: Some(invite.id),
+            spend_invite: missing.is_empty(),
         };
-        let connected = match invite.channel_id {
+        let connected = match invite.channel_id.or(invite.completed_channel_id) {
             Some(channel_id) => {
                 self.store_reauthorization(&owner, false, channel_id, network, &accounts, tokens)
                     .await?
@@ -619,23 +699,41 @@ impl Engine {
             channel_id = connected.channel_id,
             "invite completed"
         );
+        let done = format!(
+            "{} {} “{}” ({}) through your invite",
+            connected.handle,
+            if invite.channel_id.is_some() {
+                "reconnected"
+            } else {
+                "connected"
+            },
+            connected.name,
+            profile.display_name
+        );
+        let notice = if missing.is_empty() {
+            InviteNotice {
+                key: format!("invite:{}", invite.id),
+                title: done,
+                body: "The channel is connected; Tether keeps it alive from now on.".into(),
+            }
+        } else {
+            InviteNotice {
+                // A later consent that grants the rest is told as well.
+                key: format!("invite:{}:partial", invite.id),
+                title: format!("{done}, without every permission"),
+                body: format!(
+                    "Missing: {}. The link stays open for them to grant these until {}.",
+                    missing.join(", "),
+                    crate::clock::utc_words(invite.expires_at)
+                ),
+            }
+        };
         let told = self
             .tell_invite_completed(
-                invite.id,
                 handshake.workspace_id,
                 owner.user_id,
                 connected.channel_id,
-                format!(
-                    "{} {} “{}” ({}) through your invite",
-                    connected.handle,
-                    if invite.channel_id.is_some() {
-                        "reconnected"
-                    } else {
-                        "connected"
-                    },
-                    connected.name,
-                    profile.display_name
-                ),
+                notice,
             )
             .await;
         // The channel is stored; a notice that could not be recorded must not undo that.
@@ -650,6 +748,8 @@ impl Engine {
             handle: connected.handle,
             access: invite.access,
             reconnected: invite.channel_id.is_some(),
+            missing,
+            expires_at: invite.expires_at,
         })
     }
 
@@ -660,17 +760,21 @@ impl Engine {
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         invite_id: i64,
         connected: &Connected,
+        spend: bool,
     ) -> Result<()> {
         let now = self.clock.now().timestamp();
+        // A consent without every permission records what it connected and leaves the
+        // link open for the rest.
         let spent = sqlx::query(
-            "UPDATE invites SET completed_at = $1, completed_channel_id = $2, \
-             completed_handle = $3 WHERE id = $4 AND completed_at IS NULL \
-             AND revoked_at IS NULL AND expires_at > $1",
+            "UPDATE invites SET completed_at = CASE WHEN $5 = 1 THEN $1 ELSE NULL END, \
+             completed_channel_id = $2, completed_handle = $3 \
+             WHERE id = $4 AND completed_at IS NULL AND revoked_at IS NULL AND expires_at > $1",
         )
         .bind(now)
         .bind(connected.channel_id)
         .bind(&connected.handle)
         .bind(invite_id)
+        .bind(i64::from(spend))
         .execute(&mut **tx)
         .await?;
         if spent.rows_affected() == 1 {

@@ -230,6 +230,14 @@ struct Notice<'a> {
     recipients: &'a [i64],
 }
 
+/// What the member who sent an invite is told once it was used.
+pub(crate) struct InviteNotice {
+    /// Unique per event, so each is told once.
+    pub(crate) key: String,
+    pub(crate) title: String,
+    pub(crate) body: String,
+}
+
 impl Engine {
     /// Records what people must hear about and mails it as each of them asked. Called by
     /// the scheduler loop; tests call it after moving the clock.
@@ -401,11 +409,10 @@ impl Engine {
     /// Tells the member who sent an invite that it was used.
     pub(crate) async fn tell_invite_completed(
         &self,
-        invite_id: i64,
         workspace_id: i64,
         inviter: Option<i64>,
         channel_id: i64,
-        title: String,
+        notice: InviteNotice,
     ) -> Result<()> {
         let recipients: Vec<i64> = match inviter {
             Some(user_id) if self.is_member(workspace_id, user_id).await? => vec![user_id],
@@ -415,9 +422,9 @@ impl Engine {
             workspace_id,
             channel_id: Some(channel_id),
             kind: NoticeKind::Invites,
-            event_key: format!("invite:{invite_id}"),
-            title,
-            body: "The channel is connected; Tether keeps it alive from now on.".into(),
+            event_key: notice.key,
+            title: notice.title,
+            body: notice.body,
             recipients: &recipients,
         };
         self.notify(notice, self.clock.now().timestamp()).await?;

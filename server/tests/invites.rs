@@ -355,8 +355,14 @@ async fn a_creator_connects_through_an_invite_once(backend: Backend) {
     );
     assert!(app.page("/settings/invites").await.contains("Completed"));
 
-    // Used once: the page says so with 410, and the consent button leads nowhere.
-    assert!(gone(&creator, &link).await.contains("already been used"));
+    // Used once: 410, and the account holder opening it again is told it did its job.
+    let used = gone(&creator, &link).await;
+    assert!(used.contains("This link has done its job"), "{used}");
+    assert!(
+        used.contains("@sandbox.studio was connected on Sandbox"),
+        "{used}"
+    );
+    assert!(!used.contains("Nothing was connected"), "{used}");
     let response = creator.post_form(&format!("{link}/consent"), &[]).await;
     assert_eq!(location(&response), link);
     assert_eq!(count(&app, "oauth_states").await, 0);
@@ -524,7 +530,69 @@ async fn an_invite_reconnects_an_existing_channel(backend: Backend) {
     assert!(page.contains("Reminders go to"), "{page}");
 }
 
+/// A creator who gives only part of what was asked is told what is missing and may give it
+/// through the same link; the admin hears "without every permission", not "keeps it alive".
+async fn a_partial_consent_through_an_invite_says_so_and_can_be_completed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let link = invite_by_form(&app, &[("name", "Studio channel")]).await;
+    let creator = app.other_browser();
+    let consent = start_invited_consent(&creator, &link).await;
+    let callback = creator
+        .consent_as(&consent, "sbx-1001", "approve", &["metrics.read"])
+        .await;
+    let response = creator.browser.get(callback).send().await.unwrap();
+    assert_eq!(
+        location(&response),
+        link,
+        "back to the link, not to “You're connected”"
+    );
+    let page = creator.page(&link).await;
+    for words in [
+        "Connected, but not with everything asked for",
+        "@sandbox.studio is connected",
+        "Read your post and audience metrics",
+        "Grant the missing permissions",
+    ] {
+        assert!(page.contains(words), "{words}: {page}");
+    }
+    let ada = person(&app, "ada@example.com", OWNER_PASSWORD).await;
+    let invite = &app.engine.invites(&ada).await.unwrap()[0];
+    assert_eq!(invite.state, InviteState::Partial);
+    assert!(app
+        .page("/settings/invites")
+        .await
+        .contains("Completed, missing permissions"));
+    let told = app.engine.notifications(&ada).await.unwrap();
+    assert_eq!(told.len(), 1);
+    assert!(told[0]
+        .title
+        .ends_with("through your invite, without every permission"));
+    assert!(!told[0].body.contains("keeps it alive"), "{}", told[0].body);
+
+    // The rest, through the same link: the channel is whole, the link spent, Ada told.
+    let response = creator.post_form(&format!("{link}/consent"), &[]).await;
+    let consent = Url::parse(&location(&response)).unwrap();
+    assert_eq!(
+        consent_and_return(&creator, &consent, "sbx-1001").await,
+        "/invited"
+    );
+    assert_eq!(app.channel_count().await, 1);
+    let channel = &app.engine.channels(&ada).await.unwrap()[0];
+    assert!(
+        channel.missing_scopes.is_empty(),
+        "{:?}",
+        channel.missing_scopes
+    );
+    let invite = &app.engine.invites(&ada).await.unwrap()[0];
+    assert_eq!(invite.state, InviteState::Completed);
+    let told = app.engine.notifications(&ada).await.unwrap();
+    assert_eq!(told.len(), 2);
+    assert!(told.iter().any(|n| n.body.contains("keeps it alive")));
+}
+
 on_both_backends!(
+    a_partial_consent_through_an_invite_says_so_and_can_be_completed,
     an_invite_is_created_opened_and_withdrawn,
     expired_and_forged_links_are_refused,
     only_owners_and_admins_invite_and_bad_requests_store_nothing,

@@ -157,6 +157,7 @@ fn InviteItem(invite: InviteLine) -> impl IntoView {
     let (icon, words) = match invite.state.as_str() {
         "sent" => ("✉", "Sent"),
         "opened" => ("◔", "Opened"),
+        "partial" => ("!", "Completed, missing permissions"),
         "completed" => ("✓", "Completed"),
         "expired" => ("⌛", "Expired"),
         _ => ("✕", "Withdrawn"),
@@ -209,6 +210,16 @@ pub fn InviteLinkPage() -> impl IntoView {
 
 #[component]
 fn InviteLinkView(page: InvitePage) -> impl IntoView {
+    if let Some(done) = page.used {
+        return view! {
+            <main class="narrow" data-testid="invite-used">
+                <p class="brand">"Tether"</p>
+                <h1><span aria-hidden="true">"✓ "</span>"This link has done its job"</h1>
+                <p>{done}</p>
+            </main>
+        }
+        .into_any();
+    }
     match page.invite {
         Ok(invite) => view! {
             <main class="narrow">
@@ -245,6 +256,9 @@ fn InviteRequest(invite: InviteDetails, token: String) -> impl IntoView {
         "connect"
     };
     let network = invite.network_name.clone();
+    if !invite.missing.is_empty() {
+        return view! { <InviteMissing invite token/> }.into_any();
+    }
     view! {
         <h1>{format!("{who} asks you to {verb} your {network} account")}</h1>
         <section class="card" aria-labelledby="request-heading" data-testid="invite-request">
@@ -299,6 +313,31 @@ fn InviteRequest(invite: InviteDetails, token: String) -> impl IntoView {
         <BusyForm action=format!("/invite/{token}/consent") class="form"
             label=format!("Continue to {network}") busy_label=format!("Opening {network}…")>
             <p>{format!("{network} will ask you to sign in and to confirm. You can cancel there; nothing is stored until you agree.")}</p>
+        </BusyForm>
+    }
+    .into_any()
+}
+
+/// After a consent without every permission asked for: what is missing, and a way to give
+/// it while the link is still the account holder's.
+#[component]
+fn InviteMissing(invite: InviteDetails, token: String) -> impl IntoView {
+    let network = invite.network_name.clone();
+    let handle = invite.connected_handle.clone().unwrap_or_default();
+    view! {
+        <h1><span aria-hidden="true">"! "</span>"Connected, but not with everything asked for"</h1>
+        <section class="card" aria-labelledby="missing-heading" data-testid="invite-missing">
+            <h2 id="missing-heading">"Permissions not given"</h2>
+            <p>{format!(
+                "{handle} is connected to “{}” as the channel “{}”, but {network} did not give Tether these permissions, so part of what the workspace asked for will not work:",
+                invite.workspace_name, invite.channel_name
+            )}</p>
+            <ul>{invite.missing.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
+            <p class="hint">{format!("This link stays yours for them until {}.", invite.expires)}</p>
+        </section>
+        <BusyForm action=format!("/invite/{token}/consent") class="form"
+            label="Grant the missing permissions" busy_label=format!("Opening {network}…")>
+            <p>{format!("{network} will ask you to confirm again; tick every permission this time.")}</p>
         </BusyForm>
     }
     .into_any()

@@ -120,6 +120,11 @@ pub async fn callback(
     if let Some(invite) = &invite {
         let jar = jar.clone().add(ctx.removal(INVITE_COOKIE));
         match (outcome, ctx.invite_token(invite)) {
+            // Not everything was given: the link, still theirs, says what and asks again.
+            (Ok(ConnectOutcome::Invited(done)), Some(token)) if !done.missing.is_empty() => {
+                let page = format!("/invite/{}", url_segment(&token));
+                return (jar, Redirect::to(&page)).into_response();
+            }
             (Ok(ConnectOutcome::Invited(done)), _) => {
                 return success(&ctx, jar, "/invited", &invited_words(&done))
             }
