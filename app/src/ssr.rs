@@ -144,12 +144,32 @@ pub async fn require_person(ctx: &AppContext, jar: &CookieJar) -> Result<SignedI
     }
 }
 
-/// Turns an engine error into what the browser may see; internal causes are logged here.
+/// Turns an engine error into what the browser may see, with the HTTP status that names
+/// it; internal causes are logged here.
 pub fn public_error(error: engine::Error) -> ServerFnError {
     if error.is_internal() {
         tracing::error!(detail = %error.log_detail(), "request failed");
     }
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status_of(&error));
+    }
     ServerFnError::new(error.to_string())
+}
+
+fn status_of(error: &engine::Error) -> http::StatusCode {
+    use engine::error::ConnectError;
+    use engine::invites::InviteRefused;
+    use engine::Error as E;
+    use http::StatusCode as S;
+    match error {
+        E::Unauthenticated | E::BadCredentials => S::UNAUTHORIZED,
+        E::Forbidden => S::FORBIDDEN,
+        E::NotFound | E::Invite(InviteRefused::Unknown) => S::NOT_FOUND,
+        E::Connect(ConnectError::PickExpired) | E::Invite(_) => S::GONE,
+        E::NetworkUnavailable { .. } | E::Misconfigured { .. } => S::SERVICE_UNAVAILABLE,
+        error if error.is_internal() => S::INTERNAL_SERVER_ERROR,
+        _ => S::UNPROCESSABLE_ENTITY,
+    }
 }
 
 /// A time as people read it on a page rendered by the server.

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{add_person, location, sign_in_as, spawn_app, Backend, TestApp};
+use common::{add_person, location, sign_in_as, spawn_app, Backend, Landing, TestApp};
 use engine::domain::{Permission, Role};
 use reqwest::StatusCode;
 use sqlx::Row;
@@ -51,9 +51,13 @@ async fn allowed(member: &TestApp, path: &str, form: &[(&str, &str)]) -> bool {
     let response = member.post_form(path, form).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
     let to = location(&response);
+    // The page it leads back to may itself be one the role cannot see (403).
     let landing = member
-        .page(if to.starts_with('/') { &to } else { "/" })
-        .await;
+        .get(if to.starts_with('/') { &to } else { "/" })
+        .await
+        .text()
+        .await
+        .unwrap();
     !landing.contains(REFUSED)
 }
 
@@ -126,7 +130,8 @@ async fn every_role_tries_every_action(backend: Backend) {
             .await,
         );
 
-        let members_page = member.page("/settings/members").await;
+        // Refused with 403 and its page; allowed with the list.
+        let members_page = member.get("/settings/members").await.text().await.unwrap();
         cell(
             Permission::ManageMembers,
             members_page.contains("target@example.com"),
@@ -223,4 +228,52 @@ async fn every_role_tries_every_action(backend: Backend) {
     }
 }
 
-on_both_backends!(every_role_tries_every_action);
+/// A page someone may not see, one that does not exist and a picker link already used
+/// answer as pages: the right status, a title, a heading, the top bar and a way back, and
+/// the reason in words without "error running server function".
+async fn refused_missing_and_spent_pages_are_pages(backend: Backend) {
+    let (owner, viewer, channel, _) = workspace_with(backend, Role::Viewer).await;
+    let check = |response: reqwest::Response, status: u16, heading: &'static str| async move {
+        assert_eq!(response.status().as_u16(), status, "{heading}");
+        let html = response.text().await.unwrap();
+        for part in [
+            format!("<h1>{heading}</h1>"),
+            format!("<title>{heading} · Tether</title>"),
+            "class=\"topbar\"".to_owned(),
+            "href=\"/\"".to_owned(),
+        ] {
+            assert!(html.contains(&part), "{part}: {html}");
+        }
+        assert!(!html.contains("error running server function"), "{html}");
+        html
+    };
+    let html = check(
+        viewer.get("/settings/members").await,
+        403,
+        "Not for your role",
+    )
+    .await;
+    assert!(html.contains(REFUSED), "{html}");
+    check(
+        viewer.get("/settings/webhooks").await,
+        403,
+        "Not for your role",
+    )
+    .await;
+    check(owner.get("/channels/987654").await, 404, "Not found").await;
+    assert_ne!(channel, 987654);
+
+    // A picker link used once is gone.
+    let consent = owner.start_connect_on("facebook", "Pages", "metrics").await;
+    let callback = owner.consent_as(&consent, "fb-501", "approve", &[]).await;
+    let Landing::Pick(path) = owner.land(&callback).await else {
+        panic!("two pages: a picker");
+    };
+    owner.pick(&path, None).await;
+    check(owner.get(&path).await, 410, "No longer available").await;
+}
+
+on_both_backends!(
+    every_role_tries_every_action,
+    refused_missing_and_spent_pages_are_pages,
+);

@@ -256,9 +256,12 @@ async fn only_owners_and_admins_manage_webhooks(backend: Backend) {
             &[("url", "https://example.com/h"), ("format", "json")],
         )
         .await;
-    assert!(ed
-        .page(&location(&response))
+    let refused = ed.get(&location(&response)).await;
+    assert_eq!(refused.status(), reqwest::StatusCode::FORBIDDEN);
+    assert!(refused
+        .text()
         .await
+        .unwrap()
         .contains("Your role in this workspace does not allow that."));
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhooks")
         .fetch_one(app.engine.db().pool())

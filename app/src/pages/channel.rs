@@ -29,7 +29,7 @@ pub fn ChannelDetailPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(page) => view! { <ChannelView page/> }.into_any(),
-                    Err(e) => view! { <LoadError message=e.to_string()/> }.into_any(),
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
             })}
         </Suspense>

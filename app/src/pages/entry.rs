@@ -61,7 +61,7 @@ fn EntryLayout(entry: Entry, title: &'static str, children: ChildrenFn) -> impl 
                 let children = children.clone();
                 Suspend::new(async move {
                     match page.await {
-                        Err(e) => view! { <LoadError message=e.to_string()/> }.into_any(),
+                        Err(e) => view! { <LoadError error=e/> }.into_any(),
                         Ok(page) => view! {
                             <main class="narrow">
                                 <h1 class="brand">"Tether"</h1>

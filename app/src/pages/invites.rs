@@ -19,7 +19,7 @@ pub fn InvitesPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(page) => view! { <InvitesView page/> }.into_any(),
-                    Err(e) => view! { <LoadError message=e.to_string()/> }.into_any(),
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -201,7 +201,7 @@ pub fn InviteLinkPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(page) => view! { <InviteLinkView page/> }.into_any(),
-                    Err(e) => view! { <LoadError message=e.to_string()/> }.into_any(),
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -369,7 +369,7 @@ pub fn InviteDonePage() -> impl IntoView {
                         </main>
                     }
                         .into_any(),
-                    Err(e) => view! { <LoadError message=e.to_string()/> }.into_any(),
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
             })}
         </Suspense>

@@ -54,15 +54,42 @@ fn Loading() -> impl IntoView {
     }
 }
 
-/// Shown when a page's data could not be loaded.
+/// Shown when a page's data could not be loaded: a page of its own, with the status the
+/// server set for the refusal (403, 404, 410…), a heading that names it, the refusal's
+/// words and a way back.
 #[component]
-fn LoadError(message: String) -> impl IntoView {
+fn LoadError(error: ServerFnError) -> impl IntoView {
+    let message = match error {
+        ServerFnError::ServerError(message) => message,
+        other => other.to_string(),
+    };
+    #[cfg(feature = "ssr")]
+    let status = use_context::<leptos_axum::ResponseOptions>()
+        .and_then(|response| response.0.read().ok().and_then(|parts| parts.status))
+        .map(|status| status.as_u16());
+    #[cfg(not(feature = "ssr"))]
+    let status: Option<u16> = None;
+    let heading = match status {
+        Some(401) => "Please sign in",
+        Some(403) => "Not for your role",
+        Some(404) => "Not found",
+        Some(410) => "No longer available",
+        Some(503) => "A network is not answering",
+        Some(400..=499) => "That did not work",
+        _ => "Something went wrong",
+    };
     view! {
+        <Title text=format!("{heading} · Tether")/>
+        <header class="topbar">
+            <a class="brand" href="/">"Tether"</a>
+        </header>
         <main class="narrow">
+            <h1>{heading}</h1>
             <div class="flash flash--error" role="alert">
                 <span class="flash__icon" aria-hidden="true">"!"</span>
                 <span>{message}</span>
             </div>
+            <p><a href="/">"← Back to the dashboard"</a></p>
         </main>
     }
 }

@@ -17,7 +17,7 @@ pub fn NotificationsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(page) => view! { <NotificationsView page/> }.into_any(),
-                    Err(e) => view! { <LoadError message=e.to_string()/> }.into_any(),
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
             })}
         </Suspense>

@@ -21,7 +21,7 @@ pub fn WelcomePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(page) => view! { <WelcomeView page/> }.into_any(),
-                    Err(e) => view! { <LoadError message=e.to_string()/> }.into_any(),
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
             })}
         </Suspense>
