@@ -55,8 +55,9 @@ test_tools() {
     say "Installing Debian's PostgreSQL for the Postgres tests"
     apt_install postgresql
   fi
-  if [ ! -x end2end/node_modules/.bin/playwright ]; then
-    say "Installing Playwright (no browser download: it drives Debian's Chromium)"
+  if [ ! -x end2end/node_modules/.bin/playwright ] \
+    || [ ! -d end2end/node_modules/@axe-core/playwright ]; then
+    say "Installing Playwright and axe-core (no browser download: it drives Debian's Chromium)"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
   fi
   if [ ! -d server/tests/oidc/node_modules/oidc-provider ]; then

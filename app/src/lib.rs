@@ -38,6 +38,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
         <ClockBanner/>
         <Router>
             // Async: pages are sent whole, so they work with JavaScript off and redirects
@@ -75,12 +76,12 @@ fn ClockBanner() -> impl IntoView {
         let days = offset / 86_400;
         let hours = (offset % 86_400) / 3600;
         view! {
-            <p class="clock-banner" role="note" data-testid="clock-banner">
+            <aside class="clock-banner" aria-label="Sandbox clock" data-testid="clock-banner">
                 <span aria-hidden="true">"◷ "</span>
                 {format!(
                     "Sandbox clock moved forward by {days} days {hours} h: every time Tether shows is simulated. A sandbox control page puts it back."
                 )}
-            </p>
+            </aside>
         }
     })
 }

@@ -316,6 +316,9 @@ pub fn status(facts: &ChannelFacts, now: i64) -> Status {
         );
     }
     let reason = match (facts.renewable, facts.access_expires_at) {
+        _ if facts.reconsent_deadline.is_some() => {
+            "Working. The network asks for fresh consent by the deadline below, whatever Tether renews; Tether will remind you before then."
+        }
         (true, Some(_)) => "Working. Tether renews access automatically before it expires.",
         (true, None) | (false, None) => "Working. This access does not expire on its own.",
         (false, Some(_)) => "Working. Tether will remind you before access ends.",
@@ -574,6 +577,20 @@ mod tests {
             ..renewable(T)
         };
         assert_eq!(status(&unplanned, T - HOUR).deadline, None);
+    }
+
+    #[test]
+    fn a_consent_period_is_never_called_access_that_does_not_expire() {
+        // A Facebook Page: its token does not expire, its data access does.
+        let facts = ChannelFacts {
+            reconsent_deadline: Some(T + 80 * DAY),
+            ..Default::default()
+        };
+        let s = status(&facts, T);
+        assert_eq!(s.state, State::Connected);
+        assert!(!s.reason.contains("does not expire"), "{}", s.reason);
+        assert!(s.reason.contains("fresh consent"), "{}", s.reason);
+        assert_eq!(s.deadline.unwrap().kind, DeadlineKind::Reconsent);
     }
 
     #[test]

@@ -59,9 +59,10 @@ test('a creator without an account connects read-only through an invite link', a
   await expect(creator.getByRole('heading', { name: "You're connected" })).toBeVisible();
   await expect(creator.getByTestId('invite-done')).toContainText('You connected @other.creator on Sandbox');
   await expect(creator.getByTestId('invite-done')).toContainText('it cannot post');
-  // The link is spent.
+  // The link is spent, and its holder is told it did its job.
   await creator.goto(link);
-  await expect(creator.getByTestId('invite-refused')).toContainText('already been used');
+  await expect(creator.getByTestId('invite-used')).toContainText('This link has done its job');
+  await expect(creator.getByTestId('invite-used')).toContainText('@other.creator was connected');
   expect(creatorErrors).toEqual([]);
   await creatorContext.close();
 

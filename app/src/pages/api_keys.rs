@@ -26,7 +26,7 @@ pub fn ApiKeysPage() -> impl IntoView {
 #[component]
 fn KeysView(page: ApiKeysPage) -> impl IntoView {
     view! {
-        <main class="page">
+        <main id="main" class="page">
             <p><a href="/">"← Back to the dashboard"</a></p>
             <h1>"API keys"</h1>
             <p class="lede">

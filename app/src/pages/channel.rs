@@ -64,7 +64,7 @@ fn ChannelView(page: ChannelPage) -> impl IntoView {
     let id = page.channel.id;
     view! {
         <Title text=format!("{name} · Tether")/>
-        <main class="page">
+        <main id="main" class="page">
             <p><a href="/">"← Back to the dashboard"</a></p>
             <h1>{name}</h1>
             <p class="lede">{subtitle}</p>

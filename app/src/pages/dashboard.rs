@@ -50,10 +50,11 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
         connect: person.may_connect,
         delete: person.may_delete,
     };
+    let workspace = person.workspace_name.clone();
     view! {
         <header class="topbar">
             <span class="brand">"Tether"</span>
-            <span class="topbar__workspace">{person.workspace_name}</span>
+            <span class="topbar__workspace">{workspace.clone()}</span>
             <span class="topbar__person">{person.display_name}" · "{person.role}</span>
             {(!person.other_workspaces.is_empty()).then(|| view! {
                 <form method="post" action="/workspace/switch" class="topbar__switch">
@@ -83,7 +84,8 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
                 <button type="submit" class="button button--quiet">"Sign out"</button>
             </form>
         </header>
-        <main class="page">
+        <main id="main" class="page">
+            <h1 class="visually-hidden">{format!("{workspace}: channels")}</h1>
             <FlashMessage flash=dashboard.flash/>
             <ConfigurationBanner faults=dashboard.configuration_faults/>
             <OutageBanner outages=dashboard.outages/>

@@ -63,7 +63,7 @@ fn EntryLayout(entry: Entry, title: &'static str, children: ChildrenFn) -> impl 
                     match page.await {
                         Err(e) => view! { <LoadError error=e/> }.into_any(),
                         Ok(page) => view! {
-                            <main class="narrow">
+                            <main id="main" class="narrow">
                                 <h1 class="brand">"Tether"</h1>
                                 <FlashMessage flash=page.flash/>
                                 {children()}

@@ -29,7 +29,7 @@ pub fn InvitesPage() -> impl IntoView {
 #[component]
 fn InvitesView(page: InvitesPage) -> impl IntoView {
     view! {
-        <main class="page">
+        <main id="main" class="page">
             <p><a href="/">"← Back to the dashboard"</a></p>
             <h1>"Invites"</h1>
             <p class="lede">
@@ -212,7 +212,7 @@ pub fn InviteLinkPage() -> impl IntoView {
 fn InviteLinkView(page: InvitePage) -> impl IntoView {
     if let Some(done) = page.used {
         return view! {
-            <main class="narrow" data-testid="invite-used">
+            <main id="main" class="narrow" data-testid="invite-used">
                 <p class="brand">"Tether"</p>
                 <h1><span aria-hidden="true">"✓ "</span>"This link has done its job"</h1>
                 <p>{done}</p>
@@ -222,7 +222,7 @@ fn InviteLinkView(page: InvitePage) -> impl IntoView {
     }
     match page.invite {
         Ok(invite) => view! {
-            <main class="narrow">
+            <main id="main" class="narrow">
                 <p class="brand">"Tether"</p>
                 <FlashMessage flash=page.flash/>
                 <InviteRequest invite token=page.token/>
@@ -230,7 +230,7 @@ fn InviteLinkView(page: InvitePage) -> impl IntoView {
         }
         .into_any(),
         Err(refused) => view! {
-            <main class="narrow">
+            <main id="main" class="narrow">
                 <p class="brand">"Tether"</p>
                 <h1>"This link can't be used"</h1>
                 <div class="flash flash--error" role="alert" data-testid="invite-refused">
@@ -353,7 +353,7 @@ pub fn InviteDonePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(Some(flash)) if flash.kind == FlashKind::Success => view! {
-                        <main class="narrow" data-testid="invite-done">
+                        <main id="main" class="narrow" data-testid="invite-done">
                             <p class="brand">"Tether"</p>
                             <h1><span aria-hidden="true">"✓ "</span>"You're connected"</h1>
                             {flash.text.lines().map(|line| view! { <p>{line.to_owned()}</p> }).collect_view()}
@@ -362,7 +362,7 @@ pub fn InviteDonePage() -> impl IntoView {
                     }
                         .into_any(),
                     Ok(_) => view! {
-                        <main class="narrow">
+                        <main id="main" class="narrow">
                             <p class="brand">"Tether"</p>
                             <h1>"Nothing to confirm here"</h1>
                             <p>"This page confirms a connection right after it is made. If you followed an invite, open the link again to see where it stands."</p>

@@ -28,7 +28,7 @@ fn MembersView(page: MembersPage) -> impl IntoView {
     let grantable = page.grantable;
     let addable = grantable.clone();
     view! {
-        <main class="page">
+        <main id="main" class="page">
             <p><a href="/">"← Back to the dashboard"</a></p>
             <h1>"Members"</h1>
             <p class="lede">

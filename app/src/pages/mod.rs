@@ -35,7 +35,7 @@ pub fn NotFound() -> impl IntoView {
     }
     view! {
         <Title text="Not found · Tether"/>
-        <main class="narrow">
+        <main id="main" class="narrow">
             <h1>"This page does not exist"</h1>
             <p><a href="/">"Go to the dashboard"</a></p>
         </main>
@@ -83,7 +83,7 @@ fn LoadError(error: ServerFnError) -> impl IntoView {
         <header class="topbar">
             <a class="brand" href="/">"Tether"</a>
         </header>
-        <main class="narrow">
+        <main id="main" class="narrow">
             <h1>{heading}</h1>
             <div class="flash flash--error" role="alert">
                 <span class="flash__icon" aria-hidden="true">"!"</span>

@@ -28,7 +28,7 @@ pub fn NotificationsPage() -> impl IntoView {
 fn NotificationsView(page: NotificationsPage) -> impl IntoView {
     let unread = page.items.iter().filter(|n| n.unread).count();
     view! {
-        <main class="page">
+        <main id="main" class="page">
             <p><a href="/">"← Back to the dashboard"</a></p>
             <h1>"Notifications"</h1>
             <FlashMessage flash=page.flash/>

@@ -26,7 +26,7 @@ pub fn OutboxPage() -> impl IntoView {
 #[component]
 fn OutboxView(page: OutboxPage) -> impl IntoView {
     view! {
-        <main class="page">
+        <main id="main" class="page">
             <p><a href="/">"← Back to the dashboard"</a></p>
             <h1>"Outbox"</h1>
             {match page.mails {

@@ -37,7 +37,7 @@ fn Picker(page: PickerPage) -> impl IntoView {
         .filter(|c| c.already_connected_as.is_none() && c.elsewhere.is_none())
         .count();
     view! {
-        <main class="narrow">
+        <main id="main" class="narrow">
             <p><a href="/">"← Back to the dashboard"</a></p>
             <h1>"Choose what to connect"</h1>
             <FlashMessage flash=page.flash/>

@@ -27,7 +27,7 @@ pub fn WebhooksPage() -> impl IntoView {
 #[component]
 fn WebhooksView(page: WebhooksPage) -> impl IntoView {
     view! {
-        <main class="page">
+        <main id="main" class="page">
             <p><a href="/">"← Back to the dashboard"</a></p>
             <h1>"Webhooks"</h1>
             <p class="lede">

@@ -32,7 +32,7 @@ pub fn WelcomePage() -> impl IntoView {
 fn WelcomeView(page: WelcomePage) -> impl IntoView {
     match page.welcome {
         Ok((name, email, workspace, added_by)) => view! {
-            <main class="narrow">
+            <main id="main" class="narrow">
                 <p class="brand">"Tether"</p>
                 <h1>{format!("Welcome, {name}")}</h1>
                 <p class="lede">
@@ -53,7 +53,7 @@ fn WelcomeView(page: WelcomePage) -> impl IntoView {
         }
         .into_any(),
         Err(refused) => view! {
-            <main class="narrow">
+            <main id="main" class="narrow">
                 <p class="brand">"Tether"</p>
                 <h1>"This link can't be used"</h1>
                 <div class="flash flash--error" role="alert">
