@@ -1452,12 +1452,18 @@ impl Engine {
     pub async fn channel(&self, person: &SignedIn, channel_id: i64) -> Result<ChannelRecord> {
         self.workspace_channel(person.workspace_id, channel_id)
             .await
+            .map(|record| record.seen_by(person))
     }
 
     /// The person's workspace's channels with everything the status model needs, and no
     /// tokens.
     pub async fn channels(&self, person: &SignedIn) -> Result<Vec<ChannelRecord>> {
-        self.workspace_channels(person.workspace_id).await
+        Ok(self
+            .workspace_channels(person.workspace_id)
+            .await?
+            .into_iter()
+            .map(|record| record.seen_by(person))
+            .collect())
     }
 
     /// One channel of a workspace (for an API key of that workspace).
@@ -1663,6 +1669,16 @@ impl SealedTokens {
                     "cannot open {column} token of channel {channel_id}: {e}"
                 ))
             })
+    }
+}
+
+impl ChannelRecord {
+    /// Who connected a channel is token metadata: a role without it does not see it.
+    fn seen_by(mut self, person: &SignedIn) -> Self {
+        if !person.role.may(Permission::SeeTokenMetadata) {
+            self.connected_by = None;
+        }
+        self
     }
 }
 

@@ -96,6 +96,15 @@ async fn every_role_tries_every_action(backend: Backend) {
         if !role.may(Permission::SeeTokenMetadata) {
             assert!(page.contains("Your role does not show who did what"));
         }
+        // Who connected it is token metadata too, on the channel page and the dashboard.
+        let dashboard = member.page("/").await;
+        cell(
+            Permission::SeeTokenMetadata,
+            page.contains("by Ada Owner") && dashboard.contains("Connected by Ada Owner"),
+        );
+        if !role.may(Permission::SeeTokenMetadata) {
+            assert!(!dashboard.contains("Connected by"), "{role:?}");
+        }
 
         let form = [
             ("network", "sandbox"),
