@@ -121,6 +121,21 @@ pub struct PickerChoice {
 pub struct Flash {
     pub kind: FlashKind,
     pub text: String,
+    /// What was typed into the refused form (never a password), to fill it in again.
+    #[serde(default)]
+    pub typed: Vec<(String, String)>,
+}
+
+impl Flash {
+    /// What was typed into the field `name`, if the form was refused.
+    pub fn typed(flash: &Option<Flash>, name: &str) -> Option<String> {
+        flash
+            .as_ref()?
+            .typed
+            .iter()
+            .find(|(field, _)| field == name)
+            .map(|(_, value)| value.clone())
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

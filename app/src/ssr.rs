@@ -30,9 +30,21 @@ impl AppContext {
     }
 
     pub fn flash_cookie(&self, kind: FlashKind, text: &str) -> Cookie<'static> {
+        self.refusal_cookie(kind, text, Vec::new())
+    }
+
+    /// A flash that also carries back what was typed into a refused form (never a
+    /// password), so the page can fill it in again.
+    pub fn refusal_cookie(
+        &self,
+        kind: FlashKind,
+        text: &str,
+        typed: Vec<(String, String)>,
+    ) -> Cookie<'static> {
         let json = serde_json::to_vec(&Flash {
             kind,
             text: text.to_owned(),
+            typed,
         })
         .expect("a flash serialises");
         let value = URL_SAFE_NO_PAD.encode(json);

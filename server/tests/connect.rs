@@ -293,7 +293,17 @@ async fn invalid_input_is_refused_with_a_message(backend: Backend) {
         )
         .await;
     assert_eq!(location(&weak), "/setup");
-    assert!(app.page("/setup").await.contains("at least 10 characters"));
+    let refused = app.page("/setup").await;
+    assert!(refused.contains("at least 10 characters"));
+    // What was typed comes back, except the password.
+    for kept in [
+        r#"value="Ada""#,
+        r#"value="ada@example.com""#,
+        r#"value="Acme""#,
+    ] {
+        assert!(refused.contains(kept), "{kept}: {refused}");
+    }
+    assert!(!refused.contains("short"), "{refused}");
     let bad_email = app
         .post_form(
             "/auth/setup",
@@ -309,6 +319,28 @@ async fn invalid_input_is_refused_with_a_message(backend: Backend) {
     assert!(app.engine.needs_setup().await.unwrap());
 
     app.set_up_owner().await;
+    // A wrong password: the email stays in its field, the password does not.
+    let stranger = app.other_browser();
+    let wrong = stranger
+        .post_form(
+            "/auth/login",
+            &[
+                ("email", "ada@example.com"),
+                ("password", "not the password"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&wrong), "/login");
+    let refused = stranger.page("/login").await;
+    assert!(refused.contains(r#"value="ada@example.com""#), "{refused}");
+    assert!(!refused.contains("not the password"), "{refused}");
+    // Reminder days that do not parse come back to be corrected.
+    let days = app
+        .post_form("/settings/reminders", &[("days", "30, 14, soon")])
+        .await;
+    assert_eq!(location(&days), "/notifications");
+    let refused = app.page("/notifications").await;
+    assert!(refused.contains(r#"value="30, 14, soon""#), "{refused}");
     let blank = app
         .post_form(
             "/channels/connect",

@@ -3,7 +3,7 @@
 use super::{LoadError, Loading};
 use crate::api::load_entry;
 use crate::components::{BusyForm, FlashMessage};
-use crate::model::Entry;
+use crate::model::{Entry, Flash};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -15,7 +15,8 @@ pub fn SignInPage() -> impl IntoView {
                 label="Sign in" busy_label="Signing in…">
                 <h2>"Sign in"</h2>
                 <label for="email">"Email"</label>
-                <input id="email" name="email" type="email" required autocomplete="username"/>
+                <input id="email" name="email" type="email" required autocomplete="username"
+                    value=refill("email")/>
                 <label for="password">"Password"</label>
                 <input id="password" name="password" type="password" required autocomplete="current-password"/>
             </BusyForm>
@@ -34,15 +35,18 @@ pub fn SetUpPage() -> impl IntoView {
                 label="Create account" busy_label="Creating…">
                 <h2>"Set up Tether"</h2>
                 <label for="display_name">"Your name"</label>
-                <input id="display_name" name="display_name" required maxlength="80" autocomplete="name"/>
+                <input id="display_name" name="display_name" required maxlength="80" autocomplete="name"
+                    value=refill("display_name")/>
                 <label for="email">"Email"</label>
-                <input id="email" name="email" type="email" required autocomplete="username"/>
+                <input id="email" name="email" type="email" required autocomplete="username"
+                    value=refill("email")/>
                 <label for="password">"Password"</label>
                 <input id="password" name="password" type="password" required minlength="10"
                     autocomplete="new-password" aria-describedby="password-hint"/>
                 <p id="password-hint" class="hint">"At least 10 characters."</p>
                 <label for="workspace_name">"Workspace name"</label>
-                <input id="workspace_name" name="workspace_name" required maxlength="80" autocomplete="organization"/>
+                <input id="workspace_name" name="workspace_name" required maxlength="80" autocomplete="organization"
+                    value=refill("workspace_name")/>
             </BusyForm>
         </EntryLayout>
     }
@@ -62,17 +66,30 @@ fn EntryLayout(entry: Entry, title: &'static str, children: ChildrenFn) -> impl 
                 Suspend::new(async move {
                     match page.await {
                         Err(e) => view! { <LoadError error=e/> }.into_any(),
-                        Ok(page) => view! {
+                        Ok(page) => {
+                            provide_context(Refill(page.flash.clone()));
+                            view! {
                             <main id="main" class="narrow">
                                 <h1 class="brand">"Tether"</h1>
                                 <FlashMessage flash=page.flash/>
                                 {children()}
                             </main>
+                            }
+                            .into_any()
                         }
-                            .into_any(),
                     }
                 })
             }}
         </Suspense>
     }
+}
+
+/// What was typed into the entry form before the server refused it (never a password).
+#[derive(Clone)]
+struct Refill(Option<Flash>);
+
+fn refill(name: &str) -> String {
+    use_context::<Refill>()
+        .and_then(|Refill(flash)| Flash::typed(&flash, name))
+        .unwrap_or_default()
 }

@@ -26,6 +26,9 @@ pub fn NotificationsPage() -> impl IntoView {
 
 #[component]
 fn NotificationsView(page: NotificationsPage) -> impl IntoView {
+    // After a refusal, the days typed, to be corrected rather than retyped.
+    let days = crate::model::Flash::typed(&page.flash, "days")
+        .unwrap_or_else(|| page.reminder_days.clone());
     let unread = page.items.iter().filter(|n| n.unread).count();
     view! {
         <main id="main" class="page">
@@ -110,7 +113,7 @@ fn NotificationsView(page: NotificationsPage) -> impl IntoView {
                     <p class="hint">"Days before a deadline that needs a person (fresh consent, or a token nothing can renew) on which its connector, back-up admins and watchers are reminded. From 3 days before, every owner and admin is told too. Days longer than a token's whole life are skipped."</p>
                     <BusyForm action="/settings/reminders" class="form" label="Save reminder days" busy_label="Saving…">
                         <label for="reminder-days">"Days before the deadline"</label>
-                        <input id="reminder-days" name="days" value=page.reminder_days.clone() required
+                        <input id="reminder-days" name="days" value=days.clone() required
                             inputmode="numeric" pattern="[0-9, ]+"/>
                     </BusyForm>
                 </section>

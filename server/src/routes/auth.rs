@@ -1,6 +1,6 @@
 //! Set-up, sign-in and sign-out as plain form posts that answer with a redirect.
 
-use super::error_flash;
+use super::{error_flash, refused_form, typed};
 use app::model::FlashKind;
 use app::ssr::{AppContext, SESSION_COOKIE};
 use axum::extract::{Form, State};
@@ -44,7 +44,15 @@ pub async fn set_up(
             error_flash(&ctx, jar, &engine::Error::AlreadySetUp),
             Redirect::to("/login"),
         ),
-        Err(error) => (error_flash(&ctx, jar, &error), Redirect::to("/setup")),
+        Err(error) => (
+            refused_form(
+                &ctx,
+                jar,
+                &error,
+                typed(&form, &["display_name", "email", "workspace_name"]),
+            ),
+            Redirect::to("/setup"),
+        ),
     }
 }
 
@@ -62,7 +70,10 @@ pub async fn sign_in(
             jar.add(ctx.session_cookie(session.expose())),
             Redirect::to("/"),
         ),
-        Err(error) => (error_flash(&ctx, jar, &error), Redirect::to("/login")),
+        Err(error) => (
+            refused_form(&ctx, jar, &error, typed(&form, &["email"])),
+            Redirect::to("/login"),
+        ),
     }
 }
 

@@ -150,10 +150,35 @@ pub fn router(
 
 /// Records an error for the next page, logging internal causes.
 fn error_flash(ctx: &AppContext, jar: CookieJar, error: &engine::Error) -> CookieJar {
+    refused_form(ctx, jar, error, Vec::new())
+}
+
+/// The refusal's flash, carrying back what was typed so the form can be filled in again.
+fn refused_form(
+    ctx: &AppContext,
+    jar: CookieJar,
+    error: &engine::Error,
+    typed: Vec<(String, String)>,
+) -> CookieJar {
     if error.is_internal() {
         tracing::error!(detail = %error.log_detail(), "request failed");
     }
-    jar.add(ctx.flash_cookie(FlashKind::Error, &error.to_string()))
+    jar.add(ctx.refusal_cookie(FlashKind::Error, &error.to_string(), typed))
+}
+
+/// The fields of a form worth typing again, as they came; passwords are never among them.
+fn typed(
+    form: &std::collections::HashMap<String, String>,
+    names: &[&str],
+) -> Vec<(String, String)> {
+    names
+        .iter()
+        .filter_map(|name| {
+            let value = form.get(*name)?;
+            // A cookie holds about 4 KB; a refused form never needs more than this back.
+            (value.len() <= 300).then(|| ((*name).to_owned(), value.clone()))
+        })
+        .collect()
 }
 
 async fn healthz(State(ctx): State<AppContext>) -> Response {

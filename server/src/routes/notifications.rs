@@ -1,7 +1,8 @@
 //! Notifications over plain form posts: mark read, mail choices, reminder days, and who
 //! follows a channel.
 
-use super::oauth::{act, respond, signed_in};
+use super::oauth::{act, respond, signed_in, success};
+use super::{refused_form, typed};
 use app::ssr::{AppContext, NEW_CALENDAR_COOKIE};
 use axum::extract::{Form, Path, State};
 use axum::http::{header, StatusCode};
@@ -62,17 +63,24 @@ pub async fn reminder_days(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let raw = form.get("days").map(String::as_str).unwrap_or_default();
-    act(
-        &ctx,
-        jar,
-        PAGE,
-        async |person| ctx.engine.set_reminder_days(&person, raw).await,
-        |days| {
+    let outcome = match signed_in(&ctx, &jar).await {
+        Ok(person) => ctx.engine.set_reminder_days(&person, raw).await,
+        Err(error) => Err(error),
+    };
+    match outcome {
+        Ok(days) => {
             let days: Vec<String> = days.iter().map(i64::to_string).collect();
-            format!("Reminders go {} days before a deadline.", days.join(", "))
-        },
-    )
-    .await
+            let words = format!("Reminders go {} days before a deadline.", days.join(", "));
+            success(&ctx, jar, PAGE, &words)
+        }
+        Err(engine::Error::Unauthenticated) => Redirect::to("/login").into_response(),
+        // The days typed come back into the field, to be corrected rather than retyped.
+        Err(error) => (
+            refused_form(&ctx, jar, &error, typed(&form, &["days"])),
+            Redirect::to(PAGE),
+        )
+            .into_response(),
+    }
 }
 
 /// `role` is "watcher" (the person themselves) or "backup" with a `user_id`.
