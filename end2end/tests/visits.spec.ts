@@ -117,3 +117,19 @@ test('a keyboard skips to the content, every page has a title, a phone keeps its
   const header = await page.locator('header.topbar').boundingBox();
   expect(header!.height).toBeLessThan(64);
 });
+
+test('destructive actions ask first', async ({ page }) => {
+  await signIn(page, owner.email, owner.password);
+  const card = page.getByTestId('channel').first();
+  const unlink = card.getByRole('button', { name: /^Unlink “/ });
+  await expect(unlink).toBeHidden();
+  await card.getByText('Unlink…').click();
+  await expect(unlink).toBeVisible();
+  await expect(card.getByText(/revokes Tether's access at the network/)).toBeVisible();
+
+  await page.goto('/settings/members');
+  const remove = page.getByRole('button', { name: /^Remove A viewer/ });
+  await expect(remove).toBeHidden();
+  await page.getByRole('listitem').filter({ hasText: 'A viewer' }).getByText('Remove…').click();
+  await expect(remove).toBeVisible();
+});

@@ -202,10 +202,14 @@ fn ChannelItem(channel: ChannelCard, clock: Clock, rights: Rights) -> impl IntoV
                         ""
                     </BusyForm>
                     {(!unlinked).then(|| view! {
-                        <BusyForm action=format!("/channels/{id}/unlink") class="inline"
-                            label="Unlink" busy_label="Revoking…">
-                            ""
-                        </BusyForm>
+                        <details class="danger">
+                            <summary>"Unlink…"</summary>
+                            <p>"Unlinking revokes Tether's access at the network and drops the tokens; the channel and its history stay, and reconnecting brings it back."</p>
+                            <BusyForm action=format!("/channels/{id}/unlink") class="inline"
+                                label=format!("Unlink “{}”", channel.name) busy_label="Revoking…">
+                                ""
+                            </BusyForm>
+                        </details>
                     })}
                     {(rights.delete && personal && !unlinked).then(|| view! {
                         <details class="handover">

@@ -176,10 +176,14 @@ fn InviteItem(invite: InviteLine) -> impl IntoView {
                 .open
                 .then(|| {
                     view! {
-                        <BusyForm action=format!("/settings/invites/{id}/revoke") class="inline"
-                            label="Withdraw this invite" busy_label="Withdrawing…">
-                            ""
-                        </BusyForm>
+                        <details class="danger">
+                            <summary>"Withdraw…"</summary>
+                            <p>"The link stops working at once; anyone who opens it is told it was withdrawn."</p>
+                            <BusyForm action=format!("/settings/invites/{id}/revoke") class="inline"
+                                label="Withdraw this invite" busy_label="Withdrawing…">
+                                ""
+                            </BusyForm>
+                        </details>
                     }
                 })}
         </li>

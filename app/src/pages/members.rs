@@ -105,10 +105,14 @@ fn MemberItem(member: MemberLine, grantable: Vec<String>) -> impl IntoView {
                             </select>
                         </div>
                     </BusyForm>
-                    <BusyForm action=format!("/settings/members/{id}/remove") class="inline"
-                        label=format!("Remove {}", member.name) busy_label="Removing…">
-                        ""
-                    </BusyForm>
+                    <details class="danger">
+                        <summary>"Remove…"</summary>
+                        <p>{format!("{} stops reaching this workspace at once. Channels they connected stay; name someone else to be told about them.", member.name)}</p>
+                        <BusyForm action=format!("/settings/members/{id}/remove") class="inline"
+                            label=format!("Remove {}", member.name) busy_label="Removing…">
+                            ""
+                        </BusyForm>
+                    </details>
                 }
                     .into_any(),
             }}

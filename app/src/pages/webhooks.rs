@@ -84,10 +84,14 @@ fn HookCard(hook: WebhookLine) -> impl IntoView {
                         label="Send a test event" busy_label="Queuing…">
                         ""
                     </BusyForm>
-                    <BusyForm action=format!("/settings/webhooks/{id}/revoke") class="inline"
-                        label="Remove this webhook" busy_label="Removing…">
-                        ""
-                    </BusyForm>
+                    <details class="danger">
+                        <summary>"Remove…"</summary>
+                        <p>"Nothing more is sent to this address, not even the deliveries still waiting."</p>
+                        <BusyForm action=format!("/settings/webhooks/{id}/revoke") class="inline"
+                            label="Remove this webhook" busy_label="Removing…">
+                            ""
+                        </BusyForm>
+                    </details>
                 </div>
             })}
             <h3>"Deliveries"</h3>
