@@ -567,7 +567,10 @@ pub async fn load_invites() -> Result<InvitesPage, ServerFnError> {
                 let to = invite
                     .recipient
                     .clone()
-                    .map_or_else(|| "link copied".to_owned(), |r| format!("to {r}"));
+                    .map_or_else(
+                        || "not mailed: the link was shown once, to copy".to_owned(),
+                        |r| format!("mailed to {r}"),
+                    );
                 let mut detail = vec![format!(
                     "Created {} by {} · {to}",
                     when(invite.created_at),

@@ -148,12 +148,35 @@ pub async fn require_person(ctx: &AppContext, jar: &CookieJar) -> Result<SignedI
     match ctx.person(jar).await.map_err(public_error)? {
         Some(person) => Ok(person),
         None => {
-            leptos_axum::redirect("/login");
+            // Signing in comes back to the page that was asked for.
+            let asked = use_context::<http::request::Parts>()
+                .and_then(|parts| parts.uri.path_and_query().map(|pq| pq.as_str().to_owned()));
+            let to = match asked.as_deref().and_then(local_path) {
+                Some(path) if path != "/" && !path.starts_with("/api/") => format!(
+                    "/login?{}",
+                    url::form_urlencoded::Serializer::new(String::new())
+                        .append_pair("next", path)
+                        .finish()
+                ),
+                _ => "/login".to_owned(),
+            };
+            leptos_axum::redirect(&to);
             Err(ServerFnError::new(
                 engine::Error::Unauthenticated.to_string(),
             ))
         }
     }
+}
+
+/// `raw` if it is a path on this site to send a person back to; anything else (another
+/// site, `//host`, control characters) is refused, so a link cannot send anyone away.
+pub fn local_path(raw: &str) -> Option<&str> {
+    let local = raw.starts_with('/')
+        && !raw.starts_with("//")
+        && !raw.contains('\\')
+        && raw.len() <= 500
+        && !raw.chars().any(char::is_control);
+    local.then_some(raw)
 }
 
 /// Turns an engine error into what the browser may see, with the HTTP status that names
@@ -255,6 +278,7 @@ pub fn event_words(kind: &str, detail: &serde_json::Value) -> (String, String) {
         "refresh_failed" => ("Renewal failed".into(), trouble()),
         "check_failed" => ("Check failed".into(), trouble()),
         "lapsed" => ("Lapsed at its deadline".into(), reason()),
+        "reconnect_failed" => ("Reconnect failed".into(), text("reason").into()),
         "permissions_changed" => (
             "Permissions changed".into(),
             [

@@ -445,9 +445,60 @@ impl Engine {
         params: CallbackParams,
     ) -> Result<ConnectOutcome> {
         let network = self.network(network_id)?;
-        let display_name = network.profile.display_name.clone();
         let state = params.state.as_deref().ok_or(ConnectError::InvalidState)?;
+        let session = cookies.session;
         let handshake = self.take_handshake(cookies, network_id, state).await?;
+        let reconnecting = handshake
+            .reauth_channel_id
+            .map(|channel_id| (handshake.workspace_id, channel_id, handshake.user_id));
+        let outcome = self
+            .complete_handshake(network, handshake, params, session)
+            .await;
+        if let (Err(error), Some((workspace_id, channel_id, actor))) = (&outcome, reconnecting) {
+            self.record_failed_reconnect(workspace_id, channel_id, actor, error)
+                .await;
+        }
+        outcome
+    }
+
+    /// A failed reconnect stays in the channel's history, in the words the person saw.
+    async fn record_failed_reconnect(
+        &self,
+        workspace_id: i64,
+        channel_id: i64,
+        actor: Option<i64>,
+        error: &Error,
+    ) {
+        let recorded = async {
+            let mut tx = self.db.pool().begin().await?;
+            self.record_event(
+                &mut tx,
+                workspace_id,
+                Some(channel_id),
+                actor,
+                "reconnect_failed",
+                json!({ "reason": error.to_string() }),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok::<_, Error>(())
+        };
+        if let Err(problem) = recorded.await {
+            tracing::error!(channel_id, detail = %problem.log_detail(), "failed reconnect not recorded");
+        }
+    }
+
+    /// Everything after the handshake was found: the network's answer, the tokens, the
+    /// accounts, and where they go.
+    async fn complete_handshake(
+        &self,
+        network: &ConfiguredNetwork,
+        handshake: Handshake,
+        params: CallbackParams,
+        session: Option<&str>,
+    ) -> Result<ConnectOutcome> {
+        let network_id = network.profile.id.as_str();
+        let display_name = network.profile.display_name.clone();
 
         if let Some(error) = params.error {
             return Err(if error == "access_denied" {
@@ -580,14 +631,7 @@ impl Engine {
             .into());
         }
         let pending_id = self
-            .store_pending(
-                cookies.session,
-                user_id,
-                &handshake,
-                network_id,
-                tokens,
-                accounts,
-            )
+            .store_pending(session, user_id, &handshake, network_id, tokens, accounts)
             .await?;
         Ok(ConnectOutcome::Pick { pending_id })
     }

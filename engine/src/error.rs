@@ -42,7 +42,7 @@ pub enum Error {
 pub enum ConnectError {
     #[error("The connection was cancelled at {network}; nothing was changed.")]
     Denied { network: String },
-    #[error("This sign-in link is not valid any more (it was used already, has expired, or belongs to another browser session). Please start again.")]
+    #[error("This consent cannot be completed any more: it was used already, has expired, or was started in another browser. Please start again.")]
     InvalidState,
     #[error("{network} reported an error: {description}. Nothing was changed.")]
     NetworkRefused {

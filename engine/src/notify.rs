@@ -181,7 +181,14 @@ struct Digest {
     oldest: i64,
     email: String,
     workspace: String,
-    entries: Vec<(i64, String, String)>,
+    entries: Vec<(i64, MailEntry)>,
+}
+
+/// One notification as a mail tells it: with a link to its channel, where the fix is.
+struct MailEntry {
+    title: String,
+    body: String,
+    channel_id: Option<i64>,
 }
 
 /// A deadline that needs a person.
@@ -572,7 +579,8 @@ impl Engine {
     /// claimed before its mail goes, so two processes never send the same one.
     async fn mail_instantly(&self, now: i64) -> Result<u64> {
         let rows = sqlx::query(
-            "SELECT n.id, n.title, n.body, u.email, w.name AS workspace FROM notifications n \
+            "SELECT n.id, n.title, n.body, n.channel_id, u.email, w.name AS workspace \
+             FROM notifications n \
              JOIN users u ON u.id = n.user_id JOIN workspaces w ON w.id = n.workspace_id \
              LEFT JOIN notification_preferences p ON p.user_id = n.user_id \
                AND p.workspace_id = n.workspace_id AND p.kind = n.kind \
@@ -587,14 +595,17 @@ impl Engine {
             if !self.claim_for_mail(&[id], now).await? {
                 continue;
             }
-            let title: String = row.try_get("title")?;
-            let body: String = row.try_get("body")?;
+            let entry = MailEntry {
+                title: row.try_get("title")?,
+                body: row.try_get("body")?,
+                channel_id: row.try_get("channel_id")?,
+            };
             let workspace: String = row.try_get("workspace")?;
             let mail = self.notice_mail(
                 &row.try_get::<String, _>("email")?,
-                title.clone(),
+                entry.title.clone(),
                 &workspace,
-                &[(title, body)],
+                &[entry],
             )?;
             if self.send_or_release(mail, &[id]).await? {
                 mailed += 1;
@@ -607,7 +618,8 @@ impl Engine {
     /// from the oldest one, then go in one mail per person, workspace and cadence.
     async fn mail_digests(&self, now: i64) -> Result<u64> {
         let rows = sqlx::query(
-            "SELECT n.id, n.user_id, n.workspace_id, n.title, n.body, n.created_at, p.delivery, \
+            "SELECT n.id, n.user_id, n.workspace_id, n.title, n.body, n.channel_id, \
+                    n.created_at, p.delivery, \
                     u.email, w.name AS workspace \
              FROM notifications n JOIN notification_preferences p ON p.user_id = n.user_id \
                AND p.workspace_id = n.workspace_id AND p.kind = n.kind \
@@ -625,8 +637,11 @@ impl Engine {
                 .ok_or_else(|| Error::Internal("stored mail cadence".into()))?;
             let entry = (
                 row.try_get::<i64, _>("id")?,
-                row.try_get::<String, _>("title")?,
-                row.try_get::<String, _>("body")?,
+                MailEntry {
+                    title: row.try_get("title")?,
+                    body: row.try_get("body")?,
+                    channel_id: row.try_get("channel_id")?,
+                },
             );
             match digests.last_mut() {
                 Some(d)
@@ -660,8 +675,7 @@ impl Engine {
                 digest.workspace,
                 if count == 1 { "" } else { "s" }
             );
-            let entries: Vec<(String, String)> =
-                digest.entries.into_iter().map(|(_, t, b)| (t, b)).collect();
+            let entries: Vec<MailEntry> = digest.entries.into_iter().map(|(_, e)| e).collect();
             let mail = self.notice_mail(&digest.email, subject, &digest.workspace, &entries)?;
             if self.send_or_release(mail, &ids).await? {
                 tracing::info!(
@@ -719,15 +733,23 @@ impl Engine {
         to: &str,
         subject: String,
         workspace: &str,
-        entries: &[(String, String)],
+        entries: &[MailEntry],
     ) -> Result<Mail> {
         let escape = |s: &str| html_escape::encode_text(s).into_owned();
         let link = self.public_url.as_str();
+        let channel_link = |entry: &MailEntry| {
+            entry
+                .channel_id
+                .and_then(|id| self.public_url.join(&format!("channels/{id}")).ok())
+        };
         let text = format!(
             "{}\n\nOpen Tether: {link}\nYou get these mails as a member of “{workspace}”; choose how often under Notifications.",
             entries
                 .iter()
-                .map(|(title, body)| format!("• {title}\n  {body}"))
+                .map(|entry| match channel_link(entry) {
+                    Some(url) => format!("• {}\n  {}\n  Open the channel: {url}", entry.title, entry.body),
+                    None => format!("• {}\n  {}", entry.title, entry.body),
+                })
                 .collect::<Vec<_>>()
                 .join("\n\n")
         );
@@ -737,7 +759,21 @@ impl Engine {
              <p style=\"color:#555\">You get these mails as a member of “{}”; choose how often under Notifications.</p></body></html>",
             entries
                 .iter()
-                .map(|(title, body)| format!("<li><strong>{}</strong><br>{}</li>", escape(title), escape(body)))
+                .map(|entry| {
+                    let open = channel_link(entry)
+                        .map(|url| {
+                            format!(
+                                "<br><a href=\"{}\">Open the channel</a>",
+                                html_escape::encode_double_quoted_attribute(url.as_str())
+                            )
+                        })
+                        .unwrap_or_default();
+                    format!(
+                        "<li><strong>{}</strong><br>{}{open}</li>",
+                        escape(&entry.title),
+                        escape(&entry.body)
+                    )
+                })
                 .collect::<String>(),
             html_escape::encode_double_quoted_attribute(link),
             escape(workspace),

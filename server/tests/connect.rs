@@ -229,10 +229,13 @@ async fn a_forged_state_stores_nothing(backend: Backend) {
         "/oauth/callback/sandbox?code={code}&state=forged-state"
     ));
     let html = app.finish(&forged).await;
-    assert!(html.contains("is not valid any more"), "{html}");
+    assert!(html.contains("cannot be completed any more"), "{html}");
     assert_eq!(app.channel_count().await, 0);
     let missing = app.url("/oauth/callback/sandbox?code=abc");
-    assert!(app.finish(&missing).await.contains("is not valid any more"));
+    assert!(app
+        .finish(&missing)
+        .await
+        .contains("cannot be completed any more"));
     assert_eq!(app.channel_count().await, 0);
 }
 
@@ -244,7 +247,7 @@ async fn a_replayed_callback_is_refused(backend: Backend) {
     app.finish(&callback).await;
     assert_eq!(app.channel_count().await, 1);
     let html = app.finish(&callback).await;
-    assert!(html.contains("is not valid any more"), "{html}");
+    assert!(html.contains("cannot be completed any more"), "{html}");
     assert_eq!(app.channel_count().await, 1);
 }
 
@@ -262,7 +265,7 @@ async fn a_callback_from_another_session_is_refused(backend: Backend) {
     assert!(app
         .finish(&callback)
         .await
-        .contains("is not valid any more"));
+        .contains("cannot be completed any more"));
     assert_eq!(app.channel_count().await, 0);
 }
 
@@ -275,7 +278,7 @@ async fn an_expired_handshake_is_refused(backend: Backend) {
     assert!(app
         .finish(&callback)
         .await
-        .contains("is not valid any more"));
+        .contains("cannot be completed any more"));
     assert_eq!(app.channel_count().await, 0);
 }
 
@@ -334,6 +337,34 @@ async fn invalid_input_is_refused_with_a_message(backend: Backend) {
     let refused = stranger.page("/login").await;
     assert!(refused.contains(r#"value="ada@example.com""#), "{refused}");
     assert!(!refused.contains("not the password"), "{refused}");
+    // Asked for a page while signed out: signing in comes back to it, and never elsewhere.
+    let visitor = app.other_browser();
+    let asked = visitor.get("/settings/members").await;
+    assert_eq!(location(&asked), "/login?next=%2Fsettings%2Fmembers");
+    let login = visitor.page(&location(&asked)).await;
+    assert!(
+        login.contains(r#"name="next" value="/settings/members""#),
+        "{login}"
+    );
+    let signed_in = |next: &'static str| {
+        let browser = app.other_browser();
+        async move {
+            let response = browser
+                .post_form(
+                    "/auth/login",
+                    &[
+                        ("email", "ada@example.com"),
+                        ("password", common::OWNER_PASSWORD),
+                        ("next", next),
+                    ],
+                )
+                .await;
+            location(&response)
+        }
+    };
+    assert_eq!(signed_in("/settings/members").await, "/settings/members");
+    assert_eq!(signed_in("//evil.example/x").await, "/");
+    assert_eq!(signed_in("https://evil.example/").await, "/");
     // Reminder days that do not parse come back to be corrected.
     let days = app
         .post_form("/settings/reminders", &[("days", "30, 14, soon")])

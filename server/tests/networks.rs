@@ -477,6 +477,18 @@ async fn reauthorizing_keeps_the_channel_and_refuses_another_account(backend: Ba
             "{}: tokens must be untouched",
             net.id
         );
+        // The refused reconnect stays in the channel's history, in words.
+        let history = app.page(&format!("/channels/{channel}")).await;
+        assert!(
+            history.contains("Reconnect failed"),
+            "{}: {history}",
+            net.id
+        );
+        assert!(
+            history.contains("but the consent was given as"),
+            "{}: {history}",
+            net.id
+        );
     }
     let reauthorized: i64 = count(
         &app,

@@ -215,6 +215,16 @@ async fn a_channel_whose_connector_left_asks_for_a_new_one(backend: Backend) {
     let mails = mails_to(&app, "ada@example.com");
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].subject, "“Studio” (Sandbox) is disconnected");
+    // The mail leads to the channel, where the fix is.
+    assert!(
+        mails[0].text.lines().any(|line| {
+            let line = line.trim();
+            line.starts_with("Open the channel: http")
+                && line.ends_with(&format!("/channels/{channel}"))
+        }),
+        "{}",
+        mails[0].text
+    );
     assert!(mails_to(&app, "ed@example.com").is_empty());
 
     // The account holder sorts it out at the network; the owner reconnects and becomes

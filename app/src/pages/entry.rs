@@ -14,6 +14,7 @@ pub fn SignInPage() -> impl IntoView {
             <BusyForm action="/auth/login" class="card form"
                 label="Sign in" busy_label="Signing in…">
                 <h2>"Sign in"</h2>
+                <input type="hidden" name="next" value=back_to()/>
                 <label for="email">"Email"</label>
                 <input id="email" name="email" type="email" required autocomplete="username"
                     value=refill("email")/>
@@ -92,4 +93,10 @@ fn refill(name: &str) -> String {
     use_context::<Refill>()
         .and_then(|Refill(flash)| Flash::typed(&flash, name))
         .unwrap_or_default()
+}
+
+/// The page to come back to after signing in: from the address, or from a refused try.
+fn back_to() -> String {
+    let asked = leptos_router::hooks::use_query_map().with_untracked(|query| query.get("next"));
+    asked.unwrap_or_else(|| refill("next"))
 }

@@ -61,7 +61,7 @@ fn Picker(page: PickerPage) -> impl IntoView {
                 </fieldset>
                 <p class="hint">
                     {format!(
-                        "One account picked is named “{}”; several are named after themselves. You can rename them later.",
+                        "One account picked is named “{}”; several are named after themselves.",
                         page.channel_name
                     )}
                 </p>

@@ -68,10 +68,10 @@ pub async fn sign_in(
     {
         Ok(session) => (
             jar.add(ctx.session_cookie(session.expose())),
-            Redirect::to("/"),
+            Redirect::to(app::ssr::local_path(field(&form, "next")).unwrap_or("/")),
         ),
         Err(error) => (
-            refused_form(&ctx, jar, &error, typed(&form, &["email"])),
+            refused_form(&ctx, jar, &error, typed(&form, &["email", "next"])),
             Redirect::to("/login"),
         ),
     }
