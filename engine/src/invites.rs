@@ -548,10 +548,7 @@ impl Engine {
         Ok(Some(UsedInvite {
             workspace_name: row.try_get("workspace_name")?,
             inviter: invite.created_by,
-            network_name: self
-                .networks
-                .get(&invite.network)
-                .map_or(invite.network.clone(), |n| n.profile.display_name.clone()),
+            network_name: self.networks.display_name(&invite.network),
             channel_name: invite.channel_name,
             handle,
             completed_at,

@@ -380,10 +380,7 @@ impl Engine {
             let channel_id: i64 = row.try_get("id")?;
             let workspace_id: i64 = row.try_get("workspace_id")?;
             let network: String = row.try_get("network")?;
-            let network_name = self
-                .networks
-                .get(&network)
-                .map_or(network.clone(), |n| n.profile.display_name.clone());
+            let network_name = self.networks.display_name(&network);
             let recipients = self
                 .recipients(workspace_id, channel_id, row.try_get("connected_by")?, true)
                 .await?;

@@ -78,14 +78,11 @@ impl Engine {
             .await?
             .rows_affected();
             if marked == 1 {
-                self.record_lapse(
-                    &mut tx,
-                    row.try_get("workspace_id")?,
-                    channel_id,
-                    reason,
-                    since,
-                )
-                .await?;
+                let workspace_id = row.try_get("workspace_id")?;
+                self.begin_disconnection(&mut tx, workspace_id, channel_id, reason.as_str(), since)
+                    .await?;
+                self.record_lapse(&mut tx, workspace_id, channel_id, reason, since)
+                    .await?;
                 lapsed += 1;
             }
             tx.commit().await?;
@@ -93,8 +90,7 @@ impl Engine {
         Ok(lapsed)
     }
 
-    /// The disconnection from the deadline on (unless one is open already), and the event
-    /// that says it lapsed.
+    /// The event that says a channel lapsed at its deadline.
     pub(crate) async fn record_lapse(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -103,8 +99,6 @@ impl Engine {
         reason: DeadReason,
         since: i64,
     ) -> Result<()> {
-        self.begin_disconnection(tx, workspace_id, channel_id, reason.as_str(), since)
-            .await?;
         self.record_event(
             tx,
             workspace_id,

@@ -924,10 +924,7 @@ impl Engine {
             .map(|row| {
                 let network: String = row.try_get("network")?;
                 Ok(OutageReport {
-                    network_name: self
-                        .networks
-                        .get(&network)
-                        .map_or_else(|| network.clone(), |n| n.profile.display_name.clone()),
+                    network_name: self.networks.display_name(&network),
                     network,
                     since: row.try_get("failing_since")?,
                     failures: row.try_get("recent_failures")?,
@@ -950,8 +947,7 @@ impl Engine {
                 let network: String = row.try_get("network")?;
                 let configured = self.networks.get(&network);
                 Ok(ConfigurationFault {
-                    network_name: configured
-                        .map_or_else(|| network.clone(), |n| n.profile.display_name.clone()),
+                    network_name: self.networks.display_name(&network),
                     setting: configured
                         .map(|n| n.credentials_setting.clone())
                         .unwrap_or_default(),

@@ -790,6 +790,12 @@ impl Networks {
         self.configured.iter().find(|n| n.profile.id == id)
     }
 
+    /// The network's name for people; its id when it is no longer configured.
+    pub fn display_name(&self, id: &str) -> String {
+        self.get(id)
+            .map_or_else(|| id.to_owned(), |n| n.profile.display_name.clone())
+    }
+
     pub fn all(&self) -> &[ConfiguredNetwork] {
         &self.configured
     }
