@@ -8,5 +8,5 @@ mod ticker;
 
 pub use badge::{ChannelStatus, HealthSign};
 pub use flash::FlashMessage;
-pub use submit::BusyForm;
+pub use submit::{BusyForm, DangerForm};
 use ticker::use_ticking_now;

@@ -42,3 +42,22 @@ pub fn BusyForm(
         </form>
     }
 }
+
+/// A destructive action behind a disclosure: it says what will happen and asks first, in
+/// the danger style, and works before the WASM has loaded.
+#[component]
+pub fn DangerForm(
+    #[prop(into)] summary: String,
+    #[prop(into)] warning: String,
+    #[prop(into)] action: String,
+    #[prop(into)] label: String,
+    #[prop(into)] busy_label: String,
+) -> impl IntoView {
+    view! {
+        <details class="danger">
+            <summary>{summary}</summary>
+            <p>{warning}</p>
+            <BusyForm action class="inline" label busy_label>""</BusyForm>
+        </details>
+    }
+}

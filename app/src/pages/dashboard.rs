@@ -3,7 +3,7 @@
 
 use super::{thousands, LoadError, Loading};
 use crate::api::load_dashboard;
-use crate::components::{BusyForm, ChannelStatus, FlashMessage, HealthSign};
+use crate::components::{BusyForm, ChannelStatus, DangerForm, FlashMessage, HealthSign};
 use crate::model::{ChannelCard, ConfigurationFaultNotice, Dashboard, NetworkChoice, OutageNotice};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -202,14 +202,8 @@ fn ChannelItem(channel: ChannelCard, clock: Clock, rights: Rights) -> impl IntoV
                         ""
                     </BusyForm>
                     {(!unlinked).then(|| view! {
-                        <details class="danger">
-                            <summary>"Unlink…"</summary>
-                            <p>"Unlinking revokes Tether's access at the network and drops the tokens; the channel and its history stay, and reconnecting brings it back."</p>
-                            <BusyForm action=format!("/channels/{id}/unlink") class="inline"
-                                label=format!("Unlink “{}”", channel.name) busy_label="Revoking…">
-                                ""
-                            </BusyForm>
-                        </details>
+                        <DangerForm summary="Unlink…" warning="Unlinking revokes Tether's access at the network and drops the tokens; the channel and its history stay, and reconnecting brings it back." action=format!("/channels/{id}/unlink")
+                            label=format!("Unlink “{}”", channel.name) busy_label="Revoking…"/>
                     })}
                     {(rights.delete && personal && !unlinked).then(|| view! {
                         <details class="handover">
@@ -222,14 +216,8 @@ fn ChannelItem(channel: ChannelCard, clock: Clock, rights: Rights) -> impl IntoV
                         </details>
                     })}
                     {rights.delete.then(|| view! {
-                        <details class="danger">
-                            <summary>"Delete…"</summary>
-                            <p>"Deleting wipes the tokens and the channel. The event log keeps a line that it was deleted."</p>
-                            <BusyForm action=format!("/channels/{id}/delete") class="inline"
-                                label=format!("Delete “{}”", channel.name) busy_label="Deleting…">
-                                ""
-                            </BusyForm>
-                        </details>
+                        <DangerForm summary="Delete…" warning="Deleting wipes the tokens and the channel. The event log keeps a line that it was deleted." action=format!("/channels/{id}/delete")
+                            label=format!("Delete “{}”", channel.name) busy_label="Deleting…"/>
                     })}
                 </div>
             })}

@@ -4,7 +4,7 @@
 
 use super::{LoadError, Loading};
 use crate::api::{load_invite, load_invite_done, load_invites};
-use crate::components::{BusyForm, FlashMessage};
+use crate::components::{BusyForm, DangerForm, FlashMessage};
 use crate::model::{FlashKind, InviteDetails, InviteLine, InvitePage, InvitesPage};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -176,14 +176,8 @@ fn InviteItem(invite: InviteLine) -> impl IntoView {
                 .open
                 .then(|| {
                     view! {
-                        <details class="danger">
-                            <summary>"Withdraw…"</summary>
-                            <p>"The link stops working at once; anyone who opens it is told it was withdrawn."</p>
-                            <BusyForm action=format!("/settings/invites/{id}/revoke") class="inline"
-                                label="Withdraw this invite" busy_label="Withdrawing…">
-                                ""
-                            </BusyForm>
-                        </details>
+                        <DangerForm summary="Withdraw…" warning="The link stops working at once; anyone who opens it is told it was withdrawn." action=format!("/settings/invites/{id}/revoke")
+                            label="Withdraw this invite" busy_label="Withdrawing…"/>
                     }
                 })}
         </li>

@@ -2,7 +2,7 @@
 
 use super::{LoadError, Loading};
 use crate::api::load_members;
-use crate::components::{BusyForm, FlashMessage};
+use crate::components::{BusyForm, DangerForm, FlashMessage};
 use crate::model::{MemberLine, MembersPage};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -105,14 +105,8 @@ fn MemberItem(member: MemberLine, grantable: Vec<String>) -> impl IntoView {
                             </select>
                         </div>
                     </BusyForm>
-                    <details class="danger">
-                        <summary>"Remove…"</summary>
-                        <p>{format!("{} stops reaching this workspace at once. Channels they connected stay; name someone else to be told about them.", member.name)}</p>
-                        <BusyForm action=format!("/settings/members/{id}/remove") class="inline"
-                            label=format!("Remove {}", member.name) busy_label="Removing…">
-                            ""
-                        </BusyForm>
-                    </details>
+                    <DangerForm summary="Remove…" warning=format!("{} stops reaching this workspace at once. Channels they connected stay; name someone else to be told about them.", member.name) action=format!("/settings/members/{id}/remove")
+                            label=format!("Remove {}", member.name) busy_label="Removing…"/>
                 }
                     .into_any(),
             }}

@@ -3,7 +3,7 @@
 
 use super::{LoadError, Loading};
 use crate::api::load_webhooks;
-use crate::components::{BusyForm, FlashMessage};
+use crate::components::{BusyForm, DangerForm, FlashMessage};
 use crate::model::{WebhookLine, WebhooksPage};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -84,14 +84,8 @@ fn HookCard(hook: WebhookLine) -> impl IntoView {
                         label="Send a test event" busy_label="Queuing…">
                         ""
                     </BusyForm>
-                    <details class="danger">
-                        <summary>"Remove…"</summary>
-                        <p>"Nothing more is sent to this address, not even the deliveries still waiting."</p>
-                        <BusyForm action=format!("/settings/webhooks/{id}/revoke") class="inline"
-                            label="Remove this webhook" busy_label="Removing…">
-                            ""
-                        </BusyForm>
-                    </details>
+                    <DangerForm summary="Remove…" warning="Nothing more is sent to this address, not even the deliveries still waiting." action=format!("/settings/webhooks/{id}/revoke")
+                            label="Remove this webhook" busy_label="Removing…"/>
                 </div>
             })}
             <h3>"Deliveries"</h3>
