@@ -4,13 +4,29 @@ use crate::crypto::{random_token, token_hash, Secret};
 use crate::domain::{DisplayName, Email, NewPassword, Role, WorkspaceName};
 use crate::error::{Error, Result};
 use crate::Engine;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::Row;
 
 /// How long a sign-in lasts.
 pub const SESSION_LIFETIME: TimeDelta = TimeDelta::days(14);
+
+/// Failed sign-ins an account may have in a row before each further one is delayed.
+const FREE_FAILURES: i64 = 5;
+/// The first delay, doubled by each further failure up to [`LONGEST_DELAY`].
+const FIRST_DELAY: TimeDelta = TimeDelta::seconds(30);
+const LONGEST_DELAY: TimeDelta = TimeDelta::minutes(15);
+/// A day without failures forgets an account's count.
+const FAILURES_FORGOTTEN_AFTER: TimeDelta = TimeDelta::days(1);
+
+/// How long an account waits after its `failures`-th failed sign-in in a row (ASVS 2.2.1:
+/// growing delays rather than a lock an attacker could hold forever).
+fn delay_after(failures: i64) -> TimeDelta {
+    if failures <= FREE_FAILURES {
+        return TimeDelta::zero();
+    }
+    let doublings = (failures - FREE_FAILURES - 1).min(10) as i32;
+    (FIRST_DELAY * 2_i32.pow(doublings as u32)).min(LONGEST_DELAY)
+}
 
 /// The person behind a request, with the workspace they are working in.
 #[derive(Clone, Debug)]
@@ -44,14 +60,21 @@ impl Engine {
     /// Creates the owner account and the first workspace, and signs the owner in.
     /// Refused once anyone has an account.
     pub async fn set_up(&self, owner: NewUser, workspace: WorkspaceName) -> Result<Secret> {
-        let password_hash = hash_password(owner.password.secret()).await?;
+        if !self.needs_setup().await? {
+            return Err(Error::AlreadySetUp);
+        }
+        let password_hash = self.hash_password(owner.password.secret()).await?;
         let now = self.clock.now().timestamp();
         let mut tx = self.db.pool().begin().await?;
-        let existing: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users")
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("n")?;
-        if existing > 0 {
+        // The one row of `instance_setup` makes two set-ups racing each other collide on its
+        // key, where counting users would let both see none.
+        let claimed = sqlx::query(
+            "INSERT INTO instance_setup (id, done_at) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if claimed.rows_affected() == 0 {
             return Err(Error::AlreadySetUp);
         }
         let workspace_id: i64 =
@@ -81,7 +104,7 @@ impl Engine {
 
     /// Adds a member to the first workspace; for the admin command line.
     pub async fn add_member(&self, user: NewUser, role: Role) -> Result<i64> {
-        let password_hash = hash_password(user.password.secret()).await?;
+        let password_hash = self.hash_password(user.password.secret()).await?;
         let now = self.clock.now().timestamp();
         let mut tx = self.db.pool().begin().await?;
         let workspace_id: i64 = sqlx::query("SELECT id FROM workspaces ORDER BY id LIMIT 1")
@@ -116,8 +139,22 @@ impl Engine {
 
     /// Checks the password and opens a session. The same answer for an unknown email and a
     /// wrong password, so sign-in does not reveal who has an account.
+    /// After [`FREE_FAILURES`] failures in a row an account waits a growing delay before
+    /// its password is checked again, whether or not the account exists.
     pub async fn sign_in(&self, email: &str, password: &str) -> Result<Secret> {
         let email = Email::parse(email).map_err(|_| Error::BadCredentials)?;
+        let now = self.clock.now();
+        let throttle_key = token_hash(email.as_str());
+        let blocked_until: Option<i64> =
+            sqlx::query_scalar("SELECT blocked_until FROM sign_in_failures WHERE email_hash = $1")
+                .bind(&throttle_key)
+                .fetch_optional(self.db.pool())
+                .await?;
+        if let Some(until) = blocked_until.filter(|until| *until > now.timestamp()) {
+            return Err(Error::TooManyAttempts {
+                wait: wait_words(until - now.timestamp()),
+            });
+        }
         let row = sqlx::query("SELECT id, password_hash FROM users WHERE email = $1")
             .bind(email.as_str())
             .fetch_optional(self.db.pool())
@@ -130,11 +167,48 @@ impl Engine {
             // Verify against a dummy hash so an unknown email takes as long as a known one.
             None => (None, DUMMY_HASH.to_owned()),
         };
-        let matches = verify_password(Secret::new(password), stored_hash).await?;
+        let matches = self
+            .verify_password(Secret::new(password), stored_hash)
+            .await?;
         match (user_id, matches) {
-            (Some(user_id), true) => self.start_session(user_id).await,
-            _ => Err(Error::BadCredentials),
+            (Some(user_id), true) => {
+                sqlx::query("DELETE FROM sign_in_failures WHERE email_hash = $1")
+                    .bind(&throttle_key)
+                    .execute(self.db.pool())
+                    .await?;
+                self.start_session(user_id).await
+            }
+            _ => {
+                self.record_failed_sign_in(&throttle_key, now).await?;
+                Err(Error::BadCredentials)
+            }
         }
+    }
+
+    async fn record_failed_sign_in(&self, throttle_key: &str, now: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.db.pool().begin().await?;
+        sqlx::query("DELETE FROM sign_in_failures WHERE last_failure_at < $1")
+            .bind((now - FAILURES_FORGOTTEN_AFTER).timestamp())
+            .execute(&mut *tx)
+            .await?;
+        let failures: i64 = sqlx::query_scalar(
+            "INSERT INTO sign_in_failures (email_hash, failures, last_failure_at, blocked_until) \
+             VALUES ($1, 1, $2, 0) \
+             ON CONFLICT (email_hash) DO UPDATE \
+             SET failures = sign_in_failures.failures + 1, last_failure_at = $2 \
+             RETURNING failures",
+        )
+        .bind(throttle_key)
+        .bind(now.timestamp())
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE sign_in_failures SET blocked_until = $1 WHERE email_hash = $2")
+            .bind((now + delay_after(failures)).timestamp())
+            .bind(throttle_key)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub(crate) async fn start_session(&self, user_id: i64) -> Result<Secret> {
@@ -278,28 +352,34 @@ pub(crate) async fn insert_membership(
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1Ve0NN5CGKo0VE2m4H5bqB4mWy4UEoYxMOfy3tpl1xA";
 
-/// Argon2id with the crate's defaults (OWASP's minimum), off the async threads.
-pub(crate) async fn hash_password(password: &Secret) -> Result<String> {
-    let password = password.clone();
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        Argon2::default()
-            .hash_password(password.expose().as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-            .map_err(|e| Error::Internal(format!("password hashing failed: {e}")))
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("password hashing task failed: {e}")))?
+/// "30 seconds", "4 minutes": how long a person waits, rounded up.
+fn wait_words(seconds: i64) -> String {
+    match seconds {
+        ..=1 => "a second".into(),
+        2..=59 => format!("{seconds} seconds"),
+        60..=119 => "a minute".into(),
+        _ => format!("{} minutes", (seconds + 59) / 60),
+    }
 }
 
-async fn verify_password(password: Secret, stored_hash: String) -> Result<bool> {
-    tokio::task::spawn_blocking(move || {
-        let parsed = PasswordHash::new(&stored_hash)
-            .map_err(|e| Error::Internal(format!("stored password hash is malformed: {e}")))?;
-        Ok(Argon2::default()
-            .verify_password(password.expose().as_bytes(), &parsed)
-            .is_ok())
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("password check task failed: {e}")))?
+impl Engine {
+    pub(crate) async fn hash_password(&self, password: &Secret) -> Result<String> {
+        self.passwords.hash(password).await
+    }
+
+    async fn verify_password(&self, password: Secret, stored_hash: String) -> Result<bool> {
+        self.passwords.verify(password, stored_hash).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_sign_ins_wait_longer_each_time_up_to_a_ceiling() {
+        let delays: Vec<i64> = (1..=12).map(|n| delay_after(n).num_seconds()).collect();
+        assert_eq!(delays, [0, 0, 0, 0, 0, 30, 60, 120, 240, 480, 900, 900]);
+        assert_eq!(delay_after(i64::MAX), LONGEST_DELAY);
+    }
 }

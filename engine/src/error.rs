@@ -11,6 +11,9 @@ pub enum Error {
     BadCredentials,
     #[error("Please sign in first.")]
     Unauthenticated,
+    /// Too many failed sign-ins for one account in a row; the next try waits.
+    #[error("Too many failed sign-ins for this account. Try again in {wait}.")]
+    TooManyAttempts { wait: String },
     #[error("Your role in this workspace does not allow that.")]
     Forbidden,
     #[error("Tether has already been set up; sign in instead.")]

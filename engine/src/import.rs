@@ -88,6 +88,15 @@ impl Engine {
                     "Line {line}: the access token has expired already; reconnect it instead."
                 )));
             }
+            if token
+                .expires_in
+                .is_some_and(|s| s > crate::oauth::LONGEST_LIFETIME.num_seconds())
+            {
+                return Err(Error::Invalid(format!(
+                    "Line {line}: expires_in is longer than any token lifetime a network \
+                     documents (ten years at most)."
+                )));
+            }
             let account = OfferedAccount {
                 kind: kind.id.to_owned(),
                 id: field(line, "account_id", &token.account_id, 200)?,

@@ -19,6 +19,7 @@ pub mod members;
 pub mod networks;
 pub mod notify;
 pub mod oauth;
+mod passwords;
 pub mod webhooks;
 pub mod welcome;
 
@@ -47,6 +48,7 @@ pub struct Engine {
     lifecycle: Arc<Lifecycle>,
     /// `None` until the server gives one; invites are then only copied.
     mailer: Option<Arc<mail::Mailer>>,
+    passwords: passwords::Passwords,
 }
 
 impl Engine {
@@ -67,6 +69,7 @@ impl Engine {
             http: oauth::http_client(Pacing::default().call_timeout),
             lifecycle: Arc::new(Lifecycle::new(Pacing::default())),
             mailer: None,
+            passwords: passwords::Passwords::new(),
         }
     }
 

@@ -372,6 +372,11 @@ async fn token_call(
     })
 }
 
+/// The longest token lifetime Tether accepts from a network. The longest any network
+/// documents is a year (LinkedIn's and Pinterest's refresh tokens); ten years leaves room
+/// for servers Tether does not know while keeping every deadline far inside chrono's range.
+pub const LONGEST_LIFETIME: TimeDelta = TimeDelta::days(3650);
+
 /// Reads a token response: RFC 6749 5.1, plus the variants networks send (numbers as
 /// strings, comma-separated scopes, Instagram's `permissions`).
 pub fn parse_token_response(body: &[u8]) -> Result<TokenGrant, String> {
@@ -387,13 +392,19 @@ pub fn parse_token_response(body: &[u8]) -> Result<TokenGrant, String> {
         Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
         _ => None,
     };
-    let seconds = |name: &str| {
-        let secs = match value.get(name)? {
-            Value::Number(n) => n.as_i64(),
-            Value::String(s) => s.parse().ok(),
+    let seconds = |name: &str| -> Result<Option<TimeDelta>, String> {
+        let secs = match value.get(name) {
+            Some(Value::Number(n)) => n.as_f64(),
+            Some(Value::String(s)) => s.parse().ok(),
             _ => None,
-        }?;
-        (secs > 0).then(|| TimeDelta::seconds(secs))
+        };
+        match secs {
+            Some(secs) if secs > LONGEST_LIFETIME.num_seconds() as f64 => Err(format!(
+                "{name} of {secs} seconds is longer than any token lifetime a network documents"
+            )),
+            Some(secs) if secs >= 1.0 => Ok(Some(TimeDelta::seconds(secs as i64))),
+            _ => Ok(None),
+        }
     };
     let access_token = text("access_token").ok_or("token response has no access_token")?;
     if access_token.len() > 4096 {
@@ -418,9 +429,11 @@ pub fn parse_token_response(body: &[u8]) -> Result<TokenGrant, String> {
     Ok(TokenGrant {
         access_token: Secret::new(access_token),
         refresh_token: text("refresh_token").map(Secret::new),
-        expires_in: seconds("expires_in"),
-        refresh_expires_in: seconds("refresh_token_expires_in")
-            .or_else(|| seconds("refresh_expires_in")),
+        expires_in: seconds("expires_in")?,
+        refresh_expires_in: match seconds("refresh_token_expires_in")? {
+            Some(lifetime) => Some(lifetime),
+            None => seconds("refresh_expires_in")?,
+        },
         granted_scopes,
     })
 }
@@ -555,6 +568,25 @@ mod tests {
                 "{name}: {scopes:?}"
             );
         }
+    }
+
+    /// A lifetime no network documents (the longest is LinkedIn's 365-day refresh token) is
+    /// refused in words, however large: it must never panic the callback or a renewal.
+    #[test]
+    fn an_implausible_lifetime_is_refused_in_words() {
+        for secs in [
+            "9223372036854775807",
+            "1000000000000000",
+            "\"99999999999999\"",
+        ] {
+            for field in ["expires_in", "refresh_token_expires_in"] {
+                let body = format!(r#"{{"access_token": "a", "{field}": {secs}}}"#);
+                let refused = parse_token_response(body.as_bytes()).unwrap_err();
+                assert!(refused.contains(field), "{refused}");
+            }
+        }
+        let year = parse_token_response(br#"{"access_token": "a", "expires_in": 31536000}"#);
+        assert_eq!(year.unwrap().expires_in, Some(TimeDelta::days(365)));
     }
 
     type Profile = fn(&Hosts, &NetworkSettings) -> crate::networks::NetworkProfile;

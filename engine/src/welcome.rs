@@ -2,7 +2,7 @@
 //! someone new gets an account and a single-use link (mailed, and shown once to the admin)
 //! where they choose their password. Only the hash of the link's token is kept.
 
-use crate::accounts::{hash_password, insert_membership, insert_user, SignedIn};
+use crate::accounts::{insert_membership, insert_user, SignedIn};
 use crate::crypto::{random_token, token_hash, Secret};
 use crate::domain::{require, DisplayName, Email, NewPassword, Permission, Role};
 use crate::error::{Error, Result};
@@ -65,7 +65,7 @@ impl Engine {
         // Hashed before the transaction: argon2 takes a while on purpose.
         let unusable = match existing {
             Some(_) => None,
-            None => Some(hash_password(&random_token()).await?),
+            None => Some(self.hash_password(&random_token()).await?),
         };
         let mut tx = self.db.pool().begin().await?;
         let (user_id, added) = match (existing, unusable) {
@@ -222,7 +222,7 @@ impl Engine {
         if let Err(refused) = self.welcome(token).await? {
             return Err(refused.into());
         }
-        let hash = hash_password(password.secret()).await?;
+        let hash = self.hash_password(password.secret()).await?;
         let now = self.clock.now().timestamp();
         let mut tx = self.db.pool().begin().await?;
         let user_id: i64 = sqlx::query_scalar(

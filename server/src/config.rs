@@ -45,6 +45,9 @@ pub struct Settings {
     pub scheduler: bool,
     pub pacing: Pacing,
     pub log_filter: String,
+    /// Whether a reverse proxy names the client in `X-Forwarded-For` / `Forwarded`; rate
+    /// limits per address then read it (spoofable when Tether is reached directly).
+    pub behind_proxy: bool,
 }
 
 /// Whether this instance serves emulated networks. They are a demo and test feature: off
@@ -297,6 +300,11 @@ impl Settings {
             Some("off" | "false" | "0") => false,
             Some(_) => return Err(invalid("TETHER_SCHEDULER", "must be on or off")),
         };
+        let behind_proxy = match get("TETHER_BEHIND_PROXY").as_deref() {
+            None | Some("no" | "false" | "0") => false,
+            Some("yes" | "true" | "1") => true,
+            Some(_) => return Err(invalid("TETHER_BEHIND_PROXY", "must be yes or no")),
+        };
         let mut pacing = Pacing::default();
         if let Some(raw) = get("TETHER_CHECK_EVERY_MINUTES") {
             let minutes: i64 = raw
@@ -369,6 +377,7 @@ impl Settings {
         }
         Ok(Self {
             scheduler,
+            behind_proxy,
             pacing,
             data_dir,
             database_url,

@@ -111,7 +111,13 @@ pub async fn start(settings: Settings, clock: Clock) -> anyhow::Result<Running> 
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
-    let router = routes::router(ctx, leptos_options, sandbox_router, &public_url);
+    let router = routes::router(
+        ctx,
+        leptos_options,
+        sandbox_router,
+        &public_url,
+        settings.behind_proxy,
+    );
 
     log_start(&settings, &engine, &public_url);
     let stop = CancellationToken::new();
@@ -120,9 +126,13 @@ pub async fn start(settings: Settings, clock: Clock) -> anyhow::Result<Running> 
         tokio::spawn(async move { engine.run_scheduler(stop).await })
     });
     let serving = tokio::spawn(
-        axum::serve(listener, router)
-            .with_graceful_shutdown(stop.clone().cancelled_owned())
-            .into_future(),
+        // Rate limits key on the peer's address.
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(stop.clone().cancelled_owned())
+        .into_future(),
     );
     Ok(Running {
         addr,

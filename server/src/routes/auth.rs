@@ -22,6 +22,11 @@ pub async fn set_up(
     Form(form): Form<Fields>,
 ) -> (CookieJar, Redirect) {
     let outcome = async {
+        // Said before anything typed is judged: whoever posts here after set-up is told to
+        // sign in, not that their password is too short.
+        if !ctx.engine.needs_setup().await? {
+            return Err(engine::Error::AlreadySetUp);
+        }
         let owner = NewUser {
             display_name: DisplayName::parse(field(&form, "display_name"))?,
             email: Email::parse(field(&form, "email"))?,

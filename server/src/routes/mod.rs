@@ -10,6 +10,7 @@ mod members;
 mod notifications;
 mod oauth;
 mod sandbox;
+mod throttle;
 mod webhooks;
 
 use app::model::FlashKind;
@@ -53,6 +54,7 @@ pub fn router(
     leptos_options: LeptosOptions,
     sandbox: Option<crate::SandboxRoutes>,
     public_url: &Url,
+    behind_proxy: bool,
 ) -> Router {
     let routes = page_routes();
     let ctx_for_guard = ctx.clone();
@@ -60,7 +62,22 @@ pub fn router(
         leptos_options: leptos_options.clone(),
         ctx: ctx.clone(),
     };
+    let password_forms = Router::new()
+        .route("/auth/setup", post(auth::set_up))
+        .route("/auth/login", post(auth::sign_in))
+        .route("/welcome/{token}", post(members::welcome))
+        .route_layer(throttle::per_address(behind_proxy));
+    let costly_actions = Router::new()
+        .route("/channels/{id}/refresh", post(lifecycle::refresh_now))
+        .route("/channels/{id}/check", post(lifecycle::check_now))
+        .route("/settings/members", post(members::add))
+        .route("/settings/invites", post(invites::create))
+        .route("/invite/{token}/consent", post(invites::consent))
+        .route("/settings/webhooks/{id}/test", post(webhooks::test))
+        .route_layer(throttle::per_person(behind_proxy));
     let mut router = Router::new()
+        .merge(password_forms)
+        .merge(costly_actions)
         .route("/healthz", get(healthz))
         .route("/api/v1/networks", get(api::networks))
         .route("/api/v1/openapi.json", get(api::openapi))
@@ -70,13 +87,9 @@ pub fn router(
         .route("/metrics", get(api::metrics))
         .route("/settings/api-keys", post(api_keys::create))
         .route("/settings/api-keys/{id}/revoke", post(api_keys::revoke))
-        .route("/settings/members", post(members::add))
-        .route("/welcome/{token}", post(members::welcome))
         .route("/settings/members/{id}/role", post(members::change_role))
         .route("/settings/members/{id}/remove", post(members::remove))
-        .route("/settings/invites", post(invites::create))
         .route("/settings/invites/{id}/revoke", post(invites::revoke))
-        .route("/invite/{token}/consent", post(invites::consent))
         .route("/notifications/read", post(notifications::mark_read))
         .route(
             "/notifications/preferences",
@@ -93,15 +106,12 @@ pub fn router(
         )
         .route("/calendar/{file}", get(notifications::calendar_feed))
         .route("/settings/webhooks", post(webhooks::create))
-        .route("/settings/webhooks/{id}/test", post(webhooks::test))
         .route("/settings/webhooks/{id}/revoke", post(webhooks::revoke))
         .route("/channels/{id}/followers", post(notifications::follow))
         .route(
             "/channels/{id}/followers/{user_id}/remove",
             post(notifications::unfollow),
         )
-        .route("/auth/setup", post(auth::set_up))
-        .route("/auth/login", post(auth::sign_in))
         .route("/auth/logout", post(auth::sign_out))
         .route("/workspace/switch", post(auth::switch_workspace))
         .route("/channels/connect", post(oauth::connect))
@@ -110,8 +120,6 @@ pub fn router(
         .route("/channels/{id}/reauthorize", post(oauth::reauthorize))
         .route("/channels/{id}/unlink", post(oauth::unlink))
         .route("/channels/{id}/delete", post(oauth::delete))
-        .route("/channels/{id}/refresh", post(lifecycle::refresh_now))
-        .route("/channels/{id}/check", post(lifecycle::check_now))
         .leptos_routes_with_context(
             &state,
             routes,

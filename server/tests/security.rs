@@ -1,0 +1,236 @@
+//! The security suite (issue 17): each test stands for a gap found by trying it against a
+//! running Tether, and fails on the code that had the gap.
+
+mod common;
+
+use chrono::TimeDelta;
+use common::{location, spawn_app, Backend, TestApp, OWNER_PASSWORD};
+use reqwest::StatusCode;
+
+async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    app.post_form("/auth/login", &[("email", email), ("password", password)])
+        .await
+}
+
+/// The flash a redirect carried, as the page it leads to shows it.
+async fn flash_after(app: &TestApp, response: reqwest::Response) -> String {
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.get(&location(&response)).await.text().await.unwrap()
+}
+
+/// 100 wrong passwords used to leave the right one working at full speed: after five
+/// failures in a row each further try for the account waits longer, and the wait is said.
+async fn failed_sign_ins_for_an_account_wait_longer_each_time(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    for _ in 0..6 {
+        let refused = sign_in(&app, "ada@example.com", "not the password").await;
+        assert!(flash_after(&app, refused)
+            .await
+            .contains("That email and password do not match an account."));
+    }
+    let waiting = sign_in(&app, "ada@example.com", OWNER_PASSWORD).await;
+    let page = flash_after(&app, waiting).await;
+    assert!(
+        page.contains("Too many failed sign-ins for this account. Try again in 30 seconds."),
+        "{page}"
+    );
+
+    app.advance(TimeDelta::seconds(31));
+    let signed_in = sign_in(&app, "ada@example.com", OWNER_PASSWORD).await;
+    assert_eq!(location(&signed_in), "/");
+    // A success forgets the failures: the next mistake is a plain refusal again.
+    let refused = sign_in(&app, "ada@example.com", "not the password").await;
+    assert!(flash_after(&app, refused)
+        .await
+        .contains("That email and password do not match an account."));
+}
+
+/// An address nobody has is throttled the same way, so the wait does not tell who has an
+/// account.
+async fn an_unknown_account_waits_the_same(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    for _ in 0..6 {
+        sign_in(&app, "nobody@example.com", "not the password").await;
+    }
+    let waiting = sign_in(&app, "nobody@example.com", "not the password").await;
+    assert!(flash_after(&app, waiting)
+        .await
+        .contains("Too many failed sign-ins for this account. Try again in 30 seconds."));
+}
+
+/// Password forms from one address are limited before any hash runs: a burst beyond ten
+/// is answered 429 with words and a Retry-After.
+async fn a_burst_of_password_forms_from_one_address_is_slowed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let mut statuses = Vec::new();
+    for n in 0..12 {
+        let email = format!("guess-{n}@example.com");
+        statuses.push(sign_in(&app, &email, "a guessed password").await);
+    }
+    let refused = statuses.pop().unwrap();
+    assert!(statuses[..9]
+        .iter()
+        .all(|answer| answer.status() == StatusCode::SEE_OTHER));
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key("retry-after"));
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains("Too many attempts in a short time. Nothing was done"),
+        "{page}"
+    );
+}
+
+/// Set-up after set-up is refused before anything typed is judged (and before a password
+/// is hashed): the person is sent to sign in.
+async fn set_up_after_set_up_sends_to_sign_in(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let again = app
+        .post_form(
+            "/auth/setup",
+            &[
+                ("display_name", "Mallory"),
+                ("email", "mallory@example.com"),
+                ("password", "short"),
+                ("workspace_name", "Takeover"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&again), "/login");
+    assert!(flash_after(&app, again)
+        .await
+        .contains("Tether has already been set up; sign in instead."));
+}
+
+/// On Postgres, 40 set-ups at once made two owners and two workspaces in 2 of 5 rounds.
+async fn set_ups_racing_each_other_make_one_owner(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut set_ups = tokio::task::JoinSet::new();
+    for n in 0..8 {
+        let browser = app.other_browser();
+        set_ups.spawn(async move {
+            let email = format!("owner-{n}@example.com");
+            browser
+                .post_form(
+                    "/auth/setup",
+                    &[
+                        ("display_name", "Racing Owner"),
+                        ("email", email.as_str()),
+                        ("password", OWNER_PASSWORD),
+                        ("workspace_name", "Raced"),
+                    ],
+                )
+                .await
+                .status()
+        });
+    }
+    while let Some(answer) = set_ups.join_next().await {
+        assert_eq!(answer.unwrap(), StatusCode::SEE_OTHER);
+    }
+    let pool = app.engine.db().pool();
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let workspaces: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM workspaces")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!((users, workspaces), (1, 1));
+}
+
+/// 20 clicks on "Check now" in 0.37 s made 20 calls to the network: a person's burst of
+/// network calls and mails is cut off at ten, in words, before the network is asked.
+async fn a_burst_of_clicks_is_cut_off_before_the_network_is_asked(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let consent = app.start_connect("Studio").await;
+    let callback = app.consent(&consent, "approve").await;
+    app.finish(&callback).await;
+    let channel: i64 = sqlx::query_scalar("SELECT id FROM channels")
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap();
+    let mut answers = Vec::new();
+    for _ in 0..14 {
+        answers.push(
+            app.post_form(&format!("/channels/{channel}/check"), &[])
+                .await,
+        );
+    }
+    let served = answers
+        .iter()
+        .filter(|answer| answer.status() == StatusCode::SEE_OTHER)
+        .count();
+    let refused = answers.pop().unwrap();
+    assert!((9..=11).contains(&served), "{served} served");
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("Too many attempts in a short time. Nothing was done"));
+    // Another person is not slowed by the first one's clicks.
+    common::add_person(&app, "bo@example.com", "Bo", engine::domain::Role::Editor).await;
+    let bo = common::sign_in_as(&app, "bo@example.com").await;
+    let answer = bo
+        .post_form(&format!("/channels/{channel}/check"), &[])
+        .await;
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+}
+
+/// Forgets this process's peak memory (Linux `clear_refs` 5), so the next reading of
+/// [`peak_memory`] counts from now.
+fn reset_peak_memory() {
+    std::fs::write("/proc/self/clear_refs", "5").unwrap();
+}
+
+fn peak_memory() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let kib: u64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kib * 1024
+}
+
+/// 60 failed sign-ins at once took the process from 58 MB to 1.24 GB: each Argon2 hash
+/// holds 19 MiB, and all ran at once. Hashes now queue behind a few permits.
+async fn a_crowd_of_sign_ins_hashes_a_few_at_a_time(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    reset_peak_memory();
+    let before = peak_memory();
+    let mut crowd = tokio::task::JoinSet::new();
+    for n in 0..40 {
+        let engine = app.engine.clone();
+        crowd.spawn(async move {
+            let email = format!("crowd-{n}@example.com");
+            engine.sign_in(&email, "a guessed password").await
+        });
+    }
+    while let Some(refused) = crowd.join_next().await {
+        assert!(matches!(
+            refused.unwrap(),
+            Err(engine::Error::BadCredentials)
+        ));
+    }
+    let grew = peak_memory().saturating_sub(before);
+    // One 19 MiB block per hashing thread (four at most), and room for the tests running
+    // beside this one; before, 40 hashes at once took 40 × 19 MiB = 760 MiB.
+    assert!(grew < 150 * 1024 * 1024, "peak grew by {} MiB", grew >> 20);
+}
+
+on_both_backends!(
+    failed_sign_ins_for_an_account_wait_longer_each_time,
+    an_unknown_account_waits_the_same,
+    a_burst_of_password_forms_from_one_address_is_slowed,
+    set_up_after_set_up_sends_to_sign_in,
+    set_ups_racing_each_other_make_one_owner,
+    a_crowd_of_sign_ins_hashes_a_few_at_a_time,
+    a_burst_of_clicks_is_cut_off_before_the_network_is_asked,
+);
