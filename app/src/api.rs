@@ -160,7 +160,11 @@ pub async fn load_picker(pending_id: String) -> Result<PickerPage, ServerFnError
                 linked_to: c.linked_to,
                 already_connected_as: c.already_connected_as,
                 may_move: c.elsewhere.as_ref().is_some_and(|e| e.manageable),
-                elsewhere: c.elsewhere.map(|e| e.workspace),
+                elsewhere: c.elsewhere.map(|e| match e.workspace {
+                    Some(name) if e.manageable => format!("your workspace “{name}”"),
+                    Some(name) => format!("the workspace “{name}”"),
+                    None => "another Tether workspace".to_owned(),
+                }),
             })
             .collect(),
         flash: take_flash(&ctx, &jar),
@@ -664,7 +668,7 @@ pub async fn load_outbox() -> Result<OutboxPage, ServerFnError> {
     let dir = ctx.engine.mailer().and_then(|m| m.outbox_dir());
     Ok(OutboxPage {
         mails: dir.map(|dir| {
-            engine::mail::read_outbox(dir)
+            engine::mail::read_outbox(dir, person.workspace_id)
                 .into_iter()
                 .map(|mail| OutboxLine {
                     to: mail.to,

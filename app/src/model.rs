@@ -110,7 +110,8 @@ pub struct PickerChoice {
     pub followers: Option<i64>,
     pub linked_to: Option<String>,
     pub already_connected_as: Option<String>,
-    /// The other workspace that holds this account.
+    /// Where else this account is connected, in words ("your workspace “Acme”", or
+    /// "another Tether workspace" to someone who is not a member there).
     pub elsewhere: Option<String>,
     /// Whether the person runs that workspace too, and may move or remove it there.
     pub may_move: bool,
@@ -327,7 +328,8 @@ pub struct OutboxLine {
     pub to: String,
     pub subject: String,
     pub sent: String,
-    pub text: String,
+    /// `None` for a message only its recipient may read (a welcome link).
+    pub text: Option<String>,
 }
 
 /// A person's notifications and how they reach them.

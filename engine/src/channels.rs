@@ -251,7 +251,8 @@ pub struct Choice {
 pub struct Elsewhere {
     pub channel_id: i64,
     pub workspace_id: i64,
-    pub workspace: String,
+    /// Its name, only for a member of it: no page names a workspace to an outsider.
+    pub workspace: Option<String>,
     /// True when the person is an owner or admin there too, and so may move the channel
     /// here (with its history) or remove it there.
     pub manageable: bool,
@@ -499,6 +500,20 @@ impl Engine {
     ) -> Result<ConnectOutcome> {
         let network_id = network.profile.id.as_str();
         let display_name = network.profile.display_name.clone();
+
+        // A member removed or demoted since the consent began finishes nothing: the role
+        // counts as it is now, before the code is even exchanged.
+        if let (None, Some(user_id)) = (handshake.invite_id, handshake.user_id) {
+            let needed = match (handshake.reauth_channel_id, handshake.handover) {
+                (None, _) => Permission::Connect,
+                (Some(_), false) => Permission::Reauthorize,
+                (Some(_), true) => Permission::Transfer,
+            };
+            let role = self.member_role(handshake.workspace_id, user_id).await?;
+            if !role.is_some_and(|role| role.may(needed)) {
+                return Err(Error::Forbidden);
+            }
+        }
 
         if let Some(error) = params.error {
             return Err(if error == "access_denied" {
@@ -950,8 +965,13 @@ impl Engine {
                         .await?
                 }
             }
-            self.refuse_duplicate(&mut tx, owner.workspace_id, profile, account)
-                .await?;
+            self.refuse_duplicate(
+                &mut tx,
+                (owner.workspace_id, owner.user_id),
+                profile,
+                account,
+            )
+            .await?;
             let kind = profile.kind(&account.kind).ok_or_else(|| {
                 Error::Internal(format!(
                     "{} sent an unknown kind {}",
@@ -1046,10 +1066,11 @@ impl Engine {
         .await?;
         row.map(|row| {
             let role: Option<String> = row.try_get("role")?;
+            let name: String = row.try_get("workspace")?;
             Ok(Elsewhere {
                 channel_id: row.try_get("id")?,
                 workspace_id: row.try_get("workspace_id")?,
-                workspace: row.try_get("workspace")?,
+                workspace: role.is_some().then_some(name),
                 manageable: role
                     .and_then(|r| crate::domain::Role::parse(&r).ok())
                     .is_some_and(|r| r.may(Permission::Transfer)),
@@ -1150,21 +1171,25 @@ impl Engine {
         delete_channel_row(tx, elsewhere.channel_id).await
     }
 
+    /// Refuses an account already connected; the other workspace is named only to
+    /// `asker` when they are a member of it.
     pub(crate) async fn refuse_duplicate(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        workspace_id: i64,
+        (workspace_id, asker): (i64, Option<i64>),
         profile: &NetworkProfile,
         account: &OfferedAccount,
     ) -> Result<()> {
         let existing = sqlx::query(
-            "SELECT c.name, c.workspace_id, w.name AS workspace FROM channels c \
+            "SELECT c.name, c.workspace_id, w.name AS workspace, m.role FROM channels c \
              JOIN workspaces w ON w.id = c.workspace_id \
+             LEFT JOIN memberships m ON m.workspace_id = c.workspace_id AND m.user_id = $4 \
              WHERE c.network = $1 AND c.kind = $2 AND c.external_account_id = $3",
         )
         .bind(&profile.id)
         .bind(&account.kind)
         .bind(&account.id)
+        .bind(asker)
         .fetch_optional(&mut **tx)
         .await?;
         let Some(existing) = existing else {
@@ -1178,11 +1203,16 @@ impl Engine {
                     handle: account.handle.clone(),
                     channel,
                 }
-            } else {
+            } else if existing.try_get::<Option<String>, _>("role")?.is_some() {
                 ConnectError::ConnectedElsewhere {
                     network: profile.display_name.clone(),
                     handle: account.handle.clone(),
                     workspace: existing.try_get("workspace")?,
+                }
+            } else {
+                ConnectError::ConnectedOutside {
+                    network: profile.display_name.clone(),
+                    handle: account.handle.clone(),
                 }
             }
             .into(),

@@ -68,6 +68,9 @@ pub enum ConnectError {
         handle: String,
         workspace: String,
     },
+    /// Said to someone who is not a member of the workspace holding the account.
+    #[error("This {network} account ({handle}) is already connected in another Tether workspace, so it cannot be connected here too. Nothing was stored; an admin of that workspace can remove it there.")]
+    ConnectedOutside { network: String, handle: String },
     /// Said to someone following an invite: the other workspace is not theirs to know.
     #[error("This {network} account ({handle}) is already connected to another Tether workspace, so it cannot be connected here too. Nothing was stored; let the person who invited you know.")]
     AccountTakenForInvite { network: String, handle: String },

@@ -142,7 +142,8 @@ impl Engine {
                     profile.display_name
                 )));
             }
-            self.refuse_duplicate(&mut tx, workspace_id, profile, &account)
+            // The operator's command line sees every workspace.
+            self.refuse_duplicate(&mut tx, (workspace_id, None), profile, &account)
                 .await
                 .map_err(|e| Error::Invalid(format!("Line {line}: {e}")))?;
             let channel_id: i64 = sqlx::query(

@@ -425,6 +425,8 @@ impl Engine {
             subject: format!("{who} asks you to {verb} your {network_name} {kind}"),
             text,
             html,
+            workspace_id: person.workspace_id,
+            personal: false,
         }
     }
 
@@ -679,11 +681,12 @@ impl Engine {
                     )
                     .await
                     .map_err(|error| match error {
-                        Error::Connect(ConnectError::ConnectedElsewhere {
-                            network,
-                            handle,
-                            ..
-                        }) => ConnectError::AccountTakenForInvite { network, handle }.into(),
+                        Error::Connect(
+                            ConnectError::ConnectedElsewhere {
+                                network, handle, ..
+                            }
+                            | ConnectError::ConnectedOutside { network, handle },
+                        ) => ConnectError::AccountTakenForInvite { network, handle }.into(),
                         other => other,
                     })?;
                 stored.into_iter().next().ok_or_else(|| {

@@ -4,6 +4,7 @@
 
 use crate::domain::Email;
 use crate::error::{Error, Result};
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -83,6 +84,10 @@ pub struct Mail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// The workspace it is about: its outbox page is the only one that lists it.
+    pub workspace_id: i64,
+    /// Carries a link that signs its holder in: only its recipient may read it.
+    pub personal: bool,
 }
 
 /// A message in the outbox, as the UI shows it.
@@ -91,8 +96,14 @@ pub struct OutboxMail {
     pub to: String,
     pub subject: String,
     pub sent_at: i64,
-    pub text: String,
+    /// `None` for a personal message: its body is for its recipient only.
+    pub text: Option<String>,
 }
+
+/// Outbox files name their workspace and whether they are personal in headers of their
+/// own; mail sent through SMTP carries neither.
+const WORKSPACE_HEADER: &str = "X-Tether-Workspace";
+const PERSONAL_HEADER: &str = "X-Tether-Personal";
 
 fn sender(from: &str) -> Result<Mailbox> {
     from.parse()
@@ -150,13 +161,23 @@ impl Mailer {
             mail.to.as_str().parse().map_err(|_| {
                 Error::Invalid(format!("{} cannot receive mail.", mail.to.as_str()))
             })?;
-        let message = Message::builder()
+        let mut message = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject)
             .date(now.into())
             .multipart(MultiPart::alternative_plain_html(mail.text, mail.html))
             .map_err(|e| Error::Internal(format!("cannot build a message: {e}")))?;
+        if self.outbox_dir().is_some() {
+            let label = |name: &'static str, value: String| {
+                HeaderValue::new(HeaderName::new_from_ascii_str(name), value)
+            };
+            let headers = message.headers_mut();
+            headers.insert_raw(label(WORKSPACE_HEADER, mail.workspace_id.to_string()));
+            if mail.personal {
+                headers.insert_raw(label(PERSONAL_HEADER, "yes".into()));
+            }
+        }
         let sent = match &*self.transport {
             Transport::Outbox { files, .. } => files
                 .send(message)
@@ -173,19 +194,29 @@ impl Mailer {
     }
 }
 
-/// The newest messages of an outbox directory, newest first. Files that are not mail are
-/// skipped.
-pub fn read_outbox(dir: &Path) -> Vec<OutboxMail> {
+/// The newest messages of an outbox directory about `workspace_id`, newest first. Files
+/// that are not mail, and mail about other workspaces, are skipped.
+pub fn read_outbox(dir: &Path, workspace_id: i64) -> Vec<OutboxMail> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
     let parser = mail_parser::MessageParser::default();
+    let workspace = workspace_id.to_string();
     let mut mails: Vec<OutboxMail> = entries
         .filter_map(|entry| entry.ok())
         .filter(|entry| entry.path().extension().is_some_and(|e| e == "eml"))
         .filter_map(|entry| std::fs::read(entry.path()).ok())
         .filter_map(|bytes| {
             let message = parser.parse(&bytes)?;
+            let label = |name: &str| {
+                message
+                    .header_raw(name)
+                    .map(|value| value.trim().to_owned())
+            };
+            if label(WORKSPACE_HEADER)? != workspace {
+                return None;
+            }
+            let personal = label(PERSONAL_HEADER).is_some();
             Some(OutboxMail {
                 to: message
                     .to()
@@ -195,10 +226,12 @@ pub fn read_outbox(dir: &Path) -> Vec<OutboxMail> {
                     .to_owned(),
                 subject: message.subject().unwrap_or_default().to_owned(),
                 sent_at: message.date().map(|d| d.to_timestamp()).unwrap_or_default(),
-                text: message
-                    .body_text(0)
-                    .map(|t| t.into_owned())
-                    .unwrap_or_default(),
+                text: (!personal).then(|| {
+                    message
+                        .body_text(0)
+                        .map(|t| t.into_owned())
+                        .unwrap_or_default()
+                }),
             })
         })
         .collect();

@@ -531,7 +531,11 @@ impl Engine {
         Ok(people)
     }
 
-    async fn member_role(&self, workspace_id: i64, user_id: i64) -> Result<Option<Role>> {
+    pub(crate) async fn member_role(
+        &self,
+        workspace_id: i64,
+        user_id: i64,
+    ) -> Result<Option<Role>> {
         sqlx::query("SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2")
             .bind(workspace_id)
             .bind(user_id)
@@ -576,7 +580,8 @@ impl Engine {
     /// claimed before its mail goes, so two processes never send the same one.
     async fn mail_instantly(&self, now: i64) -> Result<u64> {
         let rows = sqlx::query(
-            "SELECT n.id, n.title, n.body, n.channel_id, u.email, w.name AS workspace \
+            "SELECT n.id, n.workspace_id, n.title, n.body, n.channel_id, u.email, \
+                    w.name AS workspace \
              FROM notifications n \
              JOIN users u ON u.id = n.user_id JOIN workspaces w ON w.id = n.workspace_id \
              LEFT JOIN notification_preferences p ON p.user_id = n.user_id \
@@ -601,7 +606,7 @@ impl Engine {
             let mail = self.notice_mail(
                 &row.try_get::<String, _>("email")?,
                 entry.title.clone(),
-                &workspace,
+                (row.try_get("workspace_id")?, &workspace),
                 &[entry],
             )?;
             if self.send_or_release(mail, &[id]).await? {
@@ -673,7 +678,12 @@ impl Engine {
                 if count == 1 { "" } else { "s" }
             );
             let entries: Vec<MailEntry> = digest.entries.into_iter().map(|(_, e)| e).collect();
-            let mail = self.notice_mail(&digest.email, subject, &digest.workspace, &entries)?;
+            let mail = self.notice_mail(
+                &digest.email,
+                subject,
+                (digest.workspace_id, &digest.workspace),
+                &entries,
+            )?;
             if self.send_or_release(mail, &ids).await? {
                 tracing::info!(
                     user_id = digest.user_id,
@@ -729,7 +739,7 @@ impl Engine {
         &self,
         to: &str,
         subject: String,
-        workspace: &str,
+        (workspace_id, workspace): (i64, &str),
         entries: &[MailEntry],
     ) -> Result<Mail> {
         let escape = |s: &str| html_escape::encode_text(s).into_owned();
@@ -780,6 +790,8 @@ impl Engine {
             subject,
             text,
             html,
+            workspace_id,
+            personal: false,
         })
     }
 

@@ -179,6 +179,9 @@ impl Engine {
                 html_escape::encode_double_quoted_attribute(&link),
                 escape(&link),
             ),
+            workspace_id: person.workspace_id,
+            // A welcome link signs its holder in as the new member.
+            personal: matches!(added, Added::New { .. }),
         }
     }
 

@@ -182,6 +182,59 @@ async fn a_burst_of_clicks_is_cut_off_before_the_network_is_asked(backend: Backe
     assert_eq!(answer.status(), StatusCode::SEE_OTHER);
 }
 
+/// Confirmed with a second workspace: its owner read the first workspace's welcome link on
+/// the outbox page, used it and signed in as the first workspace's new admin. The outbox
+/// lists only its workspace's mail, and no one's page shows a link that signs its
+/// recipient in.
+async fn the_outbox_shows_only_its_workspace_and_no_welcome_link(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let (bo, ..) = common::person_in_new_workspace(&app, engine::domain::Role::Owner).await;
+    let added = app
+        .post_form(
+            "/settings/members",
+            &[
+                ("display_name", "Nina Admin"),
+                ("email", "nina@example.com"),
+                ("role", "admin"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&added), "/settings/members");
+
+    let theirs = bo.page("/settings/outbox").await;
+    assert!(!theirs.contains("nina@example.com"), "{theirs}");
+    assert!(!theirs.contains("/welcome/"), "{theirs}");
+    let ours = app.page("/settings/outbox").await;
+    assert!(ours.contains("To nina@example.com"), "{ours}");
+    assert!(!ours.contains("/welcome/"), "{ours}");
+}
+
+/// A consent begun by an editor who is a viewer (or gone) by the time the network sends
+/// them back completes nothing.
+async fn a_consent_begun_before_a_demotion_does_not_complete(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let bo_id =
+        common::add_person(&app, "bo@example.com", "Bo", engine::domain::Role::Editor).await;
+    let bo = common::sign_in_as(&app, "bo@example.com").await;
+    let consent = bo.start_connect("Studio").await;
+    let callback = bo.consent(&consent, "approve").await;
+    sqlx::query("UPDATE memberships SET role = 'viewer' WHERE user_id = $1")
+        .bind(bo_id)
+        .execute(app.engine.db().pool())
+        .await
+        .unwrap();
+    match bo.land(&callback).await {
+        common::Landing::Dashboard(html) => assert!(
+            html.contains("Your role in this workspace does not allow that."),
+            "{html}"
+        ),
+        common::Landing::Pick(path) => panic!("a picker was offered: {path}"),
+    }
+    assert_eq!(app.channel_count().await, 0);
+}
+
 /// Forgets this process's peak memory (Linux `clear_refs` 5), so the next reading of
 /// [`peak_memory`] counts from now.
 fn reset_peak_memory() {
@@ -233,4 +286,6 @@ on_both_backends!(
     set_ups_racing_each_other_make_one_owner,
     a_crowd_of_sign_ins_hashes_a_few_at_a_time,
     a_burst_of_clicks_is_cut_off_before_the_network_is_asked,
+    the_outbox_shows_only_its_workspace_and_no_welcome_link,
+    a_consent_begun_before_a_demotion_does_not_complete,
 );

@@ -62,10 +62,21 @@ fn OutboxItem(mail: OutboxLine) -> impl IntoView {
         <li class="key" data-testid="mail">
             <p><strong>{mail.subject}</strong></p>
             <p class="hint">{format!("To {} · {}", mail.to, mail.sent)}</p>
-            <details>
-                <summary>"Show the message"</summary>
-                <pre class="mail">{mail.text}</pre>
-            </details>
+            {match mail.text {
+                Some(text) => view! {
+                    <details>
+                        <summary>"Show the message"</summary>
+                        <pre class="mail">{text}</pre>
+                    </details>
+                }
+                    .into_any(),
+                None => view! {
+                    <p class="hint">
+                        "This message holds a link that signs its recipient in, so only they may read it. An operator finds it in the outbox directory."
+                    </p>
+                }
+                    .into_any(),
+            }}
         </li>
     }
     .into_any()

@@ -97,7 +97,7 @@ fn ChoiceItem(choice: PickerChoice, index: usize, preselect: bool) -> impl IntoV
                     " "
                     <span class="choice__details">{details}</span>
                     " "
-                    <span class="choice__taken">{format!("Connected in your workspace “{workspace}”")}</span>
+                    <span class="choice__taken">{format!("Connected in {workspace}")}</span>
                 </label>
                 <select id=id name="account">
                     <option value="" selected>"Leave it there"</option>
@@ -110,7 +110,7 @@ fn ChoiceItem(choice: PickerChoice, index: usize, preselect: bool) -> impl IntoV
         (elsewhere, _) => {
             let blocked = taken
                 .map(|name| format!("Already connected here as “{name}”"))
-                .or(elsewhere.map(|w| format!("Connected in the workspace “{w}”; an admin there can remove it")));
+                .or(elsewhere.map(|w| format!("Connected in {w}; an admin there can remove it")));
             view! {
                 <div class="choice">
                     <input type="checkbox" id=id.clone() name="account" value=key
