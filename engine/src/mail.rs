@@ -14,6 +14,8 @@ use std::time::Duration;
 
 /// How long an SMTP exchange may take before the message counts as not sent.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long one message's whole SMTP exchange may take.
+const SMTP_EXCHANGE: Duration = Duration::from_secs(60);
 /// The outbox shows this many of the newest messages.
 const OUTBOX_SHOWN: usize = 100;
 
@@ -184,11 +186,17 @@ impl Mailer {
                 .await
                 .map(drop)
                 .map_err(|e| e.to_string()),
-            Transport::Smtp(smtp) => smtp
-                .send(message)
-                .await
-                .map(drop)
-                .map_err(|e| e.to_string()),
+            // lettre's timeout covers each read and write, not a server that keeps the
+            // exchange going without finishing it: the whole exchange gets a limit too.
+            Transport::Smtp(smtp) => {
+                match tokio::time::timeout(SMTP_EXCHANGE, smtp.send(message)).await {
+                    Ok(sent) => sent.map(drop).map_err(|e| e.to_string()),
+                    Err(_) => Err(format!(
+                        "the SMTP server did not finish within {} s",
+                        SMTP_EXCHANGE.as_secs()
+                    )),
+                }
+            }
         };
         sent.map_err(|cause| Error::Internal(format!("mail not sent: {cause}")))
     }

@@ -24,6 +24,8 @@ pub const ESCALATE_DAYS: i64 = 3;
 const DAY: i64 = 86_400;
 /// The in-app list shows this many of the newest notifications.
 const LIST_LENGTH: i64 = 100;
+/// One sweep starts no mail after this long; the rest waits for the next sweep.
+const MAIL_BUDGET: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// What a notification is about; people choose how each kind reaches them by mail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -592,7 +594,12 @@ impl Engine {
         .fetch_all(self.db.pool())
         .await?;
         let mut mailed = 0;
+        let started = std::time::Instant::now();
         for row in &rows {
+            // What is left goes in the next sweep; a slow mail server delays only mail.
+            if started.elapsed() >= MAIL_BUDGET {
+                break;
+            }
             let id: i64 = row.try_get("id")?;
             if !self.claim_for_mail(&[id], now).await? {
                 continue;
@@ -664,7 +671,11 @@ impl Engine {
             }
         }
         let mut sent = 0;
+        let started = std::time::Instant::now();
         for digest in digests {
+            if started.elapsed() >= MAIL_BUDGET {
+                break;
+            }
             let period = digest.cadence.period().unwrap_or(DAY);
             let ids: Vec<i64> = digest.entries.iter().map(|(id, ..)| *id).collect();
             if now < digest.oldest + period || !self.claim_for_mail(&ids, now).await? {

@@ -23,6 +23,12 @@ const MAX_BACKOFF: i64 = 6 * 3600;
 pub const MAX_ATTEMPTS: i64 = 10;
 /// A claimed delivery is left alone by other processes this long.
 const CLAIM_SECONDS: i64 = 120;
+/// Deliveries sent at once: a receiver that never answers holds one of these, not the
+/// others.
+const PARALLEL_DELIVERIES: usize = 8;
+/// The most deliveries one sweep sends, and the time after which it starts no more.
+const DELIVERIES_PER_SWEEP: i64 = 200;
+const DELIVERY_BUDGET: std::time::Duration = std::time::Duration::from_secs(60);
 /// The log keeps this many of a webhook's newest deliveries on the page.
 const LOG_LENGTH: i64 = 20;
 
@@ -297,99 +303,152 @@ impl Engine {
         Ok(())
     }
 
-    /// Sends every delivery that is due; returns how many arrived.
+    /// Sends the deliveries that are due, [`PARALLEL_DELIVERIES`] at a time, at most
+    /// [`DELIVERIES_PER_SWEEP`] of them and none started after [`DELIVERY_BUDGET`]; what is
+    /// left waits for the next sweep. Returns how many arrived.
     pub(crate) async fn deliver_webhooks(&self, now: i64) -> Result<u64> {
         let due = sqlx::query(
             "SELECT d.id, d.webhook_id, d.payload, d.attempts, w.url, w.key_id, w.secret \
              FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
              WHERE d.delivered_at IS NULL AND d.given_up_at IS NULL \
                AND d.next_attempt_at <= $1 AND w.revoked_at IS NULL \
-             ORDER BY d.next_attempt_at, d.id",
+             ORDER BY d.next_attempt_at, d.id LIMIT $2",
         )
         .bind(now)
+        .bind(DELIVERIES_PER_SWEEP)
         .fetch_all(self.db.pool())
         .await?;
+        let started = std::time::Instant::now();
+        let mut running = tokio::task::JoinSet::new();
         let mut delivered = 0;
+        let mut failure = None;
         for row in &due {
-            let id: i64 = row.try_get("id")?;
-            // Claimed first, so a second process leaves it alone while it is in flight.
-            let claimed = sqlx::query(
-                "UPDATE webhook_deliveries SET next_attempt_at = $1 \
-                 WHERE id = $2 AND next_attempt_at <= $3 AND delivered_at IS NULL",
-            )
-            .bind(now + CLAIM_SECONDS)
-            .bind(id)
-            .bind(now)
-            .execute(self.db.pool())
-            .await?
-            .rows_affected();
-            if claimed == 0 {
-                continue;
+            if started.elapsed() >= DELIVERY_BUDGET {
+                break;
             }
-            let webhook_id: i64 = row.try_get("webhook_id")?;
-            let secret = self
-                .key
-                .open(
-                    &Sealed {
-                        key_id: row.try_get("key_id")?,
-                        bytes: row.try_get("secret")?,
-                    },
-                    &seal_context(webhook_id),
-                )
-                .map_err(|e| Error::Internal(format!("cannot open webhook secret: {e}")))?;
-            let payload: String = row.try_get("payload")?;
-            let url: String = row.try_get("url")?;
-            let attempts = row.try_get::<i64, _>("attempts")? + 1;
-            let sent = self
-                .http
-                .post(&url)
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .header("X-Tether-Timestamp", now.to_string())
-                .header(
-                    "X-Tether-Signature",
-                    signature(secret.expose(), now, &payload),
-                )
-                .body(payload)
-                .send()
-                .await;
-            let (status, error) = match sent {
-                Ok(response) if response.status().is_success() => {
-                    (Some(i64::from(response.status().as_u16())), None)
+            if running.len() >= PARALLEL_DELIVERIES {
+                match running.join_next().await {
+                    Some(Ok(Ok(true))) => delivered += 1,
+                    Some(Ok(Ok(false))) | None => {}
+                    Some(Ok(Err(error))) => failure = Some(error),
+                    Some(Err(panic)) => {
+                        failure = Some(Error::Internal(format!("delivery panicked: {panic}")))
+                    }
                 }
-                Ok(response) => (
-                    Some(i64::from(response.status().as_u16())),
-                    Some(format!("the receiver answered {}", response.status())),
-                ),
-                Err(error) if error.is_timeout() => {
-                    (None, Some("the receiver did not answer in time".to_owned()))
-                }
-                Err(_) => (None, Some("the receiver could not be reached".to_owned())),
+            }
+            let delivery = DueDelivery {
+                id: row.try_get("id")?,
+                webhook_id: row.try_get("webhook_id")?,
+                payload: row.try_get("payload")?,
+                url: row.try_get("url")?,
+                attempts: row.try_get::<i64, _>("attempts")? + 1,
+                sealed_secret: Sealed {
+                    key_id: row.try_get("key_id")?,
+                    bytes: row.try_get("secret")?,
+                },
             };
-            let ok = error.is_none();
-            let given_up = !ok && attempts >= MAX_ATTEMPTS;
-            sqlx::query(
-                "UPDATE webhook_deliveries SET attempts = $1, last_attempt_at = $2, \
-                 last_status = $3, last_error = $4, delivered_at = $5, given_up_at = $6, \
-                 next_attempt_at = $7 WHERE id = $8",
-            )
-            .bind(attempts)
-            .bind(now)
-            .bind(status)
-            .bind(&error)
-            .bind(ok.then_some(now))
-            .bind(given_up.then_some(now))
-            .bind(now + backoff(attempts - 1))
-            .bind(id)
-            .execute(self.db.pool())
-            .await?;
-            if ok {
-                delivered += 1;
-            } else {
-                tracing::warn!(webhook_id, attempts, error = ?error, "webhook delivery failed");
+            let engine = self.clone();
+            running.spawn(async move { engine.deliver(delivery, now).await });
+        }
+        while let Some(joined) = running.join_next().await {
+            match joined {
+                Ok(Ok(true)) => delivered += 1,
+                Ok(Ok(false)) => {}
+                Ok(Err(error)) => failure = Some(error),
+                Err(panic) => {
+                    failure = Some(Error::Internal(format!("delivery panicked: {panic}")))
+                }
             }
         }
-        Ok(delivered)
+        failure.map_or(Ok(delivered), Err)
     }
+
+    /// Claims one delivery, sends it and records the answer; true when it arrived.
+    async fn deliver(&self, delivery: DueDelivery, now: i64) -> Result<bool> {
+        // Claimed first, so a second process leaves it alone while it is in flight.
+        let claimed = sqlx::query(
+            "UPDATE webhook_deliveries SET next_attempt_at = $1 \
+             WHERE id = $2 AND next_attempt_at <= $3 AND delivered_at IS NULL",
+        )
+        .bind(now + CLAIM_SECONDS)
+        .bind(delivery.id)
+        .bind(now)
+        .execute(self.db.pool())
+        .await?
+        .rows_affected();
+        if claimed == 0 {
+            return Ok(false);
+        }
+        let DueDelivery {
+            id,
+            webhook_id,
+            payload,
+            url,
+            attempts,
+            sealed_secret,
+        } = delivery;
+        let secret = self
+            .key
+            .open(&sealed_secret, &seal_context(webhook_id))
+            .map_err(|e| Error::Internal(format!("cannot open webhook secret: {e}")))?;
+        let sent = self
+            .http
+            .post(&url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header("X-Tether-Timestamp", now.to_string())
+            .header(
+                "X-Tether-Signature",
+                signature(secret.expose(), now, &payload),
+            )
+            .body(payload)
+            .send()
+            .await;
+        let (status, error) = match sent {
+            Ok(response) if response.status().is_success() => {
+                (Some(i64::from(response.status().as_u16())), None)
+            }
+            Ok(response) => (
+                Some(i64::from(response.status().as_u16())),
+                Some(format!("the receiver answered {}", response.status())),
+            ),
+            Err(error) if error.is_timeout() => {
+                (None, Some("the receiver did not answer in time".to_owned()))
+            }
+            Err(_) => (None, Some("the receiver could not be reached".to_owned())),
+        };
+        let ok = error.is_none();
+        let given_up = !ok && attempts >= MAX_ATTEMPTS;
+        sqlx::query(
+            "UPDATE webhook_deliveries SET attempts = $1, last_attempt_at = $2, \
+             last_status = $3, last_error = $4, delivered_at = $5, given_up_at = $6, \
+             next_attempt_at = $7 WHERE id = $8",
+        )
+        .bind(attempts)
+        .bind(now)
+        .bind(status)
+        .bind(&error)
+        .bind(ok.then_some(now))
+        .bind(given_up.then_some(now))
+        .bind(now + backoff(attempts - 1))
+        .bind(id)
+        .execute(self.db.pool())
+        .await?;
+        if !ok {
+            tracing::warn!(webhook_id, attempts, error = ?error, "webhook delivery failed");
+        }
+        Ok(ok)
+    }
+}
+
+/// One due delivery, as read for sending.
+struct DueDelivery {
+    id: i64,
+    webhook_id: i64,
+    payload: String,
+    url: String,
+    /// This attempt's number.
+    attempts: i64,
+    sealed_secret: Sealed,
 }
 
 /// An event as webhooks carry it.

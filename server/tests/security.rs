@@ -235,6 +235,69 @@ async fn a_consent_begun_before_a_demotion_does_not_complete(backend: Backend) {
     assert_eq!(app.channel_count().await, 0);
 }
 
+/// Six webhooks pointing at a receiver that never answers made a renewal run after its
+/// token had expired: deliveries ran inside the scheduler's loop, one at a time, 20 s
+/// each. They run beside it now, so the renewal is on time while the receiver is silent.
+async fn renewals_stay_on_time_while_a_webhook_receiver_never_answers(backend: Backend) {
+    // Accepts connections and never answers, holding each one open.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_url = format!("http://{}/hook", silent.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            held.push(stream);
+        }
+    });
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let consent = app.start_connect("Studio").await;
+    let callback = app.consent(&consent, "approve").await;
+    app.finish(&callback).await;
+    for n in 1..=3 {
+        let added = app
+            .post_form(
+                "/settings/webhooks",
+                &[("url", silent_url.as_str()), ("format", "json")],
+            )
+            .await;
+        assert_eq!(location(&added), "/settings/webhooks");
+        app.post_form(&format!("/settings/webhooks/{n}/test"), &[])
+            .await;
+    }
+    let pool = app.engine.db().pool();
+    let due_at: i64 = sqlx::query_scalar("SELECT due_at FROM credentials")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    app.advance(TimeDelta::seconds(due_at - app.clock.now().timestamp() + 1));
+
+    let stop = tokio_util::sync::CancellationToken::new();
+    let scheduler = tokio::spawn({
+        let (engine, stop) = (app.engine.clone(), stop.clone());
+        async move { engine.run_scheduler(stop).await }
+    });
+    let started = std::time::Instant::now();
+    let renewed = loop {
+        let refreshed: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = 'refreshed'")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        if refreshed > 0 || started.elapsed() > std::time::Duration::from_secs(15) {
+            break refreshed > 0;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let waited = started.elapsed();
+    stop.cancel();
+    // Stopping waits for the work in flight; the silent deliveries give up at their timeout.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(60), scheduler).await;
+    assert!(
+        renewed,
+        "no renewal after {waited:?} while the webhooks waited"
+    );
+}
+
 /// Forgets this process's peak memory (Linux `clear_refs` 5), so the next reading of
 /// [`peak_memory`] counts from now.
 fn reset_peak_memory() {
@@ -288,4 +351,5 @@ on_both_backends!(
     a_burst_of_clicks_is_cut_off_before_the_network_is_asked,
     the_outbox_shows_only_its_workspace_and_no_welcome_link,
     a_consent_begun_before_a_demotion_does_not_complete,
+    renewals_stay_on_time_while_a_webhook_receiver_never_answers,
 );

@@ -171,22 +171,15 @@ impl Engine {
 
     /// The scheduler loop: sweeps, then sleeps until more is due, until `stop` is
     /// cancelled; then the work in flight is finished (and committed) before it returns.
+    /// Reminders, mail and webhooks run beside it in a task of their own, so a slow mail
+    /// server or webhook receiver never holds back a renewal.
     pub async fn run_scheduler(&self, stop: CancellationToken) {
         tracing::info!(owner = %self.lifecycle.owner, "scheduler started");
-        let mut notified: Option<std::time::Instant> = None;
+        let notifier = tokio::spawn({
+            let (engine, stop) = (self.clone(), stop.clone());
+            async move { engine.run_notifier(stop).await }
+        });
         while !stop.is_cancelled() {
-            if notified.is_none_or(|at| at.elapsed() >= self.lifecycle.pacing.notify_every) {
-                notified = Some(std::time::Instant::now());
-                match self.notify_sweep().await {
-                    Ok(report) if report != NotifyReport::default() => {
-                        tracing::info!(?report, "notifications swept");
-                    }
-                    Ok(_) => {}
-                    Err(error) => {
-                        tracing::error!(error = %error.log_detail(), "notification sweep failed");
-                    }
-                }
-            }
             match self.sweep_until(&stop).await {
                 Ok(report) if report.worked() > 0 => {
                     tracing::debug!(?report, "sweep done");
@@ -202,7 +195,29 @@ impl Engine {
                 () = tokio::time::sleep(self.lifecycle.pacing.idle_poll) => {}
             }
         }
+        if let Err(panic) = notifier.await {
+            tracing::error!(error = %panic, "notification sweeps panicked");
+        }
         tracing::info!("scheduler stopped");
+    }
+
+    /// Sweeps reminders, mail and webhooks every `notify_every` until `stop` is cancelled.
+    async fn run_notifier(&self, stop: CancellationToken) {
+        while !stop.is_cancelled() {
+            match self.notify_sweep().await {
+                Ok(report) if report != NotifyReport::default() => {
+                    tracing::info!(?report, "notifications swept");
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::error!(error = %error.log_detail(), "notification sweep failed");
+                }
+            }
+            tokio::select! {
+                () = stop.cancelled() => {}
+                () = tokio::time::sleep(self.lifecycle.pacing.notify_every) => {}
+            }
+        }
     }
 
     /// "Refresh now" from the channel page: renews at once, whatever the schedule.
