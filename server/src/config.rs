@@ -48,6 +48,8 @@ pub struct Settings {
     /// Whether a reverse proxy names the client in `X-Forwarded-For` / `Forwarded`; rate
     /// limits per address then read it (spoofable when Tether is reached directly).
     pub behind_proxy: bool,
+    /// The bearer token `GET /metrics` asks for; without one, metrics are off.
+    pub metrics_token: Option<Secret>,
 }
 
 /// Whether this instance serves emulated networks. They are a demo and test feature: off
@@ -305,6 +307,18 @@ impl Settings {
             Some("yes" | "true" | "1") => true,
             Some(_) => return Err(invalid("TETHER_BEHIND_PROXY", "must be yes or no")),
         };
+        let metrics_token = match get("TETHER_METRICS_TOKEN") {
+            None => None,
+            Some(token) if token.len() >= 24 && token.chars().all(|c| c.is_ascii_graphic()) => {
+                Some(Secret::new(token))
+            }
+            Some(_) => {
+                return Err(invalid(
+                    "TETHER_METRICS_TOKEN",
+                    "must be at least 24 printable characters (e.g. `openssl rand -hex 24`)",
+                ))
+            }
+        };
         let mut pacing = Pacing::default();
         if let Some(raw) = get("TETHER_CHECK_EVERY_MINUTES") {
             let minutes: i64 = raw
@@ -378,6 +392,7 @@ impl Settings {
         Ok(Self {
             scheduler,
             behind_proxy,
+            metrics_token,
             pacing,
             data_dir,
             database_url,

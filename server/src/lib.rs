@@ -111,13 +111,7 @@ pub async fn start(settings: Settings, clock: Clock) -> anyhow::Result<Running> 
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
-    let router = routes::router(
-        ctx,
-        leptos_options,
-        sandbox_router,
-        &public_url,
-        settings.behind_proxy,
-    );
+    let router = routes::router(ctx, leptos_options, sandbox_router, &public_url, &settings);
 
     log_start(&settings, &engine, &public_url);
     let stop = CancellationToken::new();

@@ -483,8 +483,11 @@ async fn a_thousand_concurrent_token_requests_cause_one_refresh(backend: Backend
     assert_eq!(handouts, 1000, "every hand-out is on record");
 }
 
+const METRICS_TOKEN: &str = "metrics-token-0123456789abcdef";
+
 async fn the_api_answers_with_states_and_clear_errors(backend: Backend) {
-    let app = app(backend).await;
+    let app = common::spawn_app_with(backend, &[("TETHER_METRICS_TOKEN", METRICS_TOKEN)]).await;
+    app.set_up_owner().await;
     let x = connect(&app, "x", "1460000000000000001").await[0];
     let linkedin = connect(&app, "linkedin", "li-aB3x9").await[0];
     let key = create_api_key(&app, "reporting").await;
@@ -605,7 +608,15 @@ async fn the_api_answers_with_states_and_clear_errors(backend: Backend) {
         assert!(openapi["paths"].get(path).is_some(), "{path} undocumented");
     }
     assert!(openapi["components"]["securitySchemes"]["api_key"].is_object());
-    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let metrics = reqwest::Client::new()
+        .get(app.url("/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(
         metrics.contains("tether_channels{state=\"connected\"} 1"),
         "{metrics}"

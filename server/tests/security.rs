@@ -298,6 +298,40 @@ async fn renewals_stay_on_time_while_a_webhook_receiver_never_answers(backend: B
     );
 }
 
+/// `/metrics` counted every workspace's channels for anyone who asked: it is off unless an
+/// operator sets a token, and then asks for it.
+async fn metrics_ask_for_the_operators_token(backend: Backend) {
+    let off = spawn_app(backend).await;
+    let answer = off.get("/metrics").await;
+    assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+    assert!(answer
+        .text()
+        .await
+        .unwrap()
+        .contains("TETHER_METRICS_TOKEN"));
+
+    let token = "a-metrics-token-of-24-chars-or-more";
+    let on = common::spawn_app_with(backend, &[("TETHER_METRICS_TOKEN", token)]).await;
+    let scrape = |bearer: Option<&'static str>| {
+        let request = reqwest::Client::new().get(on.url("/metrics"));
+        let request = match bearer {
+            Some(bearer) => request.bearer_auth(bearer),
+            None => request,
+        };
+        async move { request.send().await.unwrap() }
+    };
+    assert_eq!(scrape(None).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        scrape(Some("a-wrong-token-of-24-chars-or-more"))
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let scraped = scrape(Some("a-metrics-token-of-24-chars-or-more")).await;
+    assert_eq!(scraped.status(), StatusCode::OK);
+    assert!(scraped.text().await.unwrap().contains("tether_channels"));
+}
+
 /// Forgets this process's peak memory (Linux `clear_refs` 5), so the next reading of
 /// [`peak_memory`] counts from now.
 fn reset_peak_memory() {
@@ -352,4 +386,5 @@ on_both_backends!(
     the_outbox_shows_only_its_workspace_and_no_welcome_link,
     a_consent_begun_before_a_demotion_does_not_complete,
     renewals_stay_on_time_while_a_webhook_receiver_never_answers,
+    metrics_ask_for_the_operators_token,
 );

@@ -54,8 +54,10 @@ pub fn router(
     leptos_options: LeptosOptions,
     sandbox: Option<crate::SandboxRoutes>,
     public_url: &Url,
-    behind_proxy: bool,
+    settings: &crate::config::Settings,
 ) -> Router {
+    let behind_proxy = settings.behind_proxy;
+    let metrics = api::MetricsAccess::new(settings.metrics_token.clone());
     let routes = page_routes();
     let ctx_for_guard = ctx.clone();
     let state = ServerState {
@@ -84,7 +86,10 @@ pub fn router(
         .route("/api/v1/channels", get(api::list_channels))
         .route("/api/v1/channels/{id}", get(api::get_channel))
         .route("/api/v1/channels/{id}/token", post(api::fresh_token))
-        .route("/metrics", get(api::metrics))
+        .route(
+            "/metrics",
+            get(move |state, headers| api::metrics(state, headers, metrics.clone())),
+        )
         .route("/settings/api-keys", post(api_keys::create))
         .route("/settings/api-keys/{id}/revoke", post(api_keys::revoke))
         .route("/settings/members/{id}/role", post(members::change_role))
