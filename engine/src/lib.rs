@@ -19,6 +19,7 @@ pub mod members;
 pub mod networks;
 pub mod notify;
 pub mod oauth;
+pub mod outbound;
 mod passwords;
 pub mod webhooks;
 pub mod welcome;
@@ -49,6 +50,9 @@ pub struct Engine {
     /// `None` until the server gives one; invites are then only copied.
     mailer: Option<Arc<mail::Mailer>>,
     passwords: passwords::Passwords,
+    /// For addresses people typed (webhooks): public addresses only, unless allowed.
+    webhook_http: reqwest::Client,
+    private_addresses: outbound::PrivateAddresses,
 }
 
 impl Engine {
@@ -70,6 +74,11 @@ impl Engine {
             lifecycle: Arc::new(Lifecycle::new(Pacing::default())),
             mailer: None,
             passwords: passwords::Passwords::new(),
+            webhook_http: outbound::client(
+                Pacing::default().call_timeout,
+                outbound::PrivateAddresses::Refused,
+            ),
+            private_addresses: outbound::PrivateAddresses::Refused,
         }
     }
 
@@ -92,9 +101,18 @@ impl Engine {
         mailer.send(mail, self.clock.now()).await
     }
 
+    /// The same engine, calling webhooks at private addresses too (tests, one machine).
+    pub fn with_private_addresses(mut self, private: outbound::PrivateAddresses) -> Self {
+        self.private_addresses = private;
+        self.webhook_http =
+            outbound::client(self.lifecycle.pacing.call_timeout, self.private_addresses);
+        self
+    }
+
     /// The same engine with other pacing for its background work (tests, benchmarks).
     pub fn with_pacing(mut self, pacing: Pacing) -> Self {
         self.http = oauth::http_client(pacing.call_timeout);
+        self.webhook_http = outbound::client(pacing.call_timeout, self.private_addresses);
         self.lifecycle = Arc::new(Lifecycle::new(pacing));
         self
     }

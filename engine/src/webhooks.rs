@@ -138,6 +138,9 @@ impl Engine {
     ) -> Result<(i64, Secret)> {
         require(person.role, Permission::ManageApiKeys)?;
         let url = valid_url(url)?;
+        if let Some(refused) = crate::outbound::refusal_now(&url, self.private_addresses).await {
+            return Err(Error::Invalid(format!("{refused}. Nothing was stored.")));
+        }
         let secret = Secret::new(format!("whsec_{}", random_token().expose()));
         let mut tx = self.db.pool().begin().await?;
         let id: i64 = sqlx::query_scalar(
@@ -391,18 +394,25 @@ impl Engine {
             .key
             .open(&sealed_secret, &seal_context(webhook_id))
             .map_err(|e| Error::Internal(format!("cannot open webhook secret: {e}")))?;
-        let sent = self
-            .http
-            .post(&url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header("X-Tether-Timestamp", now.to_string())
-            .header(
-                "X-Tether-Signature",
-                signature(secret.expose(), now, &payload),
-            )
-            .body(payload)
-            .send()
-            .await;
+        let refused = Url::parse(&url)
+            .ok()
+            .and_then(|parsed| crate::outbound::refusal(&parsed, self.private_addresses));
+        let sent = match refused {
+            Some(refused) => Err(Undelivered::Refused(refused)),
+            None => self
+                .webhook_http
+                .post(&url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .header("X-Tether-Timestamp", now.to_string())
+                .header(
+                    "X-Tether-Signature",
+                    signature(secret.expose(), now, &payload),
+                )
+                .body(payload)
+                .send()
+                .await
+                .map_err(Undelivered::Http),
+        };
         let (status, error) = match sent {
             Ok(response) if response.status().is_success() => {
                 (Some(i64::from(response.status().as_u16())), None)
@@ -411,10 +421,17 @@ impl Engine {
                 Some(i64::from(response.status().as_u16())),
                 Some(format!("the receiver answered {}", response.status())),
             ),
-            Err(error) if error.is_timeout() => {
+            Err(Undelivered::Refused(refused)) => (None, Some(refused)),
+            Err(Undelivered::Http(error)) if error.is_timeout() => {
                 (None, Some("the receiver did not answer in time".to_owned()))
             }
-            Err(_) => (None, Some("the receiver could not be reached".to_owned())),
+            Err(Undelivered::Http(error)) if is_private_refusal(&error) => (
+                None,
+                Some("its address resolves to no public address; Tether calls only addresses on the internet".to_owned()),
+            ),
+            Err(Undelivered::Http(_)) => {
+                (None, Some("the receiver could not be reached".to_owned()))
+            }
         };
         let ok = error.is_none();
         let given_up = !ok && attempts >= MAX_ATTEMPTS;
@@ -438,6 +455,28 @@ impl Engine {
         }
         Ok(ok)
     }
+}
+
+/// Why a delivery did not arrive before any answer.
+enum Undelivered {
+    /// Its address is not public.
+    Refused(String),
+    Http(reqwest::Error),
+}
+
+/// Whether the resolver refused the address for being private.
+fn is_private_refusal(error: &reqwest::Error) -> bool {
+    let mut cause: Option<&dyn std::error::Error> = Some(error);
+    while let Some(current) = cause {
+        if current
+            .to_string()
+            .contains("resolves to no public address")
+        {
+            return true;
+        }
+        cause = current.source();
+    }
+    false
 }
 
 /// One due delivery, as read for sending.

@@ -6,6 +6,7 @@ use engine::db::DatabaseUrl;
 use engine::lifecycle::Pacing;
 use engine::mail::{SmtpSecurity, SmtpServer};
 use engine::networks::{GraphVersion, LinkedInVersion, NetworkSettings};
+use engine::outbound::PrivateAddresses;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -50,6 +51,8 @@ pub struct Settings {
     pub behind_proxy: bool,
     /// The bearer token `GET /metrics` asks for; without one, metrics are off.
     pub metrics_token: Option<Secret>,
+    /// Whether webhooks may call loopback and private addresses (tests, one machine).
+    pub private_addresses: PrivateAddresses,
 }
 
 /// Whether this instance serves emulated networks. They are a demo and test feature: off
@@ -307,6 +310,16 @@ impl Settings {
             Some("yes" | "true" | "1") => true,
             Some(_) => return Err(invalid("TETHER_BEHIND_PROXY", "must be yes or no")),
         };
+        let private_addresses = match get("TETHER_ALLOW_PRIVATE_WEBHOOKS").as_deref() {
+            None | Some("no" | "false" | "0") => PrivateAddresses::Refused,
+            Some("yes" | "true" | "1") => PrivateAddresses::Allowed,
+            Some(_) => {
+                return Err(invalid(
+                    "TETHER_ALLOW_PRIVATE_WEBHOOKS",
+                    "must be yes or no",
+                ))
+            }
+        };
         let metrics_token = match get("TETHER_METRICS_TOKEN") {
             None => None,
             Some(token) if token.len() >= 24 && token.chars().all(|c| c.is_ascii_graphic()) => {
@@ -393,6 +406,7 @@ impl Settings {
             scheduler,
             behind_proxy,
             metrics_token,
+            private_addresses,
             pacing,
             data_dir,
             database_url,

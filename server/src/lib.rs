@@ -96,6 +96,7 @@ pub async fn start(settings: Settings, clock: Clock) -> anyhow::Result<Running> 
         Networks::new(configured),
         public_url.clone(),
     )
+    .with_private_addresses(settings.private_addresses)
     .with_pacing(settings.pacing.clone())
     .with_mailer(match &settings.mail {
         config::Mail::Outbox { dir, from } => Mailer::outbox(dir.clone(), from)?,

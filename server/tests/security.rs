@@ -332,6 +332,66 @@ async fn metrics_ask_for_the_operators_token(backend: Backend) {
     assert!(scraped.text().await.unwrap().contains("tether_channels"));
 }
 
+/// An admin could point a webhook at Tether's own loopback, the private network or a cloud
+/// metadata service. Such addresses are refused when typed, and a name is judged on the
+/// address the delivery connects to.
+async fn webhooks_call_only_public_addresses(backend: Backend) {
+    let app = common::spawn_app_with(backend, &[("TETHER_ALLOW_PRIVATE_WEBHOOKS", "no")]).await;
+    app.set_up_owner().await;
+    for typed in [
+        "http://127.0.0.1:9000/in",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/in",
+        "http://10.0.0.8/hook",
+        "http://localhost:8080/hook",
+    ] {
+        let refused = app
+            .post_form("/settings/webhooks", &[("url", typed), ("format", "json")])
+            .await;
+        let page = flash_after(&app, refused).await;
+        assert!(page.contains("is not a public address"), "{typed}: {page}");
+    }
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhooks")
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+
+    // A name that resolves to loopback passes the form and is refused at delivery, before
+    // anything connects.
+    let receiver = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = receiver.local_addr().unwrap().port();
+    let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    tokio::spawn({
+        let connections = connections.clone();
+        async move {
+            while receiver.accept().await.is_ok() {
+                connections.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    });
+    // A name that resolved to nothing when typed and to loopback at delivery (as DNS
+    // rebinding would have it).
+    let typed = format!("http://hooks.rebinding.invalid:{port}/hook");
+    let added = app
+        .post_form(
+            "/settings/webhooks",
+            &[("url", typed.as_str()), ("format", "json")],
+        )
+        .await;
+    assert_eq!(location(&added), "/settings/webhooks");
+    sqlx::query("UPDATE webhooks SET url = $1")
+        .bind(format!("http://localhost:{port}/hook"))
+        .execute(app.engine.db().pool())
+        .await
+        .unwrap();
+    app.post_form("/settings/webhooks/1/test", &[]).await;
+    assert_eq!(app.engine.notify_sweep().await.unwrap().webhooks, 0);
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 0);
+    let log = app.page("/settings/webhooks").await;
+    assert!(log.contains("resolves to no public address"), "{log}");
+}
+
 /// Forgets this process's peak memory (Linux `clear_refs` 5), so the next reading of
 /// [`peak_memory`] counts from now.
 fn reset_peak_memory() {
@@ -387,4 +447,5 @@ on_both_backends!(
     a_consent_begun_before_a_demotion_does_not_complete,
     renewals_stay_on_time_while_a_webhook_receiver_never_answers,
     metrics_ask_for_the_operators_token,
+    webhooks_call_only_public_addresses,
 );
