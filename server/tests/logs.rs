@@ -36,6 +36,7 @@ async fn a_connect_flow_logs_no_secret() {
         // Everything, down to trace, except the HTML parser this test itself uses to read pages.
         .with_env_filter("trace,html5ever=off,selectors=off")
         .with_writer(captured.clone())
+        .with_ansi(false)
         .init();
 
     let app = spawn_app(Backend::Sqlite).await;
@@ -44,6 +45,12 @@ async fn a_connect_flow_logs_no_secret() {
     let callback = app.consent(&consent, "approve").await;
     app.finish(&callback).await;
     assert_eq!(app.channel_count().await, 1);
+
+    // A link's secret is in its path: the logs name the route, not the path.
+    let link_secret = "a-link-secret-0123456789abcdef";
+    for page in ["invite", "welcome", "calendar"] {
+        app.get(&format!("/{page}/{link_secret}")).await;
+    }
 
     let token = app.only_access_token().await;
     let param = |name: &str| {
@@ -58,11 +65,13 @@ async fn a_connect_flow_logs_no_secret() {
         logs.contains("channel connected"),
         "the capture must see the flow's own log lines"
     );
+    assert!(logs.contains(r#"route="/invite/{token}""#), "{logs}");
     for (what, secret) in [
         ("access token", token.expose().to_owned()),
         ("authorization code", param("code")),
         ("state", param("state")),
         ("password", "correct horse battery".to_owned()),
+        ("link secret", link_secret.to_owned()),
     ] {
         let leaks: Vec<_> = logs.lines().filter(|l| l.contains(&secret)).collect();
         assert!(

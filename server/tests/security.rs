@@ -392,6 +392,38 @@ async fn webhooks_call_only_public_addresses(backend: Backend) {
     assert!(log.contains("resolves to no public address"), "{log}");
 }
 
+/// Pages that show a secret once were cacheable; every routed answer is `no-store` now,
+/// and an https instance tells browsers to keep to https.
+async fn pages_are_not_stored_and_https_is_kept(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    for path in ["/", "/settings/api-keys", "/login", "/api/v1/networks"] {
+        let answer = app.get(path).await;
+        assert_eq!(
+            answer.headers().get("cache-control").map(|v| v.to_str().unwrap()),
+            Some("no-store"),
+            "{path}"
+        );
+        assert!(answer.headers().get("strict-transport-security").is_none());
+    }
+    let https = common::spawn_app_with(
+        backend,
+        &[
+            ("TETHER_PUBLIC_URL", "https://tether.example/"),
+            ("TETHER_SANDBOX_IN_PRODUCTION", "yes"),
+        ],
+    )
+    .await;
+    let answer = https.get("/login").await;
+    assert_eq!(
+        answer
+            .headers()
+            .get("strict-transport-security")
+            .map(|v| v.to_str().unwrap()),
+        Some("max-age=31536000; includeSubDomains")
+    );
+}
+
 /// Forgets this process's peak memory (Linux `clear_refs` 5), so the next reading of
 /// [`peak_memory`] counts from now.
 fn reset_peak_memory() {
@@ -448,4 +480,5 @@ on_both_backends!(
     renewals_stay_on_time_while_a_webhook_receiver_never_answers,
     metrics_ask_for_the_operators_token,
     webhooks_call_only_public_addresses,
+    pages_are_not_stored_and_https_is_kept,
 );

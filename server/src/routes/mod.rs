@@ -141,8 +141,19 @@ pub fn router(
         router = router.merge(sandbox.network).merge(controls);
     }
     let public_origin = public_url.origin().ascii_serialization();
+    let router = router
+        .layer(middleware::from_fn(no_store_but_assets))
+        .layer(middleware::from_fn_with_state(public_origin, same_origin_posts));
+    // Browsers that reached Tether over https keep to it for a year.
+    let router = if public_url.scheme() == "https" {
+        router.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ))
+    } else {
+        router
+    };
     router
-        .layer(middleware::from_fn_with_state(public_origin, same_origin_posts))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -155,9 +166,14 @@ pub fn router(
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
-        // Spans name the path only: query strings carry OAuth codes and state.
+        // Spans name the matched route, never the path or query: links carry their secret
+        // in the path (`/invite/{token}`), OAuth redirects their code and state in the query.
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+            let route = request
+                .extensions()
+                .get::<axum::extract::MatchedPath>()
+                .map_or("(no route)", |matched| matched.as_str());
+            tracing::info_span!("request", method = %request.method(), route)
         }))
 }
 
@@ -231,6 +247,24 @@ async fn same_origin_posts(
         }
         _ => next.run(request).await,
     }
+}
+
+/// Every page and answer is the signed-in person's and may show a secret once (an API key,
+/// an invite link): none is kept by a browser or a proxy. Only the built assets, served by
+/// the fallback with no route of their own, may be cached.
+async fn no_store_but_assets(request: Request, next: Next) -> Response {
+    let routed = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .is_some();
+    let mut response = next.run(request).await;
+    if routed {
+        response
+            .headers_mut()
+            .entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 /// A token or id as a URL path segment: the engine refuses anything not base64url, and the
