@@ -49,6 +49,9 @@ export default defineConfig({
       TETHER_SANDBOX: 'demo',
       // The demo's Google app is in "Testing" status: consents end after 7 days.
       TETHER_GOOGLE_APP_STATUS: 'testing',
+      // Sessions follow the instance's clock, which the demo moves by days.
+      TETHER_SESSION_IDLE_MINUTES: '525600',
+      TETHER_SESSION_HOURS: '8760',
     },
   },
 });

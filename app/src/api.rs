@@ -1,8 +1,8 @@
 //! Server functions. Each is thin: find the person, check the role, ask the engine.
 
 use crate::model::{
-    ApiKeysPage, ChannelPage, Dashboard, Entry, EntryPage, InvitePage, InvitesPage, MembersPage,
-    NotificationsPage, OutboxPage, PickerPage, WebhooksPage, WelcomePage,
+    AccountPage, ApiKeysPage, ChannelPage, Dashboard, Entry, EntryPage, InvitePage, InvitesPage,
+    MembersPage, NotificationsPage, OutboxPage, PickerPage, WebhooksPage, WelcomePage,
 };
 use leptos::prelude::*;
 
@@ -651,6 +651,31 @@ pub async fn load_invites() -> Result<InvitesPage, ServerFnError> {
         new_link: take_revealed(&ctx, &jar, NEW_INVITE_COOKIE),
         default_days: DEFAULT_DAYS,
         max_days: MAX_DAYS,
+        flash: take_flash(&ctx, &jar),
+    })
+}
+
+/// The person's own account: changing the password, ending every sign-in.
+#[server]
+pub async fn load_account() -> Result<AccountPage, ServerFnError> {
+    use crate::ssr::{request, require_person, take_flash};
+
+    let (ctx, jar) = request()?;
+    let person = require_person(&ctx, &jar).await?;
+    let limits = ctx.engine.session_policy();
+    let span = |minutes: i64| match minutes {
+        m if m % (60 * 24) == 0 && m >= 60 * 24 => format!("{} days", m / (60 * 24)),
+        m if m % 60 == 0 => format!("{} hours", m / 60),
+        m => format!("{m} minutes"),
+    };
+    Ok(AccountPage {
+        display_name: person.display_name.clone(),
+        email: person.email.clone(),
+        session_limits: format!(
+            "A sign-in here ends after {} without use, and {} after it began.",
+            span(limits.idle.num_minutes()),
+            span(limits.lifetime.num_minutes())
+        ),
         flash: take_flash(&ctx, &jar),
     })
 }

@@ -53,6 +53,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/settings/members") view=pages::MembersPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings/invites") view=pages::InvitesPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings/outbox") view=pages::OutboxPage ssr=SsrMode::Async/>
+                <Route path=path!("/account") view=pages::AccountPage ssr=SsrMode::Async/>
                 <Route path=path!("/notifications") view=pages::NotificationsPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings/webhooks") view=pages::WebhooksPage ssr=SsrMode::Async/>
                 <Route path=path!("/welcome/:token") view=pages::WelcomePage ssr=SsrMode::Async/>

@@ -316,6 +316,16 @@ pub struct InviteLine {
     pub open: bool,
 }
 
+/// The signed-in person's own account: their password and their sign-ins.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountPage {
+    pub display_name: String,
+    pub email: String,
+    /// How long sign-ins last here, in words.
+    pub session_limits: String,
+    pub flash: Option<Flash>,
+}
+
 /// The local outbox of the embedded default: the mail Tether would have sent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OutboxPage {

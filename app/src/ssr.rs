@@ -7,11 +7,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use cookie::time::Duration;
 use cookie::CookieBuilder;
-use engine::accounts::{SignedIn, SESSION_LIFETIME};
+use engine::accounts::SignedIn;
 use engine::Engine;
 use leptos::prelude::*;
 
+/// The session cookie's name over http; over https it is [`SECURE_SESSION_COOKIE`].
 pub const SESSION_COOKIE: &str = "tether_session";
+/// `__Host-`: the browser keeps it only if it is `Secure`, for `/` and this host alone.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-tether_session";
 pub const FLASH_COOKIE: &str = "tether_flash";
 
 /// What every request handler can reach: the engine and how cookies must be set.
@@ -24,9 +27,24 @@ pub struct AppContext {
 
 impl AppContext {
     pub fn session_cookie(&self, token: &str) -> Cookie<'static> {
-        self.cookie(SESSION_COOKIE, token.to_owned())
-            .max_age(Duration::seconds(SESSION_LIFETIME.num_seconds()))
+        let lifetime = self.engine.session_policy().lifetime;
+        self.cookie(self.session_cookie_name(), token.to_owned())
+            .max_age(Duration::seconds(lifetime.num_seconds()))
             .build()
+    }
+
+    pub fn session_cookie_name(&self) -> &'static str {
+        if self.secure_cookies {
+            SECURE_SESSION_COOKIE
+        } else {
+            SESSION_COOKIE
+        }
+    }
+
+    /// The session token these cookies carry, if any.
+    pub fn session_token<'a>(&self, jar: &'a CookieJar) -> Option<&'a str> {
+        jar.get(self.session_cookie_name())
+            .map(|cookie| cookie.value())
     }
 
     pub fn flash_cookie(&self, kind: FlashKind, text: &str) -> Cookie<'static> {
@@ -104,8 +122,8 @@ impl AppContext {
 
     /// The signed-in person behind these cookies, if any.
     pub async fn person(&self, jar: &CookieJar) -> Result<Option<SignedIn>, engine::Error> {
-        match jar.get(SESSION_COOKIE) {
-            Some(cookie) => self.engine.signed_in(cookie.value()).await,
+        match self.session_token(jar) {
+            Some(token) => self.engine.signed_in(token).await,
             None => Ok(None),
         }
     }

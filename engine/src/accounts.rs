@@ -7,8 +7,27 @@ use crate::Engine;
 use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::Row;
 
-/// How long a sign-in lasts.
-pub const SESSION_LIFETIME: TimeDelta = TimeDelta::days(14);
+/// How long a sign-in lasts (OWASP ASVS 4.0 3.3.2, level 2: re-authentication after
+/// 12 hours, or after 30 minutes without use); an operator may choose other limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// A session not used for this long has ended.
+    pub idle: TimeDelta,
+    /// A session ends this long after sign-in, however much it is used.
+    pub lifetime: TimeDelta,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self {
+            idle: TimeDelta::minutes(30),
+            lifetime: TimeDelta::hours(12),
+        }
+    }
+}
+
+/// A session's last use is written at most this often, not on every request.
+const LAST_SEEN_PRECISION: i64 = 60;
 
 /// Failed sign-ins an account may have in a row before each further one is delayed.
 const FREE_FAILURES: i64 = 5;
@@ -225,7 +244,7 @@ impl Engine {
         .bind(token_hash(token.expose()))
         .bind(user_id)
         .bind(now.timestamp())
-        .bind((now + SESSION_LIFETIME).timestamp())
+        .bind((now + self.sessions.lifetime).timestamp())
         .execute(self.db.pool())
         .await?;
         Ok(token)
@@ -271,22 +290,38 @@ impl Engine {
     }
 
     /// The person a session token belongs to, if it is current.
+    /// The person a session belongs to, while it is within its lifetime and has been used
+    /// recently enough ([`SessionPolicy`]); each use keeps it alive.
     pub async fn signed_in(&self, session_token: &str) -> Result<Option<SignedIn>> {
         let session_hash = token_hash(session_token);
+        let now = self.clock.now().timestamp();
         let row = sqlx::query(
             "SELECT u.id AS user_id, u.email, u.display_name, w.id AS workspace_id, \
-                    w.name AS workspace_name, m.role \
+                    w.name AS workspace_name, m.role, \
+                    COALESCE(s.last_seen_at, s.created_at) AS last_seen_at \
              FROM sessions s \
              JOIN users u ON u.id = s.user_id \
              JOIN memberships m ON m.user_id = u.id \
              JOIN workspaces w ON w.id = m.workspace_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2 \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.created_at > $3 \
+               AND COALESCE(s.last_seen_at, s.created_at) > $4 \
              ORDER BY CASE WHEN w.id = s.workspace_id THEN 0 ELSE 1 END, m.created_at, w.id LIMIT 1",
         )
         .bind(&session_hash)
-        .bind(self.clock.now().timestamp())
+        .bind(now)
+        .bind(now - self.sessions.lifetime.num_seconds())
+        .bind(now - self.sessions.idle.num_seconds())
         .fetch_optional(self.db.pool())
         .await?;
+        if let Some(row) = &row {
+            if row.try_get::<i64, _>("last_seen_at")? <= now - LAST_SEEN_PRECISION {
+                sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+                    .bind(now)
+                    .bind(&session_hash)
+                    .execute(self.db.pool())
+                    .await?;
+            }
+        }
         row.map(|row| {
             Ok(SignedIn {
                 user_id: row.try_get("user_id")?,
@@ -308,6 +343,73 @@ impl Engine {
             .await?;
         Ok(())
     }
+
+    /// Changes the person's password after checking the current one, ends every session
+    /// (other browsers included), and opens a fresh one for this browser.
+    pub async fn change_password(
+        &self,
+        person: &SignedIn,
+        current: &str,
+        new: NewPassword,
+    ) -> Result<Secret> {
+        let stored: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(person.user_id)
+            .fetch_one(self.db.pool())
+            .await?;
+        if !self.verify_password(Secret::new(current), stored).await? {
+            return Err(Error::Invalid(
+                "The current password is not right; nothing was changed.".into(),
+            ));
+        }
+        let hash = self.hash_password(new.secret()).await?;
+        let mut tx = self.db.pool().begin().await?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(&hash)
+            .bind(person.user_id)
+            .execute(&mut *tx)
+            .await?;
+        let ended = end_sessions(&mut *tx, person.user_id).await?;
+        tx.commit().await?;
+        tracing::info!(user_id = person.user_id, ended, "password changed");
+        let session = self.start_session(person.user_id).await?;
+        // The fresh session stays in the workspace the person was working in.
+        sqlx::query("UPDATE sessions SET workspace_id = $1 WHERE token_hash = $2")
+            .bind(person.workspace_id)
+            .bind(token_hash(session.expose()))
+            .execute(self.db.pool())
+            .await?;
+        Ok(session)
+    }
+
+    /// Ends every session of the person, this one included.
+    pub async fn sign_out_everywhere(&self, person: &SignedIn) -> Result<()> {
+        let ended = end_sessions(self.db.pool(), person.user_id).await?;
+        tracing::info!(user_id = person.user_id, ended, "signed out everywhere");
+        Ok(())
+    }
+
+    /// How long sessions last on this instance.
+    pub fn session_policy(&self) -> SessionPolicy {
+        self.sessions
+    }
+
+    /// The same engine with other session limits.
+    pub fn with_session_policy(mut self, sessions: SessionPolicy) -> Self {
+        self.sessions = sessions;
+        self
+    }
+}
+
+/// Ends every session of `user_id`; returns how many there were.
+pub(crate) async fn end_sessions<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    user_id: i64,
+) -> Result<u64> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(db)
+        .await?
+        .rows_affected())
 }
 
 pub(crate) async fn insert_user(

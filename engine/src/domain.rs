@@ -82,8 +82,22 @@ impl Email {
 /// A new password: long enough to resist guessing, short enough to hash in bounded time.
 pub struct NewPassword(Secret);
 
+/// The passwords of at least 12 characters among the million most common ones in leaked
+/// password lists (SecLists, `10-million-password-list-top-1000000.txt`, MIT licence), one
+/// per line; shorter ones are refused by length alone.
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+fn is_common(password: &str) -> bool {
+    static COMMON: std::sync::OnceLock<std::collections::HashSet<String>> =
+        std::sync::OnceLock::new();
+    COMMON
+        .get_or_init(|| COMMON_PASSWORDS.lines().map(str::to_lowercase).collect())
+        .contains(&password.to_lowercase())
+}
+
 impl NewPassword {
-    pub const MIN_CHARS: usize = 10;
+    /// NIST SP 800-63B and OWASP ASVS 2.1.1: at least 12 characters.
+    pub const MIN_CHARS: usize = 12;
     const MAX_CHARS: usize = 256;
 
     pub fn parse(raw: &str) -> Result<Self, Error> {
@@ -99,6 +113,11 @@ impl NewPassword {
                 "The password must be at most {} characters.",
                 Self::MAX_CHARS
             )));
+        }
+        if is_common(raw) {
+            return Err(Error::Invalid(
+                "That password is on lists of common passwords that attackers try first; choose another.".into(),
+            ));
         }
         Ok(Self(Secret::new(raw)))
     }
@@ -244,7 +263,20 @@ mod tests {
     #[test]
     fn passwords_have_bounds() {
         assert!(NewPassword::parse("short").is_err());
+        assert!(NewPassword::parse("elevenchars").is_err());
         assert!(NewPassword::parse("long enough pw").is_ok());
+        // Common passwords are refused whatever their case.
+        for common in [
+            "qwertyuiopasdfghjkl",
+            "1234567890qwerty",
+            "QwertyUiopAsdfGhjkl",
+        ] {
+            let refused = NewPassword::parse(common).err().map(|e| e.to_string());
+            assert!(
+                refused.is_some_and(|words| words.contains("common passwords")),
+                "{common}"
+            );
+        }
         assert!(NewPassword::parse(&"x".repeat(257)).is_err());
     }
 

@@ -50,6 +50,7 @@ pub struct Engine {
     /// `None` until the server gives one; invites are then only copied.
     mailer: Option<Arc<mail::Mailer>>,
     passwords: passwords::Passwords,
+    sessions: accounts::SessionPolicy,
     /// For addresses people typed (webhooks): public addresses only, unless allowed.
     webhook_http: reqwest::Client,
     private_addresses: outbound::PrivateAddresses,
@@ -74,6 +75,7 @@ impl Engine {
             lifecycle: Arc::new(Lifecycle::new(Pacing::default())),
             mailer: None,
             passwords: passwords::Passwords::new(),
+            sessions: accounts::SessionPolicy::default(),
             webhook_http: outbound::client(
                 Pacing::default().call_timeout,
                 outbound::PrivateAddresses::Refused,

@@ -62,6 +62,8 @@ impl Engine {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
+        // A new role starts from a new sign-in: no session carries the old one on.
+        crate::accounts::end_sessions(&mut *tx, user_id).await?;
         let detail = json!({ "user_id": user_id, "from": current.as_str(), "to": role.as_str() });
         self.record_event(
             &mut tx,

@@ -1,6 +1,8 @@
 //! Settings: one typed struct read from `TETHER_*` environment variables (and an optional
 //! `.env`). A bad value stops start-up with a message that names the variable.
 
+use chrono::TimeDelta;
+use engine::accounts::SessionPolicy;
 use engine::crypto::{EncryptionKey, Secret};
 use engine::db::DatabaseUrl;
 use engine::lifecycle::Pacing;
@@ -53,6 +55,7 @@ pub struct Settings {
     pub metrics_token: Option<Secret>,
     /// Whether webhooks may call loopback and private addresses (tests, one machine).
     pub private_addresses: PrivateAddresses,
+    pub sessions: SessionPolicy,
 }
 
 /// Whether this instance serves emulated networks. They are a demo and test feature: off
@@ -320,6 +323,33 @@ impl Settings {
                 ))
             }
         };
+        let mut sessions = SessionPolicy::default();
+        if let Some(raw) = get("TETHER_SESSION_IDLE_MINUTES") {
+            sessions.idle = raw
+                .parse()
+                .ok()
+                .filter(|minutes| (1..=60 * 24 * 365).contains(minutes))
+                .map(TimeDelta::minutes)
+                .ok_or_else(|| {
+                    invalid(
+                        "TETHER_SESSION_IDLE_MINUTES",
+                        "must be a number of minutes, at least 1",
+                    )
+                })?;
+        }
+        if let Some(raw) = get("TETHER_SESSION_HOURS") {
+            sessions.lifetime = raw
+                .parse()
+                .ok()
+                .filter(|hours| (1..=24 * 365).contains(hours))
+                .map(TimeDelta::hours)
+                .ok_or_else(|| {
+                    invalid(
+                        "TETHER_SESSION_HOURS",
+                        "must be a number of hours, 1 to 8760",
+                    )
+                })?;
+        }
         let metrics_token = match get("TETHER_METRICS_TOKEN") {
             None => None,
             Some(token) if token.len() >= 24 && token.chars().all(|c| c.is_ascii_graphic()) => {
@@ -407,6 +437,7 @@ impl Settings {
             behind_proxy,
             metrics_token,
             private_addresses,
+            sessions,
             pacing,
             data_dir,
             database_url,

@@ -97,6 +97,7 @@ pub async fn start(settings: Settings, clock: Clock) -> anyhow::Result<Running> 
         public_url.clone(),
     )
     .with_private_addresses(settings.private_addresses)
+    .with_session_policy(settings.sessions)
     .with_pacing(settings.pacing.clone())
     .with_mailer(match &settings.mail {
         config::Mail::Outbox { dir, from } => Mailer::outbox(dir.clone(), from)?,

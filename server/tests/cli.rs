@@ -153,7 +153,7 @@ fn a_weak_password_is_refused_before_anything_is_stored() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out.stderr).contains("at least 10 characters"),
+        text(&out.stderr).contains("at least 12 characters"),
         "{}",
         text(&out.stderr)
     );

@@ -297,7 +297,7 @@ async fn invalid_input_is_refused_with_a_message(backend: Backend) {
         .await;
     assert_eq!(location(&weak), "/setup");
     let refused = app.page("/setup").await;
-    assert!(refused.contains("at least 10 characters"));
+    assert!(refused.contains("at least 12 characters"));
     // What was typed comes back, except the password.
     for kept in [
         r#"value="Ada""#,
@@ -516,19 +516,28 @@ async fn cookies_are_secure_when_tether_is_served_over_https(backend: Backend) {
         .iter()
         .map(|v| v.to_str().unwrap().to_owned())
         .collect();
+    // `__Host-`: browsers keep it only if Secure, for `/`, on this host alone.
     let session = cookies
         .iter()
-        .find(|c| c.starts_with("tether_session="))
+        .find(|c| c.starts_with("__Host-tether_session="))
         .unwrap();
     assert!(
-        session.contains("Secure") && session.contains("HttpOnly"),
+        session.contains("Secure") && session.contains("HttpOnly") && session.contains("Path=/"),
         "{session}"
     );
+    assert!(!session.contains("Domain"), "{session}");
     assert!(cookies.iter().all(|c| c.contains("Secure")), "{cookies:?}");
 }
 
 async fn lapsed_sessions_and_abandoned_handshakes_are_swept(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = common::spawn_app_with(
+        backend,
+        &[
+            ("TETHER_SESSION_IDLE_MINUTES", "30"),
+            ("TETHER_SESSION_HOURS", "12"),
+        ],
+    )
+    .await;
     let count = |table: &'static str| {
         let pool = app.engine.db().pool().clone();
         async move {

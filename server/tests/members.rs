@@ -153,7 +153,7 @@ async fn admins_add_people_who_choose_their_password(backend: Backend) {
     assert!(welcome.contains("Ada Owner added you to “Acme Social”"));
     let short = nina.post_form(&link, &[("password", "short")]).await;
     assert_eq!(location(&short), link);
-    assert!(nina.page(&link).await.contains("at least 10 characters"));
+    assert!(nina.page(&link).await.contains("at least 12 characters"));
     let chosen = nina
         .post_form(&link, &[("password", "a long new password")])
         .await;

@@ -968,7 +968,16 @@ async fn the_api_describes_every_network(backend: Backend) {
 }
 
 async fn the_sandbox_moves_the_clock_and_every_page_says_so(backend: Backend) {
-    let app = demo_app(backend).await;
+    let app = common::spawn_app_with(
+        backend,
+        &[
+            ("TETHER_SANDBOX", "demo"),
+            ("TETHER_SESSION_IDLE_MINUTES", "30"),
+            ("TETHER_SESSION_HOURS", "12"),
+        ],
+    )
+    .await;
+    app.set_up_owner().await;
     connect_all(&app, &NETS[3], NETS[3].people[0]).await;
     assert!(!app.page("/").await.contains("clock-banner"));
     // 360 days on, LinkedIn's fixed 365-day consent is about to end.
@@ -977,7 +986,8 @@ async fn the_sandbox_moves_the_clock_and_every_page_says_so(backend: Backend) {
         json!({"action": "move_clock", "seconds": 360 * 86_400}),
     )
     .await;
-    // Sessions last 14 days, so the move signed everyone out; the banner is on that page too.
+    // Sessions follow the instance's clock and last 12 hours here, so the move signed
+    // everyone out; the banner is on that page too.
     let html = app.page("/").await;
     assert!(html.contains("Sign in"), "{html}");
     assert!(html.contains("Sandbox clock moved forward by 360 days"));

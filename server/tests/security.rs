@@ -400,7 +400,10 @@ async fn pages_are_not_stored_and_https_is_kept(backend: Backend) {
     for path in ["/", "/settings/api-keys", "/login", "/api/v1/networks"] {
         let answer = app.get(path).await;
         assert_eq!(
-            answer.headers().get("cache-control").map(|v| v.to_str().unwrap()),
+            answer
+                .headers()
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap()),
             Some("no-store"),
             "{path}"
         );
@@ -422,6 +425,125 @@ async fn pages_are_not_stored_and_https_is_kept(backend: Backend) {
             .map(|v| v.to_str().unwrap()),
         Some("max-age=31536000; includeSubDomains")
     );
+}
+
+/// The production limits (ASVS level 2): 30 minutes without use, 12 hours in all.
+async fn with_session_defaults(backend: Backend) -> TestApp {
+    let app = common::spawn_app_with(
+        backend,
+        &[
+            ("TETHER_SESSION_IDLE_MINUTES", "30"),
+            ("TETHER_SESSION_HOURS", "12"),
+        ],
+    )
+    .await;
+    app.set_up_owner().await;
+    app
+}
+
+async fn signed_in(app: &TestApp) -> bool {
+    let answer = app.get("/").await;
+    match answer.status() {
+        StatusCode::OK => true,
+        StatusCode::FOUND | StatusCode::SEE_OTHER => {
+            assert!(location(&answer).starts_with("/login"));
+            false
+        }
+        other => panic!("the dashboard answered {other}"),
+    }
+}
+
+/// A sign-in lasted 14 days whatever happened: it now ends after 30 minutes unused and 12
+/// hours after it began, however much it is used.
+async fn sign_ins_end_when_idle_and_when_old(backend: Backend) {
+    let app = with_session_defaults(backend).await;
+    app.advance(TimeDelta::minutes(29));
+    assert!(signed_in(&app).await, "used within 30 minutes");
+    app.advance(TimeDelta::minutes(29));
+    assert!(signed_in(&app).await, "each use keeps it alive");
+    app.advance(TimeDelta::minutes(31));
+    assert!(!signed_in(&app).await, "31 minutes unused");
+
+    let again = sign_in(&app, "ada@example.com", OWNER_PASSWORD).await;
+    assert_eq!(location(&again), "/");
+    for _ in 0..(12 * 60 / 20 - 1) {
+        app.advance(TimeDelta::minutes(20));
+        assert!(signed_in(&app).await);
+    }
+    app.advance(TimeDelta::minutes(21));
+    assert!(
+        !signed_in(&app).await,
+        "12 hours after sign-in, however used"
+    );
+}
+
+/// A new role starts from a new sign-in; "Sign out everywhere" ends every browser's.
+async fn a_new_role_or_sign_out_everywhere_ends_sign_ins(backend: Backend) {
+    let app = with_session_defaults(backend).await;
+    let bo_id =
+        common::add_person(&app, "bo@example.com", "Bo", engine::domain::Role::Editor).await;
+    let bo = common::sign_in_as(&app, "bo@example.com").await;
+    assert!(signed_in(&bo).await);
+    let changed = app
+        .post_form(
+            &format!("/settings/members/{bo_id}/role"),
+            &[("role", "viewer")],
+        )
+        .await;
+    assert_eq!(location(&changed), "/settings/members");
+    assert!(
+        !signed_in(&bo).await,
+        "the editor's session does not carry on as viewer"
+    );
+    assert!(signed_in(&app).await, "the owner who changed it stays");
+
+    let elsewhere = app.other_browser();
+    let signed = sign_in(&elsewhere, "ada@example.com", OWNER_PASSWORD).await;
+    assert_eq!(location(&signed), "/");
+    let out = app.post_form("/auth/logout-everywhere", &[]).await;
+    assert_eq!(location(&out), "/login");
+    assert!(!signed_in(&app).await);
+    assert!(!signed_in(&elsewhere).await);
+}
+
+/// Change password: the current one is asked for, common and short ones are refused, and
+/// every other browser is signed out while this one carries on.
+async fn changing_the_password_signs_out_other_browsers(backend: Backend) {
+    let app = with_session_defaults(backend).await;
+    let elsewhere = app.other_browser();
+    sign_in(&elsewhere, "ada@example.com", OWNER_PASSWORD).await;
+    let change = |current: &'static str, new: &'static str| {
+        let app = app.clone();
+        async move {
+            let answer = app
+                .post_form(
+                    "/account/password",
+                    &[("current_password", current), ("new_password", new)],
+                )
+                .await;
+            assert_eq!(location(&answer), "/account");
+            app.get("/account").await.text().await.unwrap()
+        }
+    };
+    let page = change("not the password", "a brand new passphrase").await;
+    assert!(page.contains("The current password is not right"), "{page}");
+    let page = change(OWNER_PASSWORD, "qwertyuiopasdfghjkl").await;
+    assert!(page.contains("common passwords"), "{page}");
+    let page = change(OWNER_PASSWORD, "elevenchars").await;
+    assert!(page.contains("at least 12 characters"), "{page}");
+    assert!(signed_in(&elsewhere).await, "nothing changed yet");
+
+    let page = change(OWNER_PASSWORD, "a brand new passphrase").await;
+    assert!(page.contains("Your password is changed"), "{page}");
+    assert!(signed_in(&app).await, "this browser carries on");
+    assert!(
+        !signed_in(&elsewhere).await,
+        "the other browser is signed out"
+    );
+    let old = sign_in(&elsewhere, "ada@example.com", OWNER_PASSWORD).await;
+    assert_eq!(location(&old), "/login");
+    let new = sign_in(&elsewhere, "ada@example.com", "a brand new passphrase").await;
+    assert_eq!(location(&new), "/");
 }
 
 /// Forgets this process's peak memory (Linux `clear_refs` 5), so the next reading of
@@ -481,4 +603,7 @@ on_both_backends!(
     metrics_ask_for_the_operators_token,
     webhooks_call_only_public_addresses,
     pages_are_not_stored_and_https_is_kept,
+    sign_ins_end_when_idle_and_when_old,
+    a_new_role_or_sign_out_everywhere_ends_sign_ins,
+    changing_the_password_signs_out_other_browsers,
 );

@@ -55,7 +55,7 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
         <header class="topbar">
             <span class="brand">"Tether"</span>
             <span class="topbar__workspace">{workspace.clone()}</span>
-            <span class="topbar__person">{person.display_name}" · "{person.role}</span>
+            <a class="topbar__person" href="/account" title="Your account">{person.display_name}" · "{person.role}</a>
             {(!person.other_workspaces.is_empty()).then(|| view! {
                 <form method="post" action="/workspace/switch" class="topbar__switch">
                     <label for="switch-workspace" class="visually-hidden">"Switch to workspace"</label>

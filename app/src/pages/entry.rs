@@ -42,9 +42,9 @@ pub fn SetUpPage() -> impl IntoView {
                 <input id="email" name="email" type="email" required autocomplete="username"
                     value=refill("email")/>
                 <label for="password">"Password"</label>
-                <input id="password" name="password" type="password" required minlength="10"
+                <input id="password" name="password" type="password" required minlength="12"
                     autocomplete="new-password" aria-describedby="password-hint"/>
-                <p id="password-hint" class="hint">"At least 10 characters."</p>
+                <p id="password-hint" class="hint">"At least 12 characters, and not a common password."</p>
                 <label for="workspace_name">"Workspace name"</label>
                 <input id="workspace_name" name="workspace_name" required maxlength="80" autocomplete="organization"
                     value=refill("workspace_name")/>

@@ -1,5 +1,6 @@
 //! The pages. Forms post to plain server routes, so they work before the WASM has loaded.
 
+mod account;
 mod api_keys;
 mod channel;
 mod dashboard;
@@ -12,6 +13,7 @@ mod picker;
 mod webhooks;
 mod welcome;
 
+pub use account::AccountPage;
 pub use api_keys::ApiKeysPage;
 pub use channel::ChannelDetailPage;
 pub use dashboard::DashboardPage;

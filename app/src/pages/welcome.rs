@@ -45,9 +45,9 @@ fn WelcomeView(page: WelcomePage) -> impl IntoView {
                 <BusyForm action=format!("/welcome/{}", page.token) class="card form"
                     label="Choose password and sign in" busy_label="Signing in…">
                     <label for="password">"Password"</label>
-                    <input id="password" name="password" type="password" required minlength="10"
+                    <input id="password" name="password" type="password" required minlength="12"
                         autocomplete="new-password" aria-describedby="password-hint"/>
-                    <p class="hint" id="password-hint">"At least 10 characters."</p>
+                    <p class="hint" id="password-hint">"At least 12 characters, and not a common password."</p>
                 </BusyForm>
             </main>
         }

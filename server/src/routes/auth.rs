@@ -2,7 +2,7 @@
 
 use super::{error_flash, refused_form, typed};
 use app::model::FlashKind;
-use app::ssr::{AppContext, SESSION_COOKIE};
+use app::ssr::AppContext;
 use axum::extract::{Form, State};
 use axum::response::{IntoResponse, Redirect};
 use axum_extra::extract::CookieJar;
@@ -83,13 +83,13 @@ pub async fn sign_in(
 }
 
 pub async fn sign_out(State(ctx): State<AppContext>, jar: CookieJar) -> (CookieJar, Redirect) {
-    if let Some(session) = jar.get(SESSION_COOKIE) {
-        if let Err(error) = ctx.engine.sign_out(session.value()).await {
+    if let Some(session) = ctx.session_token(&jar) {
+        if let Err(error) = ctx.engine.sign_out(session).await {
             tracing::error!(detail = %error.log_detail(), "sign-out failed");
         }
     }
     (
-        jar.add(ctx.removal(SESSION_COOKIE))
+        jar.add(ctx.removal(ctx.session_cookie_name()))
             .add(ctx.flash_cookie(FlashKind::Success, "You are signed out.")),
         Redirect::to("/login"),
     )
@@ -112,5 +112,54 @@ pub async fn switch_workspace(
     match outcome {
         Ok(()) => Redirect::to("/").into_response(),
         Err(error) => super::oauth::respond(&ctx, jar, "/", Err(error)),
+    }
+}
+
+/// Ends every sign-in of the person, on every device.
+pub async fn sign_out_everywhere(
+    State(ctx): State<AppContext>,
+    jar: CookieJar,
+) -> axum::response::Response {
+    let outcome = async {
+        let person = super::oauth::signed_in(&ctx, &jar).await?;
+        ctx.engine.sign_out_everywhere(&person).await
+    }
+    .await;
+    match outcome {
+        Ok(()) => (
+            jar.add(ctx.removal(ctx.session_cookie_name()))
+                .add(ctx.flash_cookie(FlashKind::Success, "You are signed out everywhere.")),
+            Redirect::to("/login"),
+        )
+            .into_response(),
+        Err(error) => super::oauth::respond(&ctx, jar, "/account", Err(error)),
+    }
+}
+
+/// A new password: every other sign-in ends, and this browser gets a fresh one.
+pub async fn change_password(
+    State(ctx): State<AppContext>,
+    jar: CookieJar,
+    Form(form): Form<Fields>,
+) -> axum::response::Response {
+    let outcome = async {
+        let person = super::oauth::signed_in(&ctx, &jar).await?;
+        let new = NewPassword::parse(field(&form, "new_password"))?;
+        ctx.engine
+            .change_password(&person, field(&form, "current_password"), new)
+            .await
+    }
+    .await;
+    match outcome {
+        Ok(session) => (
+            jar.add(ctx.session_cookie(session.expose()))
+                .add(ctx.flash_cookie(
+                    FlashKind::Success,
+                    "Your password is changed; every other browser signed in as you is signed out.",
+                )),
+            Redirect::to("/account"),
+        )
+            .into_response(),
+        Err(error) => super::oauth::respond(&ctx, jar, "/account", Err(error)),
     }
 }

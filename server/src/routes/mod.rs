@@ -68,6 +68,7 @@ pub fn router(
         .route("/auth/setup", post(auth::set_up))
         .route("/auth/login", post(auth::sign_in))
         .route("/welcome/{token}", post(members::welcome))
+        .route("/account/password", post(auth::change_password))
         .route_layer(throttle::per_address(behind_proxy));
     let costly_actions = Router::new()
         .route("/channels/{id}/refresh", post(lifecycle::refresh_now))
@@ -118,6 +119,7 @@ pub fn router(
             post(notifications::unfollow),
         )
         .route("/auth/logout", post(auth::sign_out))
+        .route("/auth/logout-everywhere", post(auth::sign_out_everywhere))
         .route("/workspace/switch", post(auth::switch_workspace))
         .route("/channels/connect", post(oauth::connect))
         .route("/oauth/callback/{network}", get(oauth::callback))
@@ -143,7 +145,10 @@ pub fn router(
     let public_origin = public_url.origin().ascii_serialization();
     let router = router
         .layer(middleware::from_fn(no_store_but_assets))
-        .layer(middleware::from_fn_with_state(public_origin, same_origin_posts));
+        .layer(middleware::from_fn_with_state(
+            public_origin,
+            same_origin_posts,
+        ));
     // Browsers that reached Tether over https keep to it for a year.
     let router = if public_url.scheme() == "https" {
         router.layer(SetResponseHeaderLayer::if_not_present(
@@ -168,13 +173,15 @@ pub fn router(
         ))
         // Spans name the matched route, never the path or query: links carry their secret
         // in the path (`/invite/{token}`), OAuth redirects their code and state in the query.
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
-            let route = request
-                .extensions()
-                .get::<axum::extract::MatchedPath>()
-                .map_or("(no route)", |matched| matched.as_str());
-            tracing::info_span!("request", method = %request.method(), route)
-        }))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
+                let route = request
+                    .extensions()
+                    .get::<axum::extract::MatchedPath>()
+                    .map_or("(no route)", |matched| matched.as_str());
+                tracing::info_span!("request", method = %request.method(), route)
+            }),
+        )
 }
 
 /// Records an error for the next page, logging internal causes.

@@ -4,7 +4,7 @@
 
 use super::{error_flash, url_segment};
 use app::model::FlashKind;
-use app::ssr::{AppContext, INVITE_COOKIE, SESSION_COOKIE};
+use app::ssr::{AppContext, INVITE_COOKIE};
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
@@ -109,7 +109,7 @@ pub async fn callback(
         error: query.remove("error"),
         error_description: query.remove("error_description"),
     };
-    let session = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned());
+    let session = ctx.session_token(&jar).map(str::to_owned);
     let invite = jar.get(INVITE_COOKIE).map(|c| c.value().to_owned());
     let cookies = BrowserCookies {
         session: session.as_deref(),

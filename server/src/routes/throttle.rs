@@ -2,7 +2,7 @@
 //! per signed-in person on the actions that call a network or send mail. A burst of
 //! guesses or clicks is answered 429 before it costs memory, mail or a network's quota.
 
-use app::ssr::SESSION_COOKIE;
+use app::ssr::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
 use axum::body::Body;
 use axum::http::{header, HeaderValue, Request, Response, StatusCode};
 use axum_extra::extract::CookieJar;
@@ -58,7 +58,11 @@ impl KeyExtractor for Person {
     type Key = PersonKey;
 
     fn extract<T>(&self, request: &Request<T>) -> Result<PersonKey, GovernorError> {
-        match CookieJar::from_headers(request.headers()).get(SESSION_COOKIE) {
+        let jar = CookieJar::from_headers(request.headers());
+        match jar
+            .get(SECURE_SESSION_COOKIE)
+            .or_else(|| jar.get(SESSION_COOKIE))
+        {
             Some(session) => Ok(PersonKey::Session(engine::crypto::token_hash(
                 session.value(),
             ))),

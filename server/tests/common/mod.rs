@@ -78,6 +78,10 @@ pub async fn spawn_app_with(backend: Backend, extra: &[(&'static str, &str)]) ->
         ("TETHER_GOOGLE_APP_STATUS", "testing".to_owned()),
         // Test receivers listen on loopback; the security suite turns this off.
         ("TETHER_ALLOW_PRIVATE_WEBHOOKS", "yes".to_owned()),
+        // Tests move the clock by days and keep their browsers signed in; the security
+        // suite checks the defaults.
+        ("TETHER_SESSION_IDLE_MINUTES", (60 * 24 * 365).to_string()),
+        ("TETHER_SESSION_HOURS", (24 * 365).to_string()),
     ]);
     vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
     if let Backend::Postgres = backend {
