@@ -63,6 +63,7 @@ const signedInPages = [
   '/settings/webhooks',
   '/settings/api-keys',
   '/settings/outbox',
+  '/account',
   '/no-such-page',
 ];
 
@@ -77,6 +78,8 @@ test('the audit finds what it is meant to find', async ({ page }) => {
 });
 
 test('every page passes axe-core, signed out and for every role', async ({ page, browser }) => {
+  // Four people visit every page, each audited in full: longer than one journey.
+  test.setTimeout(180_000);
   // Signed out: sign-in, a missing page, the confirmation page.
   await auditAll(page, ['/login', '/no-such-page', '/invited']);
 
