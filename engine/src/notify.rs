@@ -258,6 +258,8 @@ impl Engine {
         let mailed = self.mail_instantly(now).await?;
         let digests = self.mail_digests(now).await?;
         let webhooks = self.deliver_webhooks(now).await?;
+        // The minute's housekeeping rides along: nothing here is worth a task of its own.
+        self.forget_old_handouts(now).await?;
         Ok(NotifyReport {
             recorded,
             mailed,

@@ -483,6 +483,41 @@ async fn a_thousand_concurrent_token_requests_cause_one_refresh(backend: Backend
     assert_eq!(handouts, 1000, "every hand-out is on record");
 }
 
+async fn handouts_are_kept_for_ninety_days(backend: Backend) {
+    let app = app(backend).await;
+    let key = create_api_key(&app, "publisher").await;
+    let channel = connect(&app, "x", "1460000000000000002").await[0];
+    let client = reqwest::Client::new();
+    let url = app.url(&format!("/api/v1/channels/{channel}/token"));
+    let hand_out = || client.post(url.clone()).bearer_auth(key.clone()).send();
+    let count = || async {
+        sqlx::query("SELECT COUNT(*) AS n FROM token_handouts WHERE channel_id = $1")
+            .bind(channel)
+            .fetch_one(app.engine.db().pool())
+            .await
+            .unwrap()
+            .get::<i64, _>("n")
+    };
+    assert_eq!(hand_out().await.unwrap().status(), StatusCode::OK);
+    app.advance(TimeDelta::days(60));
+    app.engine.notify_sweep().await.unwrap();
+    assert_eq!(
+        count().await,
+        1,
+        "a hand-out 60 days old is still on record"
+    );
+    // The renewals go on (the sandbox X token lives 2 h), so a token is handed out again.
+    app.engine.sweep().await.unwrap();
+    assert_eq!(hand_out().await.unwrap().status(), StatusCode::OK);
+    app.advance(TimeDelta::days(31));
+    app.engine.notify_sweep().await.unwrap();
+    assert_eq!(
+        count().await,
+        1,
+        "only the hand-out of the last 90 days is kept"
+    );
+}
+
 const METRICS_TOKEN: &str = "metrics-token-0123456789abcdef";
 
 async fn the_api_answers_with_states_and_clear_errors(backend: Backend) {
@@ -1135,6 +1170,7 @@ on_both_backends!(
     three_hours_of_network_trouble_turn_no_channel_red,
     a_channel_failing_alone_is_handed_to_a_person,
     a_thousand_concurrent_token_requests_cause_one_refresh,
+    handouts_are_kept_for_ninety_days,
     the_api_answers_with_states_and_clear_errors,
     the_channel_page_shows_history_and_renews_or_checks_on_demand,
     a_failed_claim_lets_the_work_in_flight_finish_first,

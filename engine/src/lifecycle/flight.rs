@@ -10,8 +10,13 @@ use crate::crypto::Secret;
 use crate::error::{Error, Result};
 use crate::networks::DeadReason;
 use crate::Engine;
+use chrono::TimeDelta;
 use sqlx::Row;
 use std::time::Duration;
+
+/// How long the record of each token handed out is kept: a quarter, enough to answer
+/// "which key took this channel's token" after an incident.
+pub(crate) const HANDOUTS_KEPT_FOR: TimeDelta = TimeDelta::days(90);
 
 /// A token handed out to a caller of the API.
 #[derive(Debug)]
@@ -174,6 +179,16 @@ impl Engine {
             });
         }
         Ok(handed)
+    }
+
+    /// Forgets the hand-outs older than [`HANDOUTS_KEPT_FOR`], so the record of who took
+    /// which token does not grow without end.
+    pub(crate) async fn forget_old_handouts(&self, now: i64) -> Result<()> {
+        sqlx::query("DELETE FROM token_handouts WHERE at < $1")
+            .bind(now - HANDOUTS_KEPT_FOR.num_seconds())
+            .execute(self.db.pool())
+            .await?;
+        Ok(())
     }
 
     async fn hand_out(
