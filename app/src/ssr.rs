@@ -179,6 +179,14 @@ pub async fn require_person(ctx: &AppContext, jar: &CookieJar) -> Result<SignedI
                 _ => "/login".to_owned(),
             };
             leptos_axum::redirect(&to);
+            // A browser's navigation is sent on with a 302; code calling a server function
+            // is told it must sign in, with the sign-in page in `Location`.
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                let redirected = response.0.read().is_ok_and(|parts| parts.status.is_some());
+                if !redirected {
+                    response.set_status(http::StatusCode::UNAUTHORIZED);
+                }
+            }
             Err(ServerFnError::new(
                 engine::Error::Unauthenticated.to_string(),
             ))

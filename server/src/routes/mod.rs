@@ -10,6 +10,7 @@ mod members;
 mod notifications;
 mod oauth;
 mod sandbox;
+mod server_fn_errors;
 mod throttle;
 mod webhooks;
 
@@ -145,6 +146,9 @@ pub fn router(
     let public_origin = public_url.origin().ascii_serialization();
     let router = router
         .layer(middleware::from_fn(no_store_but_assets))
+        .layer(middleware::from_fn(
+            server_fn_errors::client_mistakes_are_4xx,
+        ))
         .layer(middleware::from_fn_with_state(
             public_origin,
             same_origin_posts,
