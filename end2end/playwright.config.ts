@@ -2,6 +2,7 @@ import { defineConfig } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setupToken } from './setup-link';
 
 // Every run starts Tether on a fresh data directory (SQLite, the demo's emulated networks, outbox).
 const dataDir = mkdtempSync(join(tmpdir(), 'tether-e2e-'));
@@ -52,6 +53,8 @@ export default defineConfig({
       // Sessions follow the instance's clock, which the demo moves by days.
       TETHER_SESSION_IDLE_MINUTES: '525600',
       TETHER_SESSION_HOURS: '8760',
+      // Set-up asks for the link Tether logs; the suite chooses its secret.
+      TETHER_SETUP_TOKEN: setupToken,
     },
   },
 });

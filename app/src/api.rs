@@ -112,10 +112,14 @@ pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
 /// What the sign-in and set-up pages need; sends the visitor to the right page when they
 /// are on the wrong one (already signed in, or Tether not set up yet).
 #[server]
-pub async fn load_entry(entry: Entry) -> Result<EntryPage, ServerFnError> {
+pub async fn load_entry(
+    entry: Entry,
+    setup_link: Option<String>,
+) -> Result<EntryPage, ServerFnError> {
     use crate::ssr::{public_error, request, take_flash};
 
     let (ctx, jar) = request()?;
+    let mut setup_link_valid = false;
     if ctx.person(&jar).await.map_err(public_error)?.is_some() {
         leptos_axum::redirect("/");
     } else {
@@ -123,11 +127,21 @@ pub async fn load_entry(entry: Entry) -> Result<EntryPage, ServerFnError> {
         match (entry, needs_setup) {
             (Entry::SignIn, true) => leptos_axum::redirect("/setup"),
             (Entry::SetUp, false) => leptos_axum::redirect("/login"),
+            (Entry::SetUp, true) => {
+                if let Some(link) = setup_link {
+                    setup_link_valid = ctx
+                        .engine
+                        .setup_link_is_valid(&link)
+                        .await
+                        .map_err(public_error)?;
+                }
+            }
             _ => {}
         }
     }
     Ok(EntryPage {
         flash: take_flash(&ctx, &jar),
+        setup_link_valid,
     })
 }
 

@@ -47,6 +47,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::DashboardPage ssr=SsrMode::Async/>
                 <Route path=path!("/login") view=pages::SignInPage ssr=SsrMode::Async/>
                 <Route path=path!("/setup") view=pages::SetUpPage ssr=SsrMode::Async/>
+                <Route path=path!("/setup/:link") view=pages::SetUpPage ssr=SsrMode::Async/>
                 <Route path=path!("/channels/pick/:pending") view=pages::PickPage ssr=SsrMode::Async/>
                 <Route path=path!("/channels/:id") view=pages::ChannelDetailPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings/api-keys") view=pages::ApiKeysPage ssr=SsrMode::Async/>

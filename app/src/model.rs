@@ -149,6 +149,8 @@ pub enum FlashKind {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EntryPage {
     pub flash: Option<Flash>,
+    /// On the set-up page: whether its link is one Tether logged and nobody used yet.
+    pub setup_link_valid: bool,
 }
 
 /// Which entry page is asking, so the server can send the visitor to the right one.

@@ -224,7 +224,7 @@ fn status_of(error: &engine::Error) -> http::StatusCode {
     use http::StatusCode as S;
     match error {
         E::Unauthenticated | E::BadCredentials => S::UNAUTHORIZED,
-        E::Forbidden => S::FORBIDDEN,
+        E::Forbidden | E::SetUpLinkRefused => S::FORBIDDEN,
         E::TooManyAttempts { .. } => S::TOO_MANY_REQUESTS,
         E::NotFound | E::Invite(InviteRefused::Unknown) => S::NOT_FOUND,
         E::Connect(ConnectError::PickExpired) | E::Invite(_) => S::GONE,

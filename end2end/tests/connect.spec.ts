@@ -1,4 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
+import { setupToken } from '../setup-link';
 
 // One story, in order: the first visitor sets Tether up, connects a sandbox channel through
 // the real OAuth handshake, and watches its countdown tick; then the same dashboard is
@@ -19,8 +20,13 @@ function failOnConsoleErrors(page: Page) {
 test('sign up, connect the sandbox channel, and see the countdown tick', async ({ page }) => {
   const errors = failOnConsoleErrors(page);
 
+  // A visitor without the link from the log is told where to find it, and gets no form.
   await page.goto('/');
   await expect(page).toHaveURL(/\/setup$/);
+  await expect(page.getByText('Tether is not set up yet.')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Create account' })).toHaveCount(0);
+
+  await page.goto(`/setup/${setupToken}`);
   await page.getByLabel('Your name').fill(owner.name);
   await page.getByLabel('Email').fill(owner.email);
   await page.getByLabel('Password').fill(owner.password);

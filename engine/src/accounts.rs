@@ -76,8 +76,56 @@ impl Engine {
         Ok(row.try_get::<i64, _>("n")? == 0)
     }
 
-    /// Creates the owner account and the first workspace, and signs the owner in.
-    /// Refused once anyone has an account.
+    /// A link that may set this fresh instance up, for the log: `chosen` when the operator
+    /// set one, else a new random one. `None` once Tether is set up. Each process that
+    /// starts before set-up adds its own; any of them works until one is used.
+    pub async fn offer_setup_link(&self, chosen: Option<&Secret>) -> Result<Option<Secret>> {
+        if !self.needs_setup().await? {
+            return Ok(None);
+        }
+        let link = chosen.cloned().unwrap_or_else(random_token);
+        sqlx::query(
+            "INSERT INTO setup_links (token_hash, created_at) VALUES ($1, $2) \
+             ON CONFLICT (token_hash) DO NOTHING",
+        )
+        .bind(token_hash(link.expose()))
+        .bind(self.clock.now().timestamp())
+        .execute(self.db.pool())
+        .await?;
+        Ok(Some(link))
+    }
+
+    /// Whether `link` is one of the set-up links offered and not yet used.
+    pub async fn setup_link_is_valid(&self, link: &str) -> Result<bool> {
+        Ok(
+            sqlx::query("SELECT token_hash FROM setup_links WHERE token_hash = $1")
+                .bind(token_hash(link))
+                .fetch_optional(self.db.pool())
+                .await?
+                .is_some(),
+        )
+    }
+
+    /// Set-up from a browser: only whoever holds a set-up link from the log may claim the
+    /// owner account. Refused before the password is hashed.
+    pub async fn set_up_through_link(
+        &self,
+        link: &str,
+        owner: NewUser,
+        workspace: WorkspaceName,
+    ) -> Result<Secret> {
+        if !self.needs_setup().await? {
+            return Err(Error::AlreadySetUp);
+        }
+        if !self.setup_link_is_valid(link).await? {
+            return Err(Error::SetUpLinkRefused);
+        }
+        self.set_up(owner, workspace).await
+    }
+
+    /// Creates the owner account and the first workspace, and signs the owner in; the
+    /// command line calls it directly (whoever runs it holds the server). Refused once
+    /// anyone has an account.
     pub async fn set_up(&self, owner: NewUser, workspace: WorkspaceName) -> Result<Secret> {
         if !self.needs_setup().await? {
             return Err(Error::AlreadySetUp);
@@ -96,6 +144,10 @@ impl Engine {
         if claimed.rows_affected() == 0 {
             return Err(Error::AlreadySetUp);
         }
+        // Every link from the log is spent: the instance has its owner.
+        sqlx::query("DELETE FROM setup_links")
+            .execute(&mut *tx)
+            .await?;
         let workspace_id: i64 =
             sqlx::query("INSERT INTO workspaces (name, created_at) VALUES ($1, $2) RETURNING id")
                 .bind(workspace.as_str())

@@ -18,6 +18,9 @@ pub enum Error {
     Forbidden,
     #[error("Tether has already been set up; sign in instead.")]
     AlreadySetUp,
+    /// Set-up asked for without the link Tether logged when it started, or with another.
+    #[error("This set-up link is not valid. Open the set-up link Tether wrote to its log when it started.")]
+    SetUpLinkRefused,
     #[error("That was not found.")]
     NotFound,
     /// The channel has no working token and only a person can give it one.

@@ -53,6 +53,9 @@ pub struct Settings {
     pub behind_proxy: bool,
     /// The bearer token `GET /metrics` asks for; without one, metrics are off.
     pub metrics_token: Option<Secret>,
+    /// The set-up link's secret when the operator chooses it (automation); otherwise a
+    /// fresh instance makes a random one and logs it.
+    pub setup_token: Option<Secret>,
     /// Whether webhooks may call loopback and private addresses (tests, one machine).
     pub private_addresses: PrivateAddresses,
     pub sessions: SessionPolicy,
@@ -362,6 +365,23 @@ impl Settings {
                 ))
             }
         };
+        // It becomes a path segment: URL-safe characters only.
+        let setup_token =
+            match get("TETHER_SETUP_TOKEN") {
+                None => None,
+                Some(token)
+                    if token.len() >= 24
+                        && token
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+                {
+                    Some(Secret::new(token))
+                }
+                Some(_) => return Err(invalid(
+                    "TETHER_SETUP_TOKEN",
+                    "must be at least 24 letters, digits, `-` or `_` (e.g. `openssl rand -hex 24`)",
+                )),
+            };
         let mut pacing = Pacing::default();
         if let Some(raw) = get("TETHER_CHECK_EVERY_MINUTES") {
             let minutes: i64 = raw
@@ -436,6 +456,7 @@ impl Settings {
             scheduler,
             behind_proxy,
             metrics_token,
+            setup_token,
             private_addresses,
             sessions,
             pacing,

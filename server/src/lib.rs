@@ -116,6 +116,15 @@ pub async fn start(settings: Settings, clock: Clock) -> anyhow::Result<Running> 
     let router = routes::router(ctx, leptos_options, sandbox_router, &public_url, &settings);
 
     log_start(&settings, &engine, &public_url);
+    // Whoever reads the log (the operator) holds the link; a visitor who only found the
+    // address cannot claim the owner account.
+    if let Some(link) = engine
+        .offer_setup_link(settings.setup_token.as_ref())
+        .await?
+    {
+        let url = public_url.join(&format!("setup/{}", link.expose()))?;
+        tracing::warn!("Tether is not set up yet: open {url} to create the owner account");
+    }
     let stop = CancellationToken::new();
     let scheduler = settings.scheduler.then(|| {
         let (engine, stop) = (engine.clone(), stop.clone());

@@ -4,7 +4,9 @@
 mod common;
 
 use chrono::TimeDelta;
-use common::{add_person, location, spawn_app, spawn_app_with, Backend, TestApp, PASSWORD};
+use common::{
+    add_person, location, spawn_app, spawn_app_with, Backend, TestApp, PASSWORD, SETUP_TOKEN,
+};
 use reqwest::StatusCode;
 use sqlx::Row;
 
@@ -33,7 +35,7 @@ async fn first_visit_leads_to_set_up_and_then_to_an_empty_dashboard(backend: Bac
     assert_eq!(location(&dashboard), "/login");
     let login = app.get("/login").await;
     assert_eq!(location(&login), "/setup");
-    let setup = app.page("/setup").await;
+    let setup = app.page(&format!("/setup/{SETUP_TOKEN}")).await;
     assert!(setup.contains(r#"action="/auth/setup""#));
 
     app.set_up_owner().await;
@@ -52,6 +54,7 @@ async fn set_up_is_refused_once_done_and_sign_in_works(backend: Backend) {
         .post_form(
             "/auth/setup",
             &[
+                ("setup_link", SETUP_TOKEN),
                 ("display_name", "Mallory"),
                 ("email", "mallory@example.com"),
                 ("password", "another long password"),
@@ -288,6 +291,7 @@ async fn invalid_input_is_refused_with_a_message(backend: Backend) {
         .post_form(
             "/auth/setup",
             &[
+                ("setup_link", SETUP_TOKEN),
                 ("display_name", "Ada"),
                 ("email", "ada@example.com"),
                 ("password", "short"),
@@ -295,8 +299,9 @@ async fn invalid_input_is_refused_with_a_message(backend: Backend) {
             ],
         )
         .await;
-    assert_eq!(location(&weak), "/setup");
-    let refused = app.page("/setup").await;
+    let back = format!("/setup/{SETUP_TOKEN}");
+    assert_eq!(location(&weak), back);
+    let refused = app.page(&back).await;
     assert!(refused.contains("at least 12 characters"));
     // What was typed comes back, except the password.
     for kept in [
@@ -311,6 +316,7 @@ async fn invalid_input_is_refused_with_a_message(backend: Backend) {
         .post_form(
             "/auth/setup",
             &[
+                ("setup_link", SETUP_TOKEN),
                 ("display_name", "Ada"),
                 ("email", "not-an-email"),
                 ("password", "long enough pw"),
@@ -318,7 +324,7 @@ async fn invalid_input_is_refused_with_a_message(backend: Backend) {
             ],
         )
         .await;
-    assert_eq!(location(&bad_email), "/setup");
+    assert_eq!(location(&bad_email), back);
     assert!(app.engine.needs_setup().await.unwrap());
 
     app.set_up_owner().await;
@@ -462,6 +468,7 @@ async fn cross_site_posts_are_refused(backend: Backend) {
         .post(app.url("/auth/setup"))
         .header("origin", "https://evil.example")
         .form(&[
+            ("setup_link", SETUP_TOKEN),
             ("display_name", "Eve"),
             ("email", "eve@example.com"),
             ("password", "long enough pw"),
@@ -478,6 +485,7 @@ async fn cross_site_posts_are_refused(backend: Backend) {
         .post(app.url("/auth/setup"))
         .header("origin", own_origin)
         .form(&[
+            ("setup_link", SETUP_TOKEN),
             ("display_name", "Ada"),
             ("email", "ada@example.com"),
             ("password", "long enough pw"),
@@ -503,6 +511,7 @@ async fn cookies_are_secure_when_tether_is_served_over_https(backend: Backend) {
         .post_form(
             "/auth/setup",
             &[
+                ("setup_link", SETUP_TOKEN),
                 ("display_name", "Ada"),
                 ("email", "ada@example.com"),
                 ("password", "long enough pw"),

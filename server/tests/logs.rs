@@ -79,6 +79,14 @@ async fn a_connect_flow_logs_no_secret() {
             .unwrap()
     };
     let logs = captured.text();
+    // The one secret the log is for: the link that sets a fresh instance up.
+    assert!(
+        logs.contains(&format!(
+            "Tether is not set up yet: open {} to create the owner account",
+            app.url(&format!("/setup/{}", common::SETUP_TOKEN))
+        )),
+        "{logs}"
+    );
     assert!(
         logs.contains("channel connected"),
         "the capture must see the flow's own log lines"

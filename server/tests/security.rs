@@ -4,7 +4,7 @@
 mod common;
 
 use chrono::TimeDelta;
-use common::{location, spawn_app, Backend, TestApp, OWNER_PASSWORD};
+use common::{location, spawn_app, Backend, TestApp, OWNER_PASSWORD, SETUP_TOKEN};
 use reqwest::StatusCode;
 
 async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
@@ -92,6 +92,7 @@ async fn set_up_after_set_up_sends_to_sign_in(backend: Backend) {
         .post_form(
             "/auth/setup",
             &[
+                ("setup_link", SETUP_TOKEN),
                 ("display_name", "Mallory"),
                 ("email", "mallory@example.com"),
                 ("password", "short"),
@@ -117,6 +118,7 @@ async fn set_ups_racing_each_other_make_one_owner(backend: Backend) {
                 .post_form(
                     "/auth/setup",
                     &[
+                        ("setup_link", SETUP_TOKEN),
                         ("display_name", "Racing Owner"),
                         ("email", email.as_str()),
                         ("password", OWNER_PASSWORD),
@@ -589,6 +591,58 @@ async fn a_crowd_of_sign_ins_hashes_a_few_at_a_time(backend: Backend) {
     assert!(grew < 150 * 1024 * 1024, "peak grew by {} MiB", grew >> 20);
 }
 
+/// A fresh instance could be claimed by whoever found its address first: set-up now asks
+/// for the link Tether logs when it starts, and the link works once.
+async fn set_up_asks_for_the_link_from_the_log(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // Without a chosen secret each starting process makes a random one, valid beside the
+    // others until set-up.
+    let random = app.engine.offer_setup_link(None).await.unwrap().unwrap();
+    assert_ne!(random.expose(), SETUP_TOKEN);
+    assert!(app
+        .engine
+        .setup_link_is_valid(random.expose())
+        .await
+        .unwrap());
+    let form = |link: &'static str| {
+        [
+            ("setup_link", link),
+            ("display_name", "Mallory"),
+            ("email", "mallory@example.com"),
+            ("password", OWNER_PASSWORD),
+            ("workspace_name", "Takeover"),
+        ]
+    };
+    // Without the link, or with another, nothing is created and the page says where to look.
+    for link in ["", "guessed-link-0123456789abcdefgh"] {
+        let refused = app.post_form("/auth/setup", &form(link)).await;
+        assert_eq!(refused.status(), StatusCode::SEE_OTHER);
+        let page = flash_after(&app, refused).await;
+        assert!(page.contains("This set-up link is not valid."), "{page}");
+        assert!(!page.contains(r#"action="/auth/setup""#), "no form: {page}");
+        assert!(app.engine.needs_setup().await.unwrap());
+    }
+    let setup = app.page("/setup").await;
+    assert!(setup.contains("Tether is not set up yet."), "{setup}");
+    assert!(!setup.contains(r#"action="/auth/setup""#), "{setup}");
+
+    let page = app.page(&format!("/setup/{SETUP_TOKEN}")).await;
+    assert!(page.contains(r#"action="/auth/setup""#), "{page}");
+    let done = app.post_form("/auth/setup", &form(SETUP_TOKEN)).await;
+    assert_eq!(location(&done), "/");
+    // Spent: the link no longer sets anything up.
+    assert!(!app.engine.setup_link_is_valid(SETUP_TOKEN).await.unwrap());
+    assert!(!app
+        .engine
+        .setup_link_is_valid(random.expose())
+        .await
+        .unwrap());
+    assert!(app.engine.offer_setup_link(None).await.unwrap().is_none());
+    let stranger = app.other_browser();
+    let again = stranger.post_form("/auth/setup", &form(SETUP_TOKEN)).await;
+    assert_eq!(location(&again), "/login");
+}
+
 on_both_backends!(
     failed_sign_ins_for_an_account_wait_longer_each_time,
     an_unknown_account_waits_the_same,
@@ -606,4 +660,5 @@ on_both_backends!(
     sign_ins_end_when_idle_and_when_old,
     a_new_role_or_sign_out_everywhere_ends_sign_ins,
     changing_the_password_signs_out_other_browsers,
+    set_up_asks_for_the_link_from_the_log,
 );

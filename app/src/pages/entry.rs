@@ -29,12 +29,26 @@ pub fn SignInPage() -> impl IntoView {
 pub fn SetUpPage() -> impl IntoView {
     view! {
         <EntryLayout entry=Entry::SetUp title="Set up · Tether">
+            <SetUpForm/>
+        </EntryLayout>
+    }
+}
+
+/// The owner's form when the page was opened through a set-up link from the log; without
+/// one, where to find it.
+#[component]
+fn SetUpForm() -> impl IntoView {
+    let link = setup_link();
+    let valid = use_context::<SetUpLinkValid>().is_some_and(|SetUpLinkValid(valid)| valid);
+    match link {
+        Some(link) if valid => view! {
             <p class="lede">
                 "Welcome. Create the owner account and your workspace; you can invite the rest of your team later."
             </p>
             <BusyForm action="/auth/setup" class="card form"
                 label="Create account" busy_label="Creating…">
                 <h2>"Set up Tether"</h2>
+                <input type="hidden" name="setup_link" value=link/>
                 <label for="display_name">"Your name"</label>
                 <input id="display_name" name="display_name" required maxlength="80" autocomplete="name"
                     value=refill("display_name")/>
@@ -49,8 +63,30 @@ pub fn SetUpPage() -> impl IntoView {
                 <input id="workspace_name" name="workspace_name" required maxlength="80" autocomplete="organization"
                     value=refill("workspace_name")/>
             </BusyForm>
-        </EntryLayout>
+        }
+        .into_any(),
+        other => view! {
+            <section class="card">
+                <h2>"Set up Tether"</h2>
+                <p>
+                    {if other.is_some() {
+                        "This set-up link is not valid (it may be from before someone set Tether up). "
+                    } else {
+                        "Tether is not set up yet. "
+                    }}
+                    "Only whoever runs Tether can set it up: open the set-up link it wrote to its log when it started (the line "
+                    <q>"Tether is not set up yet: open … to create the owner account"</q>
+                    "). Restarting Tether writes a new one."
+                </p>
+            </section>
+        }
+        .into_any(),
     }
+}
+
+/// The set-up link in the address, when there is one.
+fn setup_link() -> Option<String> {
+    leptos_router::hooks::use_params_map().with_untracked(|params| params.get("link"))
 }
 
 /// The frame both entry pages share: the server decides whether the visitor belongs here
@@ -58,7 +94,8 @@ pub fn SetUpPage() -> impl IntoView {
 /// keeps the WASM small.
 #[component]
 fn EntryLayout(entry: Entry, title: &'static str, children: ChildrenFn) -> impl IntoView {
-    let page = Resource::new(|| (), move |_| load_entry(entry));
+    let link = setup_link();
+    let page = Resource::new(|| (), move |_| load_entry(entry, link.clone()));
     view! {
         <Title text=title/>
         <Suspense fallback=Loading>
@@ -69,6 +106,7 @@ fn EntryLayout(entry: Entry, title: &'static str, children: ChildrenFn) -> impl 
                         Err(e) => view! { <LoadError error=e/> }.into_any(),
                         Ok(page) => {
                             provide_context(Refill(page.flash.clone()));
+                            provide_context(SetUpLinkValid(page.setup_link_valid));
                             view! {
                             <main id="main" class="narrow">
                                 <h1 class="brand">"Tether"</h1>
@@ -84,6 +122,10 @@ fn EntryLayout(entry: Entry, title: &'static str, children: ChildrenFn) -> impl 
         </Suspense>
     }
 }
+
+/// Whether the set-up page's link may set Tether up, as the server found.
+#[derive(Clone, Copy)]
+struct SetUpLinkValid(bool);
 
 /// What was typed into the entry form before the server refused it (never a password).
 #[derive(Clone)]

@@ -1,6 +1,6 @@
 //! Set-up, sign-in and sign-out as plain form posts that answer with a redirect.
 
-use super::{error_flash, refused_form, typed};
+use super::{error_flash, refused_form, typed, url_segment};
 use app::model::FlashKind;
 use app::ssr::AppContext;
 use axum::extract::{Form, State};
@@ -33,7 +33,9 @@ pub async fn set_up(
             password: NewPassword::parse(field(&form, "password"))?,
         };
         let workspace = WorkspaceName::parse(field(&form, "workspace_name"))?;
-        ctx.engine.set_up(owner, workspace).await
+        ctx.engine
+            .set_up_through_link(field(&form, "setup_link"), owner, workspace)
+            .await
     }
     .await;
     match outcome {
@@ -56,7 +58,10 @@ pub async fn set_up(
                 &error,
                 typed(&form, &["display_name", "email", "workspace_name"]),
             ),
-            Redirect::to("/setup"),
+            Redirect::to(&match url_segment(field(&form, "setup_link")) {
+                link if link.is_empty() => "/setup".to_owned(),
+                link => format!("/setup/{link}"),
+            }),
         ),
     }
 }

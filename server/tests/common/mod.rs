@@ -82,6 +82,8 @@ pub async fn spawn_app_with(backend: Backend, extra: &[(&'static str, &str)]) ->
         // suite checks the defaults.
         ("TETHER_SESSION_IDLE_MINUTES", (60 * 24 * 365).to_string()),
         ("TETHER_SESSION_HOURS", (24 * 365).to_string()),
+        // The set-up link's secret, which the log would otherwise be the only place to read.
+        ("TETHER_SETUP_TOKEN", SETUP_TOKEN.to_owned()),
     ]);
     vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
     if let Backend::Postgres = backend {
@@ -171,6 +173,7 @@ impl TestApp {
             .post_form(
                 "/auth/setup",
                 &[
+                    ("setup_link", SETUP_TOKEN),
                     ("display_name", "Ada Owner"),
                     ("email", "ada@example.com"),
                     ("password", OWNER_PASSWORD),
@@ -351,6 +354,8 @@ impl TestApp {
 
 /// The password of the owner `set_up_owner` creates.
 pub const OWNER_PASSWORD: &str = "correct horse battery";
+/// The set-up link's secret every test instance is started with.
+pub const SETUP_TOKEN: &str = "test-set-up-link-0123456789abcdef";
 /// The password of everyone `add_person` adds.
 pub const PASSWORD: &str = "another long password";
 
