@@ -149,7 +149,7 @@ pub async fn exchange_long_lived(
         ("grant_type", exchange.grant_type.to_owned()),
         (exchange.token_param, token.expose().to_owned()),
     ];
-    token_call(http, network, &exchange.url, TokenMethod::Get, params)
+    token_call(http, network, &exchange.url, exchange.method, params)
         .await
         .map(Some)
 }
@@ -243,10 +243,41 @@ pub async fn revoke(
                 .pop_if_empty()
                 .push(grant.subject)
                 .push("permissions");
-            http.delete(url).bearer_auth(app_token(network).expose())
+            let app = app_token(network);
+            http.delete(url)
+                .query(&proof_query(network, &app))
+                .bearer_auth(app.expose())
         }
     };
     send(network, request, Speaker::App).await.map(|_| true)
+}
+
+/// `appsecret_proof` for a call made with `token`: the HMAC-SHA256 of the token keyed with
+/// the app secret, in lowercase hex (Graph API: securing requests). A stolen token is of
+/// no use to an app set to require it without the secret too.
+pub fn appsecret_proof(app_secret: &Secret, token: &Secret) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(app_secret.expose().as_bytes())
+        .expect("HMAC takes a key of any length");
+    mac.update(token.expose().as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// The query a call with `token` carries beside its own: the proof, where the network
+/// asks for one.
+fn proof_query(network: &ConfiguredNetwork, token: &Secret) -> Vec<(&'static str, String)> {
+    if network.profile.app_secret_proof {
+        vec![(
+            "appsecret_proof",
+            appsecret_proof(&network.client_secret, token),
+        )]
+    } else {
+        Vec::new()
+    }
 }
 
 /// A Graph API app access token, `{app-id}|{app-secret}` (access tokens: app access tokens).
@@ -527,6 +558,7 @@ impl ApiCall<'_> {
             .http
             .get(self.network.profile.api(path))
             .query(query)
+            .query(&proof_query(self.network, token))
             .bearer_auth(token.expose())
             .header(reqwest::header::ACCEPT, "application/json");
         for (name, value) in headers {

@@ -292,6 +292,9 @@ pub struct Counters {
     pub refreshes: u64,
     pub exchanges: u64,
     pub revocations: u64,
+    /// Token requests that carried the app secret in the URL. Networks take them; they
+    /// are counted because a secret in a URL stays in proxies' and servers' logs.
+    pub secrets_in_urls: u64,
 }
 
 /// What a sandbox's controls may do beyond making things happen to its accounts and its
@@ -471,6 +474,29 @@ impl SandboxProvider {
             .as_ref()
             .unwrap_or(&self.client.client_secret);
         id == self.client.client_id && secret == current.expose()
+    }
+
+    /// Whether `proof` is `token`'s `appsecret_proof` under the app's current secret: the
+    /// HMAC-SHA256 of the token keyed with the secret, in hex (Graph API: securing
+    /// requests).
+    pub fn proves_app_secret(&self, token: &str, proof: &str) -> bool {
+        use hmac::{Hmac, Mac};
+        let grants = self.grants();
+        let secret = grants
+            .rotated_secret
+            .as_ref()
+            .unwrap_or(&self.client.client_secret);
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.expose().as_bytes()) else {
+            return false;
+        };
+        mac.update(token.as_bytes());
+        let expected: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        expected == proof.to_ascii_lowercase()
     }
 
     /// What a token is and whether it still works, whatever it is (Graph's `debug_token`).
@@ -833,6 +859,9 @@ pub async fn token_endpoint(
     Query(query): Query<HashMap<String, String>>,
     body: axum::body::Bytes,
 ) -> Response {
+    if query.contains_key("client_secret") {
+        provider.grants().counters.secrets_in_urls += 1;
+    }
     let form: HashMap<String, String> = if method == Method::GET {
         query
     } else {

@@ -542,6 +542,71 @@ async fn facebook_revocation_ends_every_page_of_the_person() {
     }
 }
 
+/// Meta advises turning "Require App Secret" on (Graph API: securing requests); the
+/// emulated app has it on. Every Graph call with a person's or a Page's token then carries
+/// `appsecret_proof`, and the app secret never travels in a URL, where proxies and logs
+/// keep it.
+#[tokio::test]
+async fn graph_calls_prove_the_app_secret_and_keep_it_out_of_urls() {
+    use engine::networks::fixtures::documented;
+    let f = start_sandbox("facebook").await;
+    let grant = f.connect().await;
+    let discovery = f.discover(&grant).await;
+    for account in &discovery.accounts {
+        f.check(account).await.unwrap();
+    }
+    assert_eq!(f.provider.counters().secrets_in_urls, 0);
+
+    let me = |proof: Option<String>| {
+        let mut request = f
+            .http
+            .get(f.network.profile.api("me"))
+            .bearer_auth(grant.access_token.expose());
+        if let Some(proof) = proof {
+            request = request.query(&[("appsecret_proof", proof)]);
+        }
+        request.send()
+    };
+    let another_apps_proof =
+        oauth::appsecret_proof(&Secret::new("another app"), &grant.access_token);
+    for (proof, fixture) in [
+        (None, "error_appsecret_proof_missing"),
+        (Some(another_apps_proof), "error_appsecret_proof_invalid"),
+    ] {
+        let refused = me(proof).await.unwrap();
+        let documented_answer = documented("facebook", fixture);
+        assert_eq!(
+            refused.status().as_u16(),
+            documented_answer.status,
+            "{fixture}"
+        );
+        let body: serde_json::Value = refused.json().await.unwrap();
+        assert_eq!(
+            body["error"]["code"],
+            documented_answer.body["error"]["code"]
+        );
+        assert_eq!(
+            body["error"]["message"],
+            documented_answer.body["error"]["message"]
+        );
+    }
+
+    // Unlinking speaks as the app, with its proof too.
+    let revoked = oauth::revoke(
+        &f.http,
+        &f.network,
+        oauth::Revocation {
+            access: &grant.access_token,
+            refresh: None,
+            subject: discovery.subject.as_deref().unwrap(),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(revoked);
+    assert_eq!(f.provider.counters().secrets_in_urls, 0);
+}
+
 /// A restricted Facebook account is a temporary block (code 368), not a dead channel.
 #[tokio::test]
 async fn a_restricted_facebook_account_is_not_a_dead_channel() {
@@ -644,10 +709,15 @@ async fn the_emulators_answer_as_the_documents_say() {
     let f = start_sandbox("facebook").await;
     let grant = f.connect().await;
     let page = f.discover(&grant).await.accounts.remove(0);
+    let page_token = page.token.as_ref().unwrap();
     let me_accounts = f
         .http
         .get(f.network.profile.api("me/accounts"))
-        .bearer_auth(page.token.as_ref().unwrap().expose())
+        .query(&[(
+            "appsecret_proof",
+            oauth::appsecret_proof(&f.network.client_secret, page_token),
+        )])
+        .bearer_auth(page_token.expose())
         .send()
         .await
         .unwrap();

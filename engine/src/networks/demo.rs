@@ -71,6 +71,7 @@ pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
         revoke: Some((server(REVOKE), RevokeStyle::Rfc7009)),
         api_base: server("/"),
         api_version: None,
+        app_secret_proof: false,
         sandboxed: true,
     }
 }

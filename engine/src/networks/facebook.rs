@@ -98,7 +98,10 @@ pub fn profile(hosts: &Hosts, settings: &NetworkSettings) -> NetworkProfile {
         client_id_param: "client_id",
         scope_separator: ",",
         token_url: server("/oauth/access_token"),
-        token_method: TokenMethod::Get,
+        // The docs show GET with the secret in the query; the endpoint takes the same
+        // parameters as a POST form (ASP.NET Core's Facebook handler posts), which keeps
+        // the secret out of URLs.
+        token_method: TokenMethod::Post,
         client_auth: ClientAuth::Body,
         pkce_s256: false,
         partial_consent: true,
@@ -112,6 +115,10 @@ pub fn profile(hosts: &Hosts, settings: &NetworkSettings) -> NetworkProfile {
             url: server("/oauth/access_token"),
             grant_type: "fb_exchange_token",
             token_param: "fb_exchange_token",
+            // The same endpoint as the code exchange, which takes a POST form (as ASP.NET
+            // Core's Facebook handler sends it); the docs show only GET: not verified for
+            // `fb_exchange_token`, but a secret in a URL is kept by proxies and logs.
+            method: TokenMethod::Post,
         }),
         // Every channel is a Page or an account reached through one: its token does not
         // expire, and re-exchanging a Page token is undocumented.
@@ -124,6 +131,7 @@ pub fn profile(hosts: &Hosts, settings: &NetworkSettings) -> NetworkProfile {
         revoke: Some((server("/"), RevokeStyle::DeleteUserPermissions)),
         api_base: server("/"),
         api_version: None,
+        app_secret_proof: true,
         sandboxed: hosts.is_sandbox(),
     }
 }

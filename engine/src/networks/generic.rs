@@ -153,6 +153,7 @@ fn profile_from(config: &GenericConfig, metadata: Metadata) -> Result<NetworkPro
         // The identity call is the userinfo endpoint itself.
         api_base: userinfo,
         api_version: None,
+        app_secret_proof: false,
         sandboxed: false,
     })
 }

@@ -140,6 +140,7 @@ pub fn profile(hosts: &Hosts, settings: &NetworkSettings) -> NetworkProfile {
         revoke: Some((hosts.server(ID, WEB, REVOKE), RevokeStyle::Rfc7009)),
         api_base: hosts.server(ID, API, "/"),
         api_version: Some(settings.linkedin_version.as_str().to_owned()),
+        app_secret_proof: false,
         sandboxed: hosts.is_sandbox(),
     }
 }

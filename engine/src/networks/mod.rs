@@ -98,6 +98,9 @@ pub struct ExchangeCall {
     pub grant_type: &'static str,
     /// The parameter that carries the token being exchanged.
     pub token_param: &'static str,
+    /// POST keeps the app secret out of the URL; GET only where that is all the network
+    /// documents.
+    pub method: TokenMethod,
 }
 
 /// How a network takes a revocation.
@@ -263,6 +266,9 @@ pub struct NetworkProfile {
     pub api_base: Url,
     /// The API version the network wants in a header (`LinkedIn-Version`).
     pub api_version: Option<String>,
+    /// Whether API calls carry `appsecret_proof` (Graph API: securing requests), which an
+    /// app set to "Require App Secret" refuses calls without.
+    pub app_secret_proof: bool,
     pub sandboxed: bool,
 }
 

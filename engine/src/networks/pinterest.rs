@@ -79,6 +79,7 @@ pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
         revoke: None,
         api_base: hosts.server(ID, API, "/"),
         api_version: None,
+        app_secret_proof: false,
         sandboxed: hosts.is_sandbox(),
     }
 }

@@ -69,6 +69,8 @@ pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
             url: hosts.server(ID, GRAPH, EXCHANGE),
             grant_type: "th_exchange_token",
             token_param: "access_token",
+            // Documented as a GET with the app secret in the query; POST is not verified.
+            method: TokenMethod::Get,
         }),
         renewal: Renewal::ExtendInPlace {
             url: hosts.server(ID, GRAPH, EXTEND),
@@ -82,6 +84,7 @@ pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
         revoke: None,
         api_base: hosts.server(ID, GRAPH, "/"),
         api_version: None,
+        app_secret_proof: false,
         sandboxed: hosts.is_sandbox(),
     }
 }

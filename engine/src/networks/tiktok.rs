@@ -83,6 +83,7 @@ pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
         revoke: Some((hosts.server(ID, API, REVOKE), RevokeStyle::AccessToken)),
         api_base: hosts.server(ID, API, "/"),
         api_version: None,
+        app_secret_proof: false,
         sandboxed: hosts.is_sandbox(),
     }
 }

@@ -87,6 +87,7 @@ pub fn profile(hosts: &Hosts, settings: &NetworkSettings) -> NetworkProfile {
         revoke: Some((hosts.server(ID, OAUTH, REVOKE), RevokeStyle::Rfc7009)),
         api_base: hosts.server(ID, API, "/"),
         api_version: None,
+        app_secret_proof: false,
         sandboxed: hosts.is_sandbox(),
     }
 }

@@ -135,6 +135,27 @@ fn graph_body(status: StatusCode, code: i64, subcode: Option<i64>, message: &str
     (status, Json(json!({ "error": error }))).into_response()
 }
 
+/// The emulated app has "Require App Secret" on, as Meta advises (Graph API: securing
+/// requests): a call with a person's or a Page's token must carry `appsecret_proof`. The
+/// bodies are as public client projects report them (fixtures
+/// `error_appsecret_proof_missing` and `_invalid`). With the app's own token the proof is
+/// checked when sent and not required: not verified. That the token is judged before
+/// the proof is not verified either.
+fn refused_proof(
+    p: &SandboxProvider,
+    token: &str,
+    q: &HashMap<String, String>,
+) -> Option<Response> {
+    let message = match q.get("appsecret_proof") {
+        Some(proof) if p.proves_app_secret(token, proof) => return None,
+        Some(_) => "Invalid appsecret_proof provided in the API argument",
+        None if p.is_app_token(token) => return None,
+        None => "API calls from the server require an appsecret_proof argument",
+    };
+    let error = json!({"message": message, "type": "GraphMethodException", "code": 100, "fbtrace_id": "sandbox"});
+    Some((StatusCode::BAD_REQUEST, Json(json!({ "error": error }))).into_response())
+}
+
 /// Code 100 for an edge the node does not have: what `me/accounts` answers a Page token.
 fn nonexisting_field(field: &str, node: &str) -> Response {
     graph_body(
@@ -336,13 +357,20 @@ async fn read(
     headers: HeaderMap,
     Query(q): Params,
 ) -> Response {
+    let token = presented_token(&headers, &q);
     if path == "debug_token" {
+        if let Some(refused) = refused_proof(&p, &token, &q) {
+            return refused;
+        }
         return debug_token(&p, &headers, &q);
     }
     let issued = match p.authenticate(&headers, &q) {
         Ok(issued) => issued,
         Err(error) => return p.error(error),
     };
+    if let Some(refused) = refused_proof(&p, &token, &q) {
+        return refused;
+    }
     match (path.as_str(), issued.page) {
         // With a Page token, `/me` is the Page (Page access tokens).
         ("me", Some(page)) => Json(object(&q, page.id, page_fields(&page))).into_response(),
@@ -500,6 +528,9 @@ async fn delete(
         return unsupported_get(&path);
     };
     let token = presented_token(&headers, &q);
+    if let Some(refused) = refused_proof(&p, &token, &q) {
+        return refused;
+    }
     let person = if p.is_app_token(&token) {
         ALL_PEOPLE
             .iter()
