@@ -388,7 +388,8 @@ pub async fn load_channel(channel_id: i64) -> Result<ChannelPage, ServerFnError>
 pub async fn load_members() -> Result<MembersPage, ServerFnError> {
     use crate::model::MemberLine;
     use crate::ssr::{
-        public_error, request, require_person, take_flash, take_revealed, when, NEW_WELCOME_COOKIE,
+        keys_and_webhooks, public_error, request, require_person, take_flash, take_revealed, when,
+        NEW_WELCOME_COOKIE,
     };
     use engine::domain::Role;
 
@@ -412,6 +413,10 @@ pub async fn load_members() -> Result<MembersPage, ServerFnError> {
                 email: member.email,
                 role: member.role.as_str().to_owned(),
                 since: when(member.since),
+                created_access: keys_and_webhooks(
+                    member.live_keys.unsigned_abs(),
+                    member.live_webhooks.unsigned_abs(),
+                ),
             })
             .collect(),
         grantable: Role::ALL
@@ -799,7 +804,10 @@ pub async fn load_webhooks() -> Result<WebhooksPage, ServerFnError> {
                     WebhookFormat::Json => "JSON".into(),
                     WebhookFormat::Slack => "Slack".into(),
                 },
-                created: when(hook.created_at),
+                created: match hook.created_by {
+                    Some(by) => format!("{} by {by}", when(hook.created_at)),
+                    None => when(hook.created_at),
+                },
                 revoked: hook.revoked_at.map(when),
                 deliveries: hook
                     .deliveries

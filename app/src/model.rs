@@ -231,6 +231,9 @@ pub struct MemberLine {
     pub since: String,
     /// Why this person cannot change this member, if they cannot.
     pub locked: Option<String>,
+    /// The working API keys and webhooks they created, in words ("2 API keys and 1
+    /// webhook"), when there are any: removing them offers to revoke these.
+    pub created_access: Option<String>,
 }
 
 /// The workspace's API keys, and a key just created (shown this once).

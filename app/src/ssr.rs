@@ -234,6 +234,19 @@ fn status_of(error: &engine::Error) -> http::StatusCode {
     }
 }
 
+/// "2 API keys and 1 webhook", or `None` when both are zero.
+pub fn keys_and_webhooks(keys: u64, webhooks: u64) -> Option<String> {
+    let counted = |n: u64, one: &str| match n {
+        0 => None,
+        1 => Some(format!("1 {one}")),
+        n => Some(format!("{n} {one}s")),
+    };
+    match (counted(keys, "API key"), counted(webhooks, "webhook")) {
+        (Some(k), Some(w)) => Some(format!("{k} and {w}")),
+        (one, other) => one.or(other),
+    }
+}
+
 /// A time as people read it on a page rendered by the server.
 pub fn when(at: i64) -> String {
     engine::clock::utc_words(at)

@@ -16,6 +16,17 @@ pub struct Member {
     pub email: String,
     pub role: Role,
     pub since: i64,
+    /// The API keys and webhooks they created here that still work: removing them offers
+    /// to revoke these too.
+    pub live_keys: i64,
+    pub live_webhooks: i64,
+}
+
+/// What removing a member revoked beside the membership.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Removed {
+    pub keys: u64,
+    pub webhooks: u64,
 }
 
 impl Engine {
@@ -23,7 +34,12 @@ impl Engine {
     pub async fn members(&self, person: &SignedIn) -> Result<Vec<Member>> {
         require(person.role, Permission::ManageMembers)?;
         let rows = sqlx::query(
-            "SELECT u.id, u.display_name, u.email, m.role, m.created_at FROM memberships m \
+            "SELECT u.id, u.display_name, u.email, m.role, m.created_at, \
+                    (SELECT COUNT(*) FROM api_keys k WHERE k.workspace_id = m.workspace_id \
+                       AND k.created_by = u.id AND k.revoked_at IS NULL) AS live_keys, \
+                    (SELECT COUNT(*) FROM webhooks w WHERE w.workspace_id = m.workspace_id \
+                       AND w.created_by = u.id AND w.revoked_at IS NULL) AS live_webhooks \
+             FROM memberships m \
              JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 \
              ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 \
                  WHEN 'editor' THEN 2 ELSE 3 END, u.display_name, u.id",
@@ -39,6 +55,8 @@ impl Engine {
                     email: row.try_get("email")?,
                     role: Role::parse(&row.try_get::<String, _>("role")?)?,
                     since: row.try_get("created_at")?,
+                    live_keys: row.try_get("live_keys")?,
+                    live_webhooks: row.try_get("live_webhooks")?,
                 })
             })
             .collect()
@@ -79,16 +97,47 @@ impl Engine {
         Ok(())
     }
 
-    /// Takes a member out of the workspace; their sessions stop reaching it at once.
-    pub async fn remove_member(&self, person: &SignedIn, user_id: i64) -> Result<()> {
+    /// Takes a member out of the workspace; their sessions stop reaching it at once. With
+    /// `revoke_theirs`, the API keys and webhooks they created here stop too: a key they
+    /// copied would otherwise keep handing out tokens after they left.
+    pub async fn remove_member(
+        &self,
+        person: &SignedIn,
+        user_id: i64,
+        revoke_theirs: bool,
+    ) -> Result<Removed> {
         let current = self.manageable_member(person, user_id).await?;
+        let now = self.clock.now().timestamp();
         let mut tx = self.db.pool().begin().await?;
         sqlx::query("DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2")
             .bind(person.workspace_id)
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        let detail = json!({ "user_id": user_id, "role": current.as_str() });
+        let mut removed = Removed::default();
+        if revoke_theirs {
+            for (table, count) in [
+                ("api_keys", &mut removed.keys),
+                ("webhooks", &mut removed.webhooks),
+            ] {
+                *count = sqlx::query(&format!(
+                    "UPDATE {table} SET revoked_at = $1 \
+                     WHERE workspace_id = $2 AND created_by = $3 AND revoked_at IS NULL"
+                ))
+                .bind(now)
+                .bind(person.workspace_id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            }
+        }
+        let detail = json!({
+            "user_id": user_id,
+            "role": current.as_str(),
+            "keys_revoked": removed.keys,
+            "webhooks_revoked": removed.webhooks,
+        });
         self.record_event(
             &mut tx,
             person.workspace_id,
@@ -99,8 +148,13 @@ impl Engine {
         )
         .await?;
         tx.commit().await?;
-        tracing::info!(user_id, "member removed");
-        Ok(())
+        tracing::info!(
+            user_id,
+            keys_revoked = removed.keys,
+            webhooks_revoked = removed.webhooks,
+            "member removed"
+        );
+        Ok(removed)
     }
 
     /// The role of a member `person` may change or remove: someone else in the same

@@ -64,6 +64,8 @@ pub struct Webhook {
     pub id: i64,
     pub url: String,
     pub format: WebhookFormat,
+    /// Who added it, while they have an account.
+    pub created_by: Option<String>,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
     pub deliveries: Vec<Delivery>,
@@ -214,8 +216,10 @@ impl Engine {
     pub async fn webhooks(&self, person: &SignedIn) -> Result<Vec<Webhook>> {
         require(person.role, Permission::ManageApiKeys)?;
         let rows = sqlx::query(
-            "SELECT id, url, format, created_at, revoked_at FROM webhooks \
-             WHERE workspace_id = $1 ORDER BY created_at DESC, id DESC",
+            "SELECT w.id, w.url, w.format, u.display_name AS creator, w.created_at, \
+                    w.revoked_at \
+             FROM webhooks w LEFT JOIN users u ON u.id = w.created_by \
+             WHERE w.workspace_id = $1 ORDER BY w.created_at DESC, w.id DESC",
         )
         .bind(person.workspace_id)
         .fetch_all(self.db.pool())
@@ -256,6 +260,7 @@ impl Engine {
                 url: row.try_get("url")?,
                 format: WebhookFormat::parse(&format)
                     .ok_or_else(|| Error::Internal(format!("stored webhook format {format:?}")))?,
+                created_by: row.try_get("creator")?,
                 created_at: row.try_get("created_at")?,
                 revoked_at: row.try_get("revoked_at")?,
                 deliveries,

@@ -42,7 +42,11 @@ async fn owners_stay_in_charge_and_removal_takes_effect_at_once(backend: Backend
         .change_role(&bo, ada.user_id, Role::Viewer)
         .await
         .is_err());
-    assert!(app.engine.remove_member(&bo, ada.user_id).await.is_err());
+    assert!(app
+        .engine
+        .remove_member(&bo, ada.user_id, false)
+        .await
+        .is_err());
     assert!(app.engine.change_role(&bo, cy, Role::Owner).await.is_err());
     assert_eq!(role_of(ada.user_id).await.as_deref(), Some("owner"));
     assert_eq!(role_of(cy).await.as_deref(), Some("editor"));
@@ -52,7 +56,11 @@ async fn owners_stay_in_charge_and_removal_takes_effect_at_once(backend: Backend
         .change_role(&ada, ada.user_id, Role::Viewer)
         .await
         .is_err());
-    assert!(app.engine.remove_member(&ada, ada.user_id).await.is_err());
+    assert!(app
+        .engine
+        .remove_member(&ada, ada.user_id, false)
+        .await
+        .is_err());
     assert!(app
         .engine
         .change_role(&bo, bo.user_id, Role::Owner)
@@ -81,7 +89,10 @@ async fn owners_stay_in_charge_and_removal_takes_effect_at_once(backend: Backend
     // Removing Bo: his signed-in browser is sent to sign in on its next page.
     let bo_browser = sign_in_as(&app, "bo@example.com").await;
     assert!(bo_browser.page("/").await.contains("Bo Admin"));
-    app.engine.remove_member(&ada, bo.user_id).await.unwrap();
+    app.engine
+        .remove_member(&ada, bo.user_id, false)
+        .await
+        .unwrap();
     assert_eq!(role_of(bo.user_id).await, None);
     let page = bo_browser.page("/").await;
     assert!(page.contains("Sign in"), "{page}");
@@ -262,8 +273,81 @@ async fn people_in_two_workspaces_switch_between_them(backend: Backend) {
     assert!(!bo.page("/").await.contains("Acme studio"));
 }
 
+/// A removed admin's API key kept handing out tokens: removing someone offers to revoke
+/// the keys and webhooks they created, and the lists say who created each.
+async fn removing_a_member_can_revoke_the_keys_and_webhooks_they_created(backend: Backend) {
+    use engine::domain::ApiKeyName;
+    use engine::webhooks::WebhookFormat;
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    add_person(&app, "bo@example.com", "Bo Admin", Role::Admin).await;
+    add_person(&app, "di@example.com", "Di Admin", Role::Admin).await;
+    let bo = person(&app, "bo@example.com", common::PASSWORD).await;
+    let di = person(&app, "di@example.com", common::PASSWORD).await;
+    let key_of = |who| {
+        let app = &app;
+        async move {
+            app.engine
+                .create_api_key(who, &ApiKeyName::parse("their script").unwrap())
+                .await
+                .unwrap()
+                .secret
+        }
+    };
+    let (bo_key, di_key) = (key_of(&bo).await, key_of(&di).await);
+    app.engine
+        .create_webhook(&bo, "http://127.0.0.1:9/bo", WebhookFormat::Json)
+        .await
+        .unwrap();
+    let works = |key: engine::crypto::Secret| {
+        let url = app.url("/api/v1/channels");
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(key.expose())
+                .send()
+                .await
+                .unwrap()
+                .status()
+                == StatusCode::OK
+        }
+    };
+    assert!(works(bo_key.clone()).await && works(di_key.clone()).await);
+
+    assert!(app.page("/settings/webhooks").await.contains("by Bo Admin"));
+    assert!(app.page("/settings/api-keys").await.contains("by Di Admin"));
+    let members = app.page("/settings/members").await;
+    assert!(
+        members.contains("Also revoke the 1 API key and 1 webhook they created"),
+        "{members}"
+    );
+
+    let removed = app
+        .post_form(
+            &format!("/settings/members/{}/remove", bo.user_id),
+            &[("revoke_theirs", "yes")],
+        )
+        .await;
+    assert_eq!(location(&removed), "/settings/members");
+    assert!(app
+        .page("/settings/members")
+        .await
+        .contains("The 1 API key and 1 webhook they created no longer work."));
+    assert!(!works(bo_key).await, "the removed admin's key is revoked");
+    let hooks = app.page("/settings/webhooks").await;
+    assert!(hooks.contains("removed"), "{hooks}");
+
+    // Left unticked, what they created keeps working, as the person removing them chose.
+    let removed = app
+        .post_form(&format!("/settings/members/{}/remove", di.user_id), &[])
+        .await;
+    assert_eq!(location(&removed), "/settings/members");
+    assert!(works(di_key).await);
+}
+
 on_both_backends!(
     owners_stay_in_charge_and_removal_takes_effect_at_once,
     admins_add_people_who_choose_their_password,
     people_in_two_workspaces_switch_between_them,
+    removing_a_member_can_revoke_the_keys_and_webhooks_they_created,
 );

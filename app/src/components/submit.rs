@@ -52,12 +52,15 @@ pub fn DangerForm(
     #[prop(into)] action: String,
     #[prop(into)] label: String,
     #[prop(into)] busy_label: String,
+    /// Choices that go with the action (what else to undo), inside the form.
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
     view! {
         <details class="danger">
             <summary>{summary}</summary>
             <p>{warning}</p>
-            <BusyForm action class="inline" label busy_label>""</BusyForm>
+            <BusyForm action class="inline" label busy_label>{children.map(|c| c())}</BusyForm>
         </details>
     }
 }

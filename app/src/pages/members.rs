@@ -106,7 +106,17 @@ fn MemberItem(member: MemberLine, grantable: Vec<String>) -> impl IntoView {
                         </div>
                     </BusyForm>
                     <DangerForm summary="Remove…" warning=format!("{} stops reaching this workspace at once. Channels they connected stay; name someone else to be told about them.", member.name) action=format!("/settings/members/{id}/remove")
-                            label=format!("Remove {}", member.name) busy_label="Removing…"/>
+                            label=format!("Remove {}", member.name) busy_label="Removing…">
+                        {member.created_access.map(|what| {
+                            let check_id = format!("revoke-theirs-{id}");
+                            view! {
+                                <div class="choice">
+                                    <input type="checkbox" id=check_id.clone() name="revoke_theirs" value="yes" checked/>
+                                    <label for=check_id>{format!("Also revoke the {what} they created: services using them stop at once")}</label>
+                                </div>
+                            }
+                        })}
+                    </DangerForm>
                 }
                     .into_any(),
             }}

@@ -4,7 +4,7 @@
 use super::oauth::{act, respond, signed_in};
 use super::url_segment;
 use app::model::FlashKind;
-use app::ssr::{AppContext, NEW_WELCOME_COOKIE};
+use app::ssr::{keys_and_webhooks, AppContext, NEW_WELCOME_COOKIE};
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
@@ -38,13 +38,25 @@ pub async fn remove(
     State(ctx): State<AppContext>,
     jar: CookieJar,
     Path(user_id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
 ) -> Response {
+    let revoke_theirs = form.get("revoke_theirs").map(String::as_str) == Some("yes");
     act(
         &ctx,
         jar,
         PAGE,
-        async |person| ctx.engine.remove_member(&person, user_id).await,
-        |()| "Removed from the workspace; their sessions no longer reach it.".into(),
+        async |person| {
+            ctx.engine
+                .remove_member(&person, user_id, revoke_theirs)
+                .await
+        },
+        |removed| {
+            let removed = match keys_and_webhooks(removed.keys, removed.webhooks) {
+                Some(what) => format!(" The {what} they created no longer work."),
+                None => String::new(),
+            };
+            format!("Removed from the workspace; their sessions no longer reach it.{removed}")
+        },
     )
     .await
 }
