@@ -677,7 +677,8 @@ pub async fn load_invites() -> Result<InvitesPage, ServerFnError> {
 /// The person's own account: changing the password, ending every sign-in.
 #[server]
 pub async fn load_account() -> Result<AccountPage, ServerFnError> {
-    use crate::ssr::{request, require_person, take_flash};
+    use crate::model::OfferLine;
+    use crate::ssr::{public_error, request, require_person, take_flash, when};
 
     let (ctx, jar) = request()?;
     let person = require_person(&ctx, &jar).await?;
@@ -695,6 +696,27 @@ pub async fn load_account() -> Result<AccountPage, ServerFnError> {
             span(limits.idle.num_minutes()),
             span(limits.lifetime.num_minutes())
         ),
+        offers: ctx
+            .engine
+            .membership_offers(&person)
+            .await
+            .map_err(public_error)?
+            .into_iter()
+            .map(|offer| OfferLine {
+                workspace_id: offer.workspace_id,
+                details: format!(
+                    "{} as {} · open until {}",
+                    offer
+                        .offered_by
+                        .map_or("You are invited".to_owned(), |by| format!(
+                            "{by} invites you"
+                        )),
+                    offer.role.as_str(),
+                    when(offer.expires_at)
+                ),
+                workspace_name: offer.workspace_name,
+            })
+            .collect(),
         flash: take_flash(&ctx, &jar),
     })
 }

@@ -328,7 +328,18 @@ pub struct AccountPage {
     pub email: String,
     /// How long sign-ins last here, in words.
     pub session_limits: String,
+    /// Workspaces that asked this person to join, waiting for an answer.
+    pub offers: Vec<OfferLine>,
     pub flash: Option<Flash>,
+}
+
+/// An offer to join a workspace, as its recipient reads it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OfferLine {
+    pub workspace_id: i64,
+    pub workspace_name: String,
+    /// "Ada Owner invites you as viewer · open until …".
+    pub details: String,
 }
 
 /// The local outbox of the embedded default: the mail Tether would have sent.

@@ -16,6 +16,7 @@ pub mod invites;
 pub mod lifecycle;
 pub mod mail;
 pub mod members;
+pub mod membership_offers;
 pub mod networks;
 pub mod notify;
 pub mod oauth;

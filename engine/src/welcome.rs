@@ -8,6 +8,7 @@ use crate::domain::{require, DisplayName, Email, NewPassword, Permission, Role};
 use crate::error::{Error, Result};
 use crate::invites::InviteRefused;
 use crate::mail::Mail;
+use crate::membership_offers::OFFER_DAYS;
 use crate::Engine;
 use serde_json::json;
 use sqlx::Row;
@@ -27,8 +28,8 @@ pub struct NewMember {
 /// What adding someone did.
 #[derive(Debug)]
 pub enum Added {
-    /// They had an account and are a member now.
-    Existing,
+    /// They had an account: they join once they accept the offer (on their account page).
+    Offered,
     /// They got an account; the link lets them choose a password (shown once).
     New { link: Secret },
 }
@@ -83,7 +84,7 @@ impl Engine {
                         member.email.as_str()
                     )));
                 }
-                (user_id, Added::Existing)
+                (user_id, Added::Offered)
             }
             (None, unusable) => {
                 // The account's password is unknown to anyone until the link sets one.
@@ -112,18 +113,36 @@ impl Engine {
                 )
             }
         };
-        insert_membership(&mut tx, person.workspace_id, user_id, member.role, now).await?;
-        self.record_event(
-            &mut tx,
-            person.workspace_id,
-            None,
-            Some(person.user_id),
-            "member_added",
-            json!({ "user_id": user_id, "role": member.role.as_str() }),
-        )
-        .await?;
+        match added {
+            Added::Offered => {
+                self.offer_membership(
+                    &mut tx,
+                    person.workspace_id,
+                    user_id,
+                    member.role,
+                    person.user_id,
+                )
+                .await?;
+            }
+            Added::New { .. } => {
+                insert_membership(&mut tx, person.workspace_id, user_id, member.role, now).await?;
+                self.record_event(
+                    &mut tx,
+                    person.workspace_id,
+                    None,
+                    Some(person.user_id),
+                    "member_added",
+                    json!({ "user_id": user_id, "role": member.role.as_str() }),
+                )
+                .await?;
+            }
+        }
         tx.commit().await?;
-        tracing::info!(user_id, role = member.role.as_str(), "member added");
+        tracing::info!(
+            user_id,
+            role = member.role.as_str(),
+            "member added or offered"
+        );
         let mail = self.welcome_mail(person, &member, &added);
         let mailed = match self.send_mail(mail).await {
             Ok(()) => true,
@@ -143,8 +162,12 @@ impl Engine {
 
     fn welcome_mail(&self, person: &SignedIn, member: &NewMember, added: &Added) -> Mail {
         let escape = |s: &str| html_escape::encode_text(s).into_owned();
+        let verb = match added {
+            Added::New { .. } => "added you to",
+            Added::Offered => "invites you to join",
+        };
         let intro = format!(
-            "{} added you to the workspace “{}” on Tether as {}. Tether keeps the team's social media connections alive.",
+            "{} {verb} the workspace “{}” on Tether as {}. Tether keeps the team's social media connections alive.",
             person.display_name,
             person.workspace_name,
             member.role.as_str()
@@ -156,10 +179,12 @@ impl Engine {
                 ),
                 link.expose().to_owned(),
             ),
-            Added::Existing => (
-                "Sign in with your usual password:".to_owned(),
+            Added::Offered => (
+                format!(
+                    "Sign in with your usual password and accept or decline it on your account page (it waits {OFFER_DAYS} days):"
+                ),
                 self.public_url
-                    .join("login")
+                    .join("account")
                     .map(String::from)
                     .unwrap_or_default(),
             ),
@@ -167,7 +192,7 @@ impl Engine {
         Mail {
             to: member.email.clone(),
             subject: format!(
-                "{} added you to {} on Tether",
+                "{} {verb} {} on Tether",
                 person.display_name, person.workspace_name
             ),
             text: format!("{intro}\n\n{step}\n{link}\n"),

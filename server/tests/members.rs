@@ -191,20 +191,58 @@ async fn admins_add_people_who_choose_their_password(backend: Backend) {
         "{page}"
     );
 
-    // Someone with an account elsewhere joins at once, no link.
-    person_in_new_workspace(&app, Role::Admin).await;
+    // Someone with an account elsewhere joined silently, and whoever could sign in as them
+    // was let in: now they join only once they accept, on their own account page.
+    let (bo, ..) = person_in_new_workspace(&app, Role::Admin).await;
     let page = add_with_form(&app, "Bo", "bo@example.com", "viewer").await;
     assert!(
-        page.contains("already had an account and is a member now"),
+        page.contains("already has an account: they join once they accept"),
         "{page}"
     );
     assert!(!page.contains("welcome-link"));
-    let bo_memberships: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'bo@example.com'")
+    let memberships_of_bo = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'bo@example.com'")
             .fetch_one(app.engine.db().pool())
             .await
-            .unwrap();
-    assert_eq!(bo_memberships, 2);
+            .unwrap()
+    };
+    assert_eq!(
+        memberships_of_bo().await,
+        1,
+        "not a member before accepting"
+    );
+    let acme: i64 = sqlx::query_scalar("SELECT id FROM workspaces WHERE name = 'Acme Social'")
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap();
+    let switched = bo
+        .post_form("/workspace/switch", &[("workspace_id", &acme.to_string())])
+        .await;
+    assert!(
+        !bo.page("/").await.contains("Acme Social"),
+        "{}",
+        location(&switched)
+    );
+    let account = bo.page("/account").await;
+    assert!(
+        account.contains("Ada Owner invites you as viewer"),
+        "{account}"
+    );
+    let accepted = bo
+        .post_form(&format!("/account/offers/{acme}/accept"), &[])
+        .await;
+    assert_eq!(location(&accepted), "/account");
+    assert!(bo
+        .page("/account")
+        .await
+        .contains("You joined “Acme Social”"));
+    assert_eq!(memberships_of_bo().await, 2);
+    // Answered once: the offer is gone.
+    let again = bo
+        .post_form(&format!("/account/offers/{acme}/accept"), &[])
+        .await;
+    assert_eq!(location(&again), "/account");
+    assert!(bo.page("/account").await.contains("no longer open"));
 
     // A welcome link lasts 7 days.
     let page = add_with_form(&app, "Late Larry", "larry@example.com", "viewer").await;
@@ -230,15 +268,17 @@ async fn people_in_two_workspaces_switch_between_them(backend: Backend) {
     let (bo, _, agency) = person_in_new_workspace(&app, Role::Admin).await;
     app.advance(TimeDelta::minutes(1));
     add_with_form(&app, "Bo", "bo@example.com", "viewer").await;
+    let acme: i64 = sqlx::query_scalar("SELECT id FROM workspaces WHERE name = 'Acme Social'")
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap();
+    bo.post_form(&format!("/account/offers/{acme}/accept"), &[])
+        .await;
     // Joining another workspace does not move his session: the first joined stays.
     let first = bo.page("/").await;
     assert!(first.contains("Bo&#x27;s Agency") || first.contains("Bo's Agency"));
     assert!(!first.contains("Acme studio"));
 
-    let acme: i64 = sqlx::query_scalar("SELECT id FROM workspaces WHERE name = 'Acme Social'")
-        .fetch_one(app.engine.db().pool())
-        .await
-        .unwrap();
     let response = bo
         .post_form("/workspace/switch", &[("workspace_id", &acme.to_string())])
         .await;

@@ -1,4 +1,4 @@
-//! The person's own account: a new password (which ends every other sign-in), and a way to
+//! The person's own account: invitations to join other workspaces, a new password (which ends every other sign-in), and a way to
 //! end every sign-in at once, say after using a shared computer.
 
 use super::{LoadError, Loading};
@@ -32,6 +32,28 @@ fn AccountView(page: AccountPage) -> impl IntoView {
             <h1>"Your account"</h1>
             <p class="lede">{format!("{} · {}", page.display_name, page.email)}</p>
             <FlashMessage flash=page.flash/>
+            {(!page.offers.is_empty()).then(|| view! {
+                <section aria-labelledby="offers-heading">
+                    <h2 id="offers-heading">"Invitations to join a workspace"</h2>
+                    <ul class="keys" role="list">
+                        {page.offers.into_iter().map(|offer| {
+                            let id = offer.workspace_id;
+                            view! {
+                                <li class="key" data-testid="offer">
+                                    <p><strong>{offer.workspace_name.clone()}</strong></p>
+                                    <p class="hint">{offer.details}</p>
+                                    <div class="channel__actions">
+                                        <BusyForm action=format!("/account/offers/{id}/accept") class="inline"
+                                            label=format!("Join {}", offer.workspace_name) busy_label="Joining…">""</BusyForm>
+                                        <BusyForm action=format!("/account/offers/{id}/decline") class="inline"
+                                            label=format!("Decline {}", offer.workspace_name) busy_label="Declining…">""</BusyForm>
+                                    </div>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                </section>
+            })}
             <section aria-labelledby="password-heading">
                 <h2 id="password-heading">"Change your password"</h2>
                 <BusyForm action="/account/password" class="card form"

@@ -87,7 +87,7 @@ pub async fn add(
                 format!("The mail to {email} could not be sent; tell them yourself.")
             };
             let (jar, words) = match added {
-                Added::Existing => (jar, format!("{email} already had an account and is a member now. {mail}")),
+                Added::Offered => (jar, format!("{email} already has an account: they join once they accept, on their account page. {mail}")),
                 Added::New { link } => (
                     jar.add(ctx.reveal_once_cookie(NEW_WELCOME_COOKIE, &link)),
                     format!("{email} is added; they choose their password with the welcome link. {mail}"),
@@ -126,4 +126,44 @@ pub async fn welcome(
             .into_response(),
         Err(error) => respond(&ctx, jar, &back, Err(error)),
     }
+}
+
+/// Accepts an offer to join another workspace, from the person's account page.
+pub async fn accept_offer(
+    State(ctx): State<AppContext>,
+    jar: CookieJar,
+    Path(workspace_id): Path<i64>,
+) -> Response {
+    act(
+        &ctx,
+        jar,
+        "/account",
+        async |person| {
+            ctx.engine
+                .answer_membership_offer(&person, workspace_id, true)
+                .await
+        },
+        |name| format!("You joined “{name}”; switch to it from the top bar."),
+    )
+    .await
+}
+
+/// Declines an offer to join another workspace.
+pub async fn decline_offer(
+    State(ctx): State<AppContext>,
+    jar: CookieJar,
+    Path(workspace_id): Path<i64>,
+) -> Response {
+    act(
+        &ctx,
+        jar,
+        "/account",
+        async |person| {
+            ctx.engine
+                .answer_membership_offer(&person, workspace_id, false)
+                .await
+        },
+        |name| format!("You declined to join “{name}”."),
+    )
+    .await
 }

@@ -70,6 +70,14 @@ pub fn router(
         .route("/auth/login", post(auth::sign_in))
         .route("/welcome/{token}", post(members::welcome))
         .route("/account/password", post(auth::change_password))
+        .route(
+            "/account/offers/{workspace_id}/accept",
+            post(members::accept_offer),
+        )
+        .route(
+            "/account/offers/{workspace_id}/decline",
+            post(members::decline_offer),
+        )
         .route_layer(throttle::per_address(behind_proxy));
     let costly_actions = Router::new()
         .route("/channels/{id}/refresh", post(lifecycle::refresh_now))
