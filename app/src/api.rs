@@ -2,7 +2,7 @@
 
 use crate::model::{
     AccountPage, ApiKeysPage, ChannelPage, Dashboard, Entry, EntryPage, InvitePage, InvitesPage,
-    MembersPage, NotificationsPage, OutboxPage, PickerPage, WebhooksPage, WelcomePage,
+    MembersPage, NotificationsPage, OutboxPage, PickerPage, ResetPage, WebhooksPage, WelcomePage,
 };
 use leptos::prelude::*;
 
@@ -893,6 +893,29 @@ pub async fn load_welcome(token: String) -> Result<WelcomePage, ServerFnError> {
         welcome: welcome
             .map(|w| (w.display_name, w.email, w.workspace_name, w.added_by))
             .map_err(|refused| refused.to_string()),
+        flash: take_flash(&ctx, &jar),
+    })
+}
+
+/// A password reset link: whose password it sets, or why it cannot be used (410).
+#[server]
+pub async fn load_reset(token: String) -> Result<ResetPage, ServerFnError> {
+    use crate::ssr::{public_error, request, take_flash};
+
+    let (ctx, jar) = request()?;
+    let email = match ctx.engine.password_reset_email(&token).await {
+        Ok(email) => Ok(email),
+        Err(engine::Error::Invalid(refused)) => {
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(http::StatusCode::GONE);
+            }
+            Err(refused)
+        }
+        Err(other) => return Err(public_error(other)),
+    };
+    Ok(ResetPage {
+        token,
+        email,
         flash: take_flash(&ctx, &jar),
     })
 }

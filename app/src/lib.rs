@@ -46,6 +46,8 @@ pub fn App() -> impl IntoView {
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/") view=pages::DashboardPage ssr=SsrMode::Async/>
                 <Route path=path!("/login") view=pages::SignInPage ssr=SsrMode::Async/>
+                <Route path=path!("/login/forgot") view=pages::ForgotPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/reset/:token") view=pages::ResetPasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/setup") view=pages::SetUpPage ssr=SsrMode::Async/>
                 <Route path=path!("/setup/:link") view=pages::SetUpPage ssr=SsrMode::Async/>
                 <Route path=path!("/channels/pick/:pending") view=pages::PickPage ssr=SsrMode::Async/>

@@ -414,6 +414,15 @@ pub struct DeliveryLine {
     pub outcome: String,
 }
 
+/// A password reset link as its holder sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResetPage {
+    pub token: String,
+    /// The address whose password it sets, or why the link cannot be used.
+    pub email: Result<String, String>,
+    pub flash: Option<Flash>,
+}
+
 /// A welcome link as the person it is for sees it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WelcomePage {

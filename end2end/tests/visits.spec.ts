@@ -80,8 +80,9 @@ test('the audit finds what it is meant to find', async ({ page }) => {
 test('every page passes axe-core, signed out and for every role', async ({ page, browser }) => {
   // Four people visit every page, each audited in full: longer than one journey.
   test.setTimeout(180_000);
-  // Signed out: sign-in, a missing page, the confirmation page.
-  await auditAll(page, ['/login', '/no-such-page', '/invited']);
+  // Signed out: sign-in, a forgotten password, a spent reset link, a missing page, the
+  // confirmation page.
+  await auditAll(page, ['/login', '/login/forgot', '/reset/not-a-link', '/no-such-page', '/invited']);
 
   await signIn(page, owner.email, owner.password);
   // An invite link, as its holder sees it.

@@ -21,6 +21,7 @@ pub mod networks;
 pub mod notify;
 pub mod oauth;
 pub mod outbound;
+pub mod password_reset;
 mod passwords;
 pub mod webhooks;
 pub mod welcome;

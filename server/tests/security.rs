@@ -643,6 +643,125 @@ async fn set_up_asks_for_the_link_from_the_log(backend: Backend) {
     assert_eq!(location(&again), "/login");
 }
 
+/// The reset links mailed to `to`, read from the outbox as their recipient would.
+fn reset_links_mailed_to(app: &TestApp, to: &str) -> Vec<String> {
+    let Ok(files) = std::fs::read_dir(app.data_dir.path().join("outbox")) else {
+        return Vec::new();
+    };
+    files
+        .filter_map(|file| {
+            let bytes = std::fs::read(file.ok()?.path()).ok()?;
+            let message = mail_parser::MessageParser::default().parse(&bytes)?;
+            let addressed = message.to()?.first()?.address()? == to;
+            let text = message.body_text(0)?.into_owned();
+            let link = text
+                .lines()
+                .find(|l| l.contains("/reset/"))?
+                .trim()
+                .to_owned();
+            addressed.then_some(link)
+        })
+        .collect()
+}
+
+/// Waits for a reset link to `to` other than `known` (mail goes out in the background).
+async fn new_reset_link(app: &TestApp, to: &str, known: &[&str]) -> url::Url {
+    for _ in 0..200 {
+        if let Some(link) = reset_links_mailed_to(app, to)
+            .into_iter()
+            .find(|link| !known.contains(&link.as_str()))
+        {
+            return url::Url::parse(&link).unwrap();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("no new reset mail to {to}");
+}
+
+/// A forgotten password had no way back but an admin. Reset by mail: the form answers the
+/// same whether or not an account uses the address, the link works once and for 30 minutes,
+/// and using it ends every other sign-in.
+async fn a_forgotten_password_is_reset_through_a_mailed_link(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let stranger = app.other_browser();
+    let ask = |email: &'static str| {
+        let stranger = &stranger;
+        async move {
+            let asked = stranger
+                .post_form("/auth/forgot", &[("email", email)])
+                .await;
+            assert_eq!(location(&asked), "/login/forgot");
+            stranger.page("/login/forgot").await
+        }
+    };
+    let for_nobody = ask("nobody@example.com").await;
+    let for_ada = ask("ada@example.com").await;
+    // The page's content, beside the nonce every page carries afresh.
+    let answer = |page: &str, email: &str| {
+        let main = &page[page.find("<main").unwrap()..page.find("</main>").unwrap()];
+        main.replace(email, "EMAIL")
+    };
+    assert!(
+        for_ada.contains("If an account uses ada@example.com"),
+        "{for_ada}"
+    );
+    assert_eq!(
+        answer(&for_nobody, "nobody@example.com"),
+        answer(&for_ada, "ada@example.com"),
+        "the answers must not tell who has an account"
+    );
+    let link = new_reset_link(&app, "ada@example.com", &[]).await;
+    assert!(reset_links_mailed_to(&app, "nobody@example.com").is_empty());
+    // Asking again at once sends no second mail.
+    ask("ada@example.com").await;
+    assert_eq!(
+        std::fs::read_dir(app.data_dir.path().join("outbox"))
+            .unwrap()
+            .count(),
+        1
+    );
+
+    let page = stranger.page(link.path()).await;
+    assert!(page.contains("Choose a new password"), "{page}");
+    let new_password = "a brand new long password";
+    let reset = stranger
+        .post_form(link.path(), &[("password", new_password)])
+        .await;
+    assert_eq!(location(&reset), "/");
+    assert!(stranger
+        .page("/")
+        .await
+        .contains("Your new password is set"));
+    // The owner's own browser was signed out; the old password no longer works.
+    assert_eq!(location(&app.get("/").await), "/login");
+    assert!(app
+        .engine
+        .sign_in("ada@example.com", OWNER_PASSWORD)
+        .await
+        .is_err());
+    assert!(app
+        .engine
+        .sign_in("ada@example.com", new_password)
+        .await
+        .is_ok());
+    // Spent.
+    assert_eq!(
+        app.other_browser().get(link.path()).await.status(),
+        StatusCode::GONE
+    );
+
+    // A link older than 30 minutes is refused.
+    app.advance(TimeDelta::minutes(3));
+    ask("ada@example.com").await;
+    let late = new_reset_link(&app, "ada@example.com", &[link.as_str()]).await;
+    app.advance(TimeDelta::minutes(31));
+    assert_eq!(
+        app.other_browser().get(late.path()).await.status(),
+        StatusCode::GONE
+    );
+}
+
 on_both_backends!(
     failed_sign_ins_for_an_account_wait_longer_each_time,
     an_unknown_account_waits_the_same,
@@ -661,4 +780,5 @@ on_both_backends!(
     a_new_role_or_sign_out_everywhere_ends_sign_ins,
     changing_the_password_signs_out_other_browsers,
     set_up_asks_for_the_link_from_the_log,
+    a_forgotten_password_is_reset_through_a_mailed_link,
 );

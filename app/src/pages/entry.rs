@@ -1,4 +1,5 @@
-//! Sign in, and the first visit's set-up of the owner account and workspace.
+//! Sign in (and a forgotten password), and the first visit's set-up of the owner account
+//! and workspace.
 
 use super::{LoadError, Loading};
 use crate::api::load_entry;
@@ -21,6 +22,26 @@ pub fn SignInPage() -> impl IntoView {
                 <label for="password">"Password"</label>
                 <input id="password" name="password" type="password" required autocomplete="current-password"/>
             </BusyForm>
+            <p><a href="/login/forgot">"Forgot your password?"</a></p>
+        </EntryLayout>
+    }
+}
+
+/// Asks for a link to choose a new password; says the same whether or not an account uses
+/// the address.
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    view! {
+        <EntryLayout entry=Entry::SignIn title="Forgot your password · Tether">
+            <BusyForm action="/auth/forgot" class="card form"
+                label="Mail me a link" busy_label="Sending…">
+                <h2>"Forgot your password?"</h2>
+                <p class="hint" id="forgot-hint">"Tether mails a link to choose a new one. It works once, for 30 minutes."</p>
+                <label for="email">"Email"</label>
+                <input id="email" name="email" type="email" required autocomplete="username"
+                    aria-describedby="forgot-hint" value=refill("email")/>
+            </BusyForm>
+            <p><a href="/login">"Back to sign in"</a></p>
         </EntryLayout>
     }
 }

@@ -10,6 +10,7 @@ mod members;
 mod notifications;
 mod outbox;
 mod picker;
+mod reset;
 mod webhooks;
 mod welcome;
 
@@ -17,12 +18,13 @@ pub use account::AccountPage;
 pub use api_keys::ApiKeysPage;
 pub use channel::ChannelDetailPage;
 pub use dashboard::DashboardPage;
-pub use entry::{SetUpPage, SignInPage};
+pub use entry::{ForgotPasswordPage, SetUpPage, SignInPage};
 pub use invites::{InviteDonePage, InviteLinkPage, InvitesPage};
 pub use members::MembersPage;
 pub use notifications::NotificationsPage;
 pub use outbox::OutboxPage;
 pub use picker::PickPage;
+pub use reset::ResetPasswordPage;
 pub use webhooks::WebhooksPage;
 pub use welcome::WelcomePage;
 

@@ -168,3 +168,65 @@ pub async fn change_password(
         Err(error) => super::oauth::respond(&ctx, jar, "/account", Err(error)),
     }
 }
+
+/// "Forgot your password?": the same answer whether or not an account uses the address.
+pub async fn forgot_password(
+    State(ctx): State<AppContext>,
+    jar: CookieJar,
+    Form(form): Form<Fields>,
+) -> axum::response::Response {
+    let outcome = async {
+        let email = Email::parse(field(&form, "email"))?;
+        ctx.engine.request_password_reset(&email).await?;
+        Ok::<_, engine::Error>(email)
+    }
+    .await;
+    match outcome {
+        Ok(email) => (
+            jar.add(ctx.flash_cookie(
+                FlashKind::Success,
+                &format!(
+                    "If an account uses {}, a link to choose a new password is on its way. It works once, for 30 minutes.",
+                    email.as_str()
+                ),
+            )),
+            Redirect::to("/login/forgot"),
+        )
+            .into_response(),
+        Err(error) => (
+            refused_form(&ctx, jar, &error, typed(&form, &["email"])),
+            Redirect::to("/login/forgot"),
+        )
+            .into_response(),
+    }
+}
+
+/// The new password, chosen through a reset link: every other sign-in ends.
+pub async fn reset_password(
+    State(ctx): State<AppContext>,
+    jar: CookieJar,
+    axum::extract::Path(token): axum::extract::Path<String>,
+    Form(form): Form<Fields>,
+) -> axum::response::Response {
+    let outcome = async {
+        let new = NewPassword::parse(field(&form, "password"))?;
+        ctx.engine.reset_password(&token, new).await
+    }
+    .await;
+    match outcome {
+        Ok(session) => (
+            jar.add(ctx.session_cookie(session.expose()))
+                .add(ctx.flash_cookie(
+                    FlashKind::Success,
+                    "Your new password is set; every other sign-in as you has ended.",
+                )),
+            Redirect::to("/"),
+        )
+            .into_response(),
+        Err(error) => (
+            error_flash(&ctx, jar, &error),
+            Redirect::to(&format!("/reset/{}", url_segment(&token))),
+        )
+            .into_response(),
+    }
+}

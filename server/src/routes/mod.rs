@@ -70,14 +70,9 @@ pub fn router(
         .route("/auth/login", post(auth::sign_in))
         .route("/welcome/{token}", post(members::welcome))
         .route("/account/password", post(auth::change_password))
-        .route(
-            "/account/offers/{workspace_id}/accept",
-            post(members::accept_offer),
-        )
-        .route(
-            "/account/offers/{workspace_id}/decline",
-            post(members::decline_offer),
-        )
+        // Each sends a mail or hashes a password: both are limited per address.
+        .route("/auth/forgot", post(auth::forgot_password))
+        .route("/reset/{token}", post(auth::reset_password))
         .route_layer(throttle::per_address(behind_proxy));
     let costly_actions = Router::new()
         .route("/channels/{id}/refresh", post(lifecycle::refresh_now))
@@ -90,6 +85,14 @@ pub fn router(
     let mut router = Router::new()
         .merge(password_forms)
         .merge(costly_actions)
+        .route(
+            "/account/offers/{workspace_id}/accept",
+            post(members::accept_offer),
+        )
+        .route(
+            "/account/offers/{workspace_id}/decline",
+            post(members::decline_offer),
+        )
         .route("/healthz", get(healthz))
         .route("/api/v1/networks", get(api::networks))
         .route("/api/v1/openapi.json", get(api::openapi))
