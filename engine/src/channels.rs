@@ -123,6 +123,14 @@ pub struct BrowserCookies<'a> {
     pub invite: Option<&'a str>,
 }
 
+/// A grant a new consent is about to replace.
+struct ReplacedGrant {
+    channel_id: i64,
+    access: Secret,
+    refresh: Option<Secret>,
+    subject: String,
+}
+
 /// A channel that was just connected or reauthorized.
 #[derive(Clone, Debug)]
 pub struct Connected {
@@ -948,6 +956,15 @@ impl Engine {
     ) -> Result<Vec<Connected>> {
         let profile = &network.profile;
         let now = self.clock.now().timestamp();
+        // A moved channel's credential is replaced by this consent's.
+        let mut replaced = Vec::new();
+        for (account, mode) in accounts {
+            if let PickMode::Move(elsewhere) = mode {
+                if let Some(grant) = self.grant_of(elsewhere.channel_id).await {
+                    replaced.push((grant, account));
+                }
+            }
+        }
         let mut tx = self.db.pool().begin().await?;
         let mut connected = Vec::new();
         for (account, mode) in accounts {
@@ -1038,6 +1055,9 @@ impl Engine {
                 .await?;
         }
         tx.commit().await?;
+        for (grant, account) in replaced {
+            self.revoke_replaced(network, grant, tokens, account).await;
+        }
         Ok(connected)
     }
 
@@ -1331,6 +1351,7 @@ impl Engine {
             }
             .into());
         };
+        let replaced = self.grant_of(channel_id).await;
         // A member who reconnects takes the channel on; an account holder reconnecting
         // through an invite leaves it with the member who was responsible for it.
         let connector = match owner.invite_id {
@@ -1391,6 +1412,10 @@ impl Engine {
         }
         tx.commit().await?;
         tracing::info!(channel_id, network = %network.profile.id, "channel reauthorized");
+        if let Some(replaced) = replaced {
+            self.revoke_replaced(network, replaced, &tokens, account)
+                .await;
+        }
         Ok(connected)
     }
 
@@ -1518,6 +1543,85 @@ impl Engine {
                     "revocation at the network failed"
                 );
                 AtNetwork::Failed
+            }
+        }
+    }
+
+    /// A channel's grant as stored, before a new consent replaces it: its tokens and who
+    /// gave it. `None` when it has none or they cannot be read (nothing to revoke then).
+    async fn grant_of(&self, channel_id: i64) -> Option<ReplacedGrant> {
+        let (access, refresh) = self.tokens(channel_id).await.ok()?;
+        let subject: String = sqlx::query_scalar(
+            "SELECT COALESCE(cr.grant_subject, c.external_account_id) FROM credentials cr \
+             JOIN channels c ON c.id = cr.channel_id WHERE cr.channel_id = $1",
+        )
+        .bind(channel_id)
+        .fetch_optional(self.db.pool())
+        .await
+        .ok()??;
+        Some(ReplacedGrant {
+            channel_id,
+            access,
+            refresh,
+            subject,
+        })
+    }
+
+    /// Revokes a replaced grant at the network (RFC 7009) once no channel holds it: when
+    /// another person consented, the first person's grant would otherwise live on at the
+    /// network, unused. The same person's fresh consent is left alone: on some networks
+    /// (Google) revoking any token of a grant ends all of it, the new tokens with it. A
+    /// failure is logged; the new tokens are stored either way.
+    async fn revoke_replaced(
+        &self,
+        network: &ConfiguredNetwork,
+        old: ReplacedGrant,
+        tokens: &ConsentTokens,
+        account: &OfferedAccount,
+    ) {
+        let new_subject = tokens.grant_subject.as_deref().unwrap_or(&account.id);
+        if old.subject == new_subject || network.profile.revoke.is_none() {
+            return;
+        }
+        let holders: std::result::Result<i64, _> = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM credentials cr JOIN channels c ON c.id = cr.channel_id \
+             WHERE c.network = $1 AND COALESCE(cr.grant_subject, c.external_account_id) = $2",
+        )
+        .bind(&network.profile.id)
+        .bind(&old.subject)
+        .fetch_one(self.db.pool())
+        .await;
+        match holders {
+            Ok(0) => {}
+            Ok(_) => return,
+            Err(error) => {
+                tracing::warn!(
+                    channel_id = old.channel_id,
+                    ?error,
+                    "reading who holds a replaced grant"
+                );
+                return;
+            }
+        }
+        let grant = oauth::Revocation {
+            access: &old.access,
+            refresh: old.refresh.as_ref(),
+            subject: &old.subject,
+        };
+        match oauth::revoke(&self.http, network, grant).await {
+            Ok(revoked) => {
+                tracing::info!(
+                    channel_id = old.channel_id,
+                    revoked,
+                    "replaced grant revoked at the network"
+                );
+            }
+            Err(failure) => {
+                tracing::warn!(
+                    channel_id = old.channel_id,
+                    ?failure,
+                    "revoking a replaced grant failed"
+                );
             }
         }
     }

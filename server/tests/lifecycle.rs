@@ -520,6 +520,50 @@ async fn handouts_are_kept_for_ninety_days(backend: Backend) {
     );
 }
 
+/// Reconnecting a channel with another person's account left the first person's grant
+/// alive at the network: it is revoked there now (RFC 7009), unless another channel still
+/// holds it. The same person's fresh consent is left alone: on networks such as Google,
+/// revoking any token of a grant ends all of it, the new tokens with it.
+async fn a_replaced_grant_is_revoked_at_the_network(backend: Backend) {
+    let app = app(backend).await;
+    let channel = connect(&app, "x", "1460000000000000001").await[0];
+    let reconnect = |person: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .post_form(
+                    &format!("/channels/{channel}/reauthorize"),
+                    &[("handover", "true")],
+                )
+                .await;
+            let consent = url::Url::parse(&location(&response)).unwrap();
+            let callback = app.consent_as(&consent, person, "approve", &[]).await;
+            let Landing::Dashboard(html) = app.land(&callback).await else {
+                panic!("no picker on reauthorize");
+            };
+            assert!(html.contains("Reconnected"), "{html}");
+        }
+    };
+    let revocations = || async {
+        app.sandbox_state("x").await["counters"]["revocations"]
+            .as_u64()
+            .unwrap()
+    };
+    reconnect("1460000000000000001").await;
+    assert_eq!(revocations().await, 0, "the same person's grant stays");
+    let theirs = app.engine.access_token(channel).await.unwrap();
+    assert!(works(&app, "x", &theirs).await);
+
+    reconnect("1460000000000000002").await;
+    assert_eq!(revocations().await, 1);
+    assert!(
+        !works(&app, "x", &theirs).await,
+        "the first person's grant is revoked"
+    );
+    let new = app.engine.access_token(channel).await.unwrap();
+    assert!(works(&app, "x", &new).await);
+}
+
 const METRICS_TOKEN: &str = "metrics-token-0123456789abcdef";
 
 async fn the_api_answers_with_states_and_clear_errors(backend: Backend) {
@@ -1173,6 +1217,7 @@ on_both_backends!(
     a_channel_failing_alone_is_handed_to_a_person,
     a_thousand_concurrent_token_requests_cause_one_refresh,
     handouts_are_kept_for_ninety_days,
+    a_replaced_grant_is_revoked_at_the_network,
     the_api_answers_with_states_and_clear_errors,
     the_channel_page_shows_history_and_renews_or_checks_on_demand,
     a_failed_claim_lets_the_work_in_flight_finish_first,

@@ -350,8 +350,14 @@ async fn facebook_and_instagram_connect_in_one_consent(backend: Backend) {
     let page = app.engine.access_token(tokens[0]).await.unwrap();
     let ig = app.engine.access_token(tokens[1]).await.unwrap();
     assert_eq!(page.expose(), ig.expose());
+    // The emulated app requires the app secret's proof, as Meta advises.
+    let secret = &app.engine.networks().get("facebook").unwrap().client_secret;
     let me = reqwest::Client::new()
         .get(app.url("/sandbox/facebook/v21.0/me"))
+        .query(&[(
+            "appsecret_proof",
+            engine::oauth::appsecret_proof(secret, &page),
+        )])
         .bearer_auth(page.expose())
         .send()
         .await
