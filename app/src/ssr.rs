@@ -234,6 +234,26 @@ fn status_of(error: &engine::Error) -> http::StatusCode {
     }
 }
 
+/// The page's Content-Security-Policy: scripts only from Tether itself or inline with this
+/// response's nonce (the hydration scripts carry it), WebAssembly compiled, nothing framed,
+/// no plugins, no `<base>` tricks. Avatars come from the networks' image hosts, over https.
+pub fn content_security_policy() {
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' https: data:; connect-src 'self'; \
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
 /// "2 API keys and 1 webhook", or `None` when both are zero.
 pub fn keys_and_webhooks(keys: u64, webhooks: u64) -> Option<String> {
     let counted = |n: u64, one: &str| match n {

@@ -762,6 +762,38 @@ async fn a_forgotten_password_is_reset_through_a_mailed_link(backend: Backend) {
     );
 }
 
+/// Pages ran any script injected into them: a Content-Security-Policy now lets only
+/// Tether's own scripts and the inline ones carrying this response's nonce run.
+async fn pages_run_only_their_own_scripts(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    for path in ["/", "/login/forgot", "/no-such-page"] {
+        let response = app.get(path).await;
+        let policy = response
+            .headers()
+            .get("content-security-policy")
+            .unwrap_or_else(|| panic!("{path} has no policy"))
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let page = response.text().await.unwrap();
+        let nonce = policy
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap_or_else(|| panic!("{path}: {policy}"));
+        assert!(page.contains(&format!(r#"nonce="{nonce}""#)), "{path}");
+        for rule in [
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(policy.contains(rule), "{path}: {policy}");
+        }
+        assert!(!policy.contains("unsafe-inline"), "{path}: {policy}");
+    }
+}
+
 on_both_backends!(
     failed_sign_ins_for_an_account_wait_longer_each_time,
     an_unknown_account_waits_the_same,
@@ -781,4 +813,5 @@ on_both_backends!(
     changing_the_password_signs_out_other_browsers,
     set_up_asks_for_the_link_from_the_log,
     a_forgotten_password_is_reset_through_a_mailed_link,
+    pages_run_only_their_own_scripts,
 );
