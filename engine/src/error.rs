@@ -27,7 +27,7 @@ pub enum Error {
     #[error("This channel needs a person: {0}")]
     NeedsPerson(String),
     /// The network is failing; Tether keeps retrying on its own.
-    #[error("{network} is not answering right now; Tether keeps retrying. Try again shortly.")]
+    #[error("{network} is not answering as expected right now; Tether keeps retrying. Try again shortly.")]
     NetworkUnavailable { network: String },
     /// The network refused Tether's own app credentials: only an operator can fix it.
     #[error("{network} refused Tether's own app credentials; an operator must check {setting}. The channel itself is not at fault.")]

@@ -794,6 +794,166 @@ async fn pages_run_only_their_own_scripts(backend: Backend) {
     }
 }
 
+/// An authorization server that answers with whatever lifetimes the test gives it: a
+/// stand-in for a broken or hostile network, which no emulator of a real one would be.
+mod hostile {
+    use axum::extract::State;
+    use axum::routing::{get, post};
+    use axum::{Form, Json, Router};
+    use serde_json::{json, Value};
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    pub struct Answers {
+        /// `expires_in` for the code exchange and for a refresh.
+        pub lifetimes: Arc<Mutex<(Value, Value)>>,
+        pub refreshes: Arc<Mutex<u32>>,
+    }
+
+    pub async fn start(answers: Answers) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let issuer = format!("http://{}", listener.local_addr().unwrap());
+        let metadata = json!({
+            "issuer": issuer,
+            "authorization_endpoint": format!("{issuer}/authorize"),
+            "token_endpoint": format!("{issuer}/token"),
+            "userinfo_endpoint": format!("{issuer}/me"),
+            "response_types_supported": ["code"],
+            "scopes_supported": ["openid", "offline_access", "profile"],
+            "code_challenge_methods_supported": ["S256"],
+        });
+        let router = Router::new()
+            .route(
+                "/.well-known/openid-configuration",
+                get(move || async move { Json(metadata.clone()) }),
+            )
+            .route("/token", post(token))
+            .route(
+                "/me",
+                get(|| async { Json(json!({"sub": "victim-1", "preferred_username": "victim"})) }),
+            )
+            .with_state(answers);
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        issuer
+    }
+
+    async fn token(
+        State(answers): State<Answers>,
+        Form(form): Form<HashMap<String, String>>,
+    ) -> Json<Value> {
+        let (code, refresh) = answers.lifetimes.lock().unwrap().clone();
+        let expires_in = if form.get("grant_type").map(String::as_str) == Some("refresh_token") {
+            *answers.refreshes.lock().unwrap() += 1;
+            refresh
+        } else {
+            code
+        };
+        Json(json!({
+            "access_token": format!("access-{}", engine::crypto::random_token().expose()),
+            "refresh_token": "the-one-refresh-token",
+            "token_type": "Bearer",
+            "expires_in": expires_in,
+        }))
+    }
+}
+
+/// A huge `expires_in` from a token endpoint panicked the callback (an empty reply),
+/// panicked a scheduled renewal on every retry (dropping the new refresh token) and hung an
+/// API token request for 82 s. Now any lifetime, however large, is refused in words.
+async fn a_lifetime_of_any_size_from_a_network_is_refused_in_words(backend: Backend) {
+    use serde_json::json;
+    let answers = hostile::Answers::default();
+    *answers.lifetimes.lock().unwrap() = (json!(1e30), json!(u64::MAX));
+    let issuer = hostile::start(answers.clone()).await;
+    let app = common::spawn_app_with(
+        backend,
+        &[
+            ("TETHER_SANDBOX", "off"),
+            ("TETHER_OIDC_ISSUER", &issuer),
+            ("TETHER_OIDC_CLIENT_ID", "tether"),
+            ("TETHER_OIDC_CLIENT_SECRET", "hostile-client-secret"),
+        ],
+    )
+    .await;
+    app.set_up_owner().await;
+    let callback_for = |consent: url::Url| {
+        let state = consent
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .map(|(_, v)| v.into_owned())
+            .unwrap();
+        let mut callback = app.url("/oauth/callback/oidc");
+        callback
+            .query_pairs_mut()
+            .append_pair("code", "a-code")
+            .append_pair("state", &state);
+        callback
+    };
+
+    // The code exchange says the token lasts 10^30 seconds: refused, nothing stored.
+    let consent = app.start_connect_on("oidc", "Victim", "metrics").await;
+    let common::Landing::Dashboard(html) = app.land(&callback_for(consent)).await else {
+        panic!("one account: no picker");
+    };
+    assert!(html.contains("Nothing was changed"), "{html}");
+    assert_eq!(app.channel_count().await, 0);
+
+    // An honest first answer; every renewal after it says u64::MAX seconds.
+    answers.lifetimes.lock().unwrap().0 = json!(3600);
+    let consent = app.start_connect_on("oidc", "Victim", "metrics").await;
+    app.land(&callback_for(consent)).await;
+    assert_eq!(app.channel_count().await, 1);
+    let channel: i64 = sqlx::query_scalar("SELECT id FROM channels")
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap();
+    let key = app
+        .engine
+        .create_api_key(
+            &common::person(&app, "ada@example.com", OWNER_PASSWORD).await,
+            &engine::domain::ApiKeyName::parse("publisher").unwrap(),
+        )
+        .await
+        .unwrap()
+        .secret;
+    // Past the token's end, so only a renewal could give a token.
+    app.advance(TimeDelta::minutes(61));
+    let asked = std::time::Instant::now();
+    let answer = reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/channels/{channel}/token")))
+        .bearer_auth(key.expose())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        asked.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        asked.elapsed()
+    );
+    assert!(answer.status().is_server_error(), "{}", answer.status());
+    let body: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(
+        body["message"],
+        "OpenID Connect is not answering as expected right now; Tether keeps retrying. Try again shortly."
+    );
+    // Scheduled renewals meet the same answer and carry on, keeping the refresh token.
+    for _ in 0..3 {
+        app.engine.sweep().await.unwrap();
+        app.advance(TimeDelta::minutes(30));
+    }
+    assert!(*answers.refreshes.lock().unwrap() >= 2);
+    // Once the network answers sanely again, the kept refresh token renews the channel.
+    answers.lifetimes.lock().unwrap().1 = json!(3600);
+    let renewed = reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/channels/{channel}/token")))
+        .bearer_auth(key.expose())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renewed.status(), StatusCode::OK);
+}
+
 on_both_backends!(
     failed_sign_ins_for_an_account_wait_longer_each_time,
     an_unknown_account_waits_the_same,
@@ -814,4 +974,5 @@ on_both_backends!(
     set_up_asks_for_the_link_from_the_log,
     a_forgotten_password_is_reset_through_a_mailed_link,
     pages_run_only_their_own_scripts,
+    a_lifetime_of_any_size_from_a_network_is_refused_in_words,
 );

@@ -84,7 +84,9 @@ impl Engine {
                     Outcome::Checked | Outcome::Skipped => {}
                 }
             } else if tokio::time::Instant::now() > patience {
-                return Err(Error::NetworkUnavailable { network });
+                return Err(Error::NetworkUnavailable {
+                    network: self.network_name(&network),
+                });
             } else {
                 // Another process holds the lease: it is renewing or checking right now.
                 tokio::time::sleep(Duration::from_millis(25)).await;
@@ -175,7 +177,9 @@ impl Engine {
                     network,
                 }
             } else {
-                Error::NetworkUnavailable { network }
+                Error::NetworkUnavailable {
+                    network: self.network_name(&network),
+                }
             });
         }
         Ok(handed)
@@ -189,6 +193,13 @@ impl Engine {
             .execute(self.db.pool())
             .await?;
         Ok(())
+    }
+
+    /// The network's name as people read it ("Facebook", not "facebook").
+    fn network_name(&self, network: &str) -> String {
+        self.networks
+            .get(network)
+            .map_or_else(|| network.to_owned(), |n| n.profile.display_name.clone())
     }
 
     async fn hand_out(
