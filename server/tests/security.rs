@@ -954,6 +954,194 @@ async fn a_lifetime_of_any_size_from_a_network_is_refused_in_words(backend: Back
     assert_eq!(renewed.status(), StatusCode::OK);
 }
 
+/// Text no field of Tether accepts: empty, too long, or with control characters.
+fn hostile_text() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    prop_oneof![
+        Just(String::new()),
+        "\\PC{401,900}",
+        "[a-z@. ]{0,8}[\\x00-\\x08\\x0b\\x1f\\x7f][a-z@. ]{0,8}",
+        Just("\u{202e}gnp.exe@\u{0}".to_owned()),
+    ]
+}
+
+/// What a path segment or an id may be beside that: numbers out of range, a climb out of
+/// the path, half an escape, a link to cloud metadata.
+fn hostile_segment() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    prop_oneof![
+        hostile_text(),
+        "-?[0-9]{19,40}",
+        Just("-1".to_owned()),
+        Just("%zz%00".to_owned()),
+        Just("../../etc/passwd".to_owned()),
+        Just("http://169.254.169.254/latest/meta-data/".to_owned()),
+    ]
+}
+
+/// The forms a browser posts and the links it follows, as (method, path, fields).
+const FUZZED: &[(&str, &str, &[&str])] = &[
+    (
+        "POST",
+        "/auth/setup",
+        &[
+            "setup_link",
+            "display_name",
+            "email",
+            "password",
+            "workspace_name",
+        ],
+    ),
+    ("POST", "/auth/login", &["email", "password", "next"]),
+    ("POST", "/auth/forgot", &["email"]),
+    ("POST", "/reset/{}", &["password"]),
+    ("POST", "/welcome/{}", &["password"]),
+    (
+        "POST",
+        "/account/password",
+        &["current_password", "new_password"],
+    ),
+    ("POST", "/account/offers/{}/accept", &[]),
+    (
+        "POST",
+        "/settings/members",
+        &["display_name", "email", "role"],
+    ),
+    ("POST", "/settings/members/{}/role", &["role"]),
+    ("POST", "/settings/members/{}/remove", &["revoke_theirs"]),
+    (
+        "POST",
+        "/settings/invites",
+        &[
+            "target",
+            "name",
+            "access",
+            "expires_in_days",
+            "recipient",
+            "message",
+        ],
+    ),
+    ("POST", "/settings/webhooks", &["url", "format"]),
+    ("POST", "/settings/api-keys", &["name"]),
+    ("POST", "/settings/reminders", &["days"]),
+    ("POST", "/notifications/preferences", &["mode", "instant"]),
+    ("POST", "/channels/connect", &["network", "name", "access"]),
+    ("POST", "/channels/pick", &["pending", "account", "name"]),
+    ("POST", "/channels/{}/refresh", &[]),
+    (
+        "POST",
+        "/channels/{}/reauthorize",
+        &["handover", "only_missing"],
+    ),
+    ("POST", "/invite/{}/consent", &["access"]),
+    ("POST", "/workspace/switch", &["workspace_id"]),
+    (
+        "GET",
+        "/oauth/callback/{}",
+        &["code", "state", "error", "error_description"],
+    ),
+    ("GET", "/invite/{}", &[]),
+    ("GET", "/channels/{}", &[]),
+    ("GET", "/calendar/{}", &[]),
+    ("POST", "/api/v1/channels/{}/token", &[]),
+    ("GET", "/api/v1/channels", &["state", "cursor"]),
+];
+
+/// Every form, link and API path fed text no form accepts, from addresses all over (the
+/// per-address limits are not what this is about): never a 5xx, never a panic, a redirect
+/// only within Tether, and nothing stored.
+async fn hostile_input_everywhere_is_refused_and_stores_nothing(backend: Backend) {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let app = common::spawn_app_with(backend, &[("TETHER_BEHIND_PROXY", "yes")]).await;
+    app.set_up_owner().await;
+    let tables = [
+        "users",
+        "workspaces",
+        "memberships",
+        "channels",
+        "credentials",
+        "api_keys",
+        "webhooks",
+        "invites",
+        "membership_offers",
+        "welcome_links",
+    ];
+    let counts = || async {
+        let mut counts = Vec::new();
+        for table in tables {
+            let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(app.engine.db().pool())
+                .await
+                .unwrap();
+            counts.push((table, n));
+        }
+        counts
+    };
+    let before = counts().await;
+    let case = (
+        0..FUZZED.len(),
+        hostile_segment(),
+        proptest::collection::vec(hostile_text(), 6),
+        any::<[u8; 4]>(),
+    );
+    let mut runner = TestRunner::new(Config {
+        cases: 160,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let handle = tokio::runtime::Handle::current();
+    runner
+        .run(&case, |(route, segment, values, address)| {
+            let (method, template, fields) = FUZZED[route];
+            let mut url = app.url("/");
+            {
+                let mut segments = url.path_segments_mut().unwrap();
+                segments.clear();
+                for part in template.trim_start_matches('/').split('/') {
+                    segments.push(if part == "{}" { &segment } else { part });
+                }
+            }
+            let form: Vec<(&str, &str)> = fields
+                .iter()
+                .zip(values.iter())
+                .map(|(name, value)| (*name, value.as_str()))
+                .collect();
+            let address = std::net::Ipv4Addr::from(address).to_string();
+            let status = tokio::task::block_in_place(|| {
+                handle.block_on(async {
+                    let request = if method == "GET" {
+                        url.query_pairs_mut().extend_pairs(&form);
+                        app.browser.get(url.clone())
+                    } else {
+                        app.browser.post(url.clone()).form(&form)
+                    };
+                    let response = request
+                        .header("x-forwarded-for", &address)
+                        .send()
+                        .await
+                        .unwrap();
+                    if response.status().is_redirection() {
+                        let to = location(&response);
+                        prop_assert!(
+                            to.starts_with('/') && !to.starts_with("//"),
+                            "{method} {url} sent to {to}"
+                        );
+                    }
+                    Ok(response.status())
+                })
+            })?;
+            prop_assert!(
+                !status.is_server_error(),
+                "{method} {url} {form:?}: {status}"
+            );
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+    assert_eq!(counts().await, before, "something was stored");
+}
+
 on_both_backends!(
     failed_sign_ins_for_an_account_wait_longer_each_time,
     an_unknown_account_waits_the_same,
@@ -975,4 +1163,5 @@ on_both_backends!(
     a_forgotten_password_is_reset_through_a_mailed_link,
     pages_run_only_their_own_scripts,
     a_lifetime_of_any_size_from_a_network_is_refused_in_words,
+    hostile_input_everywhere_is_refused_and_stores_nothing,
 );
