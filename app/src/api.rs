@@ -440,10 +440,39 @@ pub async fn load_api_keys() -> Result<ApiKeysPage, ServerFnError> {
     let (ctx, jar) = request()?;
     let person = require_person(&ctx, &jar).await?;
     let keys = ctx.engine.api_keys(&person).await.map_err(public_error)?;
+    let channels = ctx.engine.channels(&person).await.map_err(public_error)?;
+    let now = ctx.engine.clock().now().timestamp();
+    let terms = |terms: &engine::api_keys::KeyTerms| {
+        let may = if terms.hands_out_tokens {
+            "Reads channels and hands out their tokens"
+        } else {
+            "Reads channels only"
+        };
+        let on = match &terms.channels {
+            None => "every channel".to_owned(),
+            Some(ids) => ids
+                .iter()
+                .map(|id| {
+                    channels
+                        .iter()
+                        .find(|c| c.id == *id)
+                        .map_or_else(|| format!("channel {id} (deleted)"), |c| c.name.clone())
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let until = match terms.expires_at {
+            None => "never expires".to_owned(),
+            Some(at) if at <= now => format!("expired {}", when(at)),
+            Some(at) => format!("expires {}", when(at)),
+        };
+        format!("{may} · {on} · {until}")
+    };
     Ok(ApiKeysPage {
         keys: keys
             .into_iter()
             .map(|key| ApiKeyLine {
+                terms: terms(&key.terms),
                 id: key.id,
                 name: key.name,
                 shown: format!("{}…", key.shown),
@@ -456,6 +485,11 @@ pub async fn load_api_keys() -> Result<ApiKeysPage, ServerFnError> {
             })
             .collect(),
         new_key: take_revealed(&ctx, &jar, NEW_KEY_COOKIE),
+        channels: channels
+            .iter()
+            .filter(|c| c.unlinked_at.is_none())
+            .map(|c| (c.id, format!("{} · {}", c.name, c.network)))
+            .collect(),
         flash: take_flash(&ctx, &jar),
     })
 }

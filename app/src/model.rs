@@ -241,6 +241,8 @@ pub struct MemberLine {
 pub struct ApiKeysPage {
     pub keys: Vec<ApiKeyLine>,
     pub new_key: Option<String>,
+    /// The workspace's channels a key may be limited to: (id, "name · network").
+    pub channels: Vec<(i64, String)>,
     pub flash: Option<Flash>,
 }
 
@@ -253,6 +255,8 @@ pub struct ApiKeyLine {
     pub created: String,
     pub last_used: String,
     pub revoked: Option<String>,
+    /// What it may do, on which channels, until when, in words.
+    pub terms: String,
 }
 
 /// An invite link as the person who opened it sees it (no account needed).

@@ -23,6 +23,12 @@ pub enum Error {
     SetUpLinkRefused,
     #[error("That was not found.")]
     NotFound,
+    /// An API key past the end its creator gave it.
+    #[error("This API key expired on {on}; create a new one under API keys.")]
+    ApiKeyExpired { on: String },
+    /// An API key asked for more than it was created for.
+    #[error("This API key may read channels but not hand out their tokens.")]
+    ApiKeyReadOnly,
     /// The channel has no working token and only a person can give it one.
     #[error("This channel needs a person: {0}")]
     NeedsPerson(String),

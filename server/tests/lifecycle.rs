@@ -431,7 +431,12 @@ async fn three_hours_of_network_trouble_turn_no_channel_red(backend: Backend) {
 
 /// Creates an API key on the API keys page; returns the key shown once.
 async fn create_api_key(app: &TestApp, name: &str) -> String {
-    let response = app.post_form("/settings/api-keys", &[("name", name)]).await;
+    create_api_key_on(app, &[("name", name)]).await
+}
+
+/// A key created with the form's `fields` (name, what it may do, expiry, channels).
+async fn create_api_key_on(app: &TestApp, fields: &[(&str, &str)]) -> String {
+    let response = app.post_form("/settings/api-keys", fields).await;
     assert_eq!(location(&response), "/settings/api-keys");
     let page = app.page("/settings/api-keys").await;
     let html = scraper::Html::parse_document(&page);
@@ -562,6 +567,115 @@ async fn a_replaced_grant_is_revoked_at_the_network(backend: Backend) {
     );
     let new = app.engine.access_token(channel).await.unwrap();
     assert!(works(&app, "x", &new).await);
+}
+
+/// A key could do everything, forever: now its creator says until when, whether it hands
+/// out tokens or only reads, and on which channels.
+async fn api_keys_keep_to_their_terms(backend: Backend) {
+    let app = app(backend).await;
+    let first = connect(&app, "x", "1460000000000000001").await[0];
+    let second = connect(&app, "x", "1460000000000000002").await[0];
+    let reader = create_api_key_on(&app, &[("name", "dashboard"), ("may", "read")]).await;
+    let one = create_api_key_on(
+        &app,
+        &[("name", "one channel"), ("channel", &first.to_string())],
+    )
+    .await;
+    let brief = create_api_key_on(&app, &[("name", "brief"), ("expires_in_days", "30")]).await;
+    let page = app.page("/settings/api-keys").await;
+    assert!(
+        page.contains("Reads channels only · every channel · never expires"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Reads channels and hands out their tokens · x 1460000000000000001"),
+        "{page}"
+    );
+
+    let client = reqwest::Client::new();
+    let call = |method: reqwest::Method, path: String, key: &str| {
+        client
+            .request(method, app.url(&path))
+            .bearer_auth(key)
+            .send()
+    };
+    let token_of = |channel: i64| format!("/api/v1/channels/{channel}/token");
+    // Read only: reads, and is refused a token in words.
+    let listed = call(reqwest::Method::GET, "/api/v1/channels".into(), &reader)
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), StatusCode::OK);
+    let refused = call(reqwest::Method::POST, token_of(first), &reader)
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(
+        body["message"],
+        "This API key may read channels but not hand out their tokens."
+    );
+    // One channel: the other is not there for it.
+    let listed: Value = call(reqwest::Method::GET, "/api/v1/channels".into(), &one)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<i64> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [first]);
+    for path in [format!("/api/v1/channels/{second}"), token_of(second)] {
+        let method = if path.ends_with("token") {
+            reqwest::Method::POST
+        } else {
+            reqwest::Method::GET
+        };
+        assert_eq!(
+            call(method, path, &one).await.unwrap().status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+    assert_eq!(
+        call(reqwest::Method::POST, token_of(first), &one)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    // Thirty days, then it stops, saying so.
+    assert_eq!(
+        call(reqwest::Method::POST, token_of(second), &brief)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    app.advance(TimeDelta::days(31));
+    let expired = call(reqwest::Method::GET, "/api/v1/channels".into(), &brief)
+        .await
+        .unwrap();
+    assert_eq!(expired.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = expired.json().await.unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("This API key expired on"),
+        "{body}"
+    );
+    // Channels of another workspace, or none at all, are refused when the key is made.
+    let response = app
+        .post_form(
+            "/settings/api-keys",
+            &[("name", "stray"), ("channel", "987654")],
+        )
+        .await;
+    assert_eq!(location(&response), "/settings/api-keys");
+    assert!(!app.page("/settings/api-keys").await.contains("stray"));
 }
 
 const METRICS_TOKEN: &str = "metrics-token-0123456789abcdef";
@@ -1218,6 +1332,7 @@ on_both_backends!(
     a_thousand_concurrent_token_requests_cause_one_refresh,
     handouts_are_kept_for_ninety_days,
     a_replaced_grant_is_revoked_at_the_network,
+    api_keys_keep_to_their_terms,
     the_api_answers_with_states_and_clear_errors,
     the_channel_page_shows_history_and_renews_or_checks_on_demand,
     a_failed_claim_lets_the_work_in_flight_finish_first,

@@ -328,7 +328,11 @@ async fn removing_a_member_can_revoke_the_keys_and_webhooks_they_created(backend
         let app = &app;
         async move {
             app.engine
-                .create_api_key(who, &ApiKeyName::parse("their script").unwrap())
+                .create_api_key(
+                    who,
+                    &ApiKeyName::parse("their script").unwrap(),
+                    &engine::api_keys::KeyTerms::default(),
+                )
                 .await
                 .unwrap()
                 .secret

@@ -913,6 +913,7 @@ async fn a_lifetime_of_any_size_from_a_network_is_refused_in_words(backend: Back
         .create_api_key(
             &common::person(&app, "ada@example.com", OWNER_PASSWORD).await,
             &engine::domain::ApiKeyName::parse("publisher").unwrap(),
+            &engine::api_keys::KeyTerms::default(),
         )
         .await
         .unwrap()

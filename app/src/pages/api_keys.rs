@@ -36,13 +36,30 @@ fn KeysView(page: ApiKeysPage) -> impl IntoView {
             {page.new_key.map(|key| view! { <NewKey key/> })}
             <section class="card" aria-labelledby="create-heading">
                 <h2 id="create-heading">"Create a key"</h2>
-                <BusyForm action="/settings/api-keys" class="form form--inline"
+                <BusyForm action="/settings/api-keys" class="form"
                     label="Create key" busy_label="Creating…">
-                    <div class="field">
-                        <label for="key-name">"Name"</label>
-                        <input id="key-name" name="name" required maxlength="80"
-                            placeholder="e.g. Publishing service"/>
-                    </div>
+                    <label for="key-name">"Name"</label>
+                    <input id="key-name" name="name" required maxlength="80"
+                        placeholder="e.g. Publishing service"/>
+                    <label for="key-may">"It may"</label>
+                    <select id="key-may" name="may">
+                        <option value="tokens" selected>"read channels and hand out their tokens"</option>
+                        <option value="read">"only read channels (states, deadlines)"</option>
+                    </select>
+                    <label for="key-expires">"It stops working"</label>
+                    <select id="key-expires" name="expires_in_days">
+                        <option value="">"never (revoke it by hand)"</option>
+                        <option value="30">"in 30 days"</option>
+                        <option value="90" selected>"in 90 days"</option>
+                        <option value="365">"in a year"</option>
+                    </select>
+                    <label for="key-channels">"Channels"</label>
+                    <select id="key-channels" name="channel" multiple aria-describedby="key-channels-hint">
+                        {page.channels.into_iter().map(|(id, name)| view! {
+                            <option value=id.to_string()>{name}</option>
+                        }).collect_view()}
+                    </select>
+                    <p class="hint" id="key-channels-hint">"Choose none for every channel, now and later."</p>
                 </BusyForm>
             </section>
             <KeyList keys=page.keys/>
@@ -85,6 +102,7 @@ fn KeyList(keys: Vec<ApiKeyLine>) -> impl IntoView {
                                     <li class="key" data-testid="api-key">
                                         <p><strong>{key.name.clone()}</strong>" "<code>{key.shown}</code></p>
                                         <p class="hint">{format!("Created {} · Last used: {}", key.created, key.last_used)}</p>
+                                        <p class="hint">{key.terms}</p>
                                         {match key.revoked {
                                             Some(at) => view! { <p class="key__revoked">{format!("✕ Revoked {at}")}</p> }.into_any(),
                                             None => view! {

@@ -112,8 +112,10 @@ impl IntoResponse for ApiFailure {
     fn into_response(self) -> Response {
         use engine::Error as E;
         let (status, code) = match &self.0 {
-            E::Unauthenticated | E::BadCredentials => (StatusCode::UNAUTHORIZED, "unauthenticated"),
-            E::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+            E::Unauthenticated | E::BadCredentials | E::ApiKeyExpired { .. } => {
+                (StatusCode::UNAUTHORIZED, "unauthenticated")
+            }
+            E::Forbidden | E::ApiKeyReadOnly => (StatusCode::FORBIDDEN, "forbidden"),
             E::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             E::NeedsPerson(_) => (StatusCode::CONFLICT, "needs_person"),
             E::NetworkUnavailable { .. } => {
@@ -237,8 +239,8 @@ fn to_api(record: ChannelRecord, outage: bool, app_refused: bool, now: i64) -> A
     tag = "channels",
     security(("api_key" = [])),
     responses(
-        (status = 200, description = "Every channel of the key's workspace", body = [ApiChannel]),
-        (status = 401, description = "No valid API key", body = ApiError)
+        (status = 200, description = "Every channel of the key's workspace that the key was given", body = [ApiChannel]),
+        (status = 401, description = "No valid API key, or one past its end", body = ApiError)
     )
 )]
 pub async fn list_channels(
@@ -252,6 +254,7 @@ pub async fn list_channels(
     Ok(Json(
         channels
             .into_iter()
+            .filter(|c| key.sees(c.id))
             .map(|c| {
                 let outage = outages.contains(&c.network);
                 let refused = faults.iter().any(|f| f.network == c.network);
@@ -279,6 +282,9 @@ pub async fn get_channel(
     ApiKey(key): ApiKey,
     Path(channel_id): Path<i64>,
 ) -> Result<Json<ApiChannel>, ApiFailure> {
+    if !key.sees(channel_id) {
+        return Err(engine::Error::NotFound.into());
+    }
     let record = ctx
         .engine
         .workspace_channel(key.workspace_id, channel_id)
@@ -297,7 +303,8 @@ pub async fn get_channel(
     responses(
         (status = 200, description = "A fresh access token", body = ApiToken),
         (status = 401, description = "No valid API key", body = ApiError),
-        (status = 404, description = "No such channel in the key's workspace", body = ApiError),
+        (status = 403, description = "The key may only read channels", body = ApiError),
+        (status = 404, description = "No such channel in the key's workspace, or not one the key was given", body = ApiError),
         (status = 409, description = "The channel needs a person to reconnect it", body = ApiError),
         (status = 503, description = "The network is failing (network_unavailable), or refused Tether's app credentials (configuration_error); retry later (Retry-After)", body = ApiError)
     )
@@ -307,6 +314,10 @@ pub async fn fresh_token(
     ApiKey(key): ApiKey,
     Path(channel_id): Path<i64>,
 ) -> Result<Json<ApiToken>, ApiFailure> {
+    if !key.sees(channel_id) {
+        return Err(engine::Error::NotFound.into());
+    }
+    key.may_hand_out()?;
     let handed = ctx
         .engine
         .fresh_token(key.workspace_id, channel_id, Some(key.key_id))
