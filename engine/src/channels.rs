@@ -4,7 +4,7 @@
 //! and never leave this module in a listing.
 
 use crate::accounts::SignedIn;
-use crate::crypto::{random_token, token_hash, EncryptionKey, Sealed, Secret};
+use crate::crypto::{random_token, token_hash, Keyring, Sealed, Secret};
 use crate::domain::{require, ChannelName, Permission};
 use crate::error::{ConnectError, Error, Result};
 use crate::lifecycle::work::can_renew;
@@ -1828,18 +1828,18 @@ impl SealedTokens {
         self.refresh.is_some()
     }
 
-    pub(crate) fn access(&self, key: &EncryptionKey) -> Result<Secret> {
+    pub(crate) fn access(&self, key: &Keyring) -> Result<Secret> {
         self.open(key, &self.access, "access")
     }
 
-    pub(crate) fn refresh(&self, key: &EncryptionKey) -> Result<Option<Secret>> {
+    pub(crate) fn refresh(&self, key: &Keyring) -> Result<Option<Secret>> {
         self.refresh
             .as_ref()
             .map(|sealed| self.open(key, sealed, "refresh"))
             .transpose()
     }
 
-    fn open(&self, key: &EncryptionKey, sealed: &Sealed, column: &str) -> Result<Secret> {
+    fn open(&self, key: &Keyring, sealed: &Sealed, column: &str) -> Result<Secret> {
         let channel_id = self.channel_id;
         key.open(sealed, &seal_context(channel_id, column))
             .map_err(|e| {

@@ -179,6 +179,54 @@ impl fmt::Debug for EncryptionKey {
     }
 }
 
+/// The keys secrets are sealed with, newest first: the newest seals and signs, any of them
+/// opens what it sealed. Older keys stay loaded while `tether rekey` moves what they
+/// sealed to the newest.
+#[derive(Clone, Debug)]
+pub struct Keyring {
+    newest: EncryptionKey,
+    older: Vec<EncryptionKey>,
+}
+
+impl Keyring {
+    pub fn new(newest: EncryptionKey, older: Vec<EncryptionKey>) -> Self {
+        Self { newest, older }
+    }
+
+    pub fn newest(&self) -> &EncryptionKey {
+        &self.newest
+    }
+
+    pub fn newest_id(&self) -> &str {
+        self.newest.id()
+    }
+
+    pub fn seal(&self, plaintext: &Secret, context: &str) -> Sealed {
+        self.newest.seal(plaintext, context)
+    }
+
+    /// Opens a value sealed under any loaded key.
+    pub fn open(&self, sealed: &Sealed, context: &str) -> Result<Secret, SealError> {
+        std::iter::once(&self.newest)
+            .chain(&self.older)
+            .find(|key| key.id() == sealed.key_id)
+            .ok_or_else(|| SealError::UnknownKey(sealed.key_id.clone()))?
+            .open(sealed, context)
+    }
+
+    pub fn sign(&self, message: &[u8]) -> String {
+        self.newest.sign(message)
+    }
+
+    /// A value the browser keeps was signed by the newest key, or by an older one before
+    /// the rotation.
+    pub fn verify(&self, message: &[u8], tag: &str) -> bool {
+        std::iter::once(&self.newest)
+            .chain(&self.older)
+            .any(|key| key.verify(message, tag))
+    }
+}
+
 /// A 256-bit random token, URL-safe: session cookies, OAuth state, authorization codes.
 pub fn random_token() -> Secret {
     let mut raw = [0u8; 32];
@@ -221,6 +269,22 @@ mod tests {
         let sealed = other.seal(&Secret::new("abc"), "ctx");
         assert!(matches!(
             key.open(&sealed, "ctx"),
+            Err(SealError::UnknownKey(_))
+        ));
+    }
+
+    #[test]
+    fn a_keyring_seals_with_the_newest_and_opens_with_any() {
+        let old = EncryptionKey::parse(&EncryptionKey::generate_encoded()).unwrap();
+        let new = EncryptionKey::parse(&EncryptionKey::generate_encoded()).unwrap();
+        let sealed_before = old.seal(&Secret::new("abc"), "ctx");
+        let ring = Keyring::new(new.clone(), vec![old]);
+        assert_eq!(ring.open(&sealed_before, "ctx").unwrap().expose(), "abc");
+        let sealed_now = ring.seal(&Secret::new("def"), "ctx");
+        assert_eq!(sealed_now.key_id, new.id());
+        let without_old = Keyring::new(new, Vec::new());
+        assert!(matches!(
+            without_old.open(&sealed_before, "ctx"),
             Err(SealError::UnknownKey(_))
         ));
     }

@@ -23,13 +23,14 @@ pub mod oauth;
 pub mod outbound;
 pub mod password_reset;
 mod passwords;
+pub mod rekey;
 pub mod webhooks;
 pub mod welcome;
 
 pub use error::{ConnectError, Error, Result};
 
 use clock::Clock;
-use crypto::EncryptionKey;
+use crypto::{EncryptionKey, Keyring};
 use db::Db;
 use lifecycle::{Lifecycle, Pacing};
 use networks::Networks;
@@ -44,7 +45,7 @@ use url::Url;
 pub struct Engine {
     db: Db,
     clock: Clock,
-    key: Arc<EncryptionKey>,
+    key: Arc<Keyring>,
     networks: Networks,
     public_url: Arc<Url>,
     http: reqwest::Client,
@@ -70,7 +71,7 @@ impl Engine {
         Self {
             db,
             clock,
-            key: Arc::new(key),
+            key: Arc::new(Keyring::new(key, Vec::new())),
             networks,
             public_url: Arc::new(public_url),
             http: oauth::http_client(Pacing::default().call_timeout),
@@ -135,6 +136,14 @@ impl Engine {
 
     pub fn networks(&self) -> &Networks {
         &self.networks
+    }
+
+    /// Older keys, newest first, that still open what they sealed until `tether rekey` has
+    /// moved everything to the newest.
+    pub fn with_older_keys(mut self, older: Vec<EncryptionKey>) -> Self {
+        let newest = Arc::unwrap_or_clone(self.key);
+        self.key = Arc::new(Keyring::new(newest.newest().clone(), older));
+        self
     }
 
     /// Signs a value the browser keeps (a cookie), so it comes back unchanged or not at all.

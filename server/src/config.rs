@@ -35,6 +35,8 @@ pub struct Settings {
     pub public_url: Option<Url>,
     /// `None` means the key file in the data directory (created on first start).
     pub encryption_key: Option<EncryptionKey>,
+    /// Keys from before a rotation, newest first: they open, never seal.
+    pub older_keys: Vec<EncryptionKey>,
     pub sandbox: SandboxMode,
     /// Sandbox networks served by a separate `tether sandbox` process instead of in-process.
     pub external_sandbox: Option<ExternalSandbox>,
@@ -168,12 +170,37 @@ impl Settings {
         let public_url = get("TETHER_PUBLIC_URL")
             .map(|raw| parse_public_url(&raw))
             .transpose()?;
-        let encryption_key = get("TETHER_ENCRYPTION_KEY")
-            .map(|raw| {
-                EncryptionKey::parse(&raw)
-                    .map_err(|e| invalid("TETHER_ENCRYPTION_KEY", e.to_string()))
-            })
-            .transpose()?;
+        // After a rotation: every key, newest first; the newest seals, the others still
+        // open what they sealed until `tether rekey` has moved it.
+        let (encryption_key, older_keys) =
+            match (get("TETHER_ENCRYPTION_KEYS"), get("TETHER_ENCRYPTION_KEY")) {
+                (Some(_), Some(_)) => {
+                    return Err(invalid(
+                        "TETHER_ENCRYPTION_KEYS",
+                        "set it or TETHER_ENCRYPTION_KEY, not both",
+                    ))
+                }
+                (Some(keys), None) => {
+                    let mut parsed = keys
+                        .split(',')
+                        .map(|raw| {
+                            EncryptionKey::parse(raw).map_err(|e| {
+                                invalid("TETHER_ENCRYPTION_KEYS", format!("each key {e}"))
+                            })
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let newest = parsed.remove(0);
+                    (Some(newest), parsed)
+                }
+                (None, raw) => (
+                    raw.map(|raw| {
+                        EncryptionKey::parse(&raw)
+                            .map_err(|e| invalid("TETHER_ENCRYPTION_KEY", e.to_string()))
+                    })
+                    .transpose()?,
+                    Vec::new(),
+                ),
+            };
         // Naming a separate sandbox process (TETHER_SANDBOX_URL) asks for it too.
         let sandbox = match get("TETHER_SANDBOX").as_deref() {
             None if get("TETHER_SANDBOX_URL").is_some() => SandboxMode::On,
@@ -465,6 +492,7 @@ impl Settings {
             bind,
             public_url,
             encryption_key,
+            older_keys,
             sandbox,
             external_sandbox,
             mail,
@@ -636,6 +664,29 @@ mod tests {
         assert_eq!(error.variable, "TETHER_MAIL_FROM");
         let error = settings(&[("TETHER_X_CLIENT_ID", "abc")]).unwrap_err();
         assert_eq!(error.variable, "TETHER_X_CLIENT_SECRET");
+    }
+
+    #[test]
+    fn rotated_keys_come_newest_first_and_alone() {
+        let (new, old) = (
+            EncryptionKey::generate_encoded(),
+            EncryptionKey::generate_encoded(),
+        );
+        let both = format!("{new},{old}");
+        let s = settings(&[("TETHER_ENCRYPTION_KEYS", &both)]).unwrap();
+        assert_eq!(
+            s.encryption_key.unwrap().id(),
+            EncryptionKey::parse(&new).unwrap().id()
+        );
+        assert_eq!(s.older_keys.len(), 1);
+        let error = settings(&[
+            ("TETHER_ENCRYPTION_KEYS", &both),
+            ("TETHER_ENCRYPTION_KEY", &new),
+        ])
+        .unwrap_err();
+        assert_eq!(error.variable, "TETHER_ENCRYPTION_KEYS");
+        let error = settings(&[("TETHER_ENCRYPTION_KEYS", &format!("{new},short"))]).unwrap_err();
+        assert_eq!(error.variable, "TETHER_ENCRYPTION_KEYS");
     }
 
     #[test]

@@ -96,6 +96,7 @@ pub async fn start(settings: Settings, clock: Clock) -> anyhow::Result<Running> 
         Networks::new(configured),
         public_url.clone(),
     )
+    .with_older_keys(settings.older_keys.clone())
     .with_private_addresses(settings.private_addresses)
     .with_session_policy(settings.sessions)
     .with_pacing(settings.pacing.clone())

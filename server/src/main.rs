@@ -24,6 +24,14 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// After a key rotation (TETHER_ENCRYPTION_KEYS, newest first): re-seal every stored
+    /// secret under the newest key, in batches, printing progress. Safe to stop and run
+    /// again; once it reports nothing left, the older keys may be dropped.
+    Rekey {
+        /// Rows re-sealed per transaction.
+        #[arg(long, default_value_t = 200)]
+        batch: i64,
+    },
     /// Create the owner account and the first workspace, as the first visit in a browser
     /// does. The password is read from the first line of stdin.
     Setup {
@@ -140,6 +148,24 @@ async fn run() -> anyhow::Result<()> {
             let engine = network_engine(&settings).await?;
             let imported = import_lines(&engine, workspace, std::io::stdin().lock()).await?;
             println!("Imported {imported} channels into workspace {workspace}.");
+        }
+        Command::Rekey { batch } => {
+            let engine = admin_engine(&settings).await?;
+            let total = engine.secrets_to_rekey().await?;
+            println!("{total} sealed values to move to the newest key.");
+            let mut done = 0;
+            loop {
+                let step = engine.rekey_batch(batch.clamp(1, 10_000)).await?;
+                done += step.resealed;
+                println!("re-sealed {done} of {total}; {} left", step.remaining);
+                if step.remaining == 0 {
+                    println!("Every stored secret is sealed under the newest key.");
+                    break;
+                }
+                if step.resealed == 0 {
+                    anyhow::bail!("{} values could not be moved; run it again", step.remaining);
+                }
+            }
         }
         Command::Migrate => {
             server::open_database(&settings).await?;
@@ -283,7 +309,8 @@ async fn network_engine(settings: &Settings) -> anyhow::Result<engine::Engine> {
         key,
         engine::networks::Networks::new(offered_networks(settings).await?),
         url::Url::parse("http://127.0.0.1/")?,
-    ))
+    )
+    .with_older_keys(settings.older_keys.clone()))
 }
 
 /// The engine for admin commands: the database and key, no networks or web server.
@@ -296,7 +323,8 @@ async fn admin_engine(settings: &Settings) -> anyhow::Result<engine::Engine> {
         key,
         engine::networks::Networks::default(),
         url::Url::parse("http://127.0.0.1/")?,
-    ))
+    )
+    .with_older_keys(settings.older_keys.clone()))
 }
 
 fn print_network(n: &engine::networks::NetworkSummary) {

@@ -205,3 +205,63 @@ async fn networks_lists_every_network_real_or_sandboxed() {
     assert!(out.contains("LinkedIn (linkedin) – sandbox"), "{out}");
     assert!(out.contains("re-consent:   after 365 days"), "{out}");
 }
+
+/// `tether rekey` after a rotation: progress printed, every token then opens under the new
+/// key alone.
+#[tokio::test]
+async fn rekey_moves_every_token_to_the_newest_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let setup = [
+        "setup",
+        "--email",
+        "owner@example.com",
+        "--name",
+        "Olu",
+        "--workspace",
+        "Acme",
+    ];
+    let done = tether(dir.path(), &setup, "a long enough password\n", &[]);
+    assert!(done.status.success(), "{}", text(&done.stderr));
+    let lines: String = (0..3)
+        .map(|n| {
+            format!(
+                r#"{{"network":"x","kind":"profile","account_id":"146000000000000077{n}","handle":"@cli{n}","access_token":"access-{n}","refresh_token":"refresh-{n}","expires_in":7200}}"#
+            ) + "\n"
+        })
+        .collect();
+    let imported = tether(dir.path(), &["import"], &lines, &[("TETHER_SANDBOX", "on")]);
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+
+    let old = std::fs::read_to_string(dir.path().join("encryption.key")).unwrap();
+    let new = engine::crypto::EncryptionKey::generate_encoded();
+    let keys = format!("{new},{}", old.trim());
+    let rekeyed = tether(
+        dir.path(),
+        &["rekey", "--batch", "1"],
+        "",
+        &[("TETHER_ENCRYPTION_KEYS", &keys)],
+    );
+    let out = text(&rekeyed.stdout);
+    assert!(rekeyed.status.success(), "{}", text(&rekeyed.stderr));
+    assert!(out.contains("3 sealed values to move"), "{out}");
+    assert!(out.contains("re-sealed 1 of 3; 2 left"), "{out}");
+    assert!(
+        out.contains("Every stored secret is sealed under the newest key."),
+        "{out}"
+    );
+
+    // The old key can go: the new one alone opens every token.
+    std::fs::write(dir.path().join("encryption.key"), &new).unwrap();
+    let engine = open_engine(dir.path()).await;
+    for n in 0..3 {
+        let channel: i64 = sqlx::query_scalar("SELECT id FROM channels WHERE handle = $1")
+            .bind(format!("@cli{n}"))
+            .fetch_one(engine.db().pool())
+            .await
+            .unwrap();
+        assert_eq!(
+            engine.access_token(channel).await.unwrap().expose(),
+            format!("access-{n}")
+        );
+    }
+}

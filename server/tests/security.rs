@@ -1143,6 +1143,99 @@ async fn hostile_input_everywhere_is_refused_and_stores_nothing(backend: Backend
     assert_eq!(counts().await, before, "something was stored");
 }
 
+/// One key sealed everything forever: after a rotation every value opens under the keys
+/// loaded, `rekey` moves them to the newest in batches, and stopped half way (a crash
+/// between batches) nothing is lost; a key that is not loaded stops it in words.
+async fn a_rotated_key_rekeys_every_secret_and_a_stop_half_way_loses_nothing(backend: Backend) {
+    use engine::crypto::EncryptionKey;
+    let old = EncryptionKey::generate_encoded();
+    let app = common::spawn_app_with(backend, &[("TETHER_ENCRYPTION_KEY", &old)]).await;
+    app.set_up_owner().await;
+    let tokens: Vec<engine::import::ImportedToken> = (0..5)
+        .map(|n| {
+            serde_json::from_value(serde_json::json!({
+                "network": "x",
+                "kind": "profile",
+                "account_id": format!("14600000000000009{n:02}"),
+                "handle": format!("@rotated{n}"),
+                "access_token": format!("access-{n}"),
+                "refresh_token": format!("refresh-{n}"),
+                "expires_in": 7200,
+            }))
+            .unwrap()
+        })
+        .collect();
+    let workspace: i64 = sqlx::query_scalar("SELECT id FROM workspaces")
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap();
+    app.engine
+        .import_tokens(workspace, &tokens, 1)
+        .await
+        .unwrap();
+    let channels: Vec<i64> = sqlx::query_scalar("SELECT id FROM channels ORDER BY id")
+        .fetch_all(app.engine.db().pool())
+        .await
+        .unwrap();
+    let with_keys = |newest: &str, older: &[&str]| {
+        engine::Engine::new(
+            app.engine.db().clone(),
+            app.clock.clone(),
+            EncryptionKey::parse(newest).unwrap(),
+            engine::networks::Networks::default(),
+            url::Url::parse("http://127.0.0.1/").unwrap(),
+        )
+        .with_older_keys(
+            older
+                .iter()
+                .map(|k| EncryptionKey::parse(k).unwrap())
+                .collect(),
+        )
+    };
+    let opened = |engine: engine::Engine| {
+        let channels = channels.clone();
+        async move {
+            let mut opened = Vec::new();
+            for channel in channels {
+                opened.push(
+                    engine
+                        .access_token(channel)
+                        .await
+                        .ok()
+                        .map(|t| t.expose().to_owned()),
+                );
+            }
+            opened
+        }
+    };
+    let all: Vec<Option<String>> = (0..5).map(|n| Some(format!("access-{n}"))).collect();
+
+    let new = EncryptionKey::generate_encoded();
+    let rotated = with_keys(&new, &[&old]);
+    assert_eq!(rotated.secrets_to_rekey().await.unwrap(), 5);
+    // Stopped after its first batch.
+    let first = rotated.rekey_batch(2).await.unwrap();
+    assert_eq!((first.resealed, first.remaining), (2, 3));
+    assert_eq!(
+        opened(with_keys(&new, &[&old])).await,
+        all,
+        "every token opens"
+    );
+    let new_alone = opened(with_keys(&new, &[])).await;
+    assert_eq!(new_alone.iter().filter(|t| t.is_some()).count(), 2);
+
+    // A key that is not loaded: refused in words, nothing changed.
+    let stranger = with_keys(&EncryptionKey::generate_encoded(), &[&new]);
+    let refused = stranger.rekey_batch(10).await.unwrap_err().to_string();
+    assert!(refused.contains("Load that key too"), "{refused}");
+    assert_eq!(opened(with_keys(&new, &[&old])).await, all);
+
+    // Run again: it carries on where it stopped, and the old key is no longer needed.
+    while rotated.rekey_batch(2).await.unwrap().remaining > 0 {}
+    assert_eq!(opened(with_keys(&new, &[])).await, all);
+    assert_eq!(with_keys(&new, &[]).secrets_to_rekey().await.unwrap(), 0);
+}
+
 on_both_backends!(
     failed_sign_ins_for_an_account_wait_longer_each_time,
     an_unknown_account_waits_the_same,
@@ -1165,4 +1258,5 @@ on_both_backends!(
     pages_run_only_their_own_scripts,
     a_lifetime_of_any_size_from_a_network_is_refused_in_words,
     hostile_input_everywhere_is_refused_and_stores_nothing,
+    a_rotated_key_rekeys_every_secret_and_a_stop_half_way_loses_nothing,
 );
