@@ -1,5 +1,6 @@
 import { test, expect, Page } from '@playwright/test';
 import { setupToken } from '../setup-link';
+import { auditAll } from '../audit';
 
 // One story, in order: the first visitor sets Tether up, connects a sandbox channel through
 // the real OAuth handshake, and watches its countdown tick; then the same dashboard is
@@ -26,6 +27,8 @@ test('sign up, connect the sandbox channel, and see the countdown tick', async (
   await expect(page.getByText('Tether is not set up yet.')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Create account' })).toHaveCount(0);
 
+  // Both set-up pages pass axe-core: without the link, and through it.
+  await auditAll(page, ['/setup', `/setup/${setupToken}`]);
   await page.goto(`/setup/${setupToken}`);
   await page.getByLabel('Your name').fill(owner.name);
   await page.getByLabel('Email').fill(owner.email);

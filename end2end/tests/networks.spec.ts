@@ -1,4 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
+import { auditAll } from '../audit';
 
 // Pickers in the browser: one Facebook consent connects a Page and its Instagram business
 // account; a LinkedIn company page is picked from several. Runs after connect.spec.ts has
@@ -37,6 +38,8 @@ test('one Facebook consent connects a Page and its Instagram account', async ({ 
   await page.getByRole('button', { name: 'Allow' }).click();
 
   await expect(page.getByRole('heading', { name: 'Choose what to connect' })).toBeVisible();
+  // The picker passes axe-core.
+  await auditAll(page, [new URL(page.url()).pathname]);
   await expect(page.getByText('linked to Lind Bakery')).toBeVisible();
   await page.getByRole('checkbox', { name: /Lind Bakery\s+Facebook Page/ }).check();
   await page.getByRole('checkbox', { name: /lindbakery\s+Instagram business account/ }).check();

@@ -1,5 +1,6 @@
 import { test, expect, Page, Browser } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
+import { auditAll } from '../audit';
 
 // axe-core on every page a person can reach: signed out, through an invite link, and signed
 // in as each role. Any violation above minor impact fails (serious and critical, and the
@@ -18,25 +19,6 @@ async function signIn(page: Page, email: string, secret: string) {
   await expect(page).toHaveURL(/\/$/);
 }
 
-/// The serious and critical violations on `path`, with the elements they are found on.
-async function audit(page: Page, path: string): Promise<string[]> {
-  await page.goto(path);
-  const results = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'])
-    .analyze();
-  return results.violations
-    .filter((v) => v.impact !== 'minor')
-    .map((v) => `${path}: ${v.id} (${v.impact}) on ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-
-async function auditAll(page: Page, paths: string[]) {
-  const found: string[] = [];
-  for (const path of paths) {
-    found.push(...(await audit(page, path)));
-  }
-  expect(found, found.join('\n')).toEqual([]);
-}
-
 /// Adds a member with `role` and signs them in through their welcome link.
 async function member(admin: Page, browser: Browser, name: string, role: string): Promise<Page> {
   await admin.goto('/settings/members');
@@ -47,6 +29,8 @@ async function member(admin: Page, browser: Browser, name: string, role: string)
   await admin.getByRole('button', { name: 'Add member' }).click();
   const link = await admin.getByRole('textbox', { name: 'Welcome link' }).inputValue();
   const page = await (await browser.newContext()).newPage();
+  // The welcome link's page, as the person it is for first sees it.
+  await auditAll(page, [new URL(link).pathname]);
   await page.goto(link);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Choose password and sign in' }).click();
