@@ -16,6 +16,7 @@ pub use provider::{ControlAction, Death, Powers, RegisteredClient, SandboxProvid
 
 use engine::clock::Clock;
 use std::sync::Arc;
+use url::Url;
 
 /// One emulated network, ready to serve: its own routes, and its control routes apart so
 /// the server can put its own guard in front of them.
@@ -25,14 +26,16 @@ pub struct Mounted {
     pub control: axum::Router,
 }
 
-/// Starts the emulation of `emulated` with Tether as its one registered client.
+/// Starts the emulation of `emulated` with Tether as its one registered client; browsers
+/// reach it at `public_url` (ending in `/`).
 pub fn mount(
     emulated: &Emulated,
     client: RegisteredClient,
     clock: Clock,
     powers: Powers,
+    public_url: Url,
 ) -> Mounted {
-    let provider = SandboxProvider::new((emulated.spec)(), client, clock, powers);
+    let provider = SandboxProvider::new((emulated.spec)(), client, clock, powers, public_url);
     Mounted {
         network: provider.clone().network_router((emulated.routes)()),
         control: provider.clone().control_router(),

@@ -316,6 +316,8 @@ pub struct SandboxProvider {
     client: RegisteredClient,
     clock: Clock,
     powers: Powers,
+    /// Where browsers reach this network (ending in `/`): its pictures are served there.
+    public_url: Url,
     grants: Mutex<Grants>,
 }
 
@@ -325,21 +327,38 @@ impl SandboxProvider {
         client: RegisteredClient,
         clock: Clock,
         powers: Powers,
+        public_url: Url,
     ) -> Arc<Self> {
         Arc::new(Self {
             spec,
             client,
             clock,
             powers,
+            public_url,
             grants: Mutex::new(Grants::default()),
         })
     }
 
-    /// The network's own routes (from its file), behind the weather it was told to have.
+    /// The network's own routes (from its file), behind the weather it was told to have,
+    /// and the pictures its accounts have.
     pub fn network_router(self: Arc<Self>, network_routes: Router<Arc<Self>>) -> Router {
         network_routes
+            .route("/_avatar/{file}", get(avatar))
             .layer(middleware::from_fn_with_state(self.clone(), weather))
             .with_state(self)
+    }
+
+    /// Where an account's picture is, as the network's API names it: a real network
+    /// answers with an address on its image servers, so an emulated one serves its own.
+    pub fn picture_url(&self, id: &str) -> String {
+        let file: String = id
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        self.public_url
+            .join(&format!("_avatar/{file}.svg"))
+            .map(String::from)
+            .unwrap_or_default()
     }
 
     /// The control page and its JSON API. Whoever serves them decides who may reach them.
@@ -1441,6 +1460,35 @@ pub fn presented_token(headers: &HeaderMap, query: &HashMap<String, String>) -> 
         .map(str::to_owned)
         .or_else(|| query.get("access_token").cloned())
         .unwrap_or_default()
+}
+
+/// An account's picture: its first letter on a colour of its own. Not a network's
+/// behaviour; the emulated accounts need pictures that load.
+async fn avatar(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    let id = file.trim_end_matches(".svg");
+    let letter = id
+        .chars()
+        .find(char::is_ascii_alphanumeric)
+        .unwrap_or('?')
+        .to_ascii_uppercase();
+    let hue = id
+        .bytes()
+        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % 360;
+    let svg = format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="80" height="80" viewBox="0 0 80 80"><circle cx="40" cy="40" r="40" fill="hsl({hue},45%,38%)"/><text x="40" y="52" font-family="sans-serif" font-size="36" fill="#fff" text-anchor="middle">{letter}</text></svg>"##
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'",
+            ),
+        ],
+        svg,
+    )
+        .into_response()
 }
 
 /// A form body as name/value pairs (the last one wins).

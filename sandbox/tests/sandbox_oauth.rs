@@ -46,6 +46,7 @@ async fn start_sandbox_with(network_id: &str, in_testing: bool) -> Fixture {
         },
         clock.clone(),
         Powers::default(),
+        base.join(&format!("sandbox/{network_id}/")).unwrap(),
     );
     let provider = mounted.provider;
     let router = axum::Router::new().nest(&format!("/sandbox/{network_id}"), mounted.network);
@@ -772,7 +773,14 @@ async fn the_clock_moves_only_on_a_demo_and_within_bounds() {
         redirect_uri: Url::parse("http://tether.test/oauth/callback/x").unwrap(),
     };
     let emulated = sandbox::emulated("x").unwrap();
-    let plain = sandbox::mount(emulated, client(), clock.clone(), Powers::default());
+    let served_at = || Url::parse("http://sandbox.test/sandbox/x/").unwrap();
+    let plain = sandbox::mount(
+        emulated,
+        client(),
+        clock.clone(),
+        Powers::default(),
+        served_at(),
+    );
     let refused = plain
         .provider
         .control(ControlAction::MoveClock { seconds: 3600 });
@@ -787,6 +795,7 @@ async fn the_clock_moves_only_on_a_demo_and_within_bounds() {
             clock: true,
             mint: false,
         },
+        served_at(),
     );
     assert!(demo
         .provider
@@ -949,5 +958,25 @@ async fn googles_testing_wall_follows_the_apps_publishing_status() {
         let renewed =
             oauth::refresh(&f.http, &f.network, grant.refresh_token.as_ref().unwrap()).await;
         assert_eq!(renewed.is_ok(), !in_testing, "in testing: {in_testing}");
+    }
+}
+
+/// The emulated accounts' pictures load. A real network names a picture on its image
+/// servers; these pointed at `sandbox.invalid`, so every avatar was a broken image. The
+/// emulator serves its own.
+#[tokio::test]
+async fn emulated_accounts_have_pictures_that_load() {
+    for network in ["facebook", "tiktok", "sandbox"] {
+        let f = start_sandbox(network).await;
+        let grant = f.connect().await;
+        let found = f.discover(&grant).await;
+        let picture = found.accounts[0]
+            .avatar_url
+            .clone()
+            .unwrap_or_else(|| panic!("{network}: no picture"));
+        let answer = f.http.get(&picture).send().await.unwrap();
+        assert_eq!(answer.status(), 200, "{network}: {picture}");
+        assert_eq!(answer.headers()["content-type"], "image/svg+xml", "{network}");
+        assert!(answer.text().await.unwrap().starts_with("<svg"), "{network}");
     }
 }

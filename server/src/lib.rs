@@ -165,11 +165,13 @@ impl SandboxRoutes {
         }
     }
 
-    /// Adds the emulation of `builtin` under `/sandbox/{network}`, with Tether (reached at
-    /// `tether_url`) as its one registered client.
+    /// Adds the emulation of `builtin` under `/sandbox/{network}` of `served_at` (where
+    /// browsers reach the sandboxes), with Tether (reached at `tether_url`) as its one
+    /// registered client.
     fn mount(
         self,
         builtin: &Builtin,
+        served_at: &Url,
         tether_url: &Url,
         client_secret: &engine::crypto::Secret,
         clock: &Clock,
@@ -188,6 +190,7 @@ impl SandboxRoutes {
             },
             clock.clone(),
             powers,
+            served_at.join(&format!("{}/", sandbox_mount(builtin.id)))?,
         );
         let at = format!("/{}", sandbox_mount(builtin.id));
         Ok(Self {
@@ -257,6 +260,7 @@ pub async fn configure_networks(
             sandboxes = sandboxes.mount(
                 builtin,
                 public_url,
+                public_url,
                 &client_secret,
                 clock,
                 powers,
@@ -302,6 +306,7 @@ pub fn sandbox_client_id(network: &str) -> String {
 /// test tool on its own port: its controls are open and can mint people in bulk, and its
 /// clock, which no Tether shares, does not move.
 pub fn standalone_sandboxes(
+    served_at: &Url,
     tether_url: &Url,
     client_secret: &engine::crypto::Secret,
     google_app_in_testing: bool,
@@ -316,6 +321,7 @@ pub fn standalone_sandboxes(
         .try_fold(SandboxRoutes::new(), |routes, builtin| {
             routes.mount(
                 builtin,
+                served_at,
                 tether_url,
                 client_secret,
                 &clock,

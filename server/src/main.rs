@@ -201,10 +201,12 @@ async fn run() -> anyhow::Result<()> {
                 .map(engine::crypto::Secret::new)
                 .context("TETHER_SANDBOX_CLIENT_SECRET must be set (the same value as Tether's)")?;
             let in_testing = std::env::var("TETHER_GOOGLE_APP_STATUS").as_deref() == Ok("testing");
-            let router = server::standalone_sandboxes(&tether_url, &secret, in_testing)?;
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
                 .with_context(|| format!("cannot listen on {bind}"))?;
+            let served_at = url::Url::parse(&format!("http://{}/", listener.local_addr()?))?;
+            let router =
+                server::standalone_sandboxes(&served_at, &tether_url, &secret, in_testing)?;
             println!(
                 "Sandbox networks at http://{}/sandbox/<network>/",
                 listener.local_addr()?

@@ -1037,9 +1037,10 @@ async fn the_sandbox_moves_the_clock_and_every_page_says_so(backend: Backend) {
 async fn a_separate_sandbox_process_serves_tether(backend: Backend) {
     let secret = engine::crypto::Secret::new("shared-sandbox-secret");
     let public = url::Url::parse("http://tether.test/").unwrap();
-    let router = server::standalone_sandboxes(&public, &secret, false).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let sandbox_url = format!("http://{}/", listener.local_addr().unwrap());
+    let served_at = url::Url::parse(&sandbox_url).unwrap();
+    let router = server::standalone_sandboxes(&served_at, &public, &secret, false).unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     let app = common::spawn_app_with(
         backend,

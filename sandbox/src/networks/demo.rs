@@ -93,6 +93,7 @@ async fn me(
             "handle": issued.person.handle,
             "name": issued.person.name,
             "followers": issued.person.followers,
+            "avatar_url": provider.picture_url(issued.person.id),
         })
     })
 }

@@ -332,22 +332,22 @@ fn object(query: &HashMap<String, String>, id: &str, available: Value) -> Value 
     out
 }
 
-fn page_fields(page: &SandboxPage) -> Value {
+fn page_fields(p: &SandboxProvider, page: &SandboxPage) -> Value {
     json!({
         "name": page.name,
         "username": page.handle,
         "followers_count": page.followers,
         "category": "Local business",
-        "picture": {"data": {"url": format!("https://sandbox.invalid/pages/{}.png", page.id)}},
+        "picture": {"data": {"url": p.picture_url(page.id)}},
     })
 }
 
-fn instagram_fields(id: &str, username: &str, followers: i64) -> Value {
+fn instagram_fields(p: &SandboxProvider, id: &str, username: &str, followers: i64) -> Value {
     json!({
         "id": id,
         "username": username,
         "followers_count": followers,
-        "profile_picture_url": format!("https://sandbox.invalid/instagram/{id}.png"),
+        "profile_picture_url": p.picture_url(id),
     })
 }
 
@@ -373,7 +373,7 @@ async fn read(
     }
     match (path.as_str(), issued.page) {
         // With a Page token, `/me` is the Page (Page access tokens).
-        ("me", Some(page)) => Json(object(&q, page.id, page_fields(&page))).into_response(),
+        ("me", Some(page)) => Json(object(&q, page.id, page_fields(&p, &page))).into_response(),
         ("me", None) => Json(object(
             &q,
             issued.person.id,
@@ -398,7 +398,7 @@ fn node(p: &SandboxProvider, issued: &Issued, id: &str, q: &HashMap<String, Stri
         None => p.pages_of(&issued.person),
     };
     if let Some(page) = pages.iter().find(|page| page.id == id) {
-        return Json(object(q, page.id, page_fields(page))).into_response();
+        return Json(object(q, page.id, page_fields(p, page))).into_response();
     }
     let instagram = pages
         .iter()
@@ -406,7 +406,7 @@ fn node(p: &SandboxProvider, issued: &Issued, id: &str, q: &HashMap<String, Stri
         .find(|(ig, _, _)| *ig == id);
     match instagram {
         Some((ig, username, followers)) => {
-            Json(object(q, ig, instagram_fields(ig, username, followers))).into_response()
+            Json(object(q, ig, instagram_fields(p, ig, username, followers))).into_response()
         }
         None => unsupported_get(id),
     }
@@ -432,12 +432,12 @@ fn accounts(p: &SandboxProvider, issued: &Issued, q: &HashMap<String, String>) -
         .unwrap_or_default()
         .iter()
         .map(|page| {
-            let mut available = page_fields(page);
+            let mut available = page_fields(p, page);
             available["access_token"] = json!(p.issue_page_token(issued, *page));
             available["tasks"] = json!(["ANALYZE", "CREATE_CONTENT", "MANAGE"]);
             if let (true, Some((id, username, followers))) = (instagram, page.instagram) {
                 available["instagram_business_account"] =
-                    instagram_fields(id, username, followers);
+                    instagram_fields(p, id, username, followers);
             }
             // Without `fields`, an account comes with its default fields.
             if q.contains_key("fields") {

@@ -207,10 +207,7 @@ async fn user_info(
             "display_name" => json!(issued.person.name),
             "username" => json!(issued.person.handle),
             "avatar_url" | "avatar_url_100" | "avatar_large_url" => {
-                json!(format!(
-                    "https://sandbox.invalid/tiktok/{}.jpeg",
-                    issued.person.handle
-                ))
+                json!(p.picture_url(issued.person.id))
             }
             "follower_count" => json!(issued.person.followers),
             "is_verified" => json!(false),
