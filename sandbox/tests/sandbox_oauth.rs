@@ -976,7 +976,14 @@ async fn emulated_accounts_have_pictures_that_load() {
             .unwrap_or_else(|| panic!("{network}: no picture"));
         let answer = f.http.get(&picture).send().await.unwrap();
         assert_eq!(answer.status(), 200, "{network}: {picture}");
-        assert_eq!(answer.headers()["content-type"], "image/svg+xml", "{network}");
-        assert!(answer.text().await.unwrap().starts_with("<svg"), "{network}");
+        assert_eq!(
+            answer.headers()["content-type"],
+            "image/svg+xml",
+            "{network}"
+        );
+        assert!(
+            answer.text().await.unwrap().starts_with("<svg"),
+            "{network}"
+        );
     }
 }

@@ -157,6 +157,14 @@ pub struct SandboxRoutes {
     pub control: axum::Router,
 }
 
+/// Tether as the sandboxes know it: where it is, the secret it was registered with, and
+/// whether its Google app is in "Testing".
+struct SandboxClient<'a> {
+    url: &'a Url,
+    secret: &'a engine::crypto::Secret,
+    in_testing: bool,
+}
+
 impl SandboxRoutes {
     fn new() -> Self {
         Self {
@@ -166,27 +174,24 @@ impl SandboxRoutes {
     }
 
     /// Adds the emulation of `builtin` under `/sandbox/{network}` of `served_at` (where
-    /// browsers reach the sandboxes), with Tether (reached at `tether_url`) as its one
-    /// registered client.
+    /// browsers reach the sandboxes), with Tether as its one registered client.
     fn mount(
         self,
         builtin: &Builtin,
         served_at: &Url,
-        tether_url: &Url,
-        client_secret: &engine::crypto::Secret,
+        tether: &SandboxClient<'_>,
         clock: &Clock,
         powers: Powers,
-        in_testing: bool,
     ) -> anyhow::Result<Self> {
         let emulated = sandbox::emulated(builtin.id)
             .with_context(|| format!("no emulation of {} in the sandbox crate", builtin.id))?;
         let mounted = sandbox::mount(
             emulated,
             RegisteredClient {
-                in_testing,
+                in_testing: tether.in_testing,
                 client_id: sandbox_client_id(builtin.id),
-                client_secret: client_secret.clone(),
-                redirect_uri: tether_url.join(&format!("oauth/callback/{}", builtin.id))?,
+                client_secret: tether.secret.clone(),
+                redirect_uri: tether.url.join(&format!("oauth/callback/{}", builtin.id))?,
             },
             clock.clone(),
             powers,
@@ -257,15 +262,12 @@ pub async fn configure_networks(
             let client_secret = random_token();
             // The emulated app is in the publishing status the operator says theirs is in.
             let in_testing = settings.networks.google_app_in_testing;
-            sandboxes = sandboxes.mount(
-                builtin,
-                public_url,
-                public_url,
-                &client_secret,
-                clock,
-                powers,
+            let tether = SandboxClient {
+                url: public_url,
+                secret: &client_secret,
                 in_testing,
-            )?;
+            };
+            sandboxes = sandboxes.mount(builtin, public_url, &tether, clock, powers)?;
             configured.push(ConfiguredNetwork {
                 profile: (builtin.profile)(&sandbox_hosts, &settings.networks),
                 client_id,
@@ -319,15 +321,12 @@ pub fn standalone_sandboxes(
     let routes = BUILTIN
         .iter()
         .try_fold(SandboxRoutes::new(), |routes, builtin| {
-            routes.mount(
-                builtin,
-                served_at,
-                tether_url,
-                client_secret,
-                &clock,
-                powers,
-                google_app_in_testing,
-            )
+            let tether = SandboxClient {
+                url: tether_url,
+                secret: client_secret,
+                in_testing: google_app_in_testing,
+            };
+            routes.mount(builtin, served_at, &tether, &clock, powers)
         })?;
     Ok(routes.network.merge(routes.control))
 }
