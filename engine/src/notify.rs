@@ -193,11 +193,22 @@ struct MailEntry {
     channel_id: Option<i64>,
 }
 
+/// How notices name a channel: “Bakery” (@lindbakery on YouTube). The handle tells apart
+/// channels of the same name, which an agency has many of.
+pub(crate) fn channel_label(name: &str, handle: &str, network_name: &str) -> String {
+    if handle.is_empty() || handle == name {
+        format!("“{name}” ({network_name})")
+    } else {
+        format!("“{name}” ({handle} on {network_name})")
+    }
+}
+
 /// A deadline that needs a person.
 pub(crate) struct Deadline {
     pub(crate) channel_id: i64,
     pub(crate) workspace_id: i64,
     pub(crate) channel_name: String,
+    pub(crate) handle: String,
     pub(crate) network_name: String,
     pub(crate) connected_by: Option<i64>,
     /// When the window that ends at the deadline began (the connection).
@@ -209,14 +220,18 @@ pub(crate) struct Deadline {
 }
 
 impl Deadline {
-    /// "“Bakery” (YouTube) must be reconnected (the network asks for fresh consent)".
+    /// "“Bakery” (@lindbakery on YouTube) must be reconnected (the network asks for fresh
+    /// consent)".
     pub(crate) fn headline(&self) -> String {
         let what = if self.reconsent {
             "must be reconnected (the network asks for fresh consent)"
         } else {
             "loses access (the network offers no renewal)"
         };
-        format!("“{}” ({}) {what}", self.channel_name, self.network_name)
+        format!(
+            "{} {what}",
+            channel_label(&self.channel_name, &self.handle, &self.network_name)
+        )
     }
 
     /// The reminder days that apply: those shorter than the whole window.
@@ -274,7 +289,8 @@ impl Engine {
     /// sweep does not read every channel.
     pub(crate) async fn deadlines(&self, workspace_id: Option<i64>) -> Result<Vec<Deadline>> {
         let rows = sqlx::query(
-            "SELECT c.id, c.workspace_id, c.name, c.network, w.reminder_days, cr.connected_by, \
+            "SELECT c.id, c.workspace_id, c.name, c.handle, c.network, w.reminder_days, \
+                    cr.connected_by, \
                     cr.connected_at, cr.access_expires_at, cr.reconsent_deadline, \
                     CAST(CASE WHEN cr.refresh_token IS NULL THEN 0 ELSE 1 END AS BIGINT) AS refreshable \
              FROM channels c JOIN credentials cr ON cr.channel_id = c.id \
@@ -308,6 +324,7 @@ impl Engine {
                 channel_id: row.try_get("id")?,
                 workspace_id: row.try_get("workspace_id")?,
                 channel_name: row.try_get("name")?,
+                handle: row.try_get("handle")?,
                 network_name: profile.display_name.clone(),
                 connected_by: row.try_get("connected_by")?,
                 window_start: row
@@ -370,8 +387,8 @@ impl Engine {
     /// its renewal keeps failing is missing data, but Tether is still on it: not told.
     async fn tell_disconnected(&self, now: i64) -> Result<u64> {
         let rows = sqlx::query(
-            "SELECT d.id AS disconnection, d.reason, c.id, c.workspace_id, c.name, c.network, \
-                    cr.connected_by \
+            "SELECT d.id AS disconnection, d.reason, c.id, c.workspace_id, c.name, c.handle, \
+                    c.network, cr.connected_by \
              FROM disconnections d JOIN channels c ON c.id = d.channel_id \
              LEFT JOIN credentials cr ON cr.channel_id = c.id \
              WHERE d.ended_at IS NULL AND c.unlinked_at IS NULL \
@@ -399,8 +416,12 @@ impl Engine {
                             row.try_get::<i64, _>("disconnection")?
                         ),
                         title: format!(
-                            "“{}” ({network_name}) is disconnected",
-                            row.try_get::<String, _>("name")?
+                            "{} is disconnected",
+                            channel_label(
+                                &row.try_get::<String, _>("name")?,
+                                &row.try_get::<String, _>("handle")?,
+                                &network_name
+                            )
                         ),
                         body: crate::networks::DeadReason::words_for(
                             &row.try_get::<String, _>("reason")?,
@@ -1093,5 +1114,18 @@ mod tests {
         assert_eq!(time_left(DAY), "in 1 day");
         assert_eq!(time_left(5 * 3600 + 10), "in 5 h");
         assert_eq!(time_left(20), "in 1 min");
+    }
+
+    #[test]
+    fn a_channel_is_named_with_its_handle_unless_that_repeats_its_name() {
+        assert_eq!(
+            channel_label("Bakery", "@lindbakery", "YouTube"),
+            "“Bakery” (@lindbakery on YouTube)"
+        );
+        assert_eq!(
+            channel_label("Lind Bakery", "Lind Bakery", "Facebook"),
+            "“Lind Bakery” (Facebook)"
+        );
+        assert_eq!(channel_label("Ads", "", "LinkedIn"), "“Ads” (LinkedIn)");
     }
 }

@@ -123,7 +123,7 @@ async fn reminders_fire_on_the_right_days_and_escalate(backend: Backend) {
     assert_eq!(ada_mails.len(), 1);
     assert_eq!(
         ada_mails[0].subject,
-        "“Bakery” (YouTube) must be reconnected (the network asks for fresh consent) in 5 days"
+        "“Bakery” (@lindbakery on YouTube) must be reconnected (the network asks for fresh consent) in 5 days"
     );
     assert_eq!(mails_to(&app, "ed@example.com").len(), 1);
     assert!(mails_to(&app, "ann@example.com").is_empty());
@@ -218,7 +218,10 @@ async fn a_channel_whose_connector_left_asks_for_a_new_one(backend: Backend) {
     assert_eq!(sweep(&app).await, NotifyReport::default());
     let mails = mails_to(&app, "ada@example.com");
     assert_eq!(mails.len(), 1);
-    assert_eq!(mails[0].subject, "“Studio” (Sandbox) is disconnected");
+    assert_eq!(
+        mails[0].subject,
+        "“Studio” (@sandbox.studio on Sandbox) is disconnected"
+    );
     // The mail leads to the channel, where the fix is.
     assert!(
         mails[0].text.as_deref().unwrap().lines().any(|line| {
@@ -299,7 +302,7 @@ async fn the_calendar_feed_has_every_deadline_and_parses(backend: Backend) {
     let prop = |name: &str| event.find_prop(name).unwrap().val.as_str().to_owned();
     assert_eq!(
         prop("SUMMARY"),
-        "“Bakery” (YouTube) must be reconnected (the network asks for fresh consent)"
+        "“Bakery” (@lindbakery on YouTube) must be reconnected (the network asks for fresh consent)"
     );
     let deadline = common::test_epoch() + TimeDelta::days(7);
     assert_eq!(

@@ -161,7 +161,7 @@ async fn webhooks_are_signed_retried_and_logged(backend: Backend) {
         text["text"]
             .as_str()
             .unwrap()
-            .starts_with("*“Studio” (Sandbox) is disconnected*"),
+            .starts_with("*“Studio” (@sandbox.studio on Sandbox) is disconnected*"),
         "{body}"
     );
 
