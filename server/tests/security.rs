@@ -6,6 +6,8 @@ mod common;
 use chrono::TimeDelta;
 use common::{location, spawn_app, Backend, TestApp, OWNER_PASSWORD, SETUP_TOKEN};
 use reqwest::StatusCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
     app.post_form("/auth/login", &[("email", email), ("password", password)])
@@ -240,16 +242,36 @@ async fn a_consent_begun_before_a_demotion_does_not_complete(backend: Backend) {
 /// Six webhooks pointing at a receiver that never answers made a renewal run after its
 /// token had expired: deliveries ran inside the scheduler's loop, one at a time, 20 s
 /// each. They run beside it now, so the renewal is on time while the receiver is silent.
-async fn renewals_stay_on_time_while_a_webhook_receiver_never_answers(backend: Backend) {
-    // Accepts connections and never answers, holding each one open.
+/// A server that accepts connections and never says a word, holding each one open; its
+/// address, and how many connections it has taken so far.
+async fn silent_server() -> (std::net::SocketAddr, Arc<AtomicUsize>) {
     let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let silent_url = format!("http://{}/hook", silent.local_addr().unwrap());
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((stream, _)) = silent.accept().await {
-            held.push(stream);
+    let address = silent.local_addr().unwrap();
+    let taken = Arc::new(AtomicUsize::new(0));
+    tokio::spawn({
+        let taken = taken.clone();
+        async move {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = silent.accept().await {
+                held.push(stream);
+                taken.fetch_add(1, Ordering::SeqCst);
+            }
         }
     });
+    (address, taken)
+}
+
+/// How many renewals the events record.
+async fn renewals(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = 'refreshed'")
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap()
+}
+
+async fn renewals_stay_on_time_while_a_webhook_receiver_never_answers(backend: Backend) {
+    let (silent, _) = silent_server().await;
+    let silent_url = format!("http://{silent}/hook");
     let app = spawn_app(backend).await;
     app.set_up_owner().await;
     let consent = app.start_connect("Studio").await;
@@ -280,11 +302,7 @@ async fn renewals_stay_on_time_while_a_webhook_receiver_never_answers(backend: B
     });
     let started = std::time::Instant::now();
     let renewed = loop {
-        let refreshed: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = 'refreshed'")
-                .fetch_one(pool)
-                .await
-                .unwrap();
+        let refreshed = renewals(&app).await;
         if refreshed > 0 || started.elapsed() > std::time::Duration::from_secs(15) {
             break refreshed > 0;
         }
@@ -298,6 +316,78 @@ async fn renewals_stay_on_time_while_a_webhook_receiver_never_answers(backend: B
         renewed,
         "no renewal after {waited:?} while the webhooks waited"
     );
+}
+
+/// An SMTP server that accepts and never speaks stalled the scheduler for minutes: mail
+/// goes beside the renewals, a message gives up within its bound, and the notification
+/// it carried waits for the next sweep instead of being lost.
+async fn renewals_stay_on_time_while_the_mail_server_never_answers(backend: Backend) {
+    let (silent, mail_connections) = silent_server().await;
+    let port = silent.port().to_string();
+    let app = common::spawn_app_with(
+        backend,
+        &[
+            ("TETHER_SMTP_HOST", "127.0.0.1"),
+            ("TETHER_SMTP_PORT", &port),
+            ("TETHER_SMTP_SECURITY", "none"),
+            ("TETHER_MAIL_FROM", "Tether <tether@acme.test>"),
+        ],
+    )
+    .await;
+    app.set_up_owner().await;
+    let consent = app.start_connect("Studio").await;
+    let callback = app.consent(&consent, "approve").await;
+    app.finish(&callback).await;
+    let pool = app.engine.db().pool();
+    // A notification the owner wants mailed at once (the default), waiting for the sweep.
+    sqlx::query(
+        "INSERT INTO notifications (workspace_id, user_id, kind, event_key, title, body, created_at) \
+         SELECT workspace_id, user_id, 'disconnected', 'silent-smtp', 'Studio needs you', \
+                'Reconnect it.', $1 FROM memberships",
+    )
+    .bind(app.clock.now().timestamp())
+    .execute(pool)
+    .await
+    .unwrap();
+
+    let stop = tokio_util::sync::CancellationToken::new();
+    let scheduler = tokio::spawn({
+        let (engine, stop) = (app.engine.clone(), stop.clone());
+        async move { engine.run_scheduler(stop).await }
+    });
+    let waiting = std::time::Instant::now();
+    while mail_connections.load(Ordering::SeqCst) == 0 {
+        assert!(
+            waiting.elapsed() < std::time::Duration::from_secs(10),
+            "the notification's mail was never tried"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // The mail is stuck on the silent server; now the renewal falls due.
+    let due_at: i64 = sqlx::query_scalar("SELECT due_at FROM credentials")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    app.advance(TimeDelta::seconds(due_at - app.clock.now().timestamp() + 1));
+    let started = std::time::Instant::now();
+    let renewed = loop {
+        let refreshed = renewals(&app).await;
+        if refreshed > 0 || started.elapsed() > std::time::Duration::from_secs(15) {
+            break refreshed > 0;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let waited = started.elapsed();
+    stop.cancel();
+    let stopped = tokio::time::timeout(std::time::Duration::from_secs(90), scheduler).await;
+    assert!(renewed, "no renewal after {waited:?} while the mail waited");
+    assert!(stopped.is_ok(), "the mail to a silent server never gave up");
+    let unmailed: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE mailed_at IS NULL")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(unmailed, 1, "the notification is kept for the next sweep");
 }
 
 /// `/metrics` counted every workspace's channels for anyone who asked: it is off unless an
@@ -1247,6 +1337,7 @@ on_both_backends!(
     the_outbox_shows_only_its_workspace_and_no_welcome_link,
     a_consent_begun_before_a_demotion_does_not_complete,
     renewals_stay_on_time_while_a_webhook_receiver_never_answers,
+    renewals_stay_on_time_while_the_mail_server_never_answers,
     metrics_ask_for_the_operators_token,
     webhooks_call_only_public_addresses,
     pages_are_not_stored_and_https_is_kept,
