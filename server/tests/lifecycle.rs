@@ -333,6 +333,124 @@ async fn a_channel_failing_alone_is_handed_to_a_person(backend: Backend) {
     );
 }
 
+/// An agency's thousand channels came back in one answer, with no way to ask for the ones
+/// that need a person: the list comes in pages by id, the `Link` header names the next
+/// one with the same filter, and a filter or cursor that is not valid is refused in words.
+async fn the_channel_list_comes_in_pages_and_filters_by_state(backend: Backend) {
+    let app = app(backend).await;
+    let key = create_api_key(&app, "monitor").await;
+    let tokens: Vec<engine::import::ImportedToken> = (0..7)
+        .map(|n| {
+            serde_json::from_value(json!({
+                "network": "x",
+                "kind": "profile",
+                "account_id": format!("14600000000000007{n:02}"),
+                "handle": format!("@paged{n}"),
+                "access_token": format!("access-{n}"),
+                "refresh_token": format!("refresh-{n}"),
+                "expires_in": 7200,
+            }))
+            .unwrap()
+        })
+        .collect();
+    let pool = app.engine.db().pool();
+    let workspace: i64 = sqlx::query_scalar("SELECT id FROM workspaces")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    app.engine
+        .import_tokens(workspace, &tokens, 1)
+        .await
+        .unwrap();
+    let all: Vec<i64> = sqlx::query_scalar("SELECT id FROM channels ORDER BY id")
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    // Three of them the network refused for good.
+    let refused = [all[1], all[4], all[6]];
+    for id in refused {
+        sqlx::query("UPDATE credentials SET dead_reason = 'revoked' WHERE channel_id = $1")
+            .bind(id)
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+    let list = |path: String| {
+        let request = app.browser.get(app.url(&path)).bearer_auth(&key);
+        async move { request.send().await.unwrap() }
+    };
+    let ids_and_next = |answer: reqwest::Response| async move {
+        assert_eq!(answer.status(), StatusCode::OK);
+        let next = answer
+            .headers()
+            .get(reqwest::header::LINK)
+            .map(|link| link.to_str().unwrap().to_owned());
+        let page: Vec<Value> = answer.json().await.unwrap();
+        let ids: Vec<i64> = page.iter().map(|c| c["id"].as_i64().unwrap()).collect();
+        (ids, next)
+    };
+
+    // Every channel, three at a time, following the Link header.
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/channels?limit=3".to_owned();
+    let mut pages = 0;
+    loop {
+        let (ids, next) = ids_and_next(list(path.clone()).await).await;
+        seen.extend(ids);
+        pages += 1;
+        match next {
+            Some(link) => {
+                let target = link
+                    .strip_prefix('<')
+                    .and_then(|l| l.strip_suffix(">; rel=\"next\""))
+                    .unwrap_or_else(|| panic!("not a next link: {link}"));
+                path = target.to_owned();
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen, all);
+    assert_eq!(pages, 3, "3 + 3 + 1");
+
+    // Only those that need a person, two at a time: the filter stays on the next page.
+    let (first, next) =
+        ids_and_next(list("/api/v1/channels?needs_person=true&limit=2".into()).await).await;
+    assert_eq!(first, refused[..2]);
+    let next = next.expect("a second page");
+    assert!(next.contains("needs_person=true"), "{next}");
+    let (second, last) = ids_and_next(
+        list(format!(
+            "/api/v1/channels?needs_person=true&limit=2&after={}",
+            refused[1]
+        ))
+        .await,
+    )
+    .await;
+    assert_eq!(second, refused[2..]);
+    assert_eq!(last, None);
+    let (reauth, _) = ids_and_next(list("/api/v1/channels?state=needs_reauth".into()).await).await;
+    assert_eq!(reauth, refused);
+    let (healthy, _) = ids_and_next(list("/api/v1/channels?state=connected".into()).await).await;
+    assert_eq!(healthy.len(), 4);
+
+    for (bad, words) in [
+        ("?state=dead", "There is no state \"dead\""),
+        ("?limit=0", "limit must be 1 to 500."),
+        ("?limit=501", "limit must be 1 to 500."),
+        ("?after=first", "The query is not valid"),
+        ("?status=needs_reauth", "The query is not valid"),
+    ] {
+        let answer = list(format!("/api/v1/channels{bad}")).await;
+        assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        let error: Value = answer.json().await.unwrap();
+        assert_eq!(error["error"], "invalid", "{bad}");
+        assert!(
+            error["message"].as_str().unwrap().contains(words),
+            "{bad}: {error}"
+        );
+    }
+}
+
 /// The states the API reports, by channel.
 async fn api_states(app: &TestApp, key: &str) -> Vec<(i64, String, bool)> {
     let channels: Vec<Value> = app
@@ -803,6 +921,17 @@ async fn the_api_answers_with_states_and_clear_errors(backend: Backend) {
         assert!(openapi["paths"].get(path).is_some(), "{path} undocumented");
     }
     assert!(openapi["components"]["securitySchemes"]["api_key"].is_object());
+    let list_parameters: Vec<&str> = openapi["paths"]["/api/v1/channels"]["get"]["parameters"]
+        .as_array()
+        .expect("the list's parameters")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(
+        list_parameters,
+        ["state", "needs_person", "after", "limit"],
+        "the list's filters and cursor are documented"
+    );
     let metrics = reqwest::Client::new()
         .get(app.url("/metrics"))
         .bearer_auth(METRICS_TOKEN)
@@ -1334,6 +1463,7 @@ on_both_backends!(
     a_replaced_grant_is_revoked_at_the_network,
     api_keys_keep_to_their_terms,
     the_api_answers_with_states_and_clear_errors,
+    the_channel_list_comes_in_pages_and_filters_by_state,
     the_channel_page_shows_history_and_renews_or_checks_on_demand,
     a_failed_claim_lets_the_work_in_flight_finish_first,
     a_token_that_cannot_be_opened_fails_only_its_own_work,

@@ -5,7 +5,8 @@
 use app::model::ChannelCard;
 use app::ssr::AppContext;
 use app::status::{status, State as ChannelState};
-use axum::extract::{FromRef, FromRequestParts, Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRef, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -13,10 +14,10 @@ use axum::Json;
 use engine::api_keys::KeyHolder;
 use engine::channels::ChannelRecord;
 use engine::networks::NetworkSummary;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -232,36 +233,125 @@ fn to_api(record: ChannelRecord, outage: bool, app_refused: bool, now: i64) -> A
     }
 }
 
-/// The workspace's channels with their state, reason and deadlines.
+/// Channels per page of the list unless `limit` asks for another number, and the most.
+const PAGE: usize = 100;
+const MOST_PER_PAGE: usize = 500;
+
+/// Which channels to list: a filter, and where the page starts.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ChannelQuery {
+    /// Only channels in this state: connected, expiring_soon, missing_permissions,
+    /// needs_reauth, expired, network_outage, unconfirmed or unlinked.
+    state: Option<String>,
+    /// Only channels that need a person (`true`) or that do not (`false`).
+    needs_person: Option<bool>,
+    /// The cursor: channels after this id. The `Link` header of a page names the next one.
+    after: Option<i64>,
+    /// Channels per page, 1 to 500 (100 when absent).
+    limit: Option<usize>,
+}
+
+impl ChannelQuery {
+    /// Checks the values a client sent; a mistake is answered in words, not ignored.
+    fn checked(query: Result<Query<Self>, QueryRejection>) -> Result<Self, ApiFailure> {
+        let Query(query) = query.map_err(|rejection| {
+            engine::Error::Invalid(format!(
+                "The query is not valid ({}): use state, needs_person, after and limit.",
+                rejection.body_text()
+            ))
+        })?;
+        if let Some(state) = &query.state {
+            if !ChannelState::ALL.iter().any(|s| s.api_name() == state) {
+                let known: Vec<_> = ChannelState::ALL.iter().map(|s| s.api_name()).collect();
+                return Err(engine::Error::Invalid(format!(
+                    "There is no state {state:?}; the states are {}.",
+                    known.join(", ")
+                ))
+                .into());
+            }
+        }
+        if query.limit.is_some_and(|n| n == 0 || n > MOST_PER_PAGE) {
+            return Err(
+                engine::Error::Invalid(format!("limit must be 1 to {MOST_PER_PAGE}.")).into(),
+            );
+        }
+        Ok(query)
+    }
+
+    fn wants(&self, channel: &ApiChannel) -> bool {
+        self.state.as_ref().is_none_or(|s| *s == channel.state)
+            && self.needs_person.is_none_or(|n| n == channel.needs_person)
+    }
+
+    /// The address of the page after the one that ends with `last`, with the same filter.
+    fn next_page(&self, last: i64, limit: usize) -> String {
+        let mut next = format!("/api/v1/channels?after={last}&limit={limit}");
+        if let Some(state) = &self.state {
+            next.push_str(&format!("&state={state}"));
+        }
+        if let Some(needs_person) = self.needs_person {
+            next.push_str(&format!("&needs_person={needs_person}"));
+        }
+        next
+    }
+}
+
+/// The workspace's channels with their state, reason and deadlines, in pages by id.
 #[utoipa::path(
     get,
     path = "/api/v1/channels",
     tag = "channels",
     security(("api_key" = [])),
+    params(ChannelQuery),
     responses(
-        (status = 200, description = "Every channel of the key's workspace that the key was given", body = [ApiChannel]),
-        (status = 401, description = "No valid API key, or one past its end", body = ApiError)
+        (status = 200, description = "A page of the channels of the key's workspace that the key was given, ordered by id. \
+                                      When more follow, the `Link` header names the next page: `</api/v1/channels?after=…>; rel=\"next\"`.",
+         body = [ApiChannel],
+         headers(("Link" = String, description = "The next page, when there is one (RFC 8288)"))),
+        (status = 401, description = "No valid API key, or one past its end", body = ApiError),
+        (status = 422, description = "A filter or cursor that is not valid, in words", body = ApiError)
     )
 )]
 pub async fn list_channels(
     State(ctx): State<AppContext>,
     ApiKey(key): ApiKey,
-) -> Result<Json<Vec<ApiChannel>>, ApiFailure> {
+    query: Result<Query<ChannelQuery>, QueryRejection>,
+) -> Result<Response, ApiFailure> {
+    let query = ChannelQuery::checked(query)?;
+    let limit = query.limit.unwrap_or(PAGE);
     let outages = ctx.engine.outages().await?;
     let faults = ctx.engine.configuration_faults().await?;
     let now = ctx.engine.clock().now().timestamp();
-    let channels = ctx.engine.workspace_channels(key.workspace_id).await?;
-    Ok(Json(
-        channels
-            .into_iter()
-            .filter(|c| key.sees(c.id))
-            .map(|c| {
-                let outage = outages.contains(&c.network);
-                let refused = faults.iter().any(|f| f.network == c.network);
-                to_api(c, outage, refused, now)
-            })
-            .collect(),
-    ))
+    let mut channels = ctx.engine.workspace_channels(key.workspace_id).await?;
+    channels.sort_by_key(|c| c.id);
+    // The state is the status model's, computed here as on the dashboard, so the filter
+    // runs after it; one more than a page tells whether another follows.
+    let mut page: Vec<ApiChannel> = channels
+        .into_iter()
+        .filter(|c| key.sees(c.id) && query.after.is_none_or(|after| c.id > after))
+        .map(|c| {
+            let outage = outages.contains(&c.network);
+            let refused = faults.iter().any(|f| f.network == c.network);
+            to_api(c, outage, refused, now)
+        })
+        .filter(|c| query.wants(c))
+        .take(limit + 1)
+        .collect();
+    let more = page.len() > limit;
+    page.truncate(limit);
+    let next = page
+        .last()
+        .filter(|_| more)
+        .map(|last| query.next_page(last.id, limit));
+    let mut response = Json(page).into_response();
+    if let Some(next) = next {
+        let link = HeaderValue::from_str(&format!("<{next}>; rel=\"next\""))
+            .map_err(|e| engine::Error::Internal(format!("a Link header: {e}")))?;
+        response.headers_mut().insert(header::LINK, link);
+    }
+    Ok(response)
 }
 
 /// One channel with its state, reason and deadlines.
