@@ -1,23 +1,28 @@
 //! Server functions. Each is thin: find the person, check the role, ask the engine.
 
 use crate::model::{
-    AccountPage, ApiKeysPage, ChannelPage, Dashboard, Entry, EntryPage, InvitePage, InvitesPage,
-    MembersPage, NotificationsPage, OutboxPage, PickerPage, ResetPage, WebhooksPage, WelcomePage,
+    AccountPage, ApiKeysPage, ChannelFilter, ChannelPage, Dashboard, Entry, EntryPage, InvitePage,
+    InvitesPage, MembersPage, NotificationsPage, OutboxPage, PickerPage, ResetPage, WebhooksPage,
+    WelcomePage,
 };
 use leptos::prelude::*;
 
-/// Everything the dashboard shows. Sends a visitor who is not signed in to sign in.
+/// Everything the dashboard shows, with the page of channels `filter` asks for. Sends a
+/// visitor who is not signed in to sign in.
 #[server]
-pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
+pub async fn load_dashboard(
+    // Absent means the whole list, so a bare call is answered (or refused) as before.
+    #[server(default)] filter: ChannelFilter,
+) -> Result<Dashboard, ServerFnError> {
     use crate::model::{
-        ChannelCard, ConfigurationFaultNotice, NetworkChoice, OutageNotice, Person,
+        ChannelCard, ConfigurationFaultNotice, ElsewhereLine, NetworkChoice, OutageNotice, Person,
     };
     use crate::ssr::{public_error, request, require_person, take_flash, when};
     use engine::domain::Permission;
 
     let (ctx, jar) = request()?;
     let person = require_person(&ctx, &jar).await?;
-    let channels = ctx.engine.channels(&person).await.map_err(public_error)?;
+    let records = ctx.engine.channels(&person).await.map_err(public_error)?;
     let outages = ctx
         .engine
         .outage_reports(person.workspace_id)
@@ -28,8 +33,47 @@ pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
         .configuration_faults()
         .await
         .map_err(public_error)?;
+    let now = ctx.engine.clock().now().timestamp();
+    let cards = records
+        .into_iter()
+        .map(|record| {
+            let network = record.network.clone();
+            let mut card = ChannelCard::from(record);
+            card.facts.network_outage = outages.iter().any(|o| o.network == network);
+            card.facts.app_refused = faults.iter().any(|f| f.network == network);
+            (network, card)
+        })
+        .collect();
+    let (channels, listing, health) = crate::listing::list(cards, &filter, now);
+    let workspaces = ctx.engine.workspaces(&person).await.map_err(public_error)?;
+    let mut elsewhere = Vec::new();
+    for (workspace_id, name, _) in &workspaces {
+        if *workspace_id == person.workspace_id {
+            continue;
+        }
+        let attention = ctx
+            .engine
+            .workspace_channels(*workspace_id)
+            .await
+            .map_err(public_error)?
+            .into_iter()
+            .map(ChannelCard::from)
+            .filter(|card| {
+                crate::status::status(&card.facts, now)
+                    .state
+                    .needs_attention()
+            })
+            .count();
+        if attention > 0 {
+            elsewhere.push(ElsewhereLine {
+                workspace_id: *workspace_id,
+                name: name.clone(),
+                attention,
+            });
+        }
+    }
     Ok(Dashboard {
-        now: ctx.engine.clock().now().timestamp(),
+        now,
         clock_offset: ctx.engine.clock().offset().num_seconds(),
         person: Person {
             display_name: person.display_name.clone(),
@@ -48,27 +92,16 @@ pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
                 .unread_notifications(&person)
                 .await
                 .map_err(public_error)?,
-            other_workspaces: ctx
-                .engine
-                .workspaces(&person)
-                .await
-                .map_err(public_error)?
+            other_workspaces: workspaces
                 .into_iter()
                 .filter(|(id, ..)| *id != person.workspace_id)
                 .map(|(id, name, _)| (id, name))
                 .collect(),
         },
-        channels: channels
-            .into_iter()
-            .map(|channel| {
-                let outage = outages.iter().any(|o| o.network == channel.network);
-                let refused = faults.iter().any(|f| f.network == channel.network);
-                let mut card = ChannelCard::from(channel);
-                card.facts.network_outage = outage;
-                card.facts.app_refused = refused;
-                card
-            })
-            .collect(),
+        channels,
+        listing,
+        health,
+        elsewhere,
         configuration_faults: faults
             .into_iter()
             .map(|f| ConfigurationFaultNotice {
@@ -334,6 +367,7 @@ pub async fn load_channel(channel_id: i64) -> Result<ChannelPage, ServerFnError>
         clock_offset: engine.clock().offset().num_seconds(),
         channel: card,
         may_act: person.role.may(Permission::Reauthorize),
+        may_delete: person.role.may(Permission::Delete),
         renewable,
         facts,
         history: history.map(|history| {
@@ -751,6 +785,16 @@ pub async fn load_account() -> Result<AccountPage, ServerFnError> {
                 workspace_name: offer.workspace_name,
             })
             .collect(),
+        workspaces: ctx
+            .engine
+            .workspaces(&person)
+            .await
+            .map_err(public_error)?
+            .into_iter()
+            .map(|(id, name, role)| (name, role.as_str().to_owned(), id == person.workspace_id))
+            .collect(),
+        workspace_name: person.workspace_name.clone(),
+        may_manage_workspace: person.role.may(engine::domain::Permission::ManageWorkspace),
         flash: take_flash(&ctx, &jar),
     })
 }

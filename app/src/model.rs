@@ -10,13 +10,85 @@ pub struct Dashboard {
     /// Seconds the server's clock has been moved (sandbox), added to the browser's clock.
     pub clock_offset: i64,
     pub person: Person,
+    /// The channels on this page of the list, those that need a person first.
     pub channels: Vec<ChannelCard>,
+    pub listing: Listing,
+    pub health: HealthFacts,
+    /// The person's other workspaces with channels that need attention.
+    pub elsewhere: Vec<ElsewhereLine>,
     /// Networks failing for everyone now, with what happened.
     pub outages: Vec<OutageNotice>,
     /// Networks that refuse Tether's own app credentials.
     pub configuration_faults: Vec<ConfigurationFaultNotice>,
     pub networks: Vec<NetworkChoice>,
     pub flash: Option<Flash>,
+}
+
+/// Another of the person's workspaces, and how many of its channels need attention.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ElsewhereLine {
+    pub workspace_id: i64,
+    pub name: String,
+    pub attention: usize,
+}
+
+/// Which channels the dashboard lists, as the address says, so a view can be shared.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelFilter {
+    /// `attention`, a state's API name (`needs_reauth`…), or empty for every channel.
+    pub show: String,
+    /// A network's key, or empty for every network.
+    pub network: String,
+    /// Words to find in a channel's name or handle.
+    pub q: String,
+    /// The page of the list, from 1.
+    pub page: usize,
+}
+
+/// The part of the workspace's channels this page shows, and the ways to the rest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Listing {
+    /// The filter as it was applied (unknown values dropped).
+    pub filter: ChannelFilter,
+    /// A filter value that was not understood, in words.
+    pub notice: Option<String>,
+    /// Channels in the workspace, and those the filter matches.
+    pub total: usize,
+    pub matching: usize,
+    /// Position of the first channel shown among the matching ones, from 1.
+    pub first: usize,
+    pub page: usize,
+    pub pages: usize,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+    /// "Needs attention" and each state with channels in it: its count and its filter.
+    pub counts: Vec<StateCount>,
+    /// The networks of the workspace's channels, to filter by: (key, name).
+    pub networks: Vec<(String, String)>,
+    /// "1.2 M followers across 40 linked accounts", over every channel.
+    pub audience: Option<String>,
+    /// Added to a channel's address so its page leads back to this view: `?from=…`, or
+    /// empty for the plain dashboard.
+    pub back_query: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateCount {
+    /// The filter's value: `attention` or a state's API name.
+    pub show: String,
+    pub icon: String,
+    pub label: String,
+    pub count: usize,
+    /// The address of the dashboard filtered to it.
+    pub href: String,
+}
+
+/// What the health sign counts: the facts of channels whose state may change within a day
+/// (so the sign stays true while the page is open), and the tally of all the others.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HealthFacts {
+    pub changing: Vec<ChannelFacts>,
+    pub settled: crate::status::Health,
 }
 
 /// A network failing for everyone, in words: since when, how many calls, which channels.
@@ -166,8 +238,10 @@ pub struct ChannelPage {
     pub now: i64,
     pub clock_offset: i64,
     pub channel: ChannelCard,
-    /// Whether the person may refresh and check it.
+    /// Whether the person may refresh, check, reauthorize and unlink it.
     pub may_act: bool,
+    /// Whether the person may hand it over to another account or delete it.
+    pub may_delete: bool,
     pub renewable: bool,
     /// Labelled facts: when it was authenticated and by whom, when access and consent end.
     pub facts: Vec<(String, String)>,
@@ -334,6 +408,12 @@ pub struct AccountPage {
     pub session_limits: String,
     /// Workspaces that asked this person to join, waiting for an answer.
     pub offers: Vec<OfferLine>,
+    /// The person's workspaces: (name, role, the one acted in).
+    pub workspaces: Vec<(String, String, bool)>,
+    /// The workspace acted in, and whether the person may create workspaces and rename or
+    /// delete this one (owners).
+    pub workspace_name: String,
+    pub may_manage_workspace: bool,
     pub flash: Option<Flash>,
 }
 

@@ -321,6 +321,10 @@ pub fn event_words(kind: &str, detail: &serde_json::Value) -> (String, String) {
         "moved_in" => ("Moved here from another workspace".into(), String::new()),
         "moved_out" => ("Moved to another workspace".into(), String::new()),
         "unlinked" => ("Unlinked".into(), String::new()),
+        "renamed" => (
+            "Renamed".into(),
+            format!("“{}” → “{}”", text("from"), text("to")),
+        ),
         "deleted" => ("Deleted".into(), text("reason").into()),
         "refreshed" => match text("after_refused_check") {
             "" => ("Renewed".into(), String::new()),

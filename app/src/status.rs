@@ -371,8 +371,29 @@ pub fn duration_words(secs: i64) -> String {
     }
 }
 
+/// Whether time alone may change the channel's state between `now` and `now + span`: its
+/// state differs at one of the moments a state can change (an expiry or deadline, the week
+/// before one, a retry) or at the end. A token that Tether renews stays as it is, however
+/// often it is renewed. The health sign ticks only such channels, so a thousand settled
+/// ones cost the page nothing.
+pub fn may_change_within(facts: &ChannelFacts, now: i64, span: i64) -> bool {
+    let end = now.saturating_add(span);
+    let today = status(facts, now).state;
+    [
+        facts.access_expires_at,
+        facts.reconsent_deadline,
+        facts.retry_at,
+    ]
+    .into_iter()
+    .flatten()
+    .flat_map(|at| [at, at.saturating_sub(EXPIRING_SOON_WINDOW_SECS)])
+    .chain([end])
+    .filter(|at| (now..=end).contains(at))
+    .any(|at| status(facts, at).state != today)
+}
+
 /// The dashboard's health sign over every channel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
     pub total: usize,
     pub attention: usize,
@@ -395,6 +416,16 @@ impl Health {
             health.outage += usize::from(*state == State::NetworkOutage);
         }
         health
+    }
+
+    /// The two tallies together.
+    pub fn plus(self, other: Health) -> Self {
+        Health {
+            total: self.total + other.total,
+            attention: self.attention + other.attention,
+            outage: self.outage + other.outage,
+            app_refused: self.app_refused + other.app_refused,
+        }
     }
 
     /// Counts the channels whose network refuses Tether's own credentials.
@@ -431,6 +462,52 @@ impl Health {
 #[cfg(test)]
 mod renewal_trouble_tests {
     use super::*;
+
+    #[test]
+    fn only_channels_that_time_may_change_are_ticked() {
+        const DAY: i64 = 86_400;
+        let kept_alive = ChannelFacts {
+            renewable: true,
+            ..ChannelFacts::default()
+        };
+        assert!(!may_change_within(&kept_alive, 0, DAY));
+        // Renewed every two hours (X), it stays connected: nothing to tick.
+        let renews_in_an_hour = ChannelFacts {
+            access_expires_at: Some(3_600),
+            renew_at: Some(3_000),
+            renewable: true,
+            ..ChannelFacts::default()
+        };
+        assert!(!may_change_within(&renews_in_an_hour, 0, DAY));
+        // Renewing it fails for now: it turns expired when its access ends.
+        let failing = ChannelFacts {
+            retry_at: Some(600),
+            ..renews_in_an_hour.clone()
+        };
+        assert!(may_change_within(&failing, 0, DAY));
+        // Nothing renews it: expiring soon now, expired within the hour.
+        let lapsing = ChannelFacts {
+            access_expires_at: Some(3_600),
+            ..ChannelFacts::default()
+        };
+        assert!(may_change_within(&lapsing, 0, DAY));
+        // A wall 200 days away is settled for today, not for the day it comes near.
+        let wall = ChannelFacts {
+            reconsent_deadline: Some(200 * DAY),
+            renewable: true,
+            ..ChannelFacts::default()
+        };
+        assert!(!may_change_within(&wall, 0, DAY));
+        let near = (1..200)
+            .map(|day| day * DAY)
+            .find(|&at| may_change_within(&wall, at, DAY))
+            .expect("the wall comes near");
+        assert_ne!(
+            status(&wall, near).state,
+            status(&wall, near + DAY).state,
+            "it is ticked from the day before its state changes"
+        );
+    }
 
     #[test]
     fn a_check_refused_in_unclear_words_is_not_called_working() {

@@ -1453,6 +1453,35 @@ impl Engine {
         Ok(revoked)
     }
 
+    /// Renames a channel for the team; the network never sees the name. Returns the name
+    /// it had.
+    pub async fn rename_channel(
+        &self,
+        person: &SignedIn,
+        channel_id: i64,
+        name: &ChannelName,
+    ) -> Result<String> {
+        require(person.role, Permission::Connect)?;
+        let channel = self.channel(person, channel_id).await?;
+        let mut tx = self.db.pool().begin().await?;
+        sqlx::query("UPDATE channels SET name = $1 WHERE id = $2")
+            .bind(name.as_str())
+            .bind(channel_id)
+            .execute(&mut *tx)
+            .await?;
+        self.record_event(
+            &mut tx,
+            person.workspace_id,
+            Some(channel_id),
+            Some(person.user_id),
+            "renamed",
+            json!({ "from": channel.name, "to": name.as_str() }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(channel.name)
+    }
+
     /// Deletes a channel: revokes where it can, then wipes its tokens and the channel. The
     /// event stays in the workspace's log.
     pub async fn delete_channel(&self, person: &SignedIn, channel_id: i64) -> Result<()> {

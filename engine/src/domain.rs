@@ -153,10 +153,13 @@ pub enum Permission {
     ManageApiKeys,
     /// Use the controls of the emulated networks (demo and test instances only).
     ControlSandbox,
+    /// Create workspaces, rename and delete the one acted in: owners only, as a workspace's
+    /// end takes everyone's access with it.
+    ManageWorkspace,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 11] = [
         Permission::Connect,
         Permission::Reauthorize,
         Permission::Transfer,
@@ -167,6 +170,7 @@ impl Permission {
         Permission::SeeTokenMetadata,
         Permission::ManageApiKeys,
         Permission::ControlSandbox,
+        Permission::ManageWorkspace,
     ];
 }
 
@@ -209,7 +213,8 @@ impl Role {
     pub fn may(self, permission: Permission) -> bool {
         use Permission::*;
         match self {
-            Role::Owner | Role::Admin => true,
+            Role::Owner => true,
+            Role::Admin => permission != ManageWorkspace,
             Role::Editor => matches!(
                 permission,
                 Connect | Reauthorize | Unlink | SeeTokenMetadata
@@ -292,7 +297,7 @@ mod tests {
     #[test]
     fn the_permission_matrix_is_the_written_one() {
         use Permission::*;
-        let written: [(Permission, [bool; 4]); 10] = [
+        let written: [(Permission, [bool; 4]); 11] = [
             //                  owner  admin  editor viewer
             (Connect, [true, true, true, false]),
             (Reauthorize, [true, true, true, false]),
@@ -304,6 +309,7 @@ mod tests {
             (SeeTokenMetadata, [true, true, true, false]),
             (ManageApiKeys, [true, true, false, false]),
             (ControlSandbox, [true, true, false, false]),
+            (ManageWorkspace, [true, false, false, false]),
         ];
         assert_eq!(written.map(|(p, _)| p), Permission::ALL);
         for (permission, allowed) in written {

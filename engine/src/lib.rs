@@ -26,6 +26,7 @@ mod passwords;
 pub mod rekey;
 pub mod webhooks;
 pub mod welcome;
+pub mod workspaces;
 
 pub use error::{ConnectError, Error, Result};
 

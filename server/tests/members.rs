@@ -228,6 +228,17 @@ async fn admins_add_people_who_choose_their_password(backend: Backend) {
         account.contains("Ada Owner invites you as viewer"),
         "{account}"
     );
+    // Declined: still not a member; asked again, they accept.
+    let declined = bo
+        .post_form(&format!("/account/offers/{acme}/decline"), &[])
+        .await;
+    assert_eq!(location(&declined), "/account");
+    assert!(bo
+        .page("/account")
+        .await
+        .contains("You declined to join “Acme Social”."));
+    assert_eq!(memberships_of_bo().await, 1);
+    add_with_form(&app, "Bo", "bo@example.com", "viewer").await;
     let accepted = bo
         .post_form(&format!("/account/offers/{acme}/accept"), &[])
         .await;
@@ -389,9 +400,140 @@ async fn removing_a_member_can_revoke_the_keys_and_webhooks_they_created(backend
     assert!(works(di_key).await);
 }
 
+/// Only the first set-up made a workspace, so an agency could not keep one per client: an
+/// owner creates one and acts in it at once, with nothing of the first one in it; renames
+/// it; and deletes it, which is refused while it holds channels or is their only one.
+/// Admins do none of it.
+async fn owners_keep_a_workspace_per_client(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let flash_of = |response: reqwest::Response| {
+        let app = app.clone();
+        async move {
+            assert_eq!(location(&response), "/account");
+            app.page("/account").await
+        }
+    };
+    let alone = flash_of(app.post_form("/settings/workspace/delete", &[]).await).await;
+    assert!(
+        alone.contains(
+            "“Acme Social” is your only workspace; create another before deleting this one."
+        ),
+        "{alone}"
+    );
+    let consent = app.start_connect("Studio").await;
+    let callback = app.consent(&consent, "approve").await;
+    app.finish(&callback).await;
+    app.post_form("/settings/api-keys", &[("name", "Reporting")])
+        .await;
+
+    let created = flash_of(
+        app.post_form("/workspaces", &[("name", "  Lind Bakery ")])
+            .await,
+    )
+    .await;
+    assert!(
+        created.contains("Created “Lind Bakery”: you own it and act in it now"),
+        "{created}"
+    );
+    let dashboard = app.page("/").await;
+    assert!(
+        dashboard.contains("Lind Bakery") && dashboard.contains("No channels yet"),
+        "{dashboard}"
+    );
+    assert!(
+        !dashboard.contains("Studio"),
+        "nothing of the first workspace: {dashboard}"
+    );
+    assert!(!app.page("/settings/api-keys").await.contains("Reporting"));
+    let account = app.page("/account").await;
+    assert!(account.contains("Acme Social") && account.contains("the one you act in now"));
+    // What needs the owner in the other workspace shows here, with the way there.
+    sqlx::query("UPDATE credentials SET dead_reason = 'revoked'")
+        .execute(app.engine.db().pool())
+        .await
+        .unwrap();
+    let dashboard = app.page("/").await;
+    assert!(
+        dashboard.contains("Acme Social: 1 channel needs attention"),
+        "{dashboard}"
+    );
+    assert!(dashboard.contains("Switch to Acme Social"));
+
+    let renamed = flash_of(
+        app.post_form("/settings/workspace/rename", &[("name", "Lind Bakery EU")])
+            .await,
+    )
+    .await;
+    assert!(
+        renamed.contains("Renamed “Lind Bakery” to “Lind Bakery EU”."),
+        "{renamed}"
+    );
+    let refused = flash_of(
+        app.post_form("/settings/workspace/rename", &[("name", " ")])
+            .await,
+    )
+    .await;
+    assert!(
+        refused.contains("The workspace name must not be empty."),
+        "{refused}"
+    );
+    let too_long = "w".repeat(81);
+    let refused = flash_of(
+        app.post_form("/settings/workspace/rename", &[("name", too_long.as_str())])
+            .await,
+    )
+    .await;
+    assert!(refused.contains("at most 80 characters"), "{refused}");
+
+    let deleted = flash_of(app.post_form("/settings/workspace/delete", &[]).await).await;
+    assert!(
+        deleted.contains("Deleted the workspace “Lind Bakery EU”."),
+        "{deleted}"
+    );
+    assert!(
+        app.page("/").await.contains("Studio"),
+        "back in the first workspace"
+    );
+    assert!(!app.page("/").await.contains(r#"data-testid="elsewhere""#));
+    let holding = flash_of(app.post_form("/settings/workspace/delete", &[]).await).await;
+    assert!(
+        holding.contains("“Acme Social” still holds 1 channel: delete it first"),
+        "{holding}"
+    );
+    let workspaces: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM workspaces")
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(workspaces, 1);
+
+    add_person(&app, "bo@example.com", "Bo Admin", Role::Admin).await;
+    let bo = sign_in_as(&app, "bo@example.com").await;
+    assert!(!bo.page("/account").await.contains("Create workspace"));
+    for (path, form) in [
+        ("/workspaces", vec![("name", "Bo's own")]),
+        ("/settings/workspace/rename", vec![("name", "Bo's now")]),
+        ("/settings/workspace/delete", vec![]),
+    ] {
+        let refused = bo.post_form(path, &form).await;
+        assert!(
+            bo.page(&location(&refused))
+                .await
+                .contains("Your role in this workspace does not allow that."),
+            "{path}"
+        );
+    }
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM workspaces")
+        .fetch_all(app.engine.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(names, ["Acme Social"]);
+}
+
 on_both_backends!(
     owners_stay_in_charge_and_removal_takes_effect_at_once,
     admins_add_people_who_choose_their_password,
     people_in_two_workspaces_switch_between_them,
     removing_a_member_can_revoke_the_keys_and_webhooks_they_created,
+    owners_keep_a_workspace_per_client,
 );

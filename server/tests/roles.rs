@@ -230,10 +230,26 @@ async fn every_role_tries_every_action(backend: Backend) {
         cell(Permission::Unlink, unlinked);
         assert_eq!(count(&owner, credentials).await, i64::from(!unlinked));
 
+        let renamed = allowed(
+            &member,
+            &format!("{channel}/rename"),
+            &[("name", "Renamed")],
+        )
+        .await;
+        cell(Permission::Connect, renamed);
+        let named = "SELECT COUNT(*) FROM channels WHERE name = 'Renamed'";
+        assert_eq!(count(&owner, named).await, i64::from(renamed));
+
         let channels = "SELECT COUNT(*) FROM channels";
         let deleted = allowed(&member, &format!("{channel}/delete"), &[]).await;
         cell(Permission::Delete, deleted);
         assert_eq!(count(&owner, channels).await, i64::from(!deleted));
+
+        // Last: creating a workspace moves the creator's session into it.
+        let created = allowed(&member, "/workspaces", &[("name", "Client B")]).await;
+        cell(Permission::ManageWorkspace, created);
+        let workspaces = "SELECT COUNT(*) FROM workspaces";
+        assert_eq!(count(&owner, workspaces).await, 1 + i64::from(created));
     }
 }
 

@@ -42,20 +42,24 @@ pub fn ChannelStatus(facts: ChannelFacts, rendered_at: i64, clock_offset: i64) -
 }
 
 /// The dashboard's health sign: how many channels need attention, kept current as
-/// deadlines pass.
+/// deadlines pass. Only the `changing` channels are recomputed; `settled` tallies those
+/// that time does not change within a day of rendering.
 #[island]
 pub fn HealthSign(
-    channels: Vec<ChannelFacts>,
+    changing: Vec<ChannelFacts>,
+    settled: Health,
     rendered_at: i64,
     clock_offset: i64,
 ) -> impl IntoView {
     let now = use_ticking_now(rendered_at, clock_offset);
     let health = Memo::new(move |_| {
-        let states: Vec<_> = channels
+        let states: Vec<_> = changing
             .iter()
             .map(|f| status(f, now.get()).state)
             .collect();
-        Health::of(&states).with_app_refused(channels.iter().filter(|f| f.app_refused).count())
+        Health::of(&states)
+            .with_app_refused(changing.iter().filter(|f| f.app_refused).count())
+            .plus(settled)
     });
     let all_well = move || health.get().all_well();
     view! {

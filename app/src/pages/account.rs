@@ -1,9 +1,11 @@
-//! The person's own account: invitations to join other workspaces, a new password (which ends every other sign-in), and a way to
-//! end every sign-in at once, say after using a shared computer.
+//! The person's own account: their workspaces (owners create more, one per client, and
+//! rename or delete the one they act in), invitations to join other workspaces, a new
+//! password (which ends every other sign-in), and a way to end every sign-in at once, say
+//! after using a shared computer.
 
 use super::{LoadError, Loading};
 use crate::api::load_account;
-use crate::components::{BusyForm, FlashMessage};
+use crate::components::{BusyForm, DangerForm, FlashMessage};
 use crate::model::AccountPage;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -54,6 +56,8 @@ fn AccountView(page: AccountPage) -> impl IntoView {
                     </ul>
                 </section>
             })}
+            <Workspaces workspaces=page.workspaces current=page.workspace_name
+                may_manage=page.may_manage_workspace/>
             <section aria-labelledby="password-heading">
                 <h2 id="password-heading">"Change your password"</h2>
                 <BusyForm action="/account/password" class="card form"
@@ -79,4 +83,55 @@ fn AccountView(page: AccountPage) -> impl IntoView {
             </section>
         </main>
     }
+    .into_any()
+}
+
+/// The person's workspaces, and for owners the forms that create, rename and delete them.
+#[component]
+fn Workspaces(
+    workspaces: Vec<(String, String, bool)>,
+    current: String,
+    may_manage: bool,
+) -> impl IntoView {
+    let rename_label = format!("Rename “{current}”");
+    let (delete_summary, delete_label) = (
+        format!("Delete “{current}”…"),
+        format!("Delete “{current}”"),
+    );
+    view! {
+        <section aria-labelledby="workspaces-heading">
+            <h2 id="workspaces-heading">"Your workspaces"</h2>
+            <ul class="keys" role="list">
+                {workspaces
+                    .into_iter()
+                    .map(|(name, role, acting)| view! {
+                        <li class="key" data-testid="workspace">
+                            <p>
+                                <strong>{name}</strong>
+                                {format!(" · {role}")}
+                                {acting.then_some(" · the one you act in now")}
+                            </p>
+                        </li>
+                    })
+                    .collect_view()}
+            </ul>
+            {may_manage.then(|| view! {
+                <BusyForm action="/workspaces" class="card form" label="Create workspace" busy_label="Creating…">
+                    <label for="new-workspace">"A new workspace, for example one per client"</label>
+                    <input id="new-workspace" name="name" required maxlength="80" aria-describedby="new-workspace-hint"/>
+                    <p class="hint" id="new-workspace-hint">
+                        "It starts empty, with you as its owner, and you act in it at once. Its members, channels, invites, reminder days, webhooks and API keys are its own."
+                    </p>
+                </BusyForm>
+                <BusyForm action="/settings/workspace/rename" class="card form" label="Rename workspace" busy_label="Renaming…">
+                    <label for="workspace-name">{rename_label}</label>
+                    <input id="workspace-name" name="name" required maxlength="80" value=current/>
+                </BusyForm>
+                <DangerForm summary=delete_summary
+                    warning="Deleting ends every member's access to this workspace, with its invites, webhooks and API keys. Tether refuses while it holds channels (delete them first, so each is revoked at its network) or when it is your only workspace."
+                    action="/settings/workspace/delete" label=delete_label busy_label="Deleting…"/>
+            })}
+        </section>
+    }
+    .into_any()
 }

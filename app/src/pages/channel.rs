@@ -4,15 +4,23 @@
 
 use super::{thousands, LoadError, Loading};
 use crate::api::load_channel;
-use crate::components::{BusyForm, ChannelStatus, FlashMessage};
+use crate::components::{BusyForm, ChannelStatus, DangerForm, FlashMessage};
 use crate::model::{ChannelPage, DowntimeLine, FollowerLine, HistoryLine};
 use crate::status::NextAction;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// The view of the dashboard a channel was opened from, if `from` names one; only a
+/// dashboard address is followed, so a link cannot send people elsewhere.
+fn back_to(from: Option<String>) -> String {
+    from.filter(|from| from.starts_with("/?") && !from.contains("//") && !from.contains('\\'))
+        .unwrap_or_else(|| "/".to_owned())
+}
 
 #[component]
 pub fn ChannelDetailPage() -> impl IntoView {
+    let back = back_to(use_query_map().with_untracked(|query| query.get("from")));
     let params = use_params_map();
     let page = Resource::new(
         move || {
@@ -26,18 +34,20 @@ pub fn ChannelDetailPage() -> impl IntoView {
     );
     view! {
         <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
+            {move || {
+                let back = back.clone();
+                Suspend::new(async move {
                 match page.await {
-                    Ok(page) => view! { <ChannelView page/> }.into_any(),
+                    Ok(page) => view! { <ChannelView page back/> }.into_any(),
                     Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
-            })}
+            })}}
         </Suspense>
     }
 }
 
 #[component]
-fn ChannelView(page: ChannelPage) -> impl IntoView {
+fn ChannelView(page: ChannelPage, back: String) -> impl IntoView {
     let channel = &page.channel;
     let subtitle = [
         Some(format!("{} · {}", channel.network_name, channel.kind)),
@@ -65,11 +75,12 @@ fn ChannelView(page: ChannelPage) -> impl IntoView {
     view! {
         <Title text=format!("{name} · Tether")/>
         <main id="main" class="page">
-            <p><a href="/">"← Back to the dashboard"</a></p>
+            <p><a href=back>"← Back to the dashboard"</a></p>
             <h1>{name}</h1>
             <p class="lede">{subtitle}</p>
             <FlashMessage flash/>
-            <StateCard page/>
+            <StateCard page=page.clone()/>
+            <Manage page/>
             <WhoIsTold id followers following backup_candidates/>
             <Disconnections lines=disconnections/>
             {match history {
@@ -85,6 +96,58 @@ fn ChannelView(page: ChannelPage) -> impl IntoView {
         </main>
     }
     .into_any()
+}
+
+/// What cannot be undone or is rarely needed, away from the dashboard's rows: reauthorize,
+/// unlink, hand over, delete. Each destructive one asks first.
+#[component]
+fn Manage(page: ChannelPage) -> impl IntoView {
+    let id = page.channel.id;
+    let name = page.channel.name.clone();
+    let facts = &page.channel.facts;
+    let unlinked = facts.unlinked;
+    let live = !unlinked && facts.dead_reason.is_none();
+    let hand_over = page.may_delete && page.channel.personal && !unlinked;
+    (page.may_act || page.may_delete).then(|| view! {
+        <section class="card" aria-labelledby="manage-heading">
+            <h2 id="manage-heading">"Manage"</h2>
+            {page.may_act.then(|| view! {
+                <form method="post" action=format!("/channels/{id}/rename") class="form form--inline rename">
+                    <div class="field">
+                        <label for="rename">"Name for your team"</label>
+                        <input id="rename" name="name" required maxlength="80" value=name.clone()/>
+                    </div>
+                    <button type="submit" class="button">"Rename"</button>
+                </form>
+            })}
+            <div class="channel__actions">
+                {(page.may_act && live).then(|| view! {
+                    <BusyForm action=format!("/channels/{id}/reauthorize") class="inline"
+                        label="Reauthorize" busy_label="Opening the network…">
+                        ""
+                    </BusyForm>
+                })}
+                {(page.may_act && !unlinked).then(|| view! {
+                    <DangerForm summary="Unlink…" warning="Unlinking revokes Tether's access at the network and drops the tokens; the channel and its history stay, and reconnecting brings it back." action=format!("/channels/{id}/unlink")
+                        label=format!("Unlink “{name}”") busy_label="Revoking…"/>
+                })}
+                {hand_over.then(|| view! {
+                    <details class="handover">
+                        <summary>"Hand over…"</summary>
+                        <p>"Reconnect this channel with another account of the same kind, for example when the person who connected it leaves. Its history is kept."</p>
+                        <BusyForm action=format!("/channels/{id}/reauthorize") class="inline"
+                            label="Reconnect with another account" busy_label="Opening the network…">
+                            <input type="hidden" name="handover" value="true"/>
+                        </BusyForm>
+                    </details>
+                })}
+                {page.may_delete.then(|| view! {
+                    <DangerForm summary="Delete…" warning="Deleting wipes the tokens and the channel. The event log keeps a line that it was deleted." action=format!("/channels/{id}/delete")
+                        label=format!("Delete “{name}”") busy_label="Deleting…"/>
+                })}
+            </div>
+        </section>
+    })
 }
 
 #[component]
@@ -252,4 +315,25 @@ fn History(lines: Vec<HistoryLine>) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::back_to;
+
+    #[test]
+    fn only_a_view_of_the_dashboard_is_followed_back() {
+        let back = |from: &str| back_to(Some(from.to_owned()));
+        assert_eq!(back("/?show=attention&page=2"), "/?show=attention&page=2");
+        assert_eq!(back_to(None), "/");
+        for elsewhere in [
+            "https://evil.example/",
+            "//evil.example/?x",
+            "/settings/members",
+            "/?a=//b",
+            "/?a=\\b",
+        ] {
+            assert_eq!(back(elsewhere), "/", "{elsewhere}");
+        }
+    }
 }

@@ -1,16 +1,31 @@
-//! The dashboard: the health sign, every channel with its badge and live countdown, and
-//! the form that adds a channel.
+//! The dashboard: the health sign, the counts per state, the channels that need a person
+//! first (filtered, searched and in pages, all in the address), and the form that adds a
+//! channel. Rows carry only the next step; the rest is on each channel's page.
 
-use super::{thousands, LoadError, Loading};
+use super::{LoadError, Loading};
 use crate::api::load_dashboard;
-use crate::components::{BusyForm, ChannelStatus, DangerForm, FlashMessage, HealthSign};
-use crate::model::{ChannelCard, ConfigurationFaultNotice, Dashboard, NetworkChoice, OutageNotice};
+use crate::components::{BusyForm, ChannelStatus, FlashMessage, HealthSign};
+use crate::model::{
+    ChannelCard, ChannelFilter, ConfigurationFaultNotice, Dashboard, ElsewhereLine, Listing,
+    NetworkChoice, OutageNotice,
+};
+use crate::status::{status, NextAction, State};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let dashboard = Resource::new(|| (), |_| load_dashboard());
+    let filter = use_query_map().with_untracked(|query| ChannelFilter {
+        show: query.get("show").unwrap_or_default(),
+        network: query.get("network").unwrap_or_default(),
+        q: query.get("q").unwrap_or_default(),
+        page: query
+            .get("page")
+            .and_then(|page| page.parse().ok())
+            .unwrap_or(1),
+    });
+    let dashboard = Resource::new(move || filter.clone(), load_dashboard);
     view! {
         <Title text="Dashboard · Tether"/>
         <Suspense fallback=Loading>
@@ -31,26 +46,10 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
         offset: dashboard.clock_offset,
     };
     let person = dashboard.person;
-    let facts: Vec<_> = dashboard.channels.iter().map(|c| c.facts.clone()).collect();
-    let linked: Vec<_> = dashboard
-        .channels
-        .iter()
-        .filter(|c| !c.facts.unlinked)
-        .collect();
-    let audience = (!linked.is_empty()).then(|| {
-        let total: i64 = linked.iter().filter_map(|c| c.followers).sum();
-        format!(
-            "{} followers across {} linked account{}",
-            thousands(total),
-            linked.len(),
-            if linked.len() == 1 { "" } else { "s" }
-        )
-    });
-    let rights = Rights {
-        connect: person.may_connect,
-        delete: person.may_delete,
-    };
+    let may_connect = person.may_connect;
     let workspace = person.workspace_name.clone();
+    let listing = dashboard.listing;
+    let channels = dashboard.channels;
     view! {
         <header class="topbar">
             <span class="brand">"Tether"</span>
@@ -89,34 +88,25 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
             <FlashMessage flash=dashboard.flash/>
             <ConfigurationBanner faults=dashboard.configuration_faults/>
             <OutageBanner outages=dashboard.outages/>
-            <HealthSign channels=facts rendered_at=clock.rendered_at clock_offset=clock.offset/>
+            <HealthSign changing=dashboard.health.changing settled=dashboard.health.settled
+                rendered_at=clock.rendered_at clock_offset=clock.offset/>
+            <Elsewhere lines=dashboard.elsewhere/>
             <section aria-labelledby="channels-heading">
                 <h2 id="channels-heading">"Channels"</h2>
-                {audience.map(|words| view! { <p class="audience" data-testid="audience">{words}</p> })}
-                {if dashboard.channels.is_empty() {
+                {listing.audience.clone().map(|words| view! { <p class="audience" data-testid="audience">{words}</p> })}
+                {if listing.total == 0 {
                     view! {
                         <p class="empty">"No channels yet. Connect one below to start keeping it alive."</p>
                     }
                         .into_any()
                 } else {
-                    view! {
-                        <ul class="channels" role="list">
-                            {dashboard
-                                .channels
-                                .into_iter()
-                                .map(|channel| view! { <ChannelItem channel clock rights/> })
-                                .collect_view()}
-                        </ul>
-                    }
-                        .into_any()
+                    view! { <ChannelList listing channels clock may_connect/> }.into_any()
                 }}
             </section>
             {person
                 .may_control_sandbox
                 .then(|| view! { <SandboxControls networks=dashboard.networks.clone()/> })}
-            {person
-                .may_connect
-                .then(|| view! { <AddChannel networks=dashboard.networks/> })}
+            {may_connect.then(|| view! { <AddChannel networks=dashboard.networks/> })}
         </main>
     }
     .into_any()
@@ -129,15 +119,143 @@ struct Clock {
     offset: i64,
 }
 
-/// What the person may do to channels.
-#[derive(Clone, Copy)]
-struct Rights {
-    connect: bool,
-    delete: bool,
+/// The counts per state, the filter form, one page of channels and the way to the others.
+#[component]
+fn ChannelList(
+    listing: Listing,
+    channels: Vec<ChannelCard>,
+    clock: Clock,
+    may_connect: bool,
+) -> impl IntoView {
+    let filter = listing.filter.clone();
+    let filtered = filter
+        != ChannelFilter {
+            page: filter.page,
+            ..ChannelFilter::default()
+        };
+    let count = |n: usize| super::thousands(n as i64);
+    let shown = match (channels.len(), filtered) {
+        (0, _) => "No channel matches.".to_owned(),
+        (1, false) if listing.total == 1 => "1 channel".to_owned(),
+        (n, false) if n == listing.total => format!("{} channels", count(n)),
+        (n, false) => format!(
+            "{}–{} of {} channels",
+            count(listing.first),
+            count(listing.first + n - 1),
+            count(listing.total)
+        ),
+        (n, true) => format!(
+            "{}–{} of {} matching channel{} (of {} in all)",
+            count(listing.first),
+            count(listing.first + n - 1),
+            count(listing.matching),
+            if listing.matching == 1 { "" } else { "s" },
+            count(listing.total)
+        ),
+    };
+    // The states some channel is in, and the one asked for: an empty choice says nothing
+    // true, and a state no channel is in is no word to show.
+    let mut states: Vec<(String, String)> = listing
+        .counts
+        .iter()
+        .filter(|count| count.show != "attention")
+        .map(|count| (count.show.clone(), count.label.clone()))
+        .collect();
+    if let Some(asked) = State::ALL.iter().find(|s| s.api_name() == filter.show) {
+        if !states.iter().any(|(show, _)| show == asked.api_name()) {
+            states.push((asked.api_name().to_owned(), asked.label().to_owned()));
+        }
+    }
+    let state_choice = |value: &str, label: String| {
+        let selected = filter.show == value;
+        view! { <option value=value.to_owned() selected=selected>{label}</option> }
+    };
+    view! {
+        <nav class="state-counts" aria-label="Channels by state">
+            <ul role="list">
+                {listing
+                    .counts
+                    .iter()
+                    .map(|count| {
+                        let current = (filter.show == count.show).then_some("page");
+                        view! {
+                            <li>
+                                <a href=count.href.clone() aria-current=current data-testid="state-count">
+                                    <span aria-hidden="true">{count.icon.clone()}" "</span>
+                                    {format!("{} {}", count.count, count.label.to_lowercase())}
+                                </a>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </nav>
+        <form method="get" action="/" class="form form--inline filters" role="search" aria-label="Find channels">
+            <div class="field">
+                <label for="find">"Name or handle"</label>
+                <input id="find" name="q" type="search" value=filter.q.clone() maxlength="100"/>
+            </div>
+            <div class="field">
+                <label for="show">"State"</label>
+                <select id="show" name="show">
+                    {state_choice("", "Every state".into())}
+                    {state_choice("attention", "Needs attention".into())}
+                    {states
+                        .into_iter()
+                        .map(|(show, label)| state_choice(&show, label))
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="on-network">"Network"</label>
+                <select id="on-network" name="network">
+                    <option value="" selected=filter.network.is_empty()>"Every network"</option>
+                    {listing
+                        .networks
+                        .iter()
+                        .map(|(key, name)| {
+                            let selected = filter.network == *key;
+                            view! { <option value=key.clone() selected=selected>{name.clone()}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <button type="submit" class="button">"Show"</button>
+            {filtered.then(|| view! { <a class="button button--quiet" href="/">"Show all"</a> })}
+        </form>
+        {listing.notice.clone().map(|notice| view! {
+            <p class="banner banner--info" role="status"><span aria-hidden="true">"ⓘ "</span>{notice}</p>
+        })}
+        <p class="listing-summary" role="status" data-testid="listing-summary">{shown}</p>
+        <ul class="channels" role="list">
+            {channels
+                .into_iter()
+                .map(|channel| {
+                    let page = format!("/channels/{}{}", channel.id, listing.back_query);
+                    view! { <ChannelItem channel page clock may_connect/> }
+                })
+                .collect_view()}
+        </ul>
+        {(listing.pages > 1).then(|| view! {
+            <nav class="pager" aria-label="Pages of channels">
+                {listing.previous.clone().map(|href| view! { <a href=href rel="prev">"← Previous"</a> })}
+                <span>{format!("Page {} of {}", listing.page, listing.pages)}</span>
+                {listing.next.clone().map(|href| view! { <a href=href rel="next">"Next →"</a> })}
+            </nav>
+        })}
+    }
 }
 
+/// One channel: who it is, its live state, and the one step that fixes it, if any. Every
+/// other action is on its page, so a thousand rows stay light.
 #[component]
-fn ChannelItem(channel: ChannelCard, clock: Clock, rights: Rights) -> impl IntoView {
+fn ChannelItem(
+    channel: ChannelCard,
+    /// The channel's page, leading back to this view of the list.
+    page: String,
+    clock: Clock,
+    may_connect: bool,
+) -> impl IntoView {
     let id = channel.id;
     let initial = channel
         .name
@@ -146,14 +264,16 @@ fn ChannelItem(channel: ChannelCard, clock: Clock, rights: Rights) -> impl IntoV
         .unwrap_or('?')
         .to_uppercase()
         .to_string();
-    let missing = !channel.facts.missing_scopes.is_empty() && !channel.facts.unlinked;
-    let unlinked = channel.facts.unlinked;
-    let personal = channel.personal;
+    let fix = match status(&channel.facts, clock.rendered_at).next_action {
+        NextAction::Reconnect => Some(("Reconnect", false)),
+        NextAction::GrantPermissions => Some(("Grant missing permissions", true)),
+        NextAction::Nothing | NextAction::Wait => None,
+    };
     let details = [
         Some(channel.access.clone()),
         channel
             .followers
-            .map(|n| format!("{} followers", thousands(n))),
+            .map(|n| format!("{} followers", super::thousands(n))),
         match (channel.through_invite, channel.connected_by.as_ref()) {
             (true, Some(by)) => Some(format!(
                 "Consented by the account holder through an invite · Reminders to {by}"
@@ -176,7 +296,7 @@ fn ChannelItem(channel: ChannelCard, clock: Clock, rights: Rights) -> impl IntoV
                 <div>
                     <p class="channel__network">{channel.network_name}" · "{channel.kind}</p>
                     <h3 class="channel__name">
-                        <a href=format!("/channels/{id}")>{channel.name.clone()}</a>
+                        <a href=page.clone()>{channel.name.clone()}</a>
                     </h3>
                     <p class="channel__handle">{channel.handle}</p>
                 </div>
@@ -189,41 +309,56 @@ fn ChannelItem(channel: ChannelCard, clock: Clock, rights: Rights) -> impl IntoV
                     "The person who connected this channel has left or may no longer reconnect it. Reconnect it yourself, name a back-up admin, or invite the account holder."
                 </p>
             })}
-            {rights.connect.then(|| view! {
+            {may_connect.then(|| view! {
                 <div class="channel__actions">
-                    {missing.then(|| view! {
+                    {fix.map(|(label, only_missing)| view! {
                         <BusyForm action=format!("/channels/{id}/reauthorize") class="inline"
-                            label="Grant missing permissions" busy_label="Opening the network…">
-                            <input type="hidden" name="only_missing" value="true"/>
+                            label=label busy_label="Opening the network…">
+                            {only_missing.then(|| view! {
+                                <input type="hidden" name="only_missing" value="true"/>
+                            })}
                         </BusyForm>
                     })}
-                    <BusyForm action=format!("/channels/{id}/reauthorize") class="inline"
-                        label=if unlinked { "Reconnect" } else { "Reauthorize" } busy_label="Opening the network…">
-                        ""
-                    </BusyForm>
-                    {(!unlinked).then(|| view! {
-                        <DangerForm summary="Unlink…" warning="Unlinking revokes Tether's access at the network and drops the tokens; the channel and its history stay, and reconnecting brings it back." action=format!("/channels/{id}/unlink")
-                            label=format!("Unlink “{}”", channel.name) busy_label="Revoking…"/>
-                    })}
-                    {(rights.delete && personal && !unlinked).then(|| view! {
-                        <details class="handover">
-                            <summary>"Hand over…"</summary>
-                            <p>"Reconnect this channel with another account of the same kind, for example when the person who connected it leaves. Its history is kept."</p>
-                            <BusyForm action=format!("/channels/{id}/reauthorize") class="inline"
-                                label="Reconnect with another account" busy_label="Opening the network…">
-                                <input type="hidden" name="handover" value="true"/>
-                            </BusyForm>
-                        </details>
-                    })}
-                    {rights.delete.then(|| view! {
-                        <DangerForm summary="Delete…" warning="Deleting wipes the tokens and the channel. The event log keeps a line that it was deleted." action=format!("/channels/{id}/delete")
-                            label=format!("Delete “{}”", channel.name) busy_label="Deleting…"/>
-                    })}
+                    <a class="button button--quiet" href=page.clone()>
+                        {format!("Manage “{}”", channel.name)}
+                    </a>
                 </div>
             })}
         </li>
     }
     .into_any()
+}
+
+/// What needs attention in the person's other workspaces, with the way there.
+#[component]
+fn Elsewhere(lines: Vec<ElsewhereLine>) -> impl IntoView {
+    (!lines.is_empty()).then(|| view! {
+        <section class="banner banner--info elsewhere" aria-labelledby="elsewhere-heading" data-testid="elsewhere">
+            <h2 id="elsewhere-heading">"In your other workspaces"</h2>
+            <ul role="list">
+                {lines
+                    .into_iter()
+                    .map(|line| view! {
+                        <li>
+                            <form method="post" action="/workspace/switch">
+                                <input type="hidden" name="workspace_id" value=line.workspace_id.to_string()/>
+                                <span aria-hidden="true">"! "</span>
+                                {format!(
+                                    "{}: {} ",
+                                    line.name,
+                                    match line.attention {
+                                        1 => "1 channel needs attention".to_owned(),
+                                        n => format!("{n} channels need attention"),
+                                    }
+                                )}
+                                <button type="submit" class="button button--quiet">{format!("Switch to {}", line.name)}</button>
+                            </form>
+                        </li>
+                    })
+                    .collect_view()}
+            </ul>
+        </section>
+    })
 }
 
 /// Says plainly which networks are failing, what happened, and that no channel is lost.
@@ -340,7 +475,7 @@ fn AddChannel(networks: Vec<NetworkChoice>) -> impl IntoView {
                 </div>
             </BusyForm>
             <p id="channel-name-hint" class="hint">
-                "The name is for your team. You will be sent to the network to approve access, then back here."
+                "The name is for your team; you can rename the channel on its page later. You will be sent to the network to approve access, then back here."
             </p>
             <p id="network-hint" class="hint">
                 "Where one consent gives several pages, organizations or ads accounts, you pick which to connect next."

@@ -6,6 +6,7 @@ use super::url_segment;
 use app::model::FlashKind;
 use app::ssr::{keys_and_webhooks, AppContext, NEW_WELCOME_COOKIE};
 use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use engine::domain::{DisplayName, Email, NewPassword, Role};
@@ -128,42 +129,33 @@ pub async fn welcome(
     }
 }
 
-/// Accepts an offer to join another workspace, from the person's account page.
-pub async fn accept_offer(
+/// Accepts or declines an offer to join another workspace, from the person's account page.
+pub async fn answer_offer(
     State(ctx): State<AppContext>,
     jar: CookieJar,
-    Path(workspace_id): Path<i64>,
+    Path((workspace_id, answer)): Path<(i64, String)>,
 ) -> Response {
+    let accept = match answer.as_str() {
+        "accept" => true,
+        "decline" => false,
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
     act(
         &ctx,
         jar,
         "/account",
         async |person| {
             ctx.engine
-                .answer_membership_offer(&person, workspace_id, true)
+                .answer_membership_offer(&person, workspace_id, accept)
                 .await
         },
-        |name| format!("You joined “{name}”; switch to it from the top bar."),
-    )
-    .await
-}
-
-/// Declines an offer to join another workspace.
-pub async fn decline_offer(
-    State(ctx): State<AppContext>,
-    jar: CookieJar,
-    Path(workspace_id): Path<i64>,
-) -> Response {
-    act(
-        &ctx,
-        jar,
-        "/account",
-        async |person| {
-            ctx.engine
-                .answer_membership_offer(&person, workspace_id, false)
-                .await
+        |name| {
+            if accept {
+                format!("You joined “{name}”; switch to it from the top bar.")
+            } else {
+                format!("You declined to join “{name}”.")
+            }
         },
-        |name| format!("You declined to join “{name}”."),
     )
     .await
 }

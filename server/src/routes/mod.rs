@@ -13,6 +13,7 @@ mod sandbox;
 mod server_fn_errors;
 mod throttle;
 mod webhooks;
+mod workspaces;
 
 use app::model::FlashKind;
 use app::ssr::AppContext;
@@ -86,12 +87,8 @@ pub fn router(
         .merge(password_forms)
         .merge(costly_actions)
         .route(
-            "/account/offers/{workspace_id}/accept",
-            post(members::accept_offer),
-        )
-        .route(
-            "/account/offers/{workspace_id}/decline",
-            post(members::decline_offer),
+            "/account/offers/{workspace_id}/{answer}",
+            post(members::answer_offer),
         )
         .route("/healthz", get(healthz))
         .route("/api/v1/networks", get(api::networks))
@@ -133,10 +130,14 @@ pub fn router(
         .route("/auth/logout", post(auth::sign_out))
         .route("/auth/logout-everywhere", post(auth::sign_out_everywhere))
         .route("/workspace/switch", post(auth::switch_workspace))
+        .route("/workspaces", post(workspaces::create))
+        .route("/settings/workspace/rename", post(workspaces::rename))
+        .route("/settings/workspace/delete", post(workspaces::delete))
         .route("/channels/connect", post(oauth::connect))
         .route("/oauth/callback/{network}", get(oauth::callback))
         .route("/channels/pick", post(oauth::pick))
         .route("/channels/{id}/reauthorize", post(oauth::reauthorize))
+        .route("/channels/{id}/rename", post(oauth::rename))
         .route("/channels/{id}/unlink", post(oauth::unlink))
         .route("/channels/{id}/delete", post(oauth::delete))
         .leptos_routes_with_context(

@@ -1,5 +1,5 @@
 //! Connecting channels: the form that starts a handshake, the network's callback, the
-//! account picker's answer, reauthorizing, unlinking and deleting. All plain form posts,
+//! account picker's answer, reauthorizing, renaming, unlinking and deleting. All plain form posts,
 //! so they work before the WASM loads; the outcome comes back as a flash message.
 
 use super::{error_flash, url_segment};
@@ -281,6 +281,31 @@ pub async fn unlink(
         }
         Err(error) => respond(&ctx, jar, "/", Err(error)),
     }
+}
+
+/// Renames a channel from its page, and goes back there.
+pub async fn rename(
+    State(ctx): State<AppContext>,
+    jar: CookieJar,
+    Path(channel_id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let page = format!("/channels/{channel_id}");
+    act(
+        &ctx,
+        jar,
+        &page,
+        async |person| {
+            let name = ChannelName::parse(form.get("name").map_or("", String::as_str))?;
+            let before = ctx
+                .engine
+                .rename_channel(&person, channel_id, &name)
+                .await?;
+            Ok((before, name))
+        },
+        |(before, name)| format!("Renamed “{before}” to “{}”.", name.as_str()),
+    )
+    .await
 }
 
 pub async fn delete(
