@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setupToken } from './setup-link';
 
-// Every run starts Tether on a fresh data directory (SQLite, the demo's emulated networks, outbox).
-const dataDir = mkdtempSync(join(tmpdir(), 'tether-e2e-'));
+// Every run starts Tether on a fresh data directory (SQLite, the demo's emulated networks,
+// outbox). The workers read it from the environment, to run `tether` commands on it.
+const dataDir = (process.env.TETHER_E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'tether-e2e-')));
 const port = process.env.TETHER_E2E_PORT ?? '3017';
 const baseURL = `http://127.0.0.1:${port}`;
 

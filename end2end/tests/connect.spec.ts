@@ -40,8 +40,8 @@ test('sign up, connect the sandbox channel, and see the countdown tick', async (
   await expect(page.getByRole('status').filter({ hasText: 'Tether is set up.' })).toBeVisible();
   await expect(page.getByTestId('health')).toContainText('No channels yet');
 
-  await page.getByLabel('Network').selectOption('sandbox');
-  await page.getByLabel('Name').fill('Studio');
+  await page.getByLabel('Network', { exact: true }).selectOption('sandbox');
+  await page.getByLabel('Name', { exact: true }).fill('Studio');
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
 
   // The sandbox network's consent page, served over real HTTP.
@@ -85,8 +85,8 @@ test.describe('with JavaScript off', () => {
     await expect(page.getByTestId('health')).toContainText('All well');
 
     // A cancelled consent comes back with a clear message and nothing stored.
-    await page.getByLabel('Network').selectOption('sandbox');
-    await page.getByLabel('Name').fill('Second');
+    await page.getByLabel('Network', { exact: true }).selectOption('sandbox');
+    await page.getByLabel('Name', { exact: true }).fill('Second');
     await page.getByRole('button', { name: 'Connect', exact: true }).click();
     await page.getByRole('button', { name: 'Cancel' }).click();
     await expect(page.getByRole('alert')).toContainText('The connection was cancelled at Sandbox');

@@ -17,8 +17,8 @@ async function signIn(page: Page) {
 }
 
 async function startConnect(page: Page, network: string, name: string) {
-  await page.getByLabel('Network').selectOption(network);
-  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Network', { exact: true }).selectOption(network);
+  await page.getByLabel('Name', { exact: true }).fill(name);
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
 }
 

@@ -1,4 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
+import { auditAll } from '../audit';
 
 // An admin invites a creator who has no account: the creator opens the link in a browser
 // of their own, consents on the sandbox with read-only permissions and sees the
@@ -59,10 +60,13 @@ test('a creator without an account connects read-only through an invite link', a
   await expect(creator.getByRole('heading', { name: "You're connected" })).toBeVisible();
   await expect(creator.getByTestId('invite-done')).toContainText('You connected @other.creator on Sandbox');
   await expect(creator.getByTestId('invite-done')).toContainText('it cannot post');
+  // Both pages the account holder sees once done pass axe-core.
+  await auditAll(creator, [new URL(creator.url()).pathname]);
   // The link is spent, and its holder is told it did its job.
   await creator.goto(link);
   await expect(creator.getByTestId('invite-used')).toContainText('This link has done its job');
   await expect(creator.getByTestId('invite-used')).toContainText('@other.creator was connected');
+  await auditAll(creator, [new URL(link).pathname]);
   expect(creatorErrors).toEqual([]);
   await creatorContext.close();
 

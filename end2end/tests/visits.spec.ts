@@ -108,12 +108,15 @@ test('a keyboard skips to the content, every page has a title, a phone keeps its
 
 test('destructive actions ask first', async ({ page }) => {
   await signIn(page, owner.email, owner.password);
+  // A dashboard row carries only the next step; unlinking is on the channel's page.
   const card = page.getByTestId('channel').first();
-  const unlink = card.getByRole('button', { name: /^Unlink “/ });
+  await expect(card.getByText('Unlink…')).toHaveCount(0);
+  await card.getByRole('link', { name: /^Manage “/ }).click();
+  const unlink = page.getByRole('button', { name: /^Unlink “/ });
   await expect(unlink).toBeHidden();
-  await card.getByText('Unlink…').click();
+  await page.getByText('Unlink…').click();
   await expect(unlink).toBeVisible();
-  await expect(card.getByText(/revokes Tether's access at the network/)).toBeVisible();
+  await expect(page.getByText(/revokes Tether's access at the network/)).toBeVisible();
 
   await page.goto('/settings/members');
   const remove = page.getByRole('button', { name: /^Remove A viewer/ });

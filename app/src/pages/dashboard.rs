@@ -192,8 +192,9 @@ fn ChannelList(
         </nav>
         <form method="get" action="/" class="form form--inline filters" role="search" aria-label="Find channels">
             <div class="field">
-                <label for="find">"Name or handle"</label>
-                <input id="find" name="q" type="search" value=filter.q.clone() maxlength="100"/>
+                <label for="find">"Search"</label>
+                <input id="find" name="q" type="search" value=filter.q.clone() maxlength="100"
+                    placeholder="A name or @handle"/>
             </div>
             <div class="field">
                 <label for="show">"State"</label>
@@ -207,7 +208,7 @@ fn ChannelList(
                 </select>
             </div>
             <div class="field">
-                <label for="on-network">"Network"</label>
+                <label for="on-network">"On network"</label>
                 <select id="on-network" name="network">
                     <option value="" selected=filter.network.is_empty()>"Every network"</option>
                     {listing
