@@ -2,7 +2,9 @@
 # The sweep benchmark (server/benches/sweep.rs): 100,000 due connections renewed against a
 # sandbox provider in its own process, on SQLite (one Tether) and on a durable Postgres
 # started here (three Tethers). Release build. Sizes: TETHER_BENCH_CONNECTIONS,
-# TETHER_BENCH_WORKERS.
+# TETHER_BENCH_WORKERS. Then the dashboard benchmark (server/benches/dashboard.rs): the
+# first screen's size, latency and rate with 1,000 and 10,000 channels
+# (TETHER_BENCH_DASHBOARD_SIZES). TETHER_BENCH=dashboard runs only that one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -13,4 +15,7 @@ TETHER_BENCH_POSTGRES_URL=$(PG_FSYNC=on scripts/postgres.sh start "$pg_dir" "${T
 export TETHER_BENCH_POSTGRES_URL
 TETHER_BENCH_PGBENCH="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/pgbench"
 export TETHER_BENCH_PGBENCH
-cargo bench -p server --bench sweep
+if [ "${TETHER_BENCH:-all}" != dashboard ]; then
+  cargo bench -p server --bench sweep
+fi
+cargo bench -p server --bench dashboard

@@ -372,10 +372,10 @@ pub fn duration_words(secs: i64) -> String {
 }
 
 /// Whether time alone may change the channel's state between `now` and `now + span`: its
-/// state differs at one of the moments a state can change (an expiry or deadline, the week
-/// before one, a retry) or at the end. A token that Tether renews stays as it is, however
-/// often it is renewed. The health sign ticks only such channels, so a thousand settled
-/// ones cost the page nothing.
+/// state differs at one of the only moments a state can change (an expiry or deadline, the
+/// week before one, a retry). A token that Tether renews stays as it is, however often it
+/// is renewed. The health sign ticks only such channels, so a thousand settled ones cost
+/// the page nothing.
 pub fn may_change_within(facts: &ChannelFacts, now: i64, span: i64) -> bool {
     let end = now.saturating_add(span);
     let today = status(facts, now).state;
@@ -387,7 +387,6 @@ pub fn may_change_within(facts: &ChannelFacts, now: i64, span: i64) -> bool {
     .into_iter()
     .flatten()
     .flat_map(|at| [at, at.saturating_sub(EXPIRING_SOON_WINDOW_SECS)])
-    .chain([end])
     .filter(|at| (now..=end).contains(at))
     .any(|at| status(facts, at).state != today)
 }
