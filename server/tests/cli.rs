@@ -33,14 +33,25 @@ fn tether(
 /// The engine over the same data directory, to check what the commands stored.
 async fn open_engine(data_dir: &std::path::Path) -> engine::Engine {
     let key = std::fs::read_to_string(data_dir.join("encryption.key")).unwrap();
+    engine_with_keys(data_dir, &key, &[]).await
+}
+
+/// The engine over the data directory with `newest` and `older` keys loaded.
+async fn engine_with_keys(
+    data_dir: &std::path::Path,
+    newest: &str,
+    older: &[&str],
+) -> engine::Engine {
+    let parse = |key: &str| engine::crypto::EncryptionKey::parse(key.trim()).unwrap();
     let url = engine::db::DatabaseUrl::sqlite_file(&data_dir.join("tether.db"));
     engine::Engine::new(
         engine::db::Db::connect(&url).await.unwrap(),
         engine::clock::Clock::system(),
-        engine::crypto::EncryptionKey::parse(&key).unwrap(),
+        parse(newest),
         engine::networks::Networks::default(),
         url::Url::parse("http://127.0.0.1/").unwrap(),
     )
+    .with_older_keys(older.iter().map(|key| parse(key)).collect())
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -261,6 +272,93 @@ async fn rekey_moves_every_token_to_the_newest_key() {
             .unwrap();
         assert_eq!(
             engine.access_token(channel).await.unwrap().expose(),
+            format!("access-{n}")
+        );
+    }
+}
+
+/// Killed half way with no warning (SIGKILL), `rekey` loses nothing: every token opens with
+/// the keys loaded, and running it again finishes the move.
+#[tokio::test]
+async fn rekey_killed_half_way_loses_nothing_and_finishes_when_run_again() {
+    use std::io::BufRead;
+    const CHANNELS: usize = 2_000;
+    let dir = tempfile::tempdir().unwrap();
+    let setup = [
+        "setup",
+        "--email",
+        "owner@example.com",
+        "--name",
+        "Olu",
+        "--workspace",
+        "Acme",
+    ];
+    let done = tether(dir.path(), &setup, "a long enough password\n", &[]);
+    assert!(done.status.success(), "{}", text(&done.stderr));
+    let lines: String = (0..CHANNELS)
+        .map(|n| {
+            format!(
+                r#"{{"network":"x","kind":"profile","account_id":"1460000000000{n:06}","handle":"@killed{n}","access_token":"access-{n}","refresh_token":"refresh-{n}","expires_in":7200}}"#
+            ) + "\n"
+        })
+        .collect();
+    let imported = tether(dir.path(), &["import"], &lines, &[("TETHER_SANDBOX", "on")]);
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+
+    let old = std::fs::read_to_string(dir.path().join("encryption.key")).unwrap();
+    let new = engine::crypto::EncryptionKey::generate_encoded();
+    let keys = format!("{new},{}", old.trim());
+    let mut rekey = Command::new(env!("CARGO_BIN_EXE_tether"))
+        .args(["rekey", "--batch", "1"])
+        .env_clear()
+        .env("TETHER_DATA_DIR", dir.path())
+        .env("TETHER_LOG", "warn")
+        .env("TETHER_ENCRYPTION_KEYS", &keys)
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut progress = std::io::BufReader::new(rekey.stdout.take().unwrap()).lines();
+    let first = progress
+        .find_map(|line| line.ok().filter(|line| line.starts_with("re-sealed")))
+        .expect("rekey reports progress");
+    rekey.kill().unwrap();
+    rekey.wait().unwrap();
+
+    let both = engine_with_keys(dir.path(), &new, &[&old]).await;
+    let left = both.secrets_to_rekey().await.unwrap();
+    assert!(
+        left > 0 && left < CHANNELS as u64,
+        "killed half way ({first}): {left} left"
+    );
+    let channels: Vec<(i64, String)> = sqlx::query_as("SELECT id, handle FROM channels")
+        .fetch_all(both.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(channels.len(), CHANNELS);
+    for (id, handle) in &channels {
+        let n = handle.trim_start_matches("@killed");
+        assert_eq!(
+            both.access_token(*id).await.unwrap().expose(),
+            format!("access-{n}")
+        );
+    }
+
+    let finished = tether(
+        dir.path(),
+        &["rekey", "--batch", "500"],
+        "",
+        &[("TETHER_ENCRYPTION_KEYS", &keys)],
+    );
+    assert!(finished.status.success(), "{}", text(&finished.stderr));
+    assert!(text(&finished.stdout).contains(&format!("{left} sealed values to move")));
+    let newest_only = engine_with_keys(dir.path(), &new, &[]).await;
+    assert_eq!(newest_only.secrets_to_rekey().await.unwrap(), 0);
+    for (id, handle) in &channels {
+        let n = handle.trim_start_matches("@killed");
+        assert_eq!(
+            newest_only.access_token(*id).await.unwrap().expose(),
             format!("access-{n}")
         );
     }
