@@ -217,11 +217,9 @@ async fn networks_lists_every_network_real_or_sandboxed() {
     assert!(out.contains("re-consent:   after 365 days"), "{out}");
 }
 
-/// `tether rekey` after a rotation: progress printed, every token then opens under the new
-/// key alone.
-#[tokio::test]
-async fn rekey_moves_every_token_to_the_newest_key() {
-    let dir = tempfile::tempdir().unwrap();
+/// Sets Tether up in `data_dir` and imports `count` X channels, the n-th with handle
+/// `{handle}{n}` and access token `access-{n}`.
+fn set_up_with_channels(data_dir: &std::path::Path, count: usize, handle: &str) {
     let setup = [
         "setup",
         "--email",
@@ -231,17 +229,25 @@ async fn rekey_moves_every_token_to_the_newest_key() {
         "--workspace",
         "Acme",
     ];
-    let done = tether(dir.path(), &setup, "a long enough password\n", &[]);
+    let done = tether(data_dir, &setup, "a long enough password\n", &[]);
     assert!(done.status.success(), "{}", text(&done.stderr));
-    let lines: String = (0..3)
+    let lines: String = (0..count)
         .map(|n| {
             format!(
-                r#"{{"network":"x","kind":"profile","account_id":"146000000000000077{n}","handle":"@cli{n}","access_token":"access-{n}","refresh_token":"refresh-{n}","expires_in":7200}}"#
+                r#"{{"network":"x","kind":"profile","account_id":"1460000000000{n:06}","handle":"{handle}{n}","access_token":"access-{n}","refresh_token":"refresh-{n}","expires_in":7200}}"#
             ) + "\n"
         })
         .collect();
-    let imported = tether(dir.path(), &["import"], &lines, &[("TETHER_SANDBOX", "on")]);
+    let imported = tether(data_dir, &["import"], &lines, &[("TETHER_SANDBOX", "on")]);
     assert!(imported.status.success(), "{}", text(&imported.stderr));
+}
+
+/// `tether rekey` after a rotation: progress printed, every token then opens under the new
+/// key alone.
+#[tokio::test]
+async fn rekey_moves_every_token_to_the_newest_key() {
+    let dir = tempfile::tempdir().unwrap();
+    set_up_with_channels(dir.path(), 3, "@cli");
 
     let old = std::fs::read_to_string(dir.path().join("encryption.key")).unwrap();
     let new = engine::crypto::EncryptionKey::generate_encoded();
@@ -284,26 +290,7 @@ async fn rekey_killed_half_way_loses_nothing_and_finishes_when_run_again() {
     use std::io::BufRead;
     const CHANNELS: usize = 2_000;
     let dir = tempfile::tempdir().unwrap();
-    let setup = [
-        "setup",
-        "--email",
-        "owner@example.com",
-        "--name",
-        "Olu",
-        "--workspace",
-        "Acme",
-    ];
-    let done = tether(dir.path(), &setup, "a long enough password\n", &[]);
-    assert!(done.status.success(), "{}", text(&done.stderr));
-    let lines: String = (0..CHANNELS)
-        .map(|n| {
-            format!(
-                r#"{{"network":"x","kind":"profile","account_id":"1460000000000{n:06}","handle":"@killed{n}","access_token":"access-{n}","refresh_token":"refresh-{n}","expires_in":7200}}"#
-            ) + "\n"
-        })
-        .collect();
-    let imported = tether(dir.path(), &["import"], &lines, &[("TETHER_SANDBOX", "on")]);
-    assert!(imported.status.success(), "{}", text(&imported.stderr));
+    set_up_with_channels(dir.path(), CHANNELS, "@killed");
 
     let old = std::fs::read_to_string(dir.path().join("encryption.key")).unwrap();
     let new = engine::crypto::EncryptionKey::generate_encoded();
