@@ -78,6 +78,15 @@ test('every page passes axe-core, signed out and for every role', async ({ page,
   const stranger = await (await browser.newContext()).newPage();
   await auditAll(stranger, [new URL(invite).pathname]);
 
+  // The first channel refused by its network: its page, which notifications link to,
+  // carries the fix and is audited below as every role sees it.
+  await page.goto('/sandbox/sandbox/_control');
+  await page.getByRole('button', { name: "Revoke Tether's access" }).first().click();
+  await page.goto('/channels/1');
+  await page.getByRole('button', { name: 'Check now' }).click();
+  await expect(page.locator('.badge').first()).toHaveText(/Needs reconnecting/);
+  await expect(page.getByRole('button', { name: 'Reconnect' })).toBeVisible();
+
   await auditAll(page, signedInPages);
   for (const role of ['admin', 'editor', 'viewer']) {
     const someone = await member(page, browser, `A ${role}`, role);
