@@ -147,7 +147,8 @@ async fn set_ups_racing_each_other_make_one_owner(backend: Backend) {
 }
 
 /// 20 clicks on "Check now" in 0.37 s made 20 calls to the network: a person's burst of
-/// network calls and mails is cut off at ten, in words, before the network is asked.
+/// network calls and mails is cut off at ten, in words, before the network is asked, and
+/// the same allowance covers the invites they mail.
 async fn a_burst_of_clicks_is_cut_off_before_the_network_is_asked(backend: Backend) {
     let app = spawn_app(backend).await;
     app.set_up_owner().await;
@@ -177,6 +178,25 @@ async fn a_burst_of_clicks_is_cut_off_before_the_network_is_asked(backend: Backe
         .await
         .unwrap()
         .contains("Too many attempts in a short time. Nothing was done"));
+    // Invite mail shares the person's allowance: no invite is made, no mail goes.
+    let invited = app
+        .post_form(
+            "/settings/invites",
+            &[
+                ("target", "new:sandbox:profile"),
+                ("name", "Creator"),
+                ("access", "metrics"),
+                ("expires_in_days", "7"),
+                ("recipient", "someone@example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(invited.status(), StatusCode::TOO_MANY_REQUESTS);
+    let invites: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM invites")
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(invites, 0);
     // Another person is not slowed by the first one's clicks.
     common::add_person(&app, "bo@example.com", "Bo", engine::domain::Role::Editor).await;
     let bo = common::sign_in_as(&app, "bo@example.com").await;
