@@ -33,6 +33,13 @@ test('a creator without an account connects read-only through an invite link', a
 
   const link = await page.getByRole('textbox', { name: 'Invite link' }).inputValue();
   expect(link).toMatch(/\/invite\/[A-Za-z0-9_-]{43}$/);
+  // Shown once, copied with one click (once the button's island has hydrated).
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await expect(async () => {
+    await page.getByRole('button', { name: 'Copy the invite link' }).click();
+    await expect(page.getByText('Copied.')).toBeVisible({ timeout: 1_000 });
+  }).toPass();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);
   const sent = page.getByTestId('invite').first();
   await expect(sent).toContainText('Sent');
   await expect(sent).toContainText('Creator stats');

@@ -2,7 +2,7 @@
 
 use super::{LoadError, Loading};
 use crate::api::load_api_keys;
-use crate::components::{BusyForm, FlashMessage};
+use crate::components::{BusyForm, CopyButton, FlashMessage};
 use crate::model::{ApiKeyLine, ApiKeysPage};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -76,6 +76,7 @@ fn NewKey(key: String) -> impl IntoView {
             <p>"Copy it now: Tether keeps only a hash and cannot show it again."</p>
             <label for="new-key">"API key"</label>
             <input id="new-key" class="secret" readonly value=key.clone()/>
+            <CopyButton field="new-key" label="Copy the API key"/>
             <p class="hint">"Use it as a bearer token, for example:"</p>
             <pre class="code">{format!("curl -X POST -H 'Authorization: Bearer {key}' \\\n  <tether>/api/v1/channels/<id>/token")}</pre>
             <p class="hint"><a href="/api/v1/openapi.json">"The API described (OpenAPI)"</a></p>

@@ -4,7 +4,7 @@
 
 use super::{LoadError, Loading};
 use crate::api::{load_invite, load_invite_done, load_invites};
-use crate::components::{BusyForm, DangerForm, FlashMessage};
+use crate::components::{BusyForm, CopyButton, DangerForm, FlashMessage};
 use crate::model::{FlashKind, InviteDetails, InviteLine, InvitePage, InvitesPage};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -57,6 +57,7 @@ fn NewLink(link: String) -> impl IntoView {
             <p>"Copy it now and send it to the person who holds the account: Tether keeps only a hash and cannot show it again."</p>
             <label for="new-link">"Invite link"</label>
             <input id="new-link" class="secret" readonly value=link/>
+            <CopyButton field="new-link" label="Copy the invite link"/>
         </section>
     }
     .into_any()

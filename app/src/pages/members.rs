@@ -2,7 +2,7 @@
 
 use super::{LoadError, Loading};
 use crate::api::load_members;
-use crate::components::{BusyForm, DangerForm, FlashMessage};
+use crate::components::{BusyForm, CopyButton, DangerForm, FlashMessage};
 use crate::model::{MemberLine, MembersPage};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -41,6 +41,7 @@ fn MembersView(page: MembersPage) -> impl IntoView {
                     <p>"It was mailed to them; if the mail does not arrive, send it yourself. It works once, for 7 days, and is not shown again."</p>
                     <label for="welcome-link">"Welcome link"</label>
                     <input id="welcome-link" class="secret" readonly value=link/>
+            <CopyButton field="welcome-link" label="Copy the welcome link"/>
                 </section>
             })}
             <section class="card" aria-labelledby="add-member-heading">

@@ -3,7 +3,7 @@
 
 use super::{LoadError, Loading};
 use crate::api::load_notifications;
-use crate::components::{BusyForm, FlashMessage};
+use crate::components::{BusyForm, CopyButton, FlashMessage};
 use crate::model::{NoticeLine, NotificationsPage};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -83,6 +83,7 @@ fn NotificationsView(page: NotificationsPage) -> impl IntoView {
                     <div class="card--reveal" data-testid="new-calendar">
                         <label for="calendar-link">"Your calendar address (shown once)"</label>
                         <input id="calendar-link" class="secret" readonly value=link/>
+            <CopyButton field="calendar-link" label="Copy the calendar address"/>
                     </div>
                 })}
                 {match page.calendar_since {

@@ -3,7 +3,7 @@
 
 use super::{LoadError, Loading};
 use crate::api::load_webhooks;
-use crate::components::{BusyForm, DangerForm, FlashMessage};
+use crate::components::{BusyForm, CopyButton, DangerForm, FlashMessage};
 use crate::model::{WebhookLine, WebhooksPage};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -41,6 +41,7 @@ fn WebhooksView(page: WebhooksPage) -> impl IntoView {
                     <p>"Copy it now into the receiving service: Tether cannot show it again."</p>
                     <label for="webhook-secret">"Signing secret"</label>
                     <input id="webhook-secret" class="secret" readonly value=secret/>
+            <CopyButton field="webhook-secret" label="Copy the signing secret"/>
                 </section>
             })}
             <section class="card" aria-labelledby="add-webhook-heading">
