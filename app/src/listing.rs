@@ -26,10 +26,11 @@ pub fn list(
     let mut settled_states = Vec::new();
     let mut settled_refused = 0;
     let mut networks: Vec<(String, String)> = Vec::new();
+    // Only counts the networks told: an imported account's audience is unknown, not zero.
     let linked: Vec<i64> = cards
         .iter()
         .filter(|(_, c)| !c.facts.unlinked)
-        .map(|(_, c)| c.followers.unwrap_or_default())
+        .filter_map(|(_, c)| c.followers)
         .collect();
     let words = filter.q.to_lowercase();
     let mut matching: Vec<(State, Option<i64>, ChannelCard)> = Vec::new();
@@ -116,7 +117,7 @@ pub fn list(
         format!(
             "{} followers across {} linked account{}",
             thousands(linked.iter().sum()),
-            linked.len(),
+            thousands(linked.len() as i64),
             if linked.len() == 1 { "" } else { "s" }
         )
     });
@@ -271,6 +272,30 @@ mod tests {
         assert_eq!(ids(&shown), [3, 4, 2, 1]);
         assert_eq!(listing.counts[0].count, 3, "{:?}", listing.counts);
         assert_eq!(listing.counts[0].href, "/?show=attention");
+        assert_eq!(
+            listing.audience.as_deref(),
+            Some("40 followers across 4 linked accounts")
+        );
+    }
+
+    #[test]
+    fn an_audience_no_network_told_is_not_called_zero() {
+        let unknown = |id| {
+            let (network, mut card) = card(id, "Imported", healthy());
+            card.followers = None;
+            (network, card)
+        };
+        let (_, listing, _) = list(vec![unknown(1), unknown(2)], &ChannelFilter::default(), 0);
+        assert_eq!(listing.audience, None);
+        let (_, listing, _) = list(
+            vec![unknown(1), card(2, "Known", healthy())],
+            &ChannelFilter::default(),
+            0,
+        );
+        assert_eq!(
+            listing.audience.as_deref(),
+            Some("10 followers across 1 linked account")
+        );
     }
 
     #[test]

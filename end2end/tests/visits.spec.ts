@@ -113,6 +113,8 @@ test('a keyboard skips to the content, every page has a title, a phone keeps its
   await page.goto('/');
   const header = await page.locator('header.topbar').boundingBox();
   expect(header!.height).toBeLessThan(64);
+  // The page itself (the filter form, the rows) fits the phone's width.
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
 });
 
 test('destructive actions ask first', async ({ page }) => {
