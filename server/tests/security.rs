@@ -1071,7 +1071,9 @@ fn hostile_text() -> impl proptest::strategy::Strategy<Value = String> {
     prop_oneof![
         Just(String::new()),
         "\\PC{401,900}",
-        "[a-z@. ]{0,8}[\\x00-\\x08\\x0b\\x1f\\x7f][a-z@. ]{0,8}",
+        // A control character inside the text; not a vertical tab, which trimming removes
+        // at either end, leaving a valid name.
+        "[a-z@. ]{0,8}[\\x00-\\x08\\x1f\\x7f][a-z@. ]{0,8}",
         Just("\u{202e}gnp.exe@\u{0}".to_owned()),
     ]
 }
