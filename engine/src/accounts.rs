@@ -499,6 +499,7 @@ pub(crate) async fn insert_membership(
     .bind(now)
     .execute(&mut **tx)
     .await?;
+    crate::notify::tell_again(tx, workspace_id, None).await?;
     Ok(())
 }
 

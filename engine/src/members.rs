@@ -82,6 +82,7 @@ impl Engine {
             .await?;
         // A new role starts from a new sign-in: no session carries the old one on.
         crate::accounts::end_sessions(&mut *tx, user_id).await?;
+        crate::notify::tell_again(&mut tx, person.workspace_id, None).await?;
         let detail = json!({ "user_id": user_id, "from": current.as_str(), "to": role.as_str() });
         self.record_event(
             &mut tx,

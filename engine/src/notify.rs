@@ -126,6 +126,8 @@ pub struct NotifyReport {
     pub digests: u64,
     /// Webhook deliveries that arrived.
     pub webhooks: u64,
+    /// Deadlines and open disconnections the sweep read, to tell or to plan.
+    pub read: u64,
 }
 
 /// Parses "30, 14, 7" into days before a deadline, largest first.
@@ -241,6 +243,59 @@ impl Deadline {
             .copied()
             .filter(|d| self.at - d * DAY > self.window_start)
     }
+
+    /// The first moment after `now` at which a reminder becomes due, if any is left.
+    fn next_reminder(&self, now: i64) -> Option<i64> {
+        self.reminders()
+            .map(|d| self.at - d * DAY)
+            .filter(|&at| at > now)
+            .min()
+    }
+}
+
+/// Someone new can act on a workspace's channels, or on one of them: at the next sweep
+/// their reminders are planned again and their open disconnections read again, so the
+/// newcomer hears what is still open. Nobody is told the same thing twice.
+pub(crate) async fn tell_again(
+    conn: &mut sqlx::AnyConnection,
+    workspace_id: i64,
+    channel_id: Option<i64>,
+) -> Result<()> {
+    let channels = "(SELECT id FROM channels WHERE workspace_id = $1 AND ($2 IS NULL OR id = $2))";
+    sqlx::query(&format!(
+        "UPDATE credentials SET next_reminder_at = 0 WHERE channel_id IN {channels}"
+    ))
+    .bind(workspace_id)
+    .bind(channel_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(&format!(
+        "UPDATE disconnections SET told_at = NULL \
+         WHERE ended_at IS NULL AND told_at IS NOT NULL AND channel_id IN {channels}"
+    ))
+    .bind(workspace_id)
+    .bind(channel_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// What `deadline_of` reads, from `DEADLINE_TABLES`.
+const DEADLINE_COLUMNS: &str = "c.id, c.workspace_id, c.name, c.handle, c.network, \
+     w.reminder_days, cr.connected_by, cr.connected_at, cr.access_expires_at, \
+     cr.reconsent_deadline, \
+     CAST(CASE WHEN cr.refresh_token IS NULL THEN 0 ELSE 1 END AS BIGINT) AS refreshable";
+const DEADLINE_TABLES: &str = "FROM channels c JOIN credentials cr ON cr.channel_id = c.id \
+     JOIN workspaces w ON w.id = c.workspace_id";
+
+/// When the sweep next reads a channel, as planned from the row it read.
+struct ReminderPlan {
+    channel_id: i64,
+    connected_at: Option<i64>,
+    /// The planned time it was read at, so a row changed since keeps its own plan.
+    was: i64,
+    /// None when no reminder is left before the deadline.
+    next: Option<i64>,
 }
 
 /// One event to tell people about.
@@ -269,7 +324,9 @@ impl Engine {
         let now = self.clock.now().timestamp();
         // A deadline that passed is a disconnection to tell, so lapses are found first.
         self.lapse_passed_deadlines(now).await?;
-        let recorded = self.remind_expiring(now).await? + self.tell_disconnected(now).await?;
+        let (reminded, deadlines_read) = self.remind_expiring(now).await?;
+        let (told, disconnections_read) = self.tell_disconnected(now).await?;
+        let recorded = reminded + told;
         let mailed = self.mail_instantly(now).await?;
         let digests = self.mail_digests(now).await?;
         let webhooks = self.deliver_webhooks(now).await?;
@@ -280,69 +337,93 @@ impl Engine {
             mailed,
             digests,
             webhooks,
+            read: deadlines_read + disconnections_read,
         })
     }
 
     /// Live channels' deadlines that need a person: the re-consent wall, or the token's
     /// own expiry when nothing can renew it; of one workspace or of all. Tokens kept alive
-    /// by a refresh token and without a wall are left out in the query, so the minute's
-    /// sweep does not read every channel.
+    /// by a refresh token and without a wall are left out in the query.
     pub(crate) async fn deadlines(&self, workspace_id: Option<i64>) -> Result<Vec<Deadline>> {
-        let rows = sqlx::query(
-            "SELECT c.id, c.workspace_id, c.name, c.handle, c.network, w.reminder_days, \
-                    cr.connected_by, \
-                    cr.connected_at, cr.access_expires_at, cr.reconsent_deadline, \
-                    CAST(CASE WHEN cr.refresh_token IS NULL THEN 0 ELSE 1 END AS BIGINT) AS refreshable \
-             FROM channels c JOIN credentials cr ON cr.channel_id = c.id \
-             JOIN workspaces w ON w.id = c.workspace_id \
+        let rows = sqlx::query(&format!(
+            "SELECT {DEADLINE_COLUMNS} {DEADLINE_TABLES} \
              WHERE c.unlinked_at IS NULL AND cr.dead_reason IS NULL \
                AND (cr.reconsent_deadline IS NOT NULL \
                     OR (cr.access_expires_at IS NOT NULL AND cr.refresh_token IS NULL)) \
-               AND ($1 IS NULL OR c.workspace_id = $1) ORDER BY c.id",
-        )
+               AND ($1 IS NULL OR c.workspace_id = $1) ORDER BY c.id"
+        ))
         .bind(workspace_id)
         .fetch_all(self.db.pool())
         .await?;
         let mut deadlines = Vec::new();
         for row in &rows {
-            let network: String = row.try_get("network")?;
-            let Some(profile) = self.networks.get(&network).map(|n| &n.profile) else {
-                continue;
-            };
-            let renewable = can_renew(&profile.renewal, row.try_get::<i64, _>("refreshable")? == 1);
-            let reconsent: Option<i64> = row.try_get("reconsent_deadline")?;
-            let expiry: Option<i64> = row.try_get("access_expires_at")?;
-            let (at, reconsent_due) = match (renewable, expiry, reconsent) {
-                (true, _, Some(r)) => (r, true),
-                (true, _, None) => continue,
-                (false, Some(e), Some(r)) if r <= e => (r, true),
-                (false, Some(e), _) => (e, false),
-                (false, None, Some(r)) => (r, true),
-                (false, None, None) => continue,
-            };
-            deadlines.push(Deadline {
-                channel_id: row.try_get("id")?,
-                workspace_id: row.try_get("workspace_id")?,
-                channel_name: row.try_get("name")?,
-                handle: row.try_get("handle")?,
-                network_name: profile.display_name.clone(),
-                connected_by: row.try_get("connected_by")?,
-                window_start: row
-                    .try_get::<Option<i64>, _>("connected_at")?
-                    .unwrap_or_default(),
-                at,
-                reconsent: reconsent_due,
-                reminder_days: parse_reminder_days(&row.try_get::<String, _>("reminder_days")?)
-                    .unwrap_or_else(|_| DEFAULT_REMINDER_DAYS.to_vec()),
-            });
+            deadlines.extend(self.deadline_of(row)?);
         }
         Ok(deadlines)
     }
 
-    /// Reminders for deadlines that come near, on the workspace's reminder days.
-    async fn remind_expiring(&self, now: i64) -> Result<u64> {
+    /// The deadline that needs a person in a row of `DEADLINE_COLUMNS`, if it has one.
+    fn deadline_of(&self, row: &sqlx::any::AnyRow) -> Result<Option<Deadline>> {
+        let network: String = row.try_get("network")?;
+        let Some(profile) = self.networks.get(&network).map(|n| &n.profile) else {
+            return Ok(None);
+        };
+        let renewable = can_renew(&profile.renewal, row.try_get::<i64, _>("refreshable")? == 1);
+        let reconsent: Option<i64> = row.try_get("reconsent_deadline")?;
+        let expiry: Option<i64> = row.try_get("access_expires_at")?;
+        let (at, reconsent_due) = match (renewable, expiry, reconsent) {
+            (true, _, Some(r)) => (r, true),
+            (true, _, None) => return Ok(None),
+            (false, Some(e), Some(r)) if r <= e => (r, true),
+            (false, Some(e), _) => (e, false),
+            (false, None, Some(r)) => (r, true),
+            (false, None, None) => return Ok(None),
+        };
+        Ok(Some(Deadline {
+            channel_id: row.try_get("id")?,
+            workspace_id: row.try_get("workspace_id")?,
+            channel_name: row.try_get("name")?,
+            handle: row.try_get("handle")?,
+            network_name: profile.display_name.clone(),
+            connected_by: row.try_get("connected_by")?,
+            window_start: row
+                .try_get::<Option<i64>, _>("connected_at")?
+                .unwrap_or_default(),
+            at,
+            reconsent: reconsent_due,
+            reminder_days: parse_reminder_days(&row.try_get::<String, _>("reminder_days")?)
+                .unwrap_or_else(|_| DEFAULT_REMINDER_DAYS.to_vec()),
+        }))
+    }
+
+    /// Reminders for deadlines that come near, on the workspace's reminder days. Reads
+    /// only the channels whose planned reminder time has come (0 when it must be planned
+    /// again), and plans each one's next: the minute's sweep costs what is due, not what
+    /// is connected. Returns the notifications recorded and the channels read.
+    async fn remind_expiring(&self, now: i64) -> Result<(u64, u64)> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DEADLINE_COLUMNS}, cr.next_reminder_at, \
+                    CAST(CASE WHEN c.unlinked_at IS NULL AND cr.dead_reason IS NULL \
+                         THEN 1 ELSE 0 END AS BIGINT) AS live \
+             {DEADLINE_TABLES} WHERE cr.next_reminder_at <= $1"
+        ))
+        .bind(now)
+        .fetch_all(self.db.pool())
+        .await?;
         let mut recorded = 0;
-        for deadline in self.deadlines(None).await? {
+        let mut plans = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let deadline = match row.try_get::<i64, _>("live")? {
+                1 => self.deadline_of(row)?,
+                _ => None,
+            };
+            plans.push(ReminderPlan {
+                channel_id: row.try_get("id")?,
+                connected_at: row.try_get("connected_at")?,
+                was: row.try_get("next_reminder_at")?,
+                next: deadline.as_ref().and_then(|d| d.next_reminder(now)),
+            });
+            let Some(deadline) = deadline else { continue };
             let Some(day) = due_reminder(
                 &deadline.reminder_days,
                 deadline.window_start,
@@ -351,88 +432,122 @@ impl Engine {
             ) else {
                 continue;
             };
-            let recipients = self
-                .recipients(
-                    deadline.workspace_id,
-                    deadline.channel_id,
-                    deadline.connected_by,
-                    day <= ESCALATE_DAYS,
-                )
-                .await?;
-            recorded += self
-                .notify(
-                    Notice {
-                        workspace_id: deadline.workspace_id,
-                        channel_id: Some(deadline.channel_id),
-                        kind: NoticeKind::Expiring,
-                        event_key: format!(
-                            "expiring:{}:{}:{day}",
-                            deadline.channel_id, deadline.at
-                        ),
-                        title: format!("{} {}", deadline.headline(), time_left(deadline.at - now)),
-                        body: format!(
-                            "Reconnect it before {} so nothing stops: open the channel in Tether and choose Reconnect, or send an invite to the person who holds the account.",
-                            crate::clock::utc_words(deadline.at)
-                        ),
-                        recipients: &recipients,
-                    },
-                    now,
-                )
-                .await?;
+            recorded += self.remind(&deadline, day, now).await?;
         }
-        Ok(recorded)
+        // A plan is kept only if nothing changed the row since it was read: a consent
+        // stored meanwhile is planned at the next sweep.
+        let mut tx = self.db.pool().begin().await?;
+        for plan in &plans {
+            sqlx::query(
+                "UPDATE credentials SET next_reminder_at = $1 WHERE channel_id = $2 \
+                 AND next_reminder_at = $3 AND COALESCE(connected_at, 0) = $4",
+            )
+            .bind(plan.next)
+            .bind(plan.channel_id)
+            .bind(plan.was)
+            .bind(plan.connected_at.unwrap_or_default())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok((recorded, rows.len() as u64))
     }
 
-    /// One notification per disconnection that needs a person. A token that expired while
-    /// its renewal keeps failing is missing data, but Tether is still on it: not told.
-    async fn tell_disconnected(&self, now: i64) -> Result<u64> {
+    /// Tells the people who can act that `deadline` is `day` days away.
+    async fn remind(&self, deadline: &Deadline, day: i64, now: i64) -> Result<u64> {
+        let recipients = self
+            .recipients(
+                deadline.workspace_id,
+                deadline.channel_id,
+                deadline.connected_by,
+                day <= ESCALATE_DAYS,
+            )
+            .await?;
+        self.notify(
+            Notice {
+                workspace_id: deadline.workspace_id,
+                channel_id: Some(deadline.channel_id),
+                kind: NoticeKind::Expiring,
+                event_key: format!("expiring:{}:{}:{day}", deadline.channel_id, deadline.at),
+                title: format!("{} {}", deadline.headline(), time_left(deadline.at - now)),
+                body: format!(
+                    "Reconnect it before {} so nothing stops: open the channel in Tether and choose Reconnect, or send an invite to the person who holds the account.",
+                    crate::clock::utc_words(deadline.at)
+                ),
+                recipients: &recipients,
+            },
+            now,
+        )
+        .await
+    }
+
+    /// One notification per disconnection that needs a person, read once: when it is
+    /// told, and again when someone new can act on it (`tell_again`). A token that
+    /// expired while its renewal keeps failing is missing data, but Tether is still on
+    /// it: not told. Returns the notifications recorded and the disconnections read.
+    async fn tell_disconnected(&self, now: i64) -> Result<(u64, u64)> {
         let rows = sqlx::query(
             "SELECT d.id AS disconnection, d.reason, c.id, c.workspace_id, c.name, c.handle, \
-                    c.network, cr.connected_by \
+                    c.network, cr.connected_by, \
+                    CAST(CASE WHEN c.unlinked_at IS NULL THEN 1 ELSE 0 END AS BIGINT) AS linked \
              FROM disconnections d JOIN channels c ON c.id = d.channel_id \
              LEFT JOIN credentials cr ON cr.channel_id = c.id \
-             WHERE d.ended_at IS NULL AND c.unlinked_at IS NULL \
+             WHERE d.ended_at IS NULL AND d.told_at IS NULL \
                AND d.reason <> 'renewal_failing'",
         )
         .fetch_all(self.db.pool())
         .await?;
         let mut recorded = 0;
         for row in &rows {
-            let channel_id: i64 = row.try_get("id")?;
-            let workspace_id: i64 = row.try_get("workspace_id")?;
-            let network: String = row.try_get("network")?;
-            let network_name = self.networks.display_name(&network);
-            let recipients = self
-                .recipients(workspace_id, channel_id, row.try_get("connected_by")?, true)
-                .await?;
-            recorded += self
-                .notify(
-                    Notice {
-                        workspace_id,
-                        channel_id: Some(channel_id),
-                        kind: NoticeKind::Disconnected,
-                        event_key: format!(
-                            "disconnected:{}",
-                            row.try_get::<i64, _>("disconnection")?
-                        ),
-                        title: format!(
-                            "{} is disconnected",
-                            channel_label(
-                                &row.try_get::<String, _>("name")?,
-                                &row.try_get::<String, _>("handle")?,
-                                &network_name
-                            )
-                        ),
-                        body: crate::networks::DeadReason::words_for(
-                            &row.try_get::<String, _>("reason")?,
-                        ),
-                        recipients: &recipients,
-                    },
-                    now,
-                )
+            let disconnection: i64 = row.try_get("disconnection")?;
+            if row.try_get::<i64, _>("linked")? == 1 {
+                recorded += self.tell_disconnection(row, disconnection, now).await?;
+            }
+            // Marked once told: a failure above leaves it to be read again, and each
+            // person's notification is kept once either way.
+            sqlx::query("UPDATE disconnections SET told_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(disconnection)
+                .execute(self.db.pool())
                 .await?;
         }
-        Ok(recorded)
+        Ok((recorded, rows.len() as u64))
+    }
+
+    /// Tells the people who can act on the channel of `row` that it is disconnected.
+    async fn tell_disconnection(
+        &self,
+        row: &sqlx::any::AnyRow,
+        disconnection: i64,
+        now: i64,
+    ) -> Result<u64> {
+        let channel_id: i64 = row.try_get("id")?;
+        let workspace_id: i64 = row.try_get("workspace_id")?;
+        let network: String = row.try_get("network")?;
+        let network_name = self.networks.display_name(&network);
+        let recipients = self
+            .recipients(workspace_id, channel_id, row.try_get("connected_by")?, true)
+            .await?;
+        self.notify(
+            Notice {
+                workspace_id,
+                channel_id: Some(channel_id),
+                kind: NoticeKind::Disconnected,
+                event_key: format!("disconnected:{disconnection}"),
+                title: format!(
+                    "{} is disconnected",
+                    channel_label(
+                        &row.try_get::<String, _>("name")?,
+                        &row.try_get::<String, _>("handle")?,
+                        &network_name
+                    )
+                ),
+                body: crate::networks::DeadReason::words_for(&row.try_get::<String, _>("reason")?),
+                recipients: &recipients,
+            },
+            now,
+        )
+        .await
     }
 
     /// Tells the member who sent an invite that it was used.
@@ -954,11 +1069,15 @@ impl Engine {
             .map(i64::to_string)
             .collect::<Vec<_>>()
             .join(",");
+        let mut tx = self.db.pool().begin().await?;
         sqlx::query("UPDATE workspaces SET reminder_days = $1 WHERE id = $2")
             .bind(stored)
             .bind(person.workspace_id)
-            .execute(self.db.pool())
+            .execute(&mut *tx)
             .await?;
+        // Every deadline of the workspace is planned again on the new days.
+        tell_again(&mut tx, person.workspace_id, None).await?;
+        tx.commit().await?;
         Ok(days)
     }
 }
@@ -1046,6 +1165,7 @@ impl Engine {
                 "A back-up admin must be allowed to reconnect channels: make them an editor, admin or owner first.".into(),
             ));
         }
+        let mut tx = self.db.pool().begin().await?;
         sqlx::query(
             "INSERT INTO channel_followers (channel_id, user_id, role) VALUES ($1, $2, $3) \
              ON CONFLICT (channel_id, user_id) DO UPDATE SET role = excluded.role",
@@ -1053,8 +1173,10 @@ impl Engine {
         .bind(channel_id)
         .bind(user_id)
         .bind(role.as_str())
-        .execute(self.db.pool())
+        .execute(&mut *tx)
         .await?;
+        tell_again(&mut tx, person.workspace_id, Some(channel_id)).await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -47,6 +47,14 @@ async fn sweep(app: &TestApp) -> NotifyReport {
     app.engine.notify_sweep().await.unwrap()
 }
 
+/// What a sweep told people, leaving out how many deadlines it read.
+async fn told(app: &TestApp) -> NotifyReport {
+    NotifyReport {
+        read: 0,
+        ..sweep(app).await
+    }
+}
+
 /// A form post that must succeed (a redirect with no error).
 async fn post_ok(app: &TestApp, path: &str, form: &[(&str, &str)]) {
     let response = app.post_form(path, form).await;
@@ -107,9 +115,9 @@ async fn reminders_fire_on_the_right_days_and_escalate(backend: Backend) {
     );
 
     // Fresh consent is due 7 days after connecting; reminders 5, 3 and 1 day before.
-    assert_eq!(sweep(&app).await, NotifyReport::default());
+    assert_eq!(told(&app).await, NotifyReport::default());
     app.advance(TimeDelta::days(2) - TimeDelta::seconds(1));
-    assert_eq!(sweep(&app).await, NotifyReport::default());
+    assert_eq!(told(&app).await, NotifyReport::default());
     app.advance(TimeDelta::seconds(1));
     let five_days = sweep(&app).await;
     // Ada (connector), Ed (back-up), Vi (watcher); not yet Ann.
@@ -118,7 +126,7 @@ async fn reminders_fire_on_the_right_days_and_escalate(backend: Backend) {
         (3, 2),
         "{five_days:?}"
     );
-    assert_eq!(sweep(&app).await, NotifyReport::default(), "nothing twice");
+    assert_eq!(told(&app).await, NotifyReport::default(), "nothing twice");
     let ada_mails = mails_to(&app, "ada@example.com");
     assert_eq!(ada_mails.len(), 1);
     assert_eq!(
@@ -215,7 +223,7 @@ async fn a_channel_whose_connector_left_asks_for_a_new_one(backend: Backend) {
     assert!(page.contains("refused the token for good"), "{page}");
     let report = sweep(&app).await;
     assert_eq!((report.recorded, report.mailed), (1, 1), "{report:?}");
-    assert_eq!(sweep(&app).await, NotifyReport::default());
+    assert_eq!(told(&app).await, NotifyReport::default());
     let mails = mails_to(&app, "ada@example.com");
     assert_eq!(mails.len(), 1);
     assert_eq!(
@@ -343,8 +351,101 @@ async fn the_calendar_feed_has_every_deadline_and_parses(backend: Backend) {
     assert_eq!(status(forged).await, StatusCode::NOT_FOUND);
 }
 
+/// The minute's sweep reads a channel only when its next reminder is due, or when what
+/// decides it changed (a new consent, other reminder days), so 100,000 quiet channels cost
+/// what none do.
+async fn the_sweep_reads_a_deadline_only_when_its_reminder_is_due(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    post_ok(&app, "/settings/reminders", &[("days", "5, 1")]).await;
+    let channel = connect_youtube(&app, "Bakery").await;
+    let read = |report: NotifyReport| (report.read, report.recorded);
+
+    // Planned once; then nothing is read until 5 days before the deadline.
+    assert_eq!(read(sweep(&app).await), (1, 0));
+    assert_eq!(read(sweep(&app).await), (0, 0));
+    app.advance(TimeDelta::days(2) - TimeDelta::seconds(1));
+    assert_eq!(read(sweep(&app).await), (0, 0));
+    app.advance(TimeDelta::seconds(1));
+    assert_eq!(read(sweep(&app).await), (1, 1));
+    assert_eq!(read(sweep(&app).await), (0, 0));
+
+    // Other reminder days: read again, and the 4-day reminder is due at once.
+    post_ok(&app, "/settings/reminders", &[("days", "4, 1")]).await;
+    app.advance(TimeDelta::days(1));
+    assert_eq!(read(sweep(&app).await), (1, 1));
+    assert_eq!(read(sweep(&app).await), (0, 0));
+
+    // A fresh consent moves the deadline: read again, and quiet until its own reminders.
+    let consent = app
+        .post_form(&format!("/channels/{channel}/reauthorize"), &[])
+        .await;
+    let consent = url::Url::parse(&location(&consent)).unwrap();
+    let callback = app
+        .consent_as(&consent, "UC4x7Lind0Bakery000000a", "approve", &[])
+        .await;
+    assert!(app.finish(&callback).await.contains("Reconnected “Bakery”"));
+    assert_eq!(read(sweep(&app).await), (1, 0));
+    assert_eq!(read(sweep(&app).await), (0, 0));
+    app.advance(TimeDelta::days(2));
+    assert_eq!(read(sweep(&app).await), (0, 0));
+    app.advance(TimeDelta::days(1));
+    assert_eq!(read(sweep(&app).await), (1, 1));
+}
+
+/// An open disconnection is read once, when it is told, and again only for someone who
+/// can act on it and was not there to hear: a new member, a new role, a new follower.
+async fn a_disconnection_is_read_once_and_again_for_someone_new(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let consent = app.start_connect("Studio").await;
+    let callback = app.consent(&consent, "approve").await;
+    app.finish(&callback).await;
+    let channel = newest_channel(&app).await;
+    let read = |report: NotifyReport| (report.read, report.recorded);
+    assert_eq!(read(sweep(&app).await), (1, 0), "planned: no deadline");
+    assert_eq!(read(sweep(&app).await), (0, 0));
+    app.sandbox_control(
+        "sandbox",
+        json!({"action": "account", "person": "sbx-1001", "reason": "revoked"}),
+    )
+    .await;
+    app.post_form(&format!("/channels/{channel}/check"), &[])
+        .await;
+    assert_eq!(read(sweep(&app).await), (1, 1), "Ada is told");
+    assert_eq!(read(sweep(&app).await), (0, 0));
+
+    // A new admin hears of it (escalations go to admins), once. The channel and its
+    // disconnection are read again.
+    let ann = add_person(&app, "ann@example.com", "Ann Admin", Role::Admin).await;
+    assert_eq!(read(sweep(&app).await), (2, 1), "Ann is told");
+    assert_eq!(read(sweep(&app).await), (0, 0));
+    // A new viewer is not told (only the connector, back-up admins, watchers and
+    // managers are), until watching.
+    let vi = add_person(&app, "vi@example.com", "Vi Viewer", Role::Viewer).await;
+    assert_eq!(read(sweep(&app).await), (2, 0));
+    post_ok(
+        &app,
+        &format!("/channels/{channel}/followers"),
+        &[("role", "watcher"), ("user_id", &vi.to_string())],
+    )
+    .await;
+    assert_eq!(read(sweep(&app).await), (2, 1), "Vi, watching, is told");
+    assert_eq!(read(sweep(&app).await), (0, 0));
+    let told: Vec<i64> = sqlx::query_scalar(
+        "SELECT user_id FROM notifications WHERE kind = 'disconnected' ORDER BY user_id",
+    )
+    .fetch_all(app.engine.db().pool())
+    .await
+    .unwrap();
+    assert_eq!(told.len(), 3);
+    assert!(told.contains(&ann) && told.contains(&vi));
+}
+
 on_both_backends!(
     reminders_fire_on_the_right_days_and_escalate,
+    a_disconnection_is_read_once_and_again_for_someone_new,
+    the_sweep_reads_a_deadline_only_when_its_reminder_is_due,
     a_channel_whose_connector_left_asks_for_a_new_one,
     the_calendar_feed_has_every_deadline_and_parses,
 );

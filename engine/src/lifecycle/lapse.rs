@@ -34,7 +34,9 @@ pub(crate) fn lapse(
 
 impl Engine {
     /// Marks lapsed every live channel whose deadline has passed, unless a worker holds
-    /// it right now (that worker finds the lapse itself); returns how many lapsed.
+    /// it right now (that worker finds the lapse itself); returns how many lapsed. Each
+    /// branch repeats `dead_reason IS NULL` so SQLite reads it from its own partial index
+    /// (live credentials only) instead of every credential.
     pub(crate) async fn lapse_passed_deadlines(&self, now: i64) -> Result<u64> {
         let rows = sqlx::query(
             "SELECT c.id, c.workspace_id, c.network, cr.access_expires_at, \
@@ -42,8 +44,9 @@ impl Engine {
                     CAST(CASE WHEN cr.refresh_token IS NULL THEN 0 ELSE 1 END AS BIGINT) AS refreshable \
              FROM channels c JOIN credentials cr ON cr.channel_id = c.id \
              WHERE c.unlinked_at IS NULL AND cr.dead_reason IS NULL \
-               AND (cr.reconsent_deadline <= $1 \
-                    OR (cr.access_expires_at <= $1 AND cr.refresh_token IS NULL))",
+               AND ((cr.reconsent_deadline <= $1 AND cr.dead_reason IS NULL) \
+                    OR (cr.access_expires_at <= $1 AND cr.refresh_token IS NULL \
+                        AND cr.dead_reason IS NULL))",
         )
         .bind(now)
         .fetch_all(self.db.pool())
