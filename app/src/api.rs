@@ -235,6 +235,7 @@ impl From<engine::channels::ChannelRecord> for crate::model::ChannelCard {
                 engine::networks::Access::Publishing => "Publishing".into(),
             },
             connected_by: channel.connected_by,
+            connector_id: channel.connector_id,
             through_invite: channel.through_invite,
             connector_left: channel.connector_left,
             facts: crate::status::ChannelFacts {

@@ -26,6 +26,7 @@ pub fn list(
     let mut settled_states = Vec::new();
     let mut settled_refused = 0;
     let mut networks: Vec<(String, String)> = Vec::new();
+    let mut people: Vec<(String, String)> = Vec::new();
     // Only counts the networks told: an imported account's audience is unknown, not zero.
     let linked: Vec<i64> = cards
         .iter()
@@ -49,11 +50,18 @@ pub fn list(
         if !networks.iter().any(|(key, _)| *key == network) {
             networks.push((network.clone(), card.network_name.clone()));
         }
+        let responsible = card.connector_id.map(|id| id.to_string());
+        if let (Some(id), Some(name)) = (&responsible, &card.connected_by) {
+            if !people.iter().any(|(known, _)| known == id) {
+                people.push((id.clone(), name.clone()));
+            }
+        }
         let shown = match filter.show.as_str() {
             "" => true,
             "attention" => current.state.needs_attention(),
             state => current.state.api_name() == state,
         } && (filter.network.is_empty() || filter.network == network)
+            && (filter.who.is_empty() || responsible.as_deref() == Some(filter.who.as_str()))
             && (words.is_empty()
                 || card.name.to_lowercase().contains(&words)
                 || card.handle.to_lowercase().contains(&words));
@@ -81,6 +89,7 @@ pub fn list(
         .map(|(.., card)| card)
         .collect();
     networks.sort_by(|a, b| a.1.cmp(&b.1));
+    people.sort_by(|a, b| a.1.cmp(&b.1));
     let attention: usize = State::ALL
         .iter()
         .zip(counted)
@@ -140,6 +149,7 @@ pub fn list(
         format!("?{query}")
     };
     let listing = Listing {
+        here,
         back_query,
         notice,
         total,
@@ -151,6 +161,7 @@ pub fn list(
         next: (page < pages).then(|| at_page(page + 1)),
         counts,
         networks,
+        people,
         audience,
         filter: ChannelFilter { page, ..filter },
     };
@@ -167,6 +178,7 @@ fn understood(
         show: asked.show.trim().to_owned(),
         network: asked.network.trim().to_owned(),
         q: asked.q.trim().chars().take(MOST_SEARCH_CHARS).collect(),
+        who: asked.who.trim().to_owned(),
         page: asked.page.max(1),
     };
     let mut notice = None;
@@ -187,6 +199,13 @@ fn understood(
         ));
         filter.network.clear();
     }
+    let responsible = |(_, card): &(String, ChannelCard)| {
+        card.connector_id.map(|id| id.to_string()) == Some(filter.who.clone())
+    };
+    if !filter.who.is_empty() && !cards.iter().any(responsible) {
+        notice = Some("No channel here is that person’s to keep; everyone’s are shown.".into());
+        filter.who.clear();
+    }
     (filter, notice)
 }
 
@@ -197,6 +216,7 @@ pub fn href(filter: &ChannelFilter) -> String {
         ("show", filter.show.as_str()),
         ("network", filter.network.as_str()),
         ("q", filter.q.as_str()),
+        ("who", filter.who.as_str()),
     ] {
         if !value.is_empty() {
             query.append_pair(name, value);
@@ -230,6 +250,7 @@ mod tests {
                 followers: Some(10),
                 access: "Publishing".into(),
                 connected_by: None,
+                connector_id: None,
                 through_invite: false,
                 connector_left: false,
                 facts,
@@ -323,7 +344,7 @@ mod tests {
             show: show.into(),
             network: network.into(),
             q: q.into(),
-            page: 1,
+            ..all(1)
         };
         let (found, ..) = list(cards.clone(), &only("needs_reauth", "", ""), 0);
         assert_eq!(ids(&found), [121]);
@@ -353,6 +374,7 @@ mod tests {
             show: "dead".into(),
             network: "myspace".into(),
             q: String::new(),
+            who: String::new(),
             page: 1,
         };
         let (shown, listing, _) = list(cards, &odd, 0);
@@ -365,6 +387,51 @@ mod tests {
             }
         );
         assert!(listing.notice.unwrap().contains("“myspace”"));
+    }
+
+    #[test]
+    fn filters_by_the_person_responsible() {
+        let kept_by = |id, name: &str, who: Option<(i64, &str)>| {
+            let (network, mut card) = card(id, name, healthy());
+            card.connector_id = who.map(|(id, _)| id);
+            card.connected_by = who.map(|(_, name)| name.to_owned());
+            (network, card)
+        };
+        let cards = vec![
+            kept_by(1, "Alpha", Some((7, "Ed Editor"))),
+            kept_by(2, "Bravo", Some((3, "Ada Owner"))),
+            kept_by(3, "Charlie", Some((7, "Ed Editor"))),
+            // Consented through an invite nobody sent any more, or seen by a viewer.
+            kept_by(4, "Delta", None),
+        ];
+        let (_, listing, _) = list(cards.clone(), &ChannelFilter::default(), 0);
+        assert_eq!(
+            listing.people,
+            [
+                ("3".to_owned(), "Ada Owner".to_owned()),
+                ("7".to_owned(), "Ed Editor".to_owned())
+            ]
+        );
+        let eds = ChannelFilter {
+            who: "7".into(),
+            page: 1,
+            ..ChannelFilter::default()
+        };
+        let (shown, listing, _) = list(cards.clone(), &eds, 0);
+        assert_eq!(ids(&shown), [1, 3]);
+        assert_eq!(href(&listing.filter), "/?who=7");
+        assert!(listing.notice.is_none());
+        // A person no channel here belongs to is said, and everyone's are shown.
+        let (shown, listing, _) = list(
+            cards.clone(),
+            &ChannelFilter {
+                who: "99".into(),
+                ..eds
+            },
+            0,
+        );
+        assert_eq!(shown.len(), 4);
+        assert!(listing.notice.unwrap().contains("that person"));
     }
 
     #[test]

@@ -41,13 +41,23 @@ pub struct ChannelFilter {
     pub network: String,
     /// Words to find in a channel's name or handle.
     pub q: String,
+    /// The user id of the member responsible (who gets the reminders), or empty for anyone.
+    pub who: String,
     /// The page of the list, from 1.
     pub page: usize,
+}
+
+/// `from` when it is an address of the dashboard's list (a filter, a page), and nothing
+/// else: a link or a form cannot send people elsewhere through it.
+pub fn list_address(from: &str) -> Option<&str> {
+    (from.starts_with("/?") && !from.contains("//") && !from.contains('\\')).then_some(from)
 }
 
 /// The part of the workspace's channels this page shows, and the ways to the rest.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Listing {
+    /// This view of the list, for a reconnect started here to come back to.
+    pub here: String,
     /// The filter as it was applied (unknown values dropped).
     pub filter: ChannelFilter,
     /// A filter value that was not understood, in words.
@@ -65,6 +75,9 @@ pub struct Listing {
     pub counts: Vec<StateCount>,
     /// The networks of the workspace's channels, to filter by: (key, name).
     pub networks: Vec<(String, String)>,
+    /// The members responsible for some channel, to filter by: (user id, name), by name.
+    /// Empty for a role that does not see who connected what.
+    pub people: Vec<(String, String)>,
     /// "1.2 M followers across 40 linked accounts", over every channel.
     pub audience: Option<String>,
     /// Added to a channel's address so its page leads back to this view: `?from=…`, or
@@ -136,6 +149,8 @@ pub struct ChannelCard {
     pub access: String,
     /// The member responsible for it, who gets its reminders.
     pub connected_by: Option<String>,
+    /// That member's user id, to list the channels one person is responsible for.
+    pub connector_id: Option<i64>,
     /// The account holder consented through an invite, not a member.
     pub through_invite: bool,
     /// Its connector left or may no longer reconnect it: it needs a new one.

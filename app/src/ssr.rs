@@ -105,6 +105,15 @@ impl AppContext {
             .map(|token| token.expose().to_owned())
     }
 
+    /// Remembers, for one handshake, the view of the list a reconnect was started from.
+    pub fn return_cookie(&self, list: &str) -> Cookie<'static> {
+        self.cookie(RETURN_COOKIE, list.to_owned())
+            .max_age(Duration::seconds(
+                engine::channels::HANDSHAKE_LIFETIME.num_seconds(),
+            ))
+            .build()
+    }
+
     /// A cookie that deletes `name` in the browser.
     pub fn removal(&self, name: &'static str) -> Cookie<'static> {
         let mut cookie = self.cookie(name, String::new()).build();
@@ -365,6 +374,8 @@ pub const NEW_CALENDAR_COOKIE: &str = "tether_new_calendar";
 pub const NEW_WEBHOOK_COOKIE: &str = "tether_new_webhook";
 pub const NEW_WELCOME_COOKIE: &str = "tether_new_welcome";
 pub const INVITE_COOKIE: &str = "tether_invite";
+/// The view of the channel list a reconnect was started from, to come back to.
+pub const RETURN_COOKIE: &str = "tether_return";
 
 /// The secret just created, once: the cookie that carried it is removed as it is read.
 pub fn take_revealed(ctx: &AppContext, jar: &CookieJar, name: &'static str) -> Option<String> {

@@ -73,6 +73,8 @@ pub struct ChannelRecord {
     /// The member responsible for it: who connected it, or who sent the invite through
     /// which the account holder did; reminders go to them.
     pub connected_by: Option<String>,
+    /// That member's user id.
+    pub connector_id: Option<i64>,
     /// The account holder consented through an invite, not a member.
     pub through_invite: bool,
     /// The member who connected it left the workspace or may no longer reconnect it: the
@@ -1792,6 +1794,7 @@ impl Engine {
                     checked_at: row.try_get("checked_at")?,
                     connected_at: row.try_get("connected_at")?,
                     connected_by: row.try_get("connector")?,
+                    connector_id: row.try_get("connected_by")?,
                     through_invite: row
                         .try_get::<Option<i64>, _>("consent_invite_id")?
                         .is_some(),
@@ -1884,6 +1887,7 @@ impl ChannelRecord {
     fn seen_by(mut self, person: &SignedIn) -> Self {
         if !person.role.may(Permission::SeeTokenMetadata) {
             self.connected_by = None;
+            self.connector_id = None;
         }
         self
     }

@@ -12,6 +12,7 @@ use sqlx::Row;
 
 on_both_backends!(
     first_visit_leads_to_set_up_and_then_to_an_empty_dashboard,
+    a_reconnect_comes_back_to_the_list_it_was_started_from,
     a_thousand_channels_are_found_by_state_network_and_name,
     a_channel_is_renamed_from_its_page,
     set_up_is_refused_once_done_and_sign_in_works,
@@ -798,4 +799,68 @@ async fn a_planted_flash_message_is_not_shown(backend: Backend) {
     // Tether's own flash still comes through.
     app.post_form("/auth/logout", &[]).await;
     assert!(app.page("/login").await.contains("You are signed out."));
+}
+
+/// Reconnecting from a filtered view of the list (on the row, or on the channel's page
+/// opened from it) comes back to that view once the network is done; an address that is
+/// not the list's is never followed.
+async fn a_reconnect_comes_back_to_the_list_it_was_started_from(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let consent = app.start_connect("Studio").await;
+    let callback = app.consent(&consent, "approve").await;
+    app.finish(&callback).await;
+    let channel: i64 = sqlx::query_scalar("SELECT MAX(id) FROM channels")
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap();
+    app.sandbox_control(
+        "sandbox",
+        serde_json::json!({"action": "account", "person": "sbx-1001", "reason": "revoked"}),
+    )
+    .await;
+    app.post_form(&format!("/channels/{channel}/check"), &[])
+        .await;
+    let list = "/?show=attention";
+    let carries_it = r#"name="from" value="/?show=attention""#;
+    assert!(app.page(list).await.contains(carries_it), "on the row");
+    let opened = app
+        .page(&format!("/channels/{channel}?from=%2F%3Fshow%3Dattention"))
+        .await;
+    assert!(opened.contains(carries_it), "on the channel's page");
+    app.sandbox_control(
+        "sandbox",
+        serde_json::json!({"action": "restore", "person": "sbx-1001"}),
+    )
+    .await;
+
+    let reconnect = |from: &'static str| {
+        let app = &app;
+        async move {
+            let started = app
+                .post_form(
+                    &format!("/channels/{channel}/reauthorize"),
+                    &[("from", from)],
+                )
+                .await;
+            let consent = url::Url::parse(&location(&started)).unwrap();
+            let callback = app.consent(&consent, "approve").await;
+            let back = app.browser.get(callback).send().await.unwrap();
+            assert_eq!(back.status(), StatusCode::SEE_OTHER);
+            location(&back)
+        }
+    };
+    assert_eq!(reconnect(list).await, list);
+    let back = app.page(list).await;
+    assert!(back.contains("Reconnected “Studio”"), "{back}");
+    assert!(back.contains("No channel matches."), "{back}");
+    // Once back, the next connection leads to the dashboard as before.
+    for elsewhere in [
+        "//evil.example/?x",
+        "https://evil.example/",
+        "/settings?x",
+        "",
+    ] {
+        assert_eq!(reconnect(elsewhere).await, "/", "{elsewhere:?}");
+    }
 }

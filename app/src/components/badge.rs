@@ -14,31 +14,88 @@ fn Badge(status: Memo<Status>) -> impl IntoView {
     }
 }
 
-/// Badge, reason and countdown of one channel, recomputed from its facts every second.
-/// `rendered_at` is the server's clock when it rendered the page, so the first frame in
-/// the browser is exactly what the server sent.
+/// Badge, reason and countdown of one channel at the time `now` holds.
+#[component]
+fn StatusBody(facts: ChannelFacts, now: Signal<i64>) -> impl IntoView {
+    let current = Memo::new(move |_| status(&facts, now.get()));
+    view! {
+        <Badge status=current/>
+        <p class="channel__reason">{move || current.get().reason}</p>
+        {move || {
+            current
+                .get()
+                .deadline
+                .map(|deadline| {
+                    view! {
+                        <p class="channel__countdown" data-testid="countdown">
+                            {move || deadline.describe(now.get())}
+                        </p>
+                    }
+                })
+        }}
+    }
+}
+
+/// One channel's badge, reason and countdown, recomputed every second: the channel's own
+/// page. `rendered_at` is the server's clock when it rendered the page, so the first frame
+/// in the browser is exactly what the server sent.
 #[island]
 pub fn ChannelStatus(facts: ChannelFacts, rendered_at: i64, clock_offset: i64) -> impl IntoView {
     let now = use_ticking_now(rendered_at, clock_offset);
-    let current = Memo::new(move |_| status(&facts, now.get()));
     view! {
         <div class="channel__status">
-            <Badge status=current/>
-            <p class="channel__reason">{move || current.get().reason}</p>
-            {move || {
-                current
-                    .get()
-                    .deadline
-                    .map(|deadline| {
-                        view! {
-                            <p class="channel__countdown" data-testid="countdown">
-                                {move || deadline.describe(now.get())}
-                            </p>
-                        }
-                    })
-            }}
+            <StatusBody facts now=now.into()/>
         </div>
     }
+}
+
+/// A row's status as the server rendered it, where `LiveStatuses` takes over in the
+/// browser.
+#[component]
+pub fn RowStatus(id: i64, facts: ChannelFacts, rendered_at: i64) -> impl IntoView {
+    view! {
+        <div class="channel__status" id=status_slot(id)>
+            <StatusBody facts now=Signal::stored(rendered_at)/>
+        </div>
+    }
+}
+
+fn status_slot(id: i64) -> String {
+    format!("status-{id}")
+}
+
+/// Keeps every row's status on a page current with one clock: however many rows there
+/// are, one island hydrates and one timer ticks. Each row's `RowStatus` is replaced by the
+/// same view, driven by this clock.
+#[island]
+pub fn LiveStatuses(
+    channels: Vec<(i64, ChannelFacts)>,
+    rendered_at: i64,
+    clock_offset: i64,
+) -> impl IntoView {
+    let now = use_ticking_now(rendered_at, clock_offset);
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let document = leptos::prelude::document();
+        let mounted: Vec<_> = channels
+            .into_iter()
+            .filter_map(|(id, facts)| {
+                let slot = document
+                    .get_element_by_id(&status_slot(id))?
+                    .dyn_into::<web_sys::HtmlElement>()
+                    .ok()?;
+                slot.set_inner_html("");
+                Some(leptos::mount::mount_to(slot, move || {
+                    view! { <StatusBody facts now=now.into()/> }
+                }))
+            })
+            .collect();
+        // Dropping a handle unmounts its view: keep them as long as the island.
+        StoredValue::new_local(mounted);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (channels, now);
 }
 
 /// The dashboard's health sign: how many channels need attention, kept current as

@@ -1,5 +1,6 @@
-//! Pieces the pages are made of. Islands (`ChannelStatus`, `HealthSign`, `BusyForm`,
-//! `CopyButton`) are the only parts compiled to WASM; everything else is server-rendered HTML.
+//! Pieces the pages are made of. Islands (`ChannelStatus`, `LiveStatuses`, `HealthSign`,
+//! `BusyForm`, `CopyButton`) are the only parts compiled to WASM; everything else is
+//! server-rendered HTML.
 
 mod badge;
 mod copy;
@@ -7,7 +8,7 @@ mod flash;
 mod submit;
 mod ticker;
 
-pub use badge::{ChannelStatus, HealthSign};
+pub use badge::{ChannelStatus, HealthSign, LiveStatuses, RowStatus};
 pub use copy::CopyButton;
 pub use flash::FlashMessage;
 pub use submit::{BusyForm, DangerForm};

@@ -14,8 +14,10 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 /// The view of the dashboard a channel was opened from, if `from` names one; only a
 /// dashboard address is followed, so a link cannot send people elsewhere.
 fn back_to(from: Option<String>) -> String {
-    from.filter(|from| from.starts_with("/?") && !from.contains("//") && !from.contains('\\'))
-        .unwrap_or_else(|| "/".to_owned())
+    from.as_deref()
+        .and_then(crate::model::list_address)
+        .unwrap_or("/")
+        .to_owned()
 }
 
 #[component]
@@ -75,12 +77,12 @@ fn ChannelView(page: ChannelPage, back: String) -> impl IntoView {
     view! {
         <Title text=format!("{name} · Tether")/>
         <main id="main" class="page">
-            <p><a href=back>"← Back to the dashboard"</a></p>
+            <p><a href=back.clone()>"← Back to the dashboard"</a></p>
             <h1>{name}</h1>
             <p class="lede">{subtitle}</p>
             <FlashMessage flash/>
-            <StateCard page=page.clone()/>
-            <Manage page/>
+            <StateCard page=page.clone() back=back.clone()/>
+            <Manage page back=back.clone()/>
             <WhoIsTold id followers following backup_candidates/>
             <Disconnections lines=disconnections/>
             {match history {
@@ -101,7 +103,7 @@ fn ChannelView(page: ChannelPage, back: String) -> impl IntoView {
 /// What cannot be undone or is rarely needed, away from the dashboard's rows: reauthorize,
 /// unlink, hand over, delete. Each destructive one asks first.
 #[component]
-fn Manage(page: ChannelPage) -> impl IntoView {
+fn Manage(page: ChannelPage, back: String) -> impl IntoView {
     let id = page.channel.id;
     let name = page.channel.name.clone();
     let facts = &page.channel.facts;
@@ -124,7 +126,7 @@ fn Manage(page: ChannelPage) -> impl IntoView {
                 {(page.may_act && live).then(|| view! {
                     <BusyForm action=format!("/channels/{id}/reauthorize") class="inline"
                         label="Reauthorize" busy_label="Opening the network…">
-                        ""
+                        <ReturnTo back=back.clone()/>
                     </BusyForm>
                 })}
                 {(page.may_act && !unlinked).then(|| view! {
@@ -150,8 +152,15 @@ fn Manage(page: ChannelPage) -> impl IntoView {
     })
 }
 
+/// Where a reconnect started here comes back to once the network is done: the view of the
+/// list the page was opened from.
 #[component]
-fn StateCard(page: ChannelPage) -> impl IntoView {
+fn ReturnTo(back: String) -> impl IntoView {
+    (back != "/").then(|| view! { <input type="hidden" name="from" value=back/> })
+}
+
+#[component]
+fn StateCard(page: ChannelPage, back: String) -> impl IntoView {
     let id = page.channel.id;
     let facts = page.channel.facts;
     let live = !facts.unlinked && facts.dead_reason.is_none();
@@ -179,6 +188,7 @@ fn StateCard(page: ChannelPage) -> impl IntoView {
                         {only_missing.then(|| view! {
                             <input type="hidden" name="only_missing" value="true"/>
                         })}
+                        <ReturnTo back=back.clone()/>
                     </BusyForm>
                 </div>
             })}

@@ -4,7 +4,7 @@
 
 use super::{LoadError, Loading};
 use crate::api::load_dashboard;
-use crate::components::{BusyForm, ChannelStatus, FlashMessage, HealthSign};
+use crate::components::{BusyForm, FlashMessage, HealthSign, LiveStatuses, RowStatus};
 use crate::model::{
     ChannelCard, ChannelFilter, ConfigurationFaultNotice, Dashboard, ElsewhereLine, Listing,
     NetworkChoice, OutageNotice,
@@ -20,6 +20,7 @@ pub fn DashboardPage() -> impl IntoView {
         show: query.get("show").unwrap_or_default(),
         network: query.get("network").unwrap_or_default(),
         q: query.get("q").unwrap_or_default(),
+        who: query.get("who").unwrap_or_default(),
         page: query
             .get("page")
             .and_then(|page| page.parse().ok())
@@ -221,6 +222,22 @@ fn ChannelList(
                         .collect_view()}
                 </select>
             </div>
+            {(!listing.people.is_empty()).then(|| view! {
+                <div class="field">
+                    <label for="who">"Reminders to"</label>
+                    <select id="who" name="who">
+                        <option value="" selected=filter.who.is_empty()>"Anyone"</option>
+                        {listing
+                            .people
+                            .iter()
+                            .map(|(id, name)| {
+                                let selected = filter.who == *id;
+                                view! { <option value=id.clone() selected=selected>{name.clone()}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+            })}
             <button type="submit" class="button">"Show"</button>
             {filtered.then(|| view! { <a class="button button--quiet" href="/">"Show all"</a> })}
         </form>
@@ -228,12 +245,18 @@ fn ChannelList(
             <p class="banner banner--info" role="status"><span aria-hidden="true">"ⓘ "</span>{notice}</p>
         })}
         <p class="listing-summary" role="status" data-testid="listing-summary">{shown}</p>
+        <LiveStatuses
+            channels=channels.iter().map(|channel| (channel.id, channel.facts.clone())).collect()
+            rendered_at=clock.rendered_at
+            clock_offset=clock.offset
+        />
         <ul class="channels" role="list">
             {channels
                 .into_iter()
                 .map(|channel| {
                     let page = format!("/channels/{}{}", channel.id, listing.back_query);
-                    view! { <ChannelItem channel page clock may_connect/> }
+                    let here = listing.here.clone();
+                    view! { <ChannelItem channel page here clock may_connect/> }
                 })
                 .collect_view()}
         </ul>
@@ -254,6 +277,8 @@ fn ChannelItem(
     channel: ChannelCard,
     /// The channel's page, leading back to this view of the list.
     page: String,
+    /// This view of the list, where a reconnect comes back to.
+    here: String,
     clock: Clock,
     may_connect: bool,
 ) -> impl IntoView {
@@ -302,7 +327,7 @@ fn ChannelItem(
                     <p class="channel__handle">{channel.handle}</p>
                 </div>
             </div>
-            <ChannelStatus facts=channel.facts rendered_at=clock.rendered_at clock_offset=clock.offset/>
+            <RowStatus id facts=channel.facts rendered_at=clock.rendered_at/>
             <p class="channel__meta">{details}</p>
             {channel.connector_left.then(|| view! {
                 <p class="channel__reason" data-testid="connector-left">
@@ -317,6 +342,9 @@ fn ChannelItem(
                             label=label busy_label="Opening the network…">
                             {only_missing.then(|| view! {
                                 <input type="hidden" name="only_missing" value="true"/>
+                            })}
+                            {(here != "/").then(|| view! {
+                                <input type="hidden" name="from" value=here.clone()/>
                             })}
                         </BusyForm>
                     })}

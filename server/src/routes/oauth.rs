@@ -4,7 +4,7 @@
 
 use super::{error_flash, url_segment};
 use app::model::FlashKind;
-use app::ssr::{AppContext, INVITE_COOKIE};
+use app::ssr::{AppContext, INVITE_COOKIE, RETURN_COOKIE};
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
@@ -143,6 +143,16 @@ fn member_callback(
     jar: CookieJar,
     outcome: Result<ConnectOutcome, engine::Error>,
 ) -> Response {
+    // A reconnect comes back to the view of the list it was started from.
+    let back = jar
+        .get(RETURN_COOKIE)
+        .and_then(|cookie| app::model::list_address(cookie.value()))
+        .unwrap_or("/")
+        .to_owned();
+    let jar = match jar.get(RETURN_COOKIE) {
+        Some(_) => jar.add(ctx.removal(RETURN_COOKIE)),
+        None => jar,
+    };
     match outcome {
         Ok(ConnectOutcome::Connected(connected)) => {
             success(ctx, jar, "/", &connected_words(&connected))
@@ -150,14 +160,14 @@ fn member_callback(
         Ok(ConnectOutcome::Reauthorized(channel)) => success(
             ctx,
             jar,
-            "/",
+            &back,
             &format!("Reconnected “{}” ({}).", channel.name, channel.handle),
         ),
         Ok(ConnectOutcome::Pick { pending_id }) => {
             Redirect::to(&format!("/channels/pick/{pending_id}")).into_response()
         }
         Ok(ConnectOutcome::Invited(done)) => success(ctx, jar, "/invited", &invited_words(&done)),
-        Err(error) => (error_flash(ctx, jar, &error), Redirect::to("/")).into_response(),
+        Err(error) => (error_flash(ctx, jar, &error), Redirect::to(&back)).into_response(),
     }
 }
 
@@ -231,16 +241,25 @@ pub async fn reauthorize(
     } else {
         Reauthorize::Full
     };
+    // Back to the view of the list it was started from, once the network is done.
+    let back = form
+        .get("from")
+        .and_then(|from| app::model::list_address(from))
+        .unwrap_or("/");
     let outcome = async {
         let person = signed_in(&ctx, &jar).await?;
         let url = ctx
             .engine
             .begin_reauthorize(&person, channel_id, mode)
             .await?;
-        Ok(Redirect::to(url.as_str()).into_response())
+        let jar = match back {
+            "/" => jar.clone().add(ctx.removal(RETURN_COOKIE)),
+            list => jar.clone().add(ctx.return_cookie(list)),
+        };
+        Ok((jar, Redirect::to(url.as_str())).into_response())
     }
     .await;
-    respond(&ctx, jar, "/", outcome)
+    respond(&ctx, jar, back, outcome)
 }
 
 pub async fn unlink(
