@@ -88,3 +88,33 @@ test('a creator without an account connects read-only through an invite link', a
   await expect(done).toContainText('@other.creator');
   expect(errors).toEqual([]);
 });
+
+test('a creator who gives only part of what was asked is told what is missing', async ({ page, browser }) => {
+  await signIn(page);
+  await page.goto('/settings/invites');
+  await page.getByLabel('What the invite is for').selectOption({ label: 'TikTok · TikTok account' });
+  await page.getByLabel('Channel name (for a new channel)').fill('Juno on TikTok');
+  await page.getByRole('radio', { name: /Read-only metrics/ }).check();
+  await page.getByRole('button', { name: 'Create invite' }).click();
+  const link = await page.getByRole('textbox', { name: 'Invite link' }).inputValue();
+
+  const creatorContext = await browser.newContext();
+  const creator = await creatorContext.newPage();
+  await creator.goto(link);
+  await creator.getByRole('button', { name: 'Continue to TikTok' }).click();
+  await expect(creator.getByRole('heading', { name: /Allow Tether to access your TikTok account/ })).toBeVisible();
+  await creator.getByRole('radio', { name: /Juno Park/ }).check();
+  await creator.getByRole('checkbox', { name: /Read your public videos/ }).uncheck();
+  await creator.getByRole('button', { name: 'Allow' }).click();
+
+  // Back on the link, still theirs: what is missing, and the way to give it.
+  await expect(creator).toHaveURL(link);
+  await expect(creator.getByText('Connected, but not with everything asked for')).toBeVisible();
+  await expect(creator.getByRole('listitem').filter({ hasText: 'See your public videos and their metrics' })).toBeVisible();
+  await expect(creator.getByRole('button', { name: 'Grant the missing permissions' })).toBeVisible();
+  await auditAll(creator, [new URL(link).pathname]);
+  await creatorContext.close();
+
+  await page.goto('/settings/invites');
+  await expect(page.getByTestId('invite').filter({ hasText: 'Juno on TikTok' })).toContainText('Completed, missing permissions');
+});
