@@ -34,16 +34,7 @@ pub async fn load_dashboard(
         .await
         .map_err(public_error)?;
     let now = ctx.engine.clock().now().timestamp();
-    let cards = records
-        .into_iter()
-        .map(|record| {
-            let network = record.network.clone();
-            let mut card = ChannelCard::from(record);
-            card.facts.network_outage = outages.iter().any(|o| o.network == network);
-            card.facts.app_refused = faults.iter().any(|f| f.network == network);
-            (network, card)
-        })
-        .collect();
+    let cards = crate::listing::cards(records, &outages, &faults);
     let (channels, listing, health) = crate::listing::list(cards, &filter, now);
     let workspaces = ctx.engine.workspaces(&person).await.map_err(public_error)?;
     let mut elsewhere = Vec::new();
@@ -72,9 +63,22 @@ pub async fn load_dashboard(
             });
         }
     }
+    let backup_candidates = if person.role.may(Permission::Transfer) {
+        ctx.engine
+            .members(&person)
+            .await
+            .map_err(public_error)?
+            .into_iter()
+            .filter(|m| m.role.may(Permission::Reauthorize))
+            .map(|m| (m.user_id, m.display_name))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(Dashboard {
         now,
         clock_offset: ctx.engine.clock().offset().num_seconds(),
+        backup_candidates,
         person: Person {
             display_name: person.display_name.clone(),
             workspace_name: person.workspace_name.clone(),

@@ -13,6 +13,65 @@ const HEALTH_SPAN: i64 = 86_400;
 /// Search words are cut to this length.
 const MOST_SEARCH_CHARS: usize = 100;
 
+/// The workspace's channels as the dashboard lists them, each with its network's key, with
+/// what the networks' troubles add to their facts: an outage, Tether's app refused.
+pub fn cards(
+    records: Vec<engine::channels::ChannelRecord>,
+    outages: &[engine::lifecycle::OutageReport],
+    faults: &[engine::lifecycle::ConfigurationFault],
+) -> Vec<(String, ChannelCard)> {
+    records
+        .into_iter()
+        .map(|record| {
+            let network = record.network.clone();
+            let mut card = ChannelCard::from(record);
+            card.facts.network_outage = outages.iter().any(|o| o.network == network);
+            card.facts.app_refused = faults.iter().any(|f| f.network == network);
+            (network, card)
+        })
+        .collect()
+}
+
+/// The ids of every channel `filter` matches at `now`, on every page: what a bulk action
+/// on "all that match" acts on.
+pub fn matching_ids(cards: &[(String, ChannelCard)], asked: &ChannelFilter, now: i64) -> Vec<i64> {
+    let (filter, _) = understood(asked, cards);
+    let words = filter.q.to_lowercase();
+    cards
+        .iter()
+        .filter(|(network, card)| {
+            shown(
+                &filter,
+                &words,
+                network,
+                card,
+                status(&card.facts, now).state,
+            )
+        })
+        .map(|(_, card)| card.id)
+        .collect()
+}
+
+/// Whether a channel in `state` on `network` is one `filter` (its words lower-cased) shows.
+fn shown(
+    filter: &ChannelFilter,
+    words: &str,
+    network: &str,
+    card: &ChannelCard,
+    state: State,
+) -> bool {
+    (match filter.show.as_str() {
+        "" => true,
+        "attention" => state.needs_attention(),
+        show => state.api_name() == show,
+    }) && (filter.network.is_empty() || filter.network == network)
+        && (filter.who.is_empty()
+            || card.connector_id.map(|id| id.to_string()).as_deref() == Some(filter.who.as_str()))
+        && (words.is_empty()
+            || card.name.to_lowercase().contains(words)
+            || card.handle.to_lowercase().contains(words))
+}
+
 /// One page of `cards` (each with its network's key) as `filter` asks, at `now`.
 pub fn list(
     cards: Vec<(String, ChannelCard)>,
@@ -50,22 +109,13 @@ pub fn list(
         if !networks.iter().any(|(key, _)| *key == network) {
             networks.push((network.clone(), card.network_name.clone()));
         }
-        let responsible = card.connector_id.map(|id| id.to_string());
-        if let (Some(id), Some(name)) = (&responsible, &card.connected_by) {
-            if !people.iter().any(|(known, _)| known == id) {
-                people.push((id.clone(), name.clone()));
+        if let (Some(id), Some(name)) = (card.connector_id, &card.connected_by) {
+            let id = id.to_string();
+            if !people.iter().any(|(known, _)| *known == id) {
+                people.push((id, name.clone()));
             }
         }
-        let shown = match filter.show.as_str() {
-            "" => true,
-            "attention" => current.state.needs_attention(),
-            state => current.state.api_name() == state,
-        } && (filter.network.is_empty() || filter.network == network)
-            && (filter.who.is_empty() || responsible.as_deref() == Some(filter.who.as_str()))
-            && (words.is_empty()
-                || card.name.to_lowercase().contains(&words)
-                || card.handle.to_lowercase().contains(&words));
-        if shown {
+        if shown(&filter, &words, &network, &card, current.state) {
             matching.push((current.state, current.deadline.map(|d| d.at), card));
         }
     }

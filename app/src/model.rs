@@ -10,6 +10,9 @@ pub struct Dashboard {
     /// Seconds the server's clock has been moved (sandbox), added to the browser's clock.
     pub clock_offset: i64,
     pub person: Person,
+    /// The members who may be named back-up admin of the channels, for the bulk action;
+    /// empty when the person may not name anyone.
+    pub backup_candidates: Vec<(i64, String)>,
     /// The channels on this page of the list, those that need a person first.
     pub channels: Vec<ChannelCard>,
     pub listing: Listing,

@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 
 // An agency's workspace of 1,000 channels, twelve of which lapse within the hour with
 // nothing to renew them: the person finds those, opens one and comes back to the same
-// filter, reconnects one and comes back to it again; the countdowns tick; with JavaScript
-// off the list is still there. Runs after connect.spec.ts, which set Tether up.
+// filter, reconnects one and comes back to it again, watches the rest at once; the
+// countdowns tick; with JavaScript off the list is still there. Runs after connect.spec.ts, which set Tether up.
 test.describe.configure({ mode: 'serial' });
 
 const owner = { email: 'ada@example.com', password: 'correct horse battery' };
@@ -103,6 +103,14 @@ test('an agency finds the channels that need it among a thousand', async ({ page
   await expect(page.getByRole('status').filter({ hasText: `Reconnected “${name}”` })).toBeVisible();
   await expect(rows).toHaveCount(LAPSING - 1);
   await expect(rows.filter({ hasText: name! })).toHaveCount(0);
+
+  // Watch all that are left at once, and come back to the same view with the outcome.
+  await page.getByText('Act on several channels').click();
+  await page.getByRole('radio', { name: `All ${LAPSING - 1} that match this view` }).check();
+  await page.getByLabel('What to do').selectOption({ label: 'Watch them: tell me about each' });
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page).toHaveURL(/\/\?show=attention$/);
+  await expect(page.getByRole('status').filter({ hasText: `You now watch ${LAPSING - 1} channels.` })).toBeVisible();
 
   // Search every state with the form: a handle finds each channel it is part of, a name
   // the one.

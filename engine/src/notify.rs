@@ -22,6 +22,8 @@ pub const DEFAULT_REMINDER_DAYS: [i64; 5] = [30, 14, 7, 3, 1];
 /// the earlier ones were not acted on.
 pub const ESCALATE_DAYS: i64 = 3;
 const DAY: i64 = 86_400;
+/// The most channels a bulk action takes: an agency's whole workspace, within one request.
+pub const MOST_AT_ONCE: usize = 5_000;
 /// The in-app list shows this many of the newest notifications.
 const LIST_LENGTH: i64 = 100;
 /// One sweep starts no mail after this long; the rest waits for the next sweep.
@@ -1153,18 +1155,7 @@ impl Engine {
         role: FollowRole,
     ) -> Result<()> {
         self.channel(person, channel_id).await?;
-        if role == FollowRole::Backup || user_id != person.user_id {
-            require(person.role, Permission::Transfer)?;
-        }
-        let their_role = self
-            .member_role(person.workspace_id, user_id)
-            .await?
-            .ok_or(Error::NotFound)?;
-        if role == FollowRole::Backup && !their_role.may(Permission::Reauthorize) {
-            return Err(Error::Invalid(
-                "A back-up admin must be allowed to reconnect channels: make them an editor, admin or owner first.".into(),
-            ));
-        }
+        self.may_follow_as(person, user_id, role).await?;
         let mut tx = self.db.pool().begin().await?;
         sqlx::query(
             "INSERT INTO channel_followers (channel_id, user_id, role) VALUES ($1, $2, $3) \
@@ -1178,6 +1169,50 @@ impl Engine {
         tell_again(&mut tx, person.workspace_id, Some(channel_id)).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Whether `person` may have `user_id` follow the workspace's channels as `role`.
+    async fn may_follow_as(&self, person: &SignedIn, user_id: i64, role: FollowRole) -> Result<()> {
+        if role == FollowRole::Backup || user_id != person.user_id {
+            require(person.role, Permission::Transfer)?;
+        }
+        let their_role = self
+            .member_role(person.workspace_id, user_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if role == FollowRole::Backup && !their_role.may(Permission::Reauthorize) {
+            return Err(Error::Invalid(
+                "A back-up admin must be allowed to reconnect channels: make them an editor, admin or owner first.".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `follow` for many channels at once (a bulk action on the dashboard): each channel
+    /// on its own, so one that cannot be followed leaves the others done. Returns each
+    /// channel's outcome, in the order asked.
+    pub async fn follow_each(
+        &self,
+        person: &SignedIn,
+        channel_ids: &[i64],
+        user_id: i64,
+        role: FollowRole,
+    ) -> Result<Vec<(i64, Result<()>)>> {
+        if channel_ids.len() > MOST_AT_ONCE {
+            return Err(Error::Invalid(format!(
+                "Choose at most {MOST_AT_ONCE} channels at once."
+            )));
+        }
+        // A refusal that holds for every channel is the answer, not a list of them.
+        self.may_follow_as(person, user_id, role).await?;
+        let mut outcomes = Vec::with_capacity(channel_ids.len());
+        for &channel_id in channel_ids {
+            outcomes.push((
+                channel_id,
+                self.follow(person, channel_id, user_id, role).await,
+            ));
+        }
+        Ok(outcomes)
     }
 
     /// Stops `user_id` following a channel: themselves, or anyone for owners and admins.

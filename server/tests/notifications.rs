@@ -442,8 +442,157 @@ async fn a_disconnection_is_read_once_and_again_for_someone_new(backend: Backend
     assert!(told.contains(&ann) && told.contains(&vi));
 }
 
+/// From the dashboard, many channels at once: those ticked, or all that match a view;
+/// each done on its own, the refused ones named, nothing done when the request cannot be.
+async fn a_bulk_action_watches_or_backs_up_many_channels(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let ed = add_person(&app, "ed@example.com", "Ed Editor", Role::Editor).await;
+    let vi = add_person(&app, "vi@example.com", "Vi Viewer", Role::Viewer).await;
+    let tokens: Vec<engine::import::ImportedToken> = (1..=5)
+        .map(|n| engine::import::ImportedToken {
+            network: "sandbox".into(),
+            kind: "profile".into(),
+            account_id: format!("shop-{n}"),
+            handle: format!("@shop{n}"),
+            name: Some(format!("Shop {n}")),
+            access: None,
+            access_token: format!("access-{n}"),
+            refresh_token: Some(format!("refresh-{n}")),
+            expires_in: Some(30 * 86_400),
+            scope: None,
+        })
+        .collect();
+    app.engine.import_tokens(1, &tokens, 1).await.unwrap();
+    let pool = app.engine.db().pool();
+    let id_of = |name: &'static str| async move {
+        sqlx::query_scalar::<_, i64>("SELECT id FROM channels WHERE name = $1")
+            .bind(name)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    };
+    sqlx::query(
+        "UPDATE credentials SET dead_reason = 'revoked' WHERE channel_id IN \
+         (SELECT id FROM channels WHERE name IN ('Shop 2', 'Shop 4'))",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    let following = |role: &'static str, user_id: i64| async move {
+        sqlx::query_scalar::<_, String>(
+            "SELECT c.name FROM channel_followers f JOIN channels c ON c.id = f.channel_id \
+             WHERE f.role = $1 AND f.user_id = $2 ORDER BY c.name",
+        )
+        .bind(role)
+        .bind(user_id)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+    };
+    let bulk = |app: &TestApp, form: Vec<(&'static str, String)>| {
+        let app = app.clone();
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let response = app.post_form("/channels/bulk", &form).await;
+            assert_eq!(response.status(), StatusCode::SEE_OTHER);
+            let to = location(&response);
+            (to.clone(), app.page(&to).await)
+        }
+    };
+
+    let dashboard = app.page("/?show=attention").await;
+    assert!(
+        dashboard.contains(r#"form="bulk" name="channel""#),
+        "{dashboard}"
+    );
+    assert!(
+        dashboard.contains("All 2 that match this view"),
+        "{dashboard}"
+    );
+
+    // Ticked: watched by the person acting, back to the same view.
+    let (to, page) = bulk(
+        &app,
+        vec![
+            ("from", "/?show=attention".into()),
+            ("action", "watch".into()),
+            ("channel", id_of("Shop 1").await.to_string()),
+            ("channel", id_of("Shop 3").await.to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(to, "/?show=attention");
+    assert!(page.contains("You now watch 2 channels."), "{page}");
+    assert_eq!(following("watcher", 1).await, ["Shop 1", "Shop 3"]);
+
+    // All that match the view: the two dead ones get Ed as back-up admin.
+    let (_, page) = bulk(
+        &app,
+        vec![
+            ("which", "matching".into()),
+            ("show", "attention".into()),
+            ("action", "backup".into()),
+            ("user_id", ed.to_string()),
+        ],
+    )
+    .await;
+    assert!(
+        page.contains("A back-up admin is named for 2 channels."),
+        "{page}"
+    );
+    assert_eq!(following("backup", ed).await, ["Shop 2", "Shop 4"]);
+
+    // One channel that is not there is named; the rest is done.
+    let (_, page) = bulk(
+        &app,
+        vec![
+            ("action", "watch".into()),
+            ("channel", id_of("Shop 5").await.to_string()),
+            ("channel", "999999".into()),
+        ],
+    )
+    .await;
+    assert!(
+        page.contains("You now watch 1 channel. Not channel 999999: That was not found."),
+        "{page}"
+    );
+    assert_eq!(
+        following("watcher", 1).await,
+        ["Shop 1", "Shop 3", "Shop 5"]
+    );
+
+    // Refused whole: nothing ticked; a viewer as back-up admin; a viewer naming anyone.
+    let (_, page) = bulk(&app, vec![("action", "watch".into())]).await;
+    assert!(page.contains("Tick the channels to act on"), "{page}");
+    let (_, page) = bulk(
+        &app,
+        vec![
+            ("action", "backup".into()),
+            ("user_id", vi.to_string()),
+            ("channel", id_of("Shop 1").await.to_string()),
+        ],
+    )
+    .await;
+    assert!(page.contains("must be allowed to reconnect"), "{page}");
+    let viewer = sign_in_as(&app, "vi@example.com").await;
+    let (_, page) = bulk(
+        &viewer,
+        vec![
+            ("which", "matching".into()),
+            ("action", "backup".into()),
+            ("user_id", ed.to_string()),
+        ],
+    )
+    .await;
+    assert!(page.contains("does not allow"), "{page}");
+    assert_eq!(following("backup", ed).await, ["Shop 2", "Shop 4"]);
+    assert!(following("backup", vi).await.is_empty());
+}
+
 on_both_backends!(
     reminders_fire_on_the_right_days_and_escalate,
+    a_bulk_action_watches_or_backs_up_many_channels,
     a_disconnection_is_read_once_and_again_for_someone_new,
     the_sweep_reads_a_deadline_only_when_its_reminder_is_due,
     a_channel_whose_connector_left_asks_for_a_new_one,

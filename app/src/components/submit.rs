@@ -6,6 +6,9 @@ use leptos::prelude::*;
 pub fn BusyForm(
     #[prop(into)] action: String,
     #[prop(optional, into)] class: Option<String>,
+    /// For fields elsewhere on the page that belong to this form (`form="…"`).
+    #[prop(optional, into)]
+    id: Option<String>,
     #[prop(into)] label: String,
     #[prop(into)] busy_label: String,
     children: Children,
@@ -19,7 +22,7 @@ pub fn BusyForm(
         }
     };
     view! {
-        <form class=class.unwrap_or_else(|| "form".into()) method="post" action=action on:submit=on_submit>
+        <form id=id class=class.unwrap_or_else(|| "form".into()) method="post" action=action on:submit=on_submit>
             {children()}
             <button
                 type="submit"

@@ -51,6 +51,7 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
     let workspace = person.workspace_name.clone();
     let listing = dashboard.listing;
     let channels = dashboard.channels;
+    let backup_candidates = dashboard.backup_candidates;
     view! {
         <header class="topbar">
             <span class="brand">"Tether"</span>
@@ -101,7 +102,7 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
                     }
                         .into_any()
                 } else {
-                    view! { <ChannelList listing channels clock may_connect/> }.into_any()
+                    view! { <ChannelList listing channels clock may_connect backup_candidates/> }.into_any()
                 }}
             </section>
             {person
@@ -127,6 +128,7 @@ fn ChannelList(
     channels: Vec<ChannelCard>,
     clock: Clock,
     may_connect: bool,
+    backup_candidates: Vec<(i64, String)>,
 ) -> impl IntoView {
     let filter = listing.filter.clone();
     let filtered = filter
@@ -245,6 +247,9 @@ fn ChannelList(
             <p class="banner banner--info" role="status"><span aria-hidden="true">"ⓘ "</span>{notice}</p>
         })}
         <p class="listing-summary" role="status" data-testid="listing-summary">{shown}</p>
+        {(!channels.is_empty()).then(|| view! {
+            <BulkActions listing=listing.clone() backup_candidates/>
+        })}
         <LiveStatuses
             channels=channels.iter().map(|channel| (channel.id, channel.facts.clone())).collect()
             rendered_at=clock.rendered_at
@@ -267,6 +272,53 @@ fn ChannelList(
                 {listing.next.clone().map(|href| view! { <a href=href rel="next">"Next →"</a> })}
             </nav>
         })}
+    }
+}
+
+/// What to do with many channels at once: those ticked in the list below, or all that
+/// match this view. It posts a plain form, so it works before the WASM loads; once loaded,
+/// its button shows that the work is under way.
+#[component]
+fn BulkActions(listing: Listing, backup_candidates: Vec<(i64, String)>) -> impl IntoView {
+    let filter = listing.filter.clone();
+    let matching = super::thousands(listing.matching as i64);
+    view! {
+        <details class="card bulk" data-testid="bulk">
+            <summary>"Act on several channels"</summary>
+            <BusyForm id="bulk" action="/channels/bulk" class="form form--inline"
+                label="Apply" busy_label="Working through the channels…">
+                <input type="hidden" name="from" value=listing.here.clone()/>
+                <input type="hidden" name="show" value=filter.show.clone()/>
+                <input type="hidden" name="network" value=filter.network.clone()/>
+                <input type="hidden" name="q" value=filter.q.clone()/>
+                <input type="hidden" name="who" value=filter.who.clone()/>
+                <fieldset class="field">
+                    <legend>"Which channels"</legend>
+                    <label><input type="radio" name="which" value="ticked" checked/>" Those ticked in the list"</label>
+                    <label><input type="radio" name="which" value="matching"/>{format!(" All {matching} that match this view")}</label>
+                </fieldset>
+                <div class="field">
+                    <label for="bulk-action">"What to do"</label>
+                    <select id="bulk-action" name="action">
+                        <option value="watch">"Watch them: tell me about each"</option>
+                        {(!backup_candidates.is_empty()).then(|| view! {
+                            <option value="backup">"Name a back-up admin"</option>
+                        })}
+                    </select>
+                </div>
+                {(!backup_candidates.is_empty()).then(|| view! {
+                    <div class="field">
+                        <label for="bulk-backup">"Back-up admin (when naming one)"</label>
+                        <select id="bulk-backup" name="user_id">
+                            {backup_candidates
+                                .into_iter()
+                                .map(|(id, name)| view! { <option value=id.to_string()>{name}</option> })
+                                .collect_view()}
+                        </select>
+                    </div>
+                })}
+            </BusyForm>
+        </details>
     }
 }
 
@@ -315,6 +367,11 @@ fn ChannelItem(
     view! {
         <li class="channel" data-testid="channel">
             <div class="channel__identity">
+                <input type="checkbox" class="channel__pick" form="bulk" name="channel"
+                    value=id.to_string() id=format!("pick-{id}")/>
+                <label for=format!("pick-{id}") class="visually-hidden">
+                    {format!("Select “{}”", channel.name)}
+                </label>
                 {match channel.avatar_url {
                     Some(url) => view! { <img class="avatar" src=url alt="" width="40" height="40" loading="lazy"/> }.into_any(),
                     None => view! { <span class="avatar" aria-hidden="true">{initial}</span> }.into_any(),

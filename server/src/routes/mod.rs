@@ -123,6 +123,7 @@ pub fn router(
         .route("/settings/webhooks", post(webhooks::create))
         .route("/settings/webhooks/{id}/revoke", post(webhooks::revoke))
         .route("/channels/{id}/followers", post(notifications::follow))
+        .route("/channels/bulk", post(notifications::follow_many))
         .route(
             "/channels/{id}/followers/{user_id}/remove",
             post(notifications::unfollow),

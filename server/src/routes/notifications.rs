@@ -3,6 +3,7 @@
 
 use super::oauth::{act, respond, signed_in, success};
 use super::{refused_form, typed};
+use app::model::ChannelFilter;
 use app::ssr::{AppContext, NEW_CALENDAR_COOKIE};
 use axum::extract::{Form, Path, State};
 use axum::http::{header, StatusCode};
@@ -110,6 +111,121 @@ pub async fn follow(
         |()| "Saved: they will be told about this channel.".into(),
     )
     .await
+}
+
+/// The dashboard's bulk action: watch, or name a back-up admin of, the channels ticked
+/// (`channel`, repeated) or all that match the view (`which=matching` with its filter).
+/// Back to that view, told how many were done and which were not, by name.
+pub async fn follow_many(
+    State(ctx): State<AppContext>,
+    jar: CookieJar,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let field = |name: &str| {
+        form.iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    };
+    let back = field("from")
+        .and_then(app::model::list_address)
+        .unwrap_or("/")
+        .to_owned();
+    act(
+        &ctx,
+        jar,
+        &back,
+        async |person| {
+            let (role, user_id) = match field("action") {
+                Some("watch") => (FollowRole::Watcher, person.user_id),
+                Some("backup") => (
+                    FollowRole::Backup,
+                    field("user_id")
+                        .and_then(|raw| raw.parse().ok())
+                        .ok_or_else(|| engine::Error::Invalid("Choose a member.".into()))?,
+                ),
+                _ => {
+                    return Err(engine::Error::Invalid(
+                        "Choose what to do with the channels.".into(),
+                    ))
+                }
+            };
+            let records = ctx.engine.channels(&person).await?;
+            let ids: Vec<i64> = match field("which") {
+                Some("matching") => {
+                    let filter = ChannelFilter {
+                        show: field("show").unwrap_or_default().to_owned(),
+                        network: field("network").unwrap_or_default().to_owned(),
+                        q: field("q").unwrap_or_default().to_owned(),
+                        who: field("who").unwrap_or_default().to_owned(),
+                        page: 1,
+                    };
+                    let outages = ctx.engine.outage_reports(person.workspace_id).await?;
+                    let faults = ctx.engine.configuration_faults().await?;
+                    let now = ctx.engine.clock().now().timestamp();
+                    let cards = app::listing::cards(records.clone(), &outages, &faults);
+                    app::listing::matching_ids(&cards, &filter, now)
+                }
+                _ => form
+                    .iter()
+                    .filter(|(key, _)| key == "channel")
+                    .map(|(_, id)| {
+                        id.parse().map_err(|_| {
+                            engine::Error::Invalid("A ticked channel was not understood.".into())
+                        })
+                    })
+                    .collect::<Result<_, _>>()?,
+            };
+            if ids.is_empty() {
+                return Err(engine::Error::Invalid(
+                    "Tick the channels to act on, or choose all that match this view.".into(),
+                ));
+            }
+            let outcomes = ctx.engine.follow_each(&person, &ids, user_id, role).await?;
+            for (channel_id, outcome) in &outcomes {
+                if let Err(error) = outcome {
+                    if error.is_internal() {
+                        tracing::error!(channel_id, detail = %error.log_detail(), "bulk follow failed");
+                    }
+                }
+            }
+            Ok((role, records, outcomes))
+        },
+        |(role, records, outcomes)| bulk_words(role, &records, &outcomes),
+    )
+    .await
+}
+
+/// "Now watching 11 channels. Not “Bakery”: That was not found."
+fn bulk_words(
+    role: FollowRole,
+    records: &[engine::channels::ChannelRecord],
+    outcomes: &[(i64, Result<(), engine::Error>)],
+) -> String {
+    let done = outcomes
+        .iter()
+        .filter(|(_, outcome)| outcome.is_ok())
+        .count();
+    let channels = |n: usize| match n {
+        1 => "1 channel".to_owned(),
+        n => format!("{n} channels"),
+    };
+    let mut words = match role {
+        FollowRole::Watcher => format!("You now watch {}.", channels(done)),
+        FollowRole::Backup => format!("A back-up admin is named for {}.", channels(done)),
+    };
+    let name = |id: i64| {
+        records
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| format!("“{}”", r.name))
+            .unwrap_or_else(|| format!("channel {id}"))
+    };
+    for (id, outcome) in outcomes {
+        if let Err(error) = outcome {
+            words.push_str(&format!(" Not {}: {error}", name(*id)));
+        }
+    }
+    words
 }
 
 pub async fn unfollow(
