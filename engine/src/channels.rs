@@ -1273,7 +1273,13 @@ impl Engine {
                 .seal(&Secret::new(t), &seal_context(channel_id, "refresh"))
         });
         let now = self.clock.now().timestamp();
-        let schedule = self.schedule(&profile.renewal, now, access_expires_at, refresh.is_some());
+        let refresh_bytes_present = refresh.is_some();
+        let schedule = self.schedule(
+            &profile.renewal,
+            now,
+            access_expires_at,
+            refresh_bytes_present,
+        );
         if !fresh {
             sqlx::query("DELETE FROM credentials WHERE channel_id = $1")
                 .bind(channel_id)
@@ -1284,8 +1290,8 @@ impl Engine {
             "INSERT INTO credentials (channel_id, key_id, access_token, refresh_token, \
              access_expires_at, refresh_expires_at, reconsent_deadline, granted_scopes, \
              dead_reason, connected_by, connected_at, updated_at, renew_at, due_at, \
-             grant_subject, consent_invite_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $10, $11, $12, $13, $14)",
+             grant_subject, consent_invite_id, next_reminder_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $10, $11, $12, $13, $14, $15)",
         )
         .bind(channel_id)
         .bind(&access.key_id)
@@ -1301,6 +1307,16 @@ impl Engine {
         .bind(schedule.due_at)
         .bind(tokens.grant_subject.as_deref().unwrap_or(&account.id))
         .bind(tokens.consent_invite_id)
+        // Planned by the next reminder sweep if a person has a deadline to meet; never
+        // read by it otherwise.
+        .bind(
+            crate::notify::has_deadline(
+                can_renew(&profile.renewal, refresh_bytes_present),
+                access_expires_at,
+                tokens.reconsent_deadline,
+            )
+            .then_some(0_i64),
+        )
         .execute(&mut **tx)
         .await?;
         self.end_disconnection(tx, channel_id, now).await?;

@@ -22,6 +22,8 @@ pub const DEFAULT_REMINDER_DAYS: [i64; 5] = [30, 14, 7, 3, 1];
 /// the earlier ones were not acted on.
 pub const ESCALATE_DAYS: i64 = 3;
 const DAY: i64 = 86_400;
+/// Reminder plans written per transaction.
+const PLANS_PER_TRANSACTION: usize = 200;
 /// The most channels a bulk action takes: an agency's whole workspace, within one request.
 pub const MOST_AT_ONCE: usize = 5_000;
 /// The in-app list shows this many of the newest notifications.
@@ -246,12 +248,15 @@ impl Deadline {
             .filter(|d| self.at - d * DAY > self.window_start)
     }
 
-    /// The first moment after `now` at which a reminder becomes due, if any is left.
-    fn next_reminder(&self, now: i64) -> Option<i64> {
+    /// When the sweep reads this deadline next: the first moment after `now` at which a
+    /// reminder becomes due, or else the deadline itself (until then `tell_again` can
+    /// still bring the last reminder to someone new); None once it has passed.
+    fn next_read(&self, now: i64) -> Option<i64> {
         self.reminders()
             .map(|d| self.at - d * DAY)
             .filter(|&at| at > now)
             .min()
+            .or((self.at > now).then_some(self.at))
     }
 }
 
@@ -264,8 +269,10 @@ pub(crate) async fn tell_again(
     channel_id: Option<i64>,
 ) -> Result<()> {
     let channels = "(SELECT id FROM channels WHERE workspace_id = $1 AND ($2 IS NULL OR id = $2))";
+    // A credential with no deadline (NULL) stays out: there is nothing to tell about it.
     sqlx::query(&format!(
-        "UPDATE credentials SET next_reminder_at = 0 WHERE channel_id IN {channels}"
+        "UPDATE credentials SET next_reminder_at = 0 \
+         WHERE next_reminder_at IS NOT NULL AND channel_id IN {channels}"
     ))
     .bind(workspace_id)
     .bind(channel_id)
@@ -282,6 +289,12 @@ pub(crate) async fn tell_again(
     Ok(())
 }
 
+/// Whether a person has a deadline to meet for a live credential: the network's consent
+/// wall, or the end of access that nothing can renew.
+pub(crate) fn has_deadline(renewable: bool, expiry: Option<i64>, reconsent: Option<i64>) -> bool {
+    reconsent.is_some() || (!renewable && expiry.is_some())
+}
+
 /// What `deadline_of` reads, from `DEADLINE_TABLES`.
 const DEADLINE_COLUMNS: &str = "c.id, c.workspace_id, c.name, c.handle, c.network, \
      w.reminder_days, cr.connected_by, cr.connected_at, cr.access_expires_at, \
@@ -296,7 +309,7 @@ struct ReminderPlan {
     connected_at: Option<i64>,
     /// The planned time it was read at, so a row changed since keeps its own plan.
     was: i64,
-    /// None when no reminder is left before the deadline.
+    /// None when there is no deadline (any more) to tell about.
     next: Option<i64>,
 }
 
@@ -364,7 +377,8 @@ impl Engine {
         Ok(deadlines)
     }
 
-    /// The deadline that needs a person in a row of `DEADLINE_COLUMNS`, if it has one.
+    /// The deadline that needs a person in a row of `DEADLINE_COLUMNS`, if it has one (see
+    /// `has_deadline`).
     fn deadline_of(&self, row: &sqlx::any::AnyRow) -> Result<Option<Deadline>> {
         let network: String = row.try_get("network")?;
         let Some(profile) = self.networks.get(&network).map(|n| &n.profile) else {
@@ -423,7 +437,7 @@ impl Engine {
                 channel_id: row.try_get("id")?,
                 connected_at: row.try_get("connected_at")?,
                 was: row.try_get("next_reminder_at")?,
-                next: deadline.as_ref().and_then(|d| d.next_reminder(now)),
+                next: deadline.as_ref().and_then(|d| d.next_read(now)),
             });
             let Some(deadline) = deadline else { continue };
             let Some(day) = due_reminder(
@@ -437,21 +451,24 @@ impl Engine {
             recorded += self.remind(&deadline, day, now).await?;
         }
         // A plan is kept only if nothing changed the row since it was read: a consent
-        // stored meanwhile is planned at the next sweep.
-        let mut tx = self.db.pool().begin().await?;
-        for plan in &plans {
-            sqlx::query(
-                "UPDATE credentials SET next_reminder_at = $1 WHERE channel_id = $2 \
-                 AND next_reminder_at = $3 AND COALESCE(connected_at, 0) = $4",
-            )
-            .bind(plan.next)
-            .bind(plan.channel_id)
-            .bind(plan.was)
-            .bind(plan.connected_at.unwrap_or_default())
-            .execute(&mut *tx)
-            .await?;
+        // stored meanwhile is planned at the next sweep. Short transactions, so renewals
+        // never wait long for a row a plan is written to.
+        for chunk in plans.chunks(PLANS_PER_TRANSACTION) {
+            let mut tx = self.db.pool().begin().await?;
+            for plan in chunk {
+                sqlx::query(
+                    "UPDATE credentials SET next_reminder_at = $1 WHERE channel_id = $2 \
+                     AND next_reminder_at = $3 AND COALESCE(connected_at, 0) = $4",
+                )
+                .bind(plan.next)
+                .bind(plan.channel_id)
+                .bind(plan.was)
+                .bind(plan.connected_at.unwrap_or_default())
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
         }
-        tx.commit().await?;
         Ok((recorded, rows.len() as u64))
     }
 
