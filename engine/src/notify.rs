@@ -630,12 +630,17 @@ impl Engine {
         Ok(recorded)
     }
 
+    /// One notification per recipient. One a person wants in the app only is settled for
+    /// mail at once (`mailed_at` set): no mail query reads it again, and choosing mail
+    /// later sends only what comes after.
     async fn record_notice(&self, notice: &Notice<'_>, now: i64) -> Result<u64> {
         let mut recorded = 0;
         for user_id in notice.recipients {
             recorded += sqlx::query(
                 "INSERT INTO notifications (workspace_id, user_id, channel_id, kind, event_key, \
-                 title, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 title, body, created_at, mailed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+                 (SELECT $8 FROM notification_preferences p WHERE p.user_id = $2 \
+                  AND p.workspace_id = $1 AND p.kind = $4 AND p.delivery = 'off')) \
                  ON CONFLICT (user_id, event_key) DO NOTHING",
             )
             .bind(notice.workspace_id)

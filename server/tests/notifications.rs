@@ -592,8 +592,61 @@ async fn a_bulk_action_watches_or_backs_up_many_channels(backend: Backend) {
     assert!(following("backup", vi).await.is_empty());
 }
 
+/// A notification its person wants in the app only is settled for mail when it is recorded:
+/// the minute's mail queries never step over it again, and choosing mail later does not
+/// send what came before.
+async fn notifications_not_wanted_by_mail_are_not_left_waiting(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    post_ok(
+        &app,
+        "/notifications/preferences",
+        &[
+            ("expiring", "instant"),
+            ("disconnected", "off"),
+            ("invites", "instant"),
+        ],
+    )
+    .await;
+    let consent = app.start_connect("Studio").await;
+    let callback = app.consent(&consent, "approve").await;
+    app.finish(&callback).await;
+    let channel = newest_channel(&app).await;
+    app.sandbox_control(
+        "sandbox",
+        json!({"action": "account", "person": "sbx-1001", "reason": "revoked"}),
+    )
+    .await;
+    app.post_form(&format!("/channels/{channel}/check"), &[])
+        .await;
+    let report = sweep(&app).await;
+    assert_eq!((report.recorded, report.mailed), (1, 0), "{report:?}");
+    let waiting: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE mailed_at IS NULL")
+            .fetch_one(app.engine.db().pool())
+            .await
+            .unwrap();
+    assert_eq!(waiting, 0, "nothing left for the mail queries");
+    assert!(app.page("/notifications").await.contains("is disconnected"));
+
+    post_ok(
+        &app,
+        "/notifications/preferences",
+        &[
+            ("expiring", "instant"),
+            ("disconnected", "instant"),
+            ("invites", "instant"),
+        ],
+    )
+    .await;
+    let report = sweep(&app).await;
+    assert_eq!(report.mailed, 0, "what came before is not mailed now");
+    assert!(mails_to(&app, "ada@example.com").is_empty());
+}
+
 on_both_backends!(
     reminders_fire_on_the_right_days_and_escalate,
+    notifications_not_wanted_by_mail_are_not_left_waiting,
     a_bulk_action_watches_or_backs_up_many_channels,
     a_disconnection_is_read_once_and_again_for_someone_new,
     the_sweep_reads_a_deadline_only_when_its_reminder_is_due,
