@@ -289,10 +289,27 @@ pub(crate) async fn tell_again(
     Ok(())
 }
 
-/// Whether a person has a deadline to meet for a live credential: the network's consent
-/// wall, or the end of access that nothing can renew.
+/// The deadline a person must meet for a live credential, if any, and whether it is the
+/// network's consent wall (true) or the end of access that nothing can renew (false):
+/// whichever comes first.
+fn deadline_at(
+    renewable: bool,
+    expiry: Option<i64>,
+    reconsent: Option<i64>,
+) -> Option<(i64, bool)> {
+    match (renewable, expiry, reconsent) {
+        (true, _, Some(r)) => Some((r, true)),
+        (true, _, None) => None,
+        (false, Some(e), Some(r)) if r <= e => Some((r, true)),
+        (false, Some(e), _) => Some((e, false)),
+        (false, None, Some(r)) => Some((r, true)),
+        (false, None, None) => None,
+    }
+}
+
+/// Whether a person has a deadline to meet for a live credential (see `deadline_at`).
 pub(crate) fn has_deadline(renewable: bool, expiry: Option<i64>, reconsent: Option<i64>) -> bool {
-    reconsent.is_some() || (!renewable && expiry.is_some())
+    deadline_at(renewable, expiry, reconsent).is_some()
 }
 
 /// What `deadline_of` reads, from `DEADLINE_TABLES`.
@@ -387,13 +404,8 @@ impl Engine {
         let renewable = can_renew(&profile.renewal, row.try_get::<i64, _>("refreshable")? == 1);
         let reconsent: Option<i64> = row.try_get("reconsent_deadline")?;
         let expiry: Option<i64> = row.try_get("access_expires_at")?;
-        let (at, reconsent_due) = match (renewable, expiry, reconsent) {
-            (true, _, Some(r)) => (r, true),
-            (true, _, None) => return Ok(None),
-            (false, Some(e), Some(r)) if r <= e => (r, true),
-            (false, Some(e), _) => (e, false),
-            (false, None, Some(r)) => (r, true),
-            (false, None, None) => return Ok(None),
+        let Some((at, reconsent_due)) = deadline_at(renewable, expiry, reconsent) else {
+            return Ok(None);
         };
         Ok(Some(Deadline {
             channel_id: row.try_get("id")?,
