@@ -16,11 +16,7 @@ pub async fn create(
     jar: CookieJar,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let field = |name: &str| {
-        form.iter()
-            .find(|(key, _)| key == name)
-            .map_or("", |(_, value)| value.as_str())
-    };
+    let field = |name: &str| super::first_field(&form, name).unwrap_or_default();
     let outcome = async {
         let person = signed_in(&ctx, &jar).await?;
         let name = ApiKeyName::parse(field("name"))?;

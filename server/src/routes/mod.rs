@@ -201,6 +201,13 @@ pub fn router(
         )
 }
 
+/// The first value of `name` in a form read as pairs (where a name may repeat).
+fn first_field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    form.iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+}
+
 /// Records an error for the next page, logging internal causes.
 fn error_flash(ctx: &AppContext, jar: CookieJar, error: &engine::Error) -> CookieJar {
     refused_form(ctx, jar, error, Vec::new())

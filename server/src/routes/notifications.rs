@@ -121,11 +121,7 @@ pub async fn follow_many(
     jar: CookieJar,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let field = |name: &str| {
-        form.iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    };
+    let field = |name: &str| super::first_field(&form, name);
     let back = field("from")
         .and_then(app::model::list_address)
         .unwrap_or("/")
