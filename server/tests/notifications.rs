@@ -55,6 +55,25 @@ async fn told(app: &TestApp) -> NotifyReport {
     }
 }
 
+/// Connects the sandbox account "Studio" (renewed by Tether: no deadline); returns its id.
+async fn connect_studio(app: &TestApp) -> i64 {
+    let consent = app.start_connect("Studio").await;
+    let callback = app.consent(&consent, "approve").await;
+    app.finish(&callback).await;
+    newest_channel(app).await
+}
+
+/// The account holder revokes Tether at the sandbox, and a check finds the channel dead.
+async fn revoke_and_check(app: &TestApp, channel: i64) {
+    app.sandbox_control(
+        "sandbox",
+        json!({"action": "account", "person": "sbx-1001", "reason": "revoked"}),
+    )
+    .await;
+    app.post_form(&format!("/channels/{channel}/check"), &[])
+        .await;
+}
+
 /// A form post that must succeed (a redirect with no error).
 async fn post_ok(app: &TestApp, path: &str, form: &[(&str, &str)]) {
     let response = app.post_form(path, form).await;
@@ -398,23 +417,14 @@ async fn the_sweep_reads_a_deadline_only_when_its_reminder_is_due(backend: Backe
 async fn a_disconnection_is_read_once_and_again_for_someone_new(backend: Backend) {
     let app = spawn_app(backend).await;
     app.set_up_owner().await;
-    let consent = app.start_connect("Studio").await;
-    let callback = app.consent(&consent, "approve").await;
-    app.finish(&callback).await;
-    let channel = newest_channel(&app).await;
     let read = |report: NotifyReport| (report.read, report.recorded);
+    let channel = connect_studio(&app).await;
     assert_eq!(
         read(sweep(&app).await),
         (0, 0),
         "renewed by Tether: no deadline to plan"
     );
-    app.sandbox_control(
-        "sandbox",
-        json!({"action": "account", "person": "sbx-1001", "reason": "revoked"}),
-    )
-    .await;
-    app.post_form(&format!("/channels/{channel}/check"), &[])
-        .await;
+    revoke_and_check(&app, channel).await;
     assert_eq!(read(sweep(&app).await), (1, 1), "Ada is told");
     assert_eq!(read(sweep(&app).await), (0, 0));
 
@@ -608,17 +618,8 @@ async fn notifications_not_wanted_by_mail_are_not_left_waiting(backend: Backend)
         ],
     )
     .await;
-    let consent = app.start_connect("Studio").await;
-    let callback = app.consent(&consent, "approve").await;
-    app.finish(&callback).await;
-    let channel = newest_channel(&app).await;
-    app.sandbox_control(
-        "sandbox",
-        json!({"action": "account", "person": "sbx-1001", "reason": "revoked"}),
-    )
-    .await;
-    app.post_form(&format!("/channels/{channel}/check"), &[])
-        .await;
+    let channel = connect_studio(&app).await;
+    revoke_and_check(&app, channel).await;
     let report = sweep(&app).await;
     assert_eq!((report.recorded, report.mailed), (1, 0), "{report:?}");
     let waiting: i64 =
