@@ -334,6 +334,38 @@ pub async fn load_channel(channel_id: i64) -> Result<ChannelPage, ServerFnError>
             .reconsent_deadline
             .map_or("No fixed deadline".to_owned(), when),
     ));
+    let private_profile = channel
+        .private_consent_ends_at
+        .map(|_| channel.private_profile);
+    if let (Some(ends), Some(given), None) = (
+        channel.private_consent_ends_at,
+        channel.connected_at,
+        channel.unlinked_at,
+    ) {
+        let network = &channel.network_name;
+        let days = (ends - given) / 86_400;
+        facts.push(if channel.private_profile {
+            (
+                "Profile".to_owned(),
+                format!(
+                    "Private, as someone here said: {network} ends a private profile's \
+                     permissions {days} days after consent, so they must be given again by {}.",
+                    when(ends)
+                ),
+            )
+        } else {
+            (
+                "If the profile is private".to_owned(),
+                format!(
+                    "{network} ends these permissions on {} ({days} days after consent) and they \
+                     must be given again; a public profile's do not end. {network} does not say \
+                     which this profile is: if it is private, say so below and Tether counts down \
+                     to that day and reminds.",
+                    when(ends),
+                ),
+            )
+        });
+    }
     if let Some(renewal) = renewal {
         facts.push(("How it is kept alive".to_owned(), renewal));
     }
@@ -374,6 +406,7 @@ pub async fn load_channel(channel_id: i64) -> Result<ChannelPage, ServerFnError>
         may_act: person.role.may(Permission::Reauthorize),
         may_delete: person.role.may(Permission::Delete),
         renewable,
+        private_profile,
         facts,
         history: history.map(|history| {
             history

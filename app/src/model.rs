@@ -261,6 +261,9 @@ pub struct ChannelPage {
     /// Whether the person may hand it over to another account or delete it.
     pub may_delete: bool,
     pub renewable: bool,
+    /// Whether someone said the profile is private, where the network ends a private
+    /// profile's consent without saying which profiles are (Threads); `None` elsewhere.
+    pub private_profile: Option<bool>,
     /// Labelled facts: when it was authenticated and by whom, when access and consent end.
     pub facts: Vec<(String, String)>,
     /// `None` when the person's role does not show the history (viewers).

@@ -334,6 +334,13 @@ pub fn event_words(kind: &str, detail: &serde_json::Value) -> (String, String) {
             "Renamed".into(),
             format!("“{}” → “{}”", text("from"), text("to")),
         ),
+        "profile_privacy" => (
+            "Profile privacy".into(),
+            match detail.get("private").and_then(|v| v.as_bool()) {
+                Some(true) => "Said to be private: its consent ends after a fixed period".into(),
+                _ => "Said to be public: its consent has no fixed end".into(),
+            },
+        ),
         "deleted" => ("Deleted".into(), text("reason").into()),
         "refreshed" => match text("after_refused_check") {
             "" => ("Renewed".into(), String::new()),

@@ -70,6 +70,11 @@ pub struct ChannelRecord {
     /// The last time the network confirmed the token works.
     pub checked_at: Option<i64>,
     pub connected_at: Option<i64>,
+    /// When the consent ends if it was given from a private profile (Threads: 90 days
+    /// after it); the network does not say whether the profile is.
+    pub private_consent_ends_at: Option<i64>,
+    /// A person said the profile is private, so that end is the channel's deadline.
+    pub private_profile: bool,
     /// The member responsible for it: who connected it, or who sent the invite through
     /// which the account holder did; reminders go to them.
     pub connected_by: Option<String>,
@@ -1273,6 +1278,19 @@ impl Engine {
                 .seal(&Secret::new(t), &seal_context(channel_id, "refresh"))
         });
         let now = self.clock.now().timestamp();
+        // A profile someone said is private keeps its consent's end across reconnects.
+        let said_private = match profile.lifetimes.private_profile_consent {
+            Some(period) => {
+                sqlx::query_scalar::<_, i64>("SELECT private_profile FROM channels WHERE id = $1")
+                    .bind(channel_id)
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .filter(|private| *private == 1)
+                    .map(|_| now + period.num_seconds())
+            }
+            None => None,
+        };
+        let reconsent_deadline = tokens.reconsent_deadline.or(said_private);
         let refresh_bytes_present = refresh.is_some();
         let schedule = self.schedule(
             &profile.renewal,
@@ -1299,7 +1317,7 @@ impl Engine {
         .bind(refresh.map(|r| r.bytes))
         .bind(access_expires_at)
         .bind(tokens.refresh_expires_at)
-        .bind(tokens.reconsent_deadline)
+        .bind(reconsent_deadline)
         .bind(tokens.granted_scopes.join(" "))
         .bind(connected_by)
         .bind(now)
@@ -1313,7 +1331,7 @@ impl Engine {
             crate::notify::has_deadline(
                 can_renew(&profile.renewal, refresh_bytes_present),
                 access_expires_at,
-                tokens.reconsent_deadline,
+                reconsent_deadline,
             )
             .then_some(0_i64),
         )
@@ -1498,6 +1516,58 @@ impl Engine {
         .await?;
         tx.commit().await?;
         Ok(channel.name)
+    }
+
+    /// Records what a person knows and the network does not say: whether the channel's
+    /// profile is private, where the network ends a private profile's consent after a
+    /// fixed period (Threads). A private profile's consent end becomes the channel's
+    /// deadline, counted down to and reminded of; a public one has none.
+    pub async fn set_private_profile(
+        &self,
+        person: &SignedIn,
+        channel_id: i64,
+        private: bool,
+    ) -> Result<()> {
+        require(person.role, Permission::Reauthorize)?;
+        let channel = self.channel(person, channel_id).await?;
+        let period = self
+            .networks
+            .get(&channel.network)
+            .and_then(|n| n.profile.lifetimes.private_profile_consent)
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "{} does not end a private profile's consent on its own.",
+                    channel.network_name
+                ))
+            })?;
+        let mut tx = self.db.pool().begin().await?;
+        sqlx::query("UPDATE channels SET private_profile = $1 WHERE id = $2")
+            .bind(i64::from(private))
+            .bind(channel_id)
+            .execute(&mut *tx)
+            .await?;
+        // The consent's end counts from the consent; the reminder sweep plans it again.
+        sqlx::query(
+            "UPDATE credentials SET \
+             reconsent_deadline = CASE WHEN $1 = 1 THEN connected_at + $2 ELSE NULL END, \
+             next_reminder_at = 0 WHERE channel_id = $3",
+        )
+        .bind(i64::from(private))
+        .bind(period.num_seconds())
+        .bind(channel_id)
+        .execute(&mut *tx)
+        .await?;
+        self.record_event(
+            &mut tx,
+            person.workspace_id,
+            Some(channel_id),
+            Some(person.user_id),
+            "profile_privacy",
+            json!({ "private": private }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Deletes a channel: revokes where it can, then wipes its tokens and the channel. The
@@ -1719,7 +1789,7 @@ impl Engine {
     ) -> Result<Vec<ChannelRecord>> {
         let rows = sqlx::query(
             "SELECT c.id, c.network, c.kind, c.name, c.handle, c.required_scopes, c.access, \
-                    c.avatar_url, c.followers, c.unlinked_at, \
+                    c.avatar_url, c.followers, c.unlinked_at, c.private_profile, \
                     cr.access_expires_at, cr.reconsent_deadline, \
                     CAST(CASE WHEN cr.refresh_token IS NULL THEN 0 ELSE 1 END AS BIGINT) AS renewable, \
                     cr.granted_scopes, cr.dead_reason, cr.connected_at, u.display_name AS connector, \
@@ -1809,6 +1879,11 @@ impl Engine {
                     gave_up_at: row.try_get("gave_up_at")?,
                     checked_at: row.try_get("checked_at")?,
                     connected_at: row.try_get("connected_at")?,
+                    private_consent_ends_at: row
+                        .try_get::<Option<i64>, _>("connected_at")?
+                        .zip(profile.and_then(|p| p.lifetimes.private_profile_consent))
+                        .map(|(at, period)| at + period.num_seconds()),
+                    private_profile: row.try_get::<i64, _>("private_profile")? == 1,
                     connected_by: row.try_get("connector")?,
                     connector_id: row.try_get("connected_by")?,
                     through_invite: row

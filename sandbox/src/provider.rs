@@ -295,6 +295,9 @@ pub struct Counters {
     /// Token requests that carried the app secret in the URL. Networks take them; they
     /// are counted because a secret in a URL stays in proxies' and servers' logs.
     pub secrets_in_urls: u64,
+    /// Calls to the network's API with a person's or a page's token: what a network's
+    /// daily call budget counts.
+    pub api_calls: u64,
 }
 
 /// What a sandbox's controls may do beyond making things happen to its accounts and its
@@ -398,7 +401,8 @@ impl SandboxProvider {
         query: &HashMap<String, String>,
     ) -> Result<Issued, SandboxError> {
         let presented = presented_token(headers, query);
-        let grants = self.grants();
+        let mut grants = self.grants();
+        grants.counters.api_calls += 1;
         let issued = grants
             .access_tokens
             .get(&token_hash(&presented))

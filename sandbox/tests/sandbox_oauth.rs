@@ -897,6 +897,39 @@ async fn linkedin_acls_are_read_page_after_page() {
     assert_eq!(f.discover(&grant).await.accounts.len(), 105);
 }
 
+/// A page's check reads the member's roles and that page alone: checking each of an
+/// agency's 105 pages costs what checking one does, not what reading all 105 does.
+#[tokio::test]
+async fn a_linkedin_page_check_reads_only_its_own_page() {
+    let f = start_sandbox("linkedin").await;
+    let grant = f.connect_as("li-Ag3nc", &[]).await;
+    let discovery = f.discover(&grant).await;
+    let page = &discovery.accounts[57];
+    let before = f.provider.counters().api_calls;
+    let checked = f
+        .network
+        .profile
+        .adapter
+        .check(&f.call(&grant.access_token, &[]), page.kind, &page.id)
+        .await
+        .unwrap();
+    let calls = f.provider.counters().api_calls - before;
+    // Two pages of roles, one name lookup, one follower count.
+    assert_eq!(calls, 4, "a check made {calls} calls");
+    let [account] = checked.accounts.as_slice() else {
+        panic!("the checked page alone: {:?}", checked.accounts);
+    };
+    assert_eq!(
+        (
+            account.id.as_str(),
+            account.handle.as_str(),
+            account.followers
+        ),
+        (page.id.as_str(), page.handle.as_str(), page.followers)
+    );
+    assert_eq!(checked.subject.as_deref(), Some("li-Ag3nc"));
+}
+
 /// Community Management must be the only product on its app: the consent asks for its
 /// scopes alone, and one asking for another product's scope is refused whole.
 #[tokio::test]
@@ -986,4 +1019,198 @@ async fn emulated_accounts_have_pictures_that_load() {
             "{network}"
         );
     }
+}
+
+/// The scope parameter of a consent request, split.
+fn requested_scopes(request: &oauth::AuthorizationRequest) -> Vec<String> {
+    request
+        .url
+        .query_pairs()
+        .find(|(k, _)| k == "scope")
+        .map(|(_, v)| v.split(' ').map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+/// A consent asking for `extra` beside what Tether asks is refused whole, with `error`.
+async fn refused_with_extra_scope(f: &Fixture, extra: &str) -> String {
+    let request = f.request();
+    let pairs: Vec<(String, String)> = request
+        .url
+        .query_pairs()
+        .into_owned()
+        .map(|(k, v)| match k.as_str() {
+            "scope" => (k, format!("{v} {extra}")),
+            _ => (k, v),
+        })
+        .collect();
+    let mut mixed = request.url.clone();
+    mixed.query_pairs_mut().clear().extend_pairs(pairs);
+    let refused = f.http.get(mixed).send().await.unwrap();
+    assert_eq!(refused.status(), 303);
+    let back = Url::parse(refused.headers()["location"].to_str().unwrap()).unwrap();
+    let error: HashMap<_, _> = back.query_pairs().into_owned().collect();
+    error["error"].clone()
+}
+
+/// A member profile is a network of its own, on a self-serve app (Sign In with LinkedIn
+/// using OpenID Connect, Share on LinkedIn): its consent asks for those products' scopes
+/// only, the member comes from the OpenID userinfo endpoint, and without programmatic
+/// refresh tokens the code's 60-day token is all there is.
+#[tokio::test]
+async fn a_linkedin_member_profile_connects_on_an_app_of_its_own() {
+    let f = start_sandbox("linkedin_member").await;
+    let scopes = requested_scopes(&f.request());
+    assert_eq!(scopes, ["openid", "profile"]);
+    assert_eq!(
+        refused_with_extra_scope(&f, "rw_organization_admin").await,
+        "unauthorized_scope_error"
+    );
+    assert_eq!(
+        refused_with_extra_scope(&f, "r_ads_reporting").await,
+        "unauthorized_scope_error"
+    );
+
+    let grant = f.connect_as("li-aB3x9", &[]).await;
+    assert!(grant.refresh_token.is_none(), "self-serve apps get none");
+    assert_eq!(grant.expires_in, Some(TimeDelta::days(60)));
+    // The brand-new token's first call answers 65601: asked again, it is believed alive.
+    let discovery = f.discover(&grant).await;
+    let [member] = discovery.accounts.as_slice() else {
+        panic!("one member: {:?}", discovery.accounts);
+    };
+    assert_eq!(
+        (member.kind, member.id.as_str(), member.name.as_str()),
+        ("member", "li-aB3x9", "Ines Duarte")
+    );
+    assert!(member.avatar_url.is_some());
+    assert_eq!(discovery.subject.as_deref(), Some("li-aB3x9"));
+    // Userinfo answers in the documented fields (the address only with `email`).
+    let answer: serde_json::Value = f
+        .http
+        .get(f.network.profile.api("v2/userinfo"))
+        .bearer_auth(grant.access_token.expose())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let documented_answer = engine::networks::fixtures::documented("linkedin", "userinfo");
+    assert_eq!(
+        keys(&answer),
+        keys(&documented_answer.body)
+            .into_iter()
+            .filter(|k| !k.starts_with("email"))
+            .collect::<Vec<_>>()
+    );
+
+    f.provider
+        .control(ControlAction::Account {
+            person: "li-aB3x9".into(),
+            reason: sandbox::Death::Revoked,
+        })
+        .unwrap();
+    assert_eq!(
+        f.works(&grant.access_token).await,
+        Err(FailureClass::dead(DeadReason::Revoked))
+    );
+}
+
+/// Ads accounts are a network of their own, on an Advertising API app: the member's roles
+/// come from `adAccountUsers`, names from each account; a channel's check reads the roles
+/// only, and a role taken away is a lost role.
+#[tokio::test]
+async fn linkedin_ads_accounts_are_read_from_the_members_roles() {
+    let f = start_sandbox("linkedin_ads").await;
+    assert_eq!(requested_scopes(&f.request()), ["r_ads", "r_ads_reporting"]);
+    assert_eq!(
+        refused_with_extra_scope(&f, "openid").await,
+        "unauthorized_scope_error"
+    );
+
+    let grant = f.connect_as("li-aB3x9", &[]).await;
+    assert!(grant.refresh_token.is_some(), "an MDP partner's app");
+    let discovery = f.discover(&grant).await;
+    let mut found: Vec<(&str, &str, &str)> = discovery
+        .accounts
+        .iter()
+        .map(|a| (a.kind, a.id.as_str(), a.name.as_str()))
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("ads_account", "508871234", "Northwind EMEA ads"),
+            ("ads_account", "508871299", "Northwind Americas ads"),
+        ]
+    );
+    assert_eq!(discovery.subject.as_deref(), Some("li-aB3x9"));
+
+    let check = |account: &'static str| {
+        let call = f.call(&grant.access_token, &[]);
+        async move {
+            f.network
+                .profile
+                .adapter
+                .check(&call, "ads_account", account)
+                .await
+                .unwrap()
+                .accounts
+                .into_iter()
+                .map(|a| a.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(check("508871299").await, ["508871299"]);
+    f.provider
+        .control(ControlAction::LoseRole {
+            person: "li-aB3x9".into(),
+            page: "508871299".into(),
+        })
+        .unwrap();
+    assert!(check("508871299").await.is_empty(), "the role is gone");
+    assert_eq!(check("508871234").await, ["508871234"]);
+
+    // The roles answer in the documented shape; the versioned API's rules hold here too.
+    let users = f
+        .network
+        .profile
+        .api("rest/adAccountUsers?q=authenticatedUser");
+    let answer: serde_json::Value = f
+        .http
+        .get(users.clone())
+        .bearer_auth(grant.access_token.expose())
+        .header("LinkedIn-Version", "202608")
+        .header("X-Restli-Protocol-Version", "2.0.0")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let documented_answer =
+        engine::networks::fixtures::documented("linkedin", "ad_account_users_authenticated");
+    assert_eq!(keys(&answer), keys(&documented_answer.body));
+    assert_eq!(
+        keys(&answer["elements"][0]),
+        keys(&documented_answer.body["elements"][0])
+    );
+    let unversioned = f
+        .http
+        .get(users)
+        .bearer_auth(grant.access_token.expose())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unversioned.status(), 400);
+}
+
+/// The field names of a JSON object, sorted.
+fn keys(value: &serde_json::Value) -> Vec<String> {
+    let mut keys: Vec<String> = value
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
+    keys.sort();
+    keys
 }

@@ -19,6 +19,8 @@ pub const NETWORK_CREDENTIAL_NAMES: &[&str] = &[
     "FACEBOOK",
     "INSTAGRAM",
     "LINKEDIN",
+    "LINKEDIN_MEMBER",
+    "LINKEDIN_ADS",
     "X",
     "TIKTOK",
     "YOUTUBE",

@@ -193,11 +193,12 @@ async fn networks_lists_every_network_real_or_sandboxed() {
     assert!(listed.status.success(), "{}", text(&listed.stderr));
     let networks: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
     let networks = networks.as_array().unwrap();
-    assert_eq!(networks.len(), 9);
+    assert_eq!(networks.len(), 11);
     let find = |id: &str| networks.iter().find(|n| n["id"] == id).unwrap();
     assert_eq!(find("x")["mode"], "real");
     assert_eq!(find("facebook")["mode"], "sandbox");
     assert_eq!(find("linkedin")["reconsent_after_secs"], 365 * 86_400);
+    assert_eq!(find("linkedin_ads")["mode"], "sandbox");
     assert_eq!(find("x")["access_token_lifetime_secs"], 2 * 3600);
     assert!(find("instagram")["renewal"]
         .as_str()

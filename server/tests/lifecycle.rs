@@ -1345,6 +1345,118 @@ async fn a_refused_check_in_the_networks_own_words_is_confirmed_by_a_renewal(bac
     assert_eq!(credential(&app, fixed).await.dead_reason, None);
 }
 
+/// Threads ends a private profile's consent after 90 days and does not say which profiles
+/// are private. Someone who knows says so on the channel's page: that end becomes the
+/// channel's deadline, counted down to, reminded of, kept across reconnects, and a lapse
+/// when it passes. Saying it is public takes it away.
+async fn a_profile_said_private_counts_down_to_the_end_of_its_consent(backend: Backend) {
+    let app = app(backend).await;
+    let threads = connect(&app, "threads", "th-3001").await[0];
+    let x = connect(&app, "x", "1460000000000000001").await[0];
+    let consented = common::test_epoch().timestamp();
+    let ends = consented + 90 * 86_400;
+    let page = format!("/channels/{threads}");
+    let say = |channel: i64, private: &'static str| {
+        let app = app.clone();
+        async move {
+            let response = app
+                .post_form(
+                    &format!("/channels/{channel}/privacy"),
+                    &[("private", private)],
+                )
+                .await;
+            app.page(&location(&response)).await
+        }
+    };
+    assert!(app.page(&page).await.contains("The profile is private"));
+    assert_eq!(credential(&app, threads).await.reconsent_deadline, None);
+
+    let html = say(threads, "true").await;
+    assert!(html.contains("Noted: the profile is private"), "{html}");
+    assert!(html.contains("Private, as someone here said"), "{html}");
+    assert_eq!(
+        credential(&app, threads).await.reconsent_deadline,
+        Some(ends)
+    );
+    let planned: Option<i64> =
+        sqlx::query_scalar("SELECT next_reminder_at FROM credentials WHERE channel_id = $1")
+            .bind(threads)
+            .fetch_one(app.engine.db().pool())
+            .await
+            .unwrap();
+    assert_eq!(planned, Some(0), "the reminder sweep plans it");
+    assert!(
+        html.contains("The profile is public"),
+        "the way back is offered"
+    );
+
+    // Neither a network without such a rule nor a malformed answer changes anything.
+    let html = say(x, "true").await;
+    assert!(
+        html.contains("does not end a private profile's consent on its own"),
+        "{html}"
+    );
+    assert_eq!(credential(&app, x).await.reconsent_deadline, None);
+    let html = say(threads, "maybe").await;
+    assert!(
+        html.contains("Say whether the profile is private"),
+        "{html}"
+    );
+    assert_eq!(
+        credential(&app, threads).await.reconsent_deadline,
+        Some(ends)
+    );
+    // A viewer may not say it.
+    common::add_person(
+        &app,
+        "vic@example.com",
+        "Vic Viewer",
+        engine::domain::Role::Viewer,
+    )
+    .await;
+    let viewer = common::sign_in_as(&app, "vic@example.com").await;
+    let refused = viewer
+        .post_form(
+            &format!("/channels/{threads}/privacy"),
+            &[("private", "false")],
+        )
+        .await;
+    assert!(viewer
+        .page(&location(&refused))
+        .await
+        .contains("does not allow"));
+    assert_eq!(
+        credential(&app, threads).await.reconsent_deadline,
+        Some(ends)
+    );
+
+    // A reconnect is a new consent: its 90 days count from it.
+    app.advance(TimeDelta::days(10));
+    let response = app
+        .post_form(&format!("/channels/{threads}/reauthorize"), &[])
+        .await;
+    let consent = url::Url::parse(&location(&response)).unwrap();
+    let callback = app.consent_as(&consent, "th-3001", "approve", &[]).await;
+    app.land(&callback).await;
+    assert_eq!(
+        credential(&app, threads).await.reconsent_deadline,
+        Some(ends + 10 * 86_400)
+    );
+
+    let html = say(threads, "false").await;
+    assert!(html.contains("Noted: the profile is public"), "{html}");
+    assert_eq!(credential(&app, threads).await.reconsent_deadline, None);
+
+    // Said private again, the day passes: a lapse of consent, not a revocation.
+    say(threads, "true").await;
+    app.advance(TimeDelta::days(90) + TimeDelta::minutes(30));
+    impatient(&app).sweep().await.unwrap();
+    assert_eq!(
+        credential(&app, threads).await.dead_reason.as_deref(),
+        Some("consent_lapsed")
+    );
+}
+
 /// A deadline Tether counted down to is a lapse when it passes: the channel is down from
 /// that moment, the people who can act are told once in the same words everywhere, and
 /// nothing calls it revoked or keeps calling it working.
@@ -1450,6 +1562,7 @@ async fn a_passed_deadline_is_a_lapse_told_once_not_a_revocation(backend: Backen
 }
 
 on_both_backends!(
+    a_profile_said_private_counts_down_to_the_end_of_its_consent,
     a_passed_deadline_is_a_lapse_told_once_not_a_revocation,
     a_refused_check_in_the_networks_own_words_is_confirmed_by_a_renewal,
     a_refused_app_secret_is_an_operators_fault_not_dead_channels,

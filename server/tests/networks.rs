@@ -102,6 +102,23 @@ const NETS: &[Net] = &[
         accounts: 1,
         revocable: false,
     },
+    Net {
+        id: "linkedin_member",
+        name: "LinkedIn profile",
+        people: ["li-aB3x9", "li-Qz71k"],
+        untickable: None,
+        accounts: 1,
+        revocable: true,
+    },
+    Net {
+        id: "linkedin_ads",
+        name: "LinkedIn Ads",
+        people: ["li-aB3x9", "li-Qz71k"],
+        untickable: None,
+        // Two ads accounts, on an Advertising API app of their own.
+        accounts: 2,
+        revocable: true,
+    },
 ];
 
 async fn app(backend: Backend) -> TestApp {
@@ -223,6 +240,15 @@ async fn every_network_connects_with_its_accounts(backend: Backend) {
     // LinkedIn: 60-day access, refresh fixed at 365 days from consent.
     assert_eq!(
         facts("linkedin", "organization").await,
+        (Some(60 * day), Some(365 * day), true)
+    );
+    // A member profile on a self-serve app: no refresh token, reconnected within 60 days.
+    assert_eq!(
+        facts("linkedin_member", "member").await,
+        (Some(60 * day), None, false)
+    );
+    assert_eq!(
+        facts("linkedin_ads", "ads_account").await,
         (Some(60 * day), Some(365 * day), true)
     );
     assert_eq!(facts("x", "profile").await, (Some(2 * 3600), None, true));
@@ -971,6 +997,43 @@ async fn the_api_describes_every_network(backend: Backend) {
     assert_eq!(facebook["long_lived_exchange"], "fb_exchange_token");
     assert_eq!(facebook["partial_consent"], true);
     assert_eq!(facebook["scopes"]["publishing"][0], "pages_manage_posts");
+    let threads = networks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == "threads")
+        .unwrap();
+    assert_eq!(threads["private_profile_consent_secs"], 90 * 86_400);
+    assert_eq!(threads["reconsent_after_secs"], json!(null));
+}
+
+/// Threads ends a private profile's permissions 90 days after consent and says nothing of
+/// which profiles are private: the channel page says when that would be, as a possibility,
+/// and nothing counts down to it or reminds anyone of it.
+async fn a_threads_channel_says_when_a_private_profiles_consent_would_end(backend: Backend) {
+    let app = app(backend).await;
+    let threads = NETS.iter().find(|n| n.id == "threads").unwrap();
+    connect_all(&app, threads, threads.people[0]).await;
+    let channel = first_channel(&app, "threads").await;
+    let page = app.page(&format!("/channels/{channel}")).await;
+    let ends = common::test_epoch().timestamp() + 90 * 86_400;
+    assert!(page.contains("If the profile is private"), "{page}");
+    assert!(
+        page.contains(&format!(
+            "Threads ends these permissions on {} (90 days after consent)",
+            engine::clock::utc_words(ends)
+        )),
+        "{page}"
+    );
+    assert!(page.contains("Threads does not say which this profile is"));
+    assert!(page.contains("No fixed deadline"), "no deadline is claimed");
+
+    let x = NETS.iter().find(|n| n.id == "x").unwrap();
+    connect_all(&app, x, x.people[0]).await;
+    let page = app
+        .page(&format!("/channels/{}", first_channel(&app, "x").await))
+        .await;
+    assert!(!page.contains("If the profile is private"));
 }
 
 async fn the_sandbox_moves_the_clock_and_every_page_says_so(backend: Backend) {
@@ -1189,6 +1252,7 @@ async fn tether_serve_on_its_defaults_serves_no_sandbox(backend: Backend) {
 }
 
 on_both_backends!(
+    a_threads_channel_says_when_a_private_profiles_consent_would_end,
     the_sandbox_controls_need_an_owner_or_admin,
     only_a_demo_moves_the_clock,
     tether_serve_on_its_defaults_serves_no_sandbox,

@@ -122,6 +122,14 @@ fn Manage(page: ChannelPage, back: String) -> impl IntoView {
                     <button type="submit" class="button">"Rename"</button>
                 </form>
             })}
+            {page.private_profile.filter(|_| page.may_act && !unlinked).map(|private| view! {
+                <form method="post" action=format!("/channels/{id}/privacy") class="form form--inline">
+                    <input type="hidden" name="private" value=if private { "false" } else { "true" }/>
+                    <button type="submit" class="button">
+                        {if private { "The profile is public" } else { "The profile is private" }}
+                    </button>
+                </form>
+            })}
             <div class="channel__actions">
                 {(page.may_act && live).then(|| view! {
                     <BusyForm action=format!("/channels/{id}/reauthorize") class="inline"

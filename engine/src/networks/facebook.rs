@@ -127,6 +127,7 @@ pub fn profile(hosts: &Hosts, settings: &NetworkSettings) -> NetworkProfile {
             access: Some(LONG_LIVED),
             refresh: None,
             reconsent: Some(DATA_ACCESS),
+            ..Lifetimes::default()
         },
         revoke: Some((server("/"), RevokeStyle::DeleteUserPermissions)),
         api_base: server("/"),

@@ -4,8 +4,9 @@
 //! Community Management must be the only product on its LinkedIn app, so a consent asks for
 //! its scopes alone: never `openid`/`profile` (Sign In with LinkedIn) nor `r_ads_reporting`
 //! (Advertising API), which would fail the whole consent with `unauthorized_scope_error`.
-//! The member and ads account kinds stay known (channels connected before keep working),
-//! but this network's consent no longer offers them: they need apps of their own.
+//! Member profiles and ads accounts are networks of their own, on apps of their own
+//! ([`super::linkedin_member`], [`super::linkedin_ads`]); their kinds stay known here so
+//! channels connected before keep working, but this network's consent no longer finds them.
 //!
 //! Tokens: 60-day access tokens; refresh tokens live 365 days from the FIRST consent and
 //! refreshing never extends that, so the 365-day wall is a fixed re-consent deadline
@@ -136,6 +137,7 @@ pub fn profile(hosts: &Hosts, settings: &NetworkSettings) -> NetworkProfile {
             access: Some(ACCESS),
             refresh: Some(REFRESH_WINDOW),
             reconsent: Some(REFRESH_WINDOW),
+            ..Lifetimes::default()
         },
         revoke: Some((hosts.server(ID, WEB, REVOKE), RevokeStyle::Rfc7009)),
         api_base: hosts.server(ID, API, "/"),
@@ -146,7 +148,7 @@ pub fn profile(hosts: &Hosts, settings: &NetworkSettings) -> NetworkProfile {
 }
 
 /// A versioned Rest.li 2.0 call, believing a 65601 only when it is said twice.
-async fn rest(
+pub(super) async fn rest(
     call: &ApiCall<'_>,
     path: &str,
     query: &[(&str, &str)],
@@ -161,10 +163,25 @@ async fn rest(
         ("LinkedIn-Version", version),
         ("X-Restli-Protocol-Version", "2.0.0"),
     ];
-    match call.get_with(path, query, &headers).await {
+    settled(call.get_with(path, query, &headers).await, || {
+        call.get_with(path, query, &headers)
+    })
+    .await
+}
+
+/// `first`, unless it is a 65601: then what a second call, a moment later, answers.
+pub(super) async fn settled<Again, Answer>(
+    first: Result<Value, NetworkFailure>,
+    again: Again,
+) -> Result<Value, NetworkFailure>
+where
+    Again: FnOnce() -> Answer,
+    Answer: std::future::Future<Output = Result<Value, NetworkFailure>>,
+{
+    match first {
         Err(failure) if failure.class() == FailureClass::dead(DeadReason::Revoked) => {
             tokio::time::sleep(SETTLE).await;
-            call.get_with(path, query, &headers).await
+            again().await
         }
         answer => answer,
     }
@@ -175,12 +192,20 @@ fn path_key(urn: &str) -> String {
     utf8_percent_encode(urn, NON_ALPHANUMERIC).to_string()
 }
 
-pub(super) async fn discover(call: &ApiCall<'_>) -> Result<Discovery, NetworkFailure> {
-    let bad = ApiCall::malformed;
-    // Every page the member holds an approved role on, page after page.
-    let mut organizations = Vec::new();
-    let mut brands = Vec::new();
-    let mut member = None;
+/// The pages the member holds an approved role on, page of ACLs after page: company
+/// pages, showcase pages (brands), and the member the ACLs name.
+struct Roles {
+    organizations: Vec<String>,
+    brands: Vec<String>,
+    member: Option<String>,
+}
+
+async fn roles(call: &ApiCall<'_>) -> Result<Roles, NetworkFailure> {
+    let mut roles = Roles {
+        organizations: Vec::new(),
+        brands: Vec::new(),
+        member: None,
+    };
     for page in 0..MAX_ACL_PAGES {
         let start = (page * ACL_PAGE).to_string();
         let count = ACL_PAGE.to_string();
@@ -197,12 +222,12 @@ pub(super) async fn discover(call: &ApiCall<'_>) -> Result<Discovery, NetworkFai
         .await?;
         let elements = elements(&acls)?;
         for acl in elements {
-            member = member.or_else(|| json::str_at(acl, "/roleAssignee"));
-            let urn = json::required(acl, "/organization").map_err(bad)?;
+            roles.member = roles.member.or_else(|| json::str_at(acl, "/roleAssignee"));
+            let urn = json::required(acl, "/organization").map_err(ApiCall::malformed)?;
             if let Some(id) = urn.strip_prefix(ORGANIZATION_URN) {
-                organizations.push(id.to_owned());
+                roles.organizations.push(id.to_owned());
             } else if let Some(id) = urn.strip_prefix(BRAND_URN) {
-                brands.push(id.to_owned());
+                roles.brands.push(id.to_owned());
             } else {
                 tracing::info!(%urn, "LinkedIn ACL for a URN type Tether does not connect");
             }
@@ -211,55 +236,96 @@ pub(super) async fn discover(call: &ApiCall<'_>) -> Result<Discovery, NetworkFai
             break;
         }
     }
-    organizations.dedup();
-    brands.dedup();
-    let mut accounts = Vec::new();
-    for (kind, endpoint, ids) in [
-        ("organization", ORGANIZATIONS, &organizations),
-        ("showcase", ORGANIZATION_BRANDS, &brands),
-    ] {
-        if ids.is_empty() {
-            continue;
-        }
-        let names = batch_get(call, endpoint, ids).await?;
-        for id in ids {
-            let found = names.get(id);
-            let name = found
-                .and_then(|o| json::str_at(o, "/localizedName"))
-                .unwrap_or_else(|| format!("LinkedIn page {id}"));
-            let urn = match kind {
-                "organization" => format!("{ORGANIZATION_URN}{id}"),
-                _ => format!("{BRAND_URN}{id}"),
-            };
-            let followers = match kind {
-                "organization" => followers(call, &urn).await?,
-                // Not verified: whether networkSizes counts a brand's followers.
-                _ => None,
-            };
-            accounts.push(
-                DiscoveredAccount {
-                    kind,
-                    handle: found
-                        .and_then(|o| json::str_at(o, "/vanityName"))
-                        .unwrap_or_else(|| name.clone()),
-                    id: id.clone(),
-                    name,
-                    avatar_url: None,
-                    followers,
-                    token: None,
-                    linked_to: None,
-                }
-                .validated()
-                .map_err(bad)?,
-            );
-        }
+    roles.organizations.dedup();
+    roles.brands.dedup();
+    Ok(roles)
+}
+
+/// Each page of `kind` among `ids` as an account: its name and vanity name from one batch
+/// lookup, a company page's followers from its network size.
+async fn describe(
+    call: &ApiCall<'_>,
+    kind: &'static str,
+    ids: &[String],
+) -> Result<Vec<DiscoveredAccount>, NetworkFailure> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    // One consent reaches all of the member's pages with one token: the member (named by
-    // the ACLs' roleAssignee, no profile scope needed) is the grant's subject.
+    let endpoint = match kind {
+        "organization" => ORGANIZATIONS,
+        _ => ORGANIZATION_BRANDS,
+    };
+    let names = batch_get(call, endpoint, ids).await?;
+    let mut accounts = Vec::new();
+    for id in ids {
+        let found = names.get(id);
+        let name = found
+            .and_then(|o| json::str_at(o, "/localizedName"))
+            .unwrap_or_else(|| format!("LinkedIn page {id}"));
+        let followers = match kind {
+            "organization" => followers(call, &format!("{ORGANIZATION_URN}{id}")).await?,
+            // Not verified: whether networkSizes counts a brand's followers.
+            _ => None,
+        };
+        accounts.push(
+            DiscoveredAccount {
+                kind,
+                handle: found
+                    .and_then(|o| json::str_at(o, "/vanityName"))
+                    .unwrap_or_else(|| name.clone()),
+                id: id.clone(),
+                name,
+                avatar_url: None,
+                followers,
+                token: None,
+                linked_to: None,
+            }
+            .validated()
+            .map_err(ApiCall::malformed)?,
+        );
+    }
+    Ok(accounts)
+}
+
+/// One consent reaches all of the member's pages with one token: the member (named by the
+/// ACLs' roleAssignee, no profile scope needed) is the grant's subject.
+fn subject(member: Option<String>) -> Option<String> {
+    member.map(|urn| urn.trim_start_matches("urn:li:person:").to_owned())
+}
+
+pub(super) async fn discover(call: &ApiCall<'_>) -> Result<Discovery, NetworkFailure> {
+    let roles = roles(call).await?;
+    let mut accounts = describe(call, "organization", &roles.organizations).await?;
+    accounts.extend(describe(call, "showcase", &roles.brands).await?);
     Ok(Discovery {
         accounts,
         granted_scopes: None,
-        subject: member.map(|urn| urn.trim_start_matches("urn:li:person:").to_owned()),
+        subject: subject(roles.member),
+        app_accepted: false,
+    })
+}
+
+/// A channel's check: the member's roles, then only this page's name and followers, so
+/// checking each of an agency's pages does not read every other one each time.
+pub(super) async fn check(
+    call: &ApiCall<'_>,
+    kind: &str,
+    account_id: &str,
+) -> Result<Discovery, NetworkFailure> {
+    let roles = roles(call).await?;
+    let held = |ids: &[String]| ids.iter().any(|id| id == account_id);
+    let this = [account_id.to_owned()];
+    let accounts = match kind {
+        "organization" if held(&roles.organizations) => {
+            describe(call, "organization", &this).await?
+        }
+        "showcase" if held(&roles.brands) => describe(call, "showcase", &this).await?,
+        _ => Vec::new(),
+    };
+    Ok(Discovery {
+        accounts,
+        granted_scopes: None,
+        subject: subject(roles.member),
         app_accepted: false,
     })
 }
@@ -304,7 +370,7 @@ async fn followers(call: &ApiCall<'_>, urn: &str) -> Result<Option<i64>, Network
     Ok(json::count_at(&sizes, "/firstDegreeSize"))
 }
 
-fn elements(value: &Value) -> Result<&Vec<Value>, NetworkFailure> {
+pub(super) fn elements(value: &Value) -> Result<&Vec<Value>, NetworkFailure> {
     value
         .get("elements")
         .and_then(Value::as_array)

@@ -10,6 +10,8 @@ pub mod fixtures;
 pub mod generic;
 pub mod instagram;
 pub mod linkedin;
+pub mod linkedin_ads;
+pub mod linkedin_member;
 pub mod pinterest;
 pub mod threads;
 pub mod tiktok;
@@ -212,6 +214,9 @@ pub struct Lifetimes {
     pub refresh: Option<TimeDelta>,
     /// Fresh consent is needed this long after the first one, whatever Tether does.
     pub reconsent: Option<TimeDelta>,
+    /// A consent given from a private profile ends this long after it (Threads: 90 days),
+    /// one from a public profile does not; the network does not say which a profile is.
+    pub private_profile_consent: Option<TimeDelta>,
 }
 
 /// Whose code reads this network's answers.
@@ -221,6 +226,8 @@ pub enum Adapter {
     Facebook,
     Instagram,
     LinkedIn,
+    LinkedInMember,
+    LinkedInAds,
     X,
     TikTok,
     YouTube,
@@ -284,6 +291,8 @@ pub struct NetworkSummary {
     pub access_token_lifetime_secs: Option<i64>,
     pub refresh_token_lifetime_secs: Option<i64>,
     pub reconsent_after_secs: Option<i64>,
+    /// Consent given from a private profile ends after this long; from a public one, not.
+    pub private_profile_consent_secs: Option<i64>,
     pub renewal: String,
     pub long_lived_exchange: Option<&'static str>,
     pub pkce_s256: bool,
@@ -303,6 +312,10 @@ impl NetworkProfile {
             access_token_lifetime_secs: self.lifetimes.access.map(|d| d.num_seconds()),
             refresh_token_lifetime_secs: self.lifetimes.refresh.map(|d| d.num_seconds()),
             reconsent_after_secs: self.lifetimes.reconsent.map(|d| d.num_seconds()),
+            private_profile_consent_secs: self
+                .lifetimes
+                .private_profile_consent
+                .map(|d| d.num_seconds()),
             renewal: self.renewal.describe(),
             long_lived_exchange: self.long_lived.as_ref().map(|e| e.grant_type),
             pkce_s256: self.pkce_s256,
@@ -691,6 +704,8 @@ impl Adapter {
             Adapter::Facebook => facebook::discover(call).await,
             Adapter::Instagram => instagram::discover(call).await,
             Adapter::LinkedIn => linkedin::discover(call).await,
+            Adapter::LinkedInMember => linkedin_member::discover(call).await,
+            Adapter::LinkedInAds => linkedin_ads::discover(call).await,
             Adapter::X => x::discover(call).await,
             Adapter::TikTok => tiktok::discover(call).await,
             Adapter::YouTube => youtube::discover(call).await,
@@ -710,6 +725,8 @@ impl Adapter {
     ) -> Result<Discovery, NetworkFailure> {
         match self {
             Adapter::Facebook => facebook::check(call, kind, account_id).await,
+            Adapter::LinkedIn => linkedin::check(call, kind, account_id).await,
+            Adapter::LinkedInAds => linkedin_ads::check(call, kind, account_id).await,
             _ => self.discover(call).await,
         }
     }
@@ -757,7 +774,9 @@ impl Adapter {
             Adapter::Facebook | Adapter::Instagram | Adapter::Threads => {
                 facebook::classify(status, headers, body)
             }
-            Adapter::LinkedIn => linkedin::classify(status, headers, body),
+            Adapter::LinkedIn | Adapter::LinkedInMember | Adapter::LinkedInAds => {
+                linkedin::classify(status, headers, body)
+            }
             Adapter::X => x::classify(status, headers, body),
             Adapter::TikTok => tiktok::classify(status, headers, body),
             Adapter::YouTube => youtube::classify(status, headers, body),
@@ -827,6 +846,14 @@ pub const BUILTIN: &[Builtin] = &[
     Builtin {
         id: linkedin::ID,
         profile: linkedin::profile,
+    },
+    Builtin {
+        id: linkedin_member::ID,
+        profile: linkedin_member::profile,
+    },
+    Builtin {
+        id: linkedin_ads::ID,
+        profile: linkedin_ads::profile,
     },
     Builtin {
         id: x::ID,

@@ -75,6 +75,7 @@ pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
             access: Some(ACCESS),
             refresh: Some(REFRESH),
             reconsent: None,
+            ..Lifetimes::default()
         },
         revoke: None,
         api_base: hosts.server(ID, API, "/"),

@@ -4,6 +4,8 @@
 //! exchanged (`th_exchange_token`) for a 60-day one, extended in place (`th_refresh_token`)
 //! once at least 24 h old and still valid. A token not extended within its 60 days is dead.
 //! Consent is all or nothing. Errors are Graph `OAuthException`s. No revocation call.
+//! Consent from a private profile ends after 90 days, from a public one not; which one a
+//! profile is, the API does not say.
 //! Followers come from the account's insights.
 
 use super::{
@@ -28,6 +30,12 @@ const INSIGHTS: &str = "/v1.0/me/threads_insights";
 
 const LONG_LIVED: TimeDelta = TimeDelta::days(60);
 const MIN_AGE_TO_EXTEND: TimeDelta = TimeDelta::hours(24);
+/// "Permissions granted to apps by app users with private profiles are now valid for 90
+/// days" (long-lived tokens). The profile API has no field that says a profile is private
+/// (profiles: `id`, `username`, `name`, `threads_profile_picture_url`,
+/// `threads_biography`, `is_verified`), so this is a possibility shown with each channel,
+/// never a deadline Tether counts down to or reminds anyone of.
+const PRIVATE_PROFILE_CONSENT: TimeDelta = TimeDelta::days(90);
 
 const SCOPE_WORDS: &[(&str, &str)] = &[
     ("threads_basic", "See your Threads profile and posts"),
@@ -79,6 +87,7 @@ pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
         },
         lifetimes: Lifetimes {
             access: Some(LONG_LIVED),
+            private_profile_consent: Some(PRIVATE_PROFILE_CONSENT),
             ..Lifetimes::default()
         },
         revoke: None,

@@ -79,6 +79,7 @@ pub fn profile(hosts: &Hosts, _: &NetworkSettings) -> NetworkProfile {
             access: Some(ACCESS),
             refresh: Some(REFRESH),
             reconsent: None,
+            ..Lifetimes::default()
         },
         revoke: Some((hosts.server(ID, API, REVOKE), RevokeStyle::AccessToken)),
         api_base: hosts.server(ID, API, "/"),

@@ -83,6 +83,7 @@ pub fn profile(hosts: &Hosts, settings: &NetworkSettings) -> NetworkProfile {
             reconsent: settings
                 .google_app_in_testing
                 .then_some(TESTING_APP_CONSENT),
+            ..Lifetimes::default()
         },
         revoke: Some((hosts.server(ID, OAUTH, REVOKE), RevokeStyle::Rfc7009)),
         api_base: hosts.server(ID, API, "/"),

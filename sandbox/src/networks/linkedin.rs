@@ -41,12 +41,13 @@ const REFRESH_WINDOW: TimeDelta = TimeDelta::days(365);
 const ACTIVE_VERSIONS: std::ops::RangeInclusive<u32> = 202_601..=202_608;
 
 /// "The default value of count is 10" for paged finders (pagination).
-const DEFAULT_COUNT: usize = 10;
+pub(super) const DEFAULT_COUNT: usize = 10;
 
-/// Every scope LinkedIn knows that Tether might ask for, and which the emulated app has:
-/// the Community Management API's (Community Management migration guide; organization
-/// access control by role for `r_organization_admin`).
-const SCOPES: &[(&str, &str)] = &[
+/// Every scope LinkedIn knows that Tether might ask for (getting access; increasing
+/// access; marketing permissions migration), and which the emulated app has: the
+/// Community Management API's (Community Management migration guide; organization access
+/// control by role for `r_organization_admin`).
+pub(super) const SCOPES: &[(&str, &str)] = &[
     ("openid", "Use your name and photo"),
     ("profile", "Use your name and photo"),
     ("email", "Use the primary email address on your account"),
@@ -71,7 +72,14 @@ const SCOPES: &[(&str, &str)] = &[
         "Retrieve reporting for your advertising accounts",
     ),
     ("r_ads", "Retrieve your advertising accounts"),
+    ("rw_ads", "Manage your advertising accounts"),
+    (
+        "w_member_social",
+        "Create, modify, and delete posts, comments, and reactions on your behalf",
+    ),
 ];
+/// Either reads organizations (organization access control by role).
+const ORGANIZATION_READERS: &[&str] = &["r_organization_admin", "rw_organization_admin"];
 const APP_SCOPES: &[&str] = &[
     "r_organization_social",
     "w_organization_social",
@@ -81,7 +89,7 @@ const APP_SCOPES: &[&str] = &[
 
 /// Versioned API errors: `{"status", "serviceErrorCode", "code", "message"}` (error
 /// handling; 65600-65602 from reports, not the documentation).
-fn linkedin_error(error: &SandboxError) -> Response {
+pub(super) fn linkedin_error(error: &SandboxError) -> Response {
     match error {
         SandboxError::InvalidToken(Death::Expired) => api_error(
             StatusCode::UNAUTHORIZED,
@@ -120,7 +128,12 @@ fn linkedin_error(error: &SandboxError) -> Response {
     }
 }
 
-fn api_error(status: StatusCode, service: Option<i64>, code: &str, message: &str) -> Response {
+pub(super) fn api_error(
+    status: StatusCode,
+    service: Option<i64>,
+    code: &str,
+    message: &str,
+) -> Response {
     let mut body = json!({"status": status.as_u16(), "code": code, "message": message});
     if let Some(service) = service {
         body["serviceErrorCode"] = json!(service);
@@ -128,7 +141,7 @@ fn api_error(status: StatusCode, service: Option<i64>, code: &str, message: &str
     (status, Json(body)).into_response()
 }
 
-fn revoked() -> Response {
+pub(super) fn revoked() -> Response {
     api_error(
         StatusCode::UNAUTHORIZED,
         Some(65601),
@@ -138,7 +151,7 @@ fn revoked() -> Response {
 }
 
 /// LinkedIn joins granted scopes with commas in live answers (the docs say spaces).
-fn linkedin_token(body: &mut Value, _: &Issued) {
+pub(super) fn linkedin_token(body: &mut Value, _: &Issued) {
     if let Some(scope) = body.get("scope").and_then(Value::as_str) {
         body["scope"] = json!(scope.replace(' ', ","));
     }
@@ -183,6 +196,14 @@ const PEOPLE: &[SandboxPerson] = &[
                 followers: 0,
                 instagram: None,
             },
+            SandboxPage {
+                id: "508871299",
+                kind: "ads_account",
+                name: "Northwind Americas ads",
+                handle: "508871299",
+                followers: 0,
+                instagram: None,
+            },
         ],
     },
     SandboxPerson {
@@ -190,20 +211,30 @@ const PEOPLE: &[SandboxPerson] = &[
         name: "Tom Becker",
         handle: "Tom Becker",
         followers: 0,
-        pages: &[SandboxPage {
-            id: "3300451",
-            kind: "organization",
-            name: "Becker Freight",
-            handle: "becker-freight",
-            followers: 760,
-            instagram: None,
-        }],
+        pages: &[
+            SandboxPage {
+                id: "3300451",
+                kind: "organization",
+                name: "Becker Freight",
+                handle: "becker-freight",
+                followers: 760,
+                instagram: None,
+            },
+            SandboxPage {
+                id: "509120001",
+                kind: "ads_account",
+                name: "Becker Freight ads",
+                handle: "509120001",
+                followers: 0,
+                instagram: None,
+            },
+        ],
     },
 ];
 
 /// Everyone who can consent, and a member with more pages than one page of ACLs holds, to
 /// show paging.
-static ALL_PEOPLE: LazyLock<Vec<SandboxPerson>> = LazyLock::new(|| {
+pub(super) static ALL_PEOPLE: LazyLock<Vec<SandboxPerson>> = LazyLock::new(|| {
     let pages: Vec<SandboxPage> = (1..=105)
         .map(|n| SandboxPage {
             id: leak(format!("{}", 5_000_000 + n)),
@@ -263,11 +294,11 @@ type Params = Query<HashMap<String, String>>;
 /// 426 `NONEXISTENT_VERSION`; versioning), Rest.li 2.0 (required for finders and batch
 /// calls; what LinkedIn answers without it is not verified: 400 here), then the token:
 /// its first call answers 65601 (reports say a brand-new token may; not verified).
-fn versioned(
+pub(super) fn versioned(
     p: &SandboxProvider,
     headers: &HeaderMap,
     q: &HashMap<String, String>,
-    scope: &str,
+    scopes: &[&str],
 ) -> Result<Issued, Box<Response>> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let Some(version) = header("linkedin-version") else {
@@ -298,13 +329,9 @@ fn versioned(
     if p.first_use(headers, q) {
         return Err(Box::new(revoked()));
     }
-    if !issued
-        .scopes
-        .iter()
-        .any(|s| s == scope || (scope == "r_organization_admin" && s == "rw_organization_admin"))
-    {
+    if !issued.scopes.iter().any(|s| scopes.contains(&s.as_str())) {
         return Err(Box::new(
-            p.error(SandboxError::MissingScope(scope.to_owned())),
+            p.error(SandboxError::MissingScope(scopes.join(" or "))),
         ));
     }
     Ok(issued)
@@ -332,7 +359,7 @@ async fn organization_acls(
     headers: HeaderMap,
     Query(q): Params,
 ) -> Response {
-    let issued = match versioned(&p, &headers, &q, "r_organization_admin") {
+    let issued = match versioned(&p, &headers, &q, ORGANIZATION_READERS) {
         Ok(issued) => issued,
         Err(refused) => return *refused,
     };
@@ -418,7 +445,7 @@ fn lookup(
     q: &HashMap<String, String>,
     kind: &str,
 ) -> Response {
-    let issued = match versioned(p, headers, q, "r_organization_admin") {
+    let issued = match versioned(p, headers, q, ORGANIZATION_READERS) {
         Ok(issued) => issued,
         Err(refused) => return *refused,
     };
@@ -459,7 +486,7 @@ async fn network_size(
     uri: Uri,
     Query(q): Params,
 ) -> Response {
-    let issued = match versioned(&p, &headers, &q, "r_organization_admin") {
+    let issued = match versioned(&p, &headers, &q, ORGANIZATION_READERS) {
         Ok(issued) => issued,
         Err(refused) => return *refused,
     };

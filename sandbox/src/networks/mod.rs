@@ -7,6 +7,8 @@ pub mod demo;
 pub mod facebook;
 pub mod instagram;
 pub mod linkedin;
+pub mod linkedin_ads;
+pub mod linkedin_member;
 pub mod pinterest;
 pub mod threads;
 pub mod tiktok;
@@ -40,6 +42,16 @@ pub const EMULATED: &[Emulated] = &[
         id: "linkedin",
         spec: linkedin::spec,
         routes: linkedin::routes,
+    },
+    Emulated {
+        id: "linkedin_member",
+        spec: linkedin_member::spec,
+        routes: linkedin_member::routes,
+    },
+    Emulated {
+        id: "linkedin_ads",
+        spec: linkedin_ads::spec,
+        routes: linkedin_ads::routes,
     },
     Emulated {
         id: "x",

@@ -139,6 +139,7 @@ pub fn router(
         .route("/channels/pick", post(oauth::pick))
         .route("/channels/{id}/reauthorize", post(oauth::reauthorize))
         .route("/channels/{id}/rename", post(oauth::rename))
+        .route("/channels/{id}/privacy", post(oauth::privacy))
         .route("/channels/{id}/unlink", post(oauth::unlink))
         .route("/channels/{id}/delete", post(oauth::delete))
         .leptos_routes_with_context(

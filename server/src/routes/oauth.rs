@@ -327,6 +327,41 @@ pub async fn rename(
     .await
 }
 
+/// Says whether a channel's profile is private (Threads), from its page, and goes back.
+pub async fn privacy(
+    State(ctx): State<AppContext>,
+    jar: CookieJar,
+    Path(channel_id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let page = format!("/channels/{channel_id}");
+    act(
+        &ctx,
+        jar,
+        &page,
+        async |person| {
+            let private = match form.get("private").map(String::as_str) {
+                Some("true") => true,
+                Some("false") => false,
+                _ => {
+                    return Err(engine::Error::Invalid(
+                        "Say whether the profile is private.".into(),
+                    ))
+                }
+            };
+            ctx.engine
+                .set_private_profile(&person, channel_id, private)
+                .await?;
+            Ok(private)
+        },
+        |private| match private {
+            true => "Noted: the profile is private. Tether counts down to the end of its consent and reminds before it.".to_owned(),
+            false => "Noted: the profile is public. Its consent has no fixed end.".to_owned(),
+        },
+    )
+    .await
+}
+
 pub async fn delete(
     State(ctx): State<AppContext>,
     jar: CookieJar,
