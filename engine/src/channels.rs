@@ -10,7 +10,8 @@ use crate::error::{ConnectError, Error, Result};
 use crate::lifecycle::work::can_renew;
 use crate::lifecycle::work::note_configuration_fault;
 use crate::networks::{
-    Access, ConfiguredNetwork, DeadReason, DiscoveredAccount, FailureClass, NetworkProfile, Renewal,
+    Access, ConfiguredNetwork, DeadReason, DiscoveredAccount, FailureClass, NetworkProfile,
+    Renewal, RevokeStyle,
 };
 use crate::oauth::{self, ApiCall, NetworkFailure, TokenGrant};
 use crate::Engine;
@@ -22,6 +23,15 @@ use url::Url;
 
 /// How long a person has to finish the network's consent page.
 pub const HANDSHAKE_LIFETIME: TimeDelta = TimeDelta::minutes(10);
+/// Whether the network revokes by naming the person who gave the grant (Graph's
+/// `DELETE /{user-id}/permissions`), so that person must be known.
+fn revokes_per_person(profile: &NetworkProfile) -> bool {
+    matches!(
+        profile.revoke,
+        Some((_, RevokeStyle::DeleteUserPermissions))
+    )
+}
+
 /// How long a consent waits for the person to pick its accounts.
 pub const PICK_LIFETIME: TimeDelta = TimeDelta::minutes(15);
 
@@ -187,6 +197,8 @@ pub enum AtNetwork {
     KeptForOthers { channels: i64 },
     /// The network could not be reached, or refused.
     Failed,
+    /// The network revokes per person, and who gave this token is unknown (imported).
+    GiverUnknown,
 }
 
 impl AtNetwork {
@@ -200,6 +212,7 @@ impl AtNetwork {
             AtNetwork::NotOffered => "not_offered",
             AtNetwork::KeptForOthers { .. } => "kept_for_other_channels",
             AtNetwork::Failed => "failed",
+            AtNetwork::GiverUnknown => "giver_unknown",
         }
     }
 }
@@ -967,7 +980,7 @@ impl Engine {
         let mut replaced = Vec::new();
         for (account, mode) in accounts {
             if let PickMode::Move(elsewhere) = mode {
-                if let Some(grant) = self.grant_of(elsewhere.channel_id).await {
+                if let Some(grant) = self.grant_of(profile, elsewhere.channel_id).await {
                     replaced.push((grant, account));
                 }
             }
@@ -1291,6 +1304,13 @@ impl Engine {
             None => None,
         };
         let reconsent_deadline = tokens.reconsent_deadline.or(said_private);
+        // Who gave the grant: the account itself unless the network said otherwise. Where
+        // the network revokes per person, an account is no person: unknown stays unknown
+        // (an imported Page token).
+        let grant_subject = tokens
+            .grant_subject
+            .as_deref()
+            .or((!revokes_per_person(profile)).then_some(account.id.as_str()));
         let refresh_bytes_present = refresh.is_some();
         let schedule = self.schedule(
             &profile.renewal,
@@ -1323,7 +1343,7 @@ impl Engine {
         .bind(now)
         .bind(schedule.renew_at)
         .bind(schedule.due_at)
-        .bind(tokens.grant_subject.as_deref().unwrap_or(&account.id))
+        .bind(grant_subject)
         .bind(tokens.consent_invite_id)
         // Planned by the next reminder sweep if a person has a deadline to meet; never
         // read by it otherwise.
@@ -1387,7 +1407,7 @@ impl Engine {
             }
             .into());
         };
-        let replaced = self.grant_of(channel_id).await;
+        let replaced = self.grant_of(&network.profile, channel_id).await;
         // A member who reconnects takes the channel on; an account holder reconnecting
         // through an invite leaves it with the member who was responsible for it.
         let connector = match owner.invite_id {
@@ -1620,6 +1640,7 @@ impl Engine {
         };
         let shared = sqlx::query(
             "SELECT COALESCE(mine.grant_subject, c.external_account_id) AS subject, \
+             CAST(CASE WHEN mine.grant_subject IS NULL THEN 1 ELSE 0 END AS BIGINT) AS unknown, \
              (SELECT COUNT(*) FROM credentials other JOIN channels o ON o.id = other.channel_id \
               WHERE o.network = c.network AND o.id <> c.id \
               AND other.grant_subject = mine.grant_subject) AS siblings \
@@ -1628,9 +1649,13 @@ impl Engine {
         .bind(channel.id)
         .fetch_one(self.db.pool())
         .await;
-        let (subject, siblings): (String, i64) = match shared {
-            Ok(row) => match (row.try_get("subject"), row.try_get("siblings")) {
-                (Ok(subject), Ok(siblings)) => (subject, siblings),
+        let (subject, siblings, giver_unknown): (String, i64, bool) = match shared {
+            Ok(row) => match (
+                row.try_get("subject"),
+                row.try_get("siblings"),
+                row.try_get::<i64, _>("unknown"),
+            ) {
+                (Ok(subject), Ok(siblings), Ok(unknown)) => (subject, siblings, unknown == 1),
                 _ => return AtNetwork::Failed,
             },
             Err(error) => {
@@ -1644,6 +1669,9 @@ impl Engine {
         };
         if siblings > 0 {
             return AtNetwork::KeptForOthers { channels: siblings };
+        }
+        if giver_unknown && revokes_per_person(&network.profile) {
+            return AtNetwork::GiverUnknown;
         }
         let grant = oauth::Revocation {
             access: &access,
@@ -1666,13 +1694,18 @@ impl Engine {
 
     /// A channel's grant as stored, before a new consent replaces it: its tokens and who
     /// gave it. `None` when it has none or they cannot be read (nothing to revoke then).
-    async fn grant_of(&self, channel_id: i64) -> Option<ReplacedGrant> {
+    async fn grant_of(&self, profile: &NetworkProfile, channel_id: i64) -> Option<ReplacedGrant> {
         let (access, refresh) = self.tokens(channel_id).await.ok()?;
+        let per_person = revokes_per_person(profile);
+        // An imported token's giver is unknown: where the network revokes per person,
+        // there is nothing Tether could name to revoke.
         let subject: String = sqlx::query_scalar(
             "SELECT COALESCE(cr.grant_subject, c.external_account_id) FROM credentials cr \
-             JOIN channels c ON c.id = cr.channel_id WHERE cr.channel_id = $1",
+             JOIN channels c ON c.id = cr.channel_id WHERE cr.channel_id = $1 \
+             AND (cr.grant_subject IS NOT NULL OR $2 = 0)",
         )
         .bind(channel_id)
+        .bind(i64::from(per_person))
         .fetch_optional(self.db.pool())
         .await
         .ok()??;

@@ -844,6 +844,51 @@ async fn cancelling_at_any_network_stores_nothing(backend: Backend) {
     assert_eq!(app.channel_count().await, 0);
 }
 
+/// Graph revokes a person's whole grant by naming the person. An imported Page token came
+/// without its giver: unlinking it names no one, says so, and never asks Graph to revoke
+/// "the Page's" permissions as if the Page were a person.
+async fn an_imported_page_whose_giver_is_unknown_is_not_revoked_as_a_person(backend: Backend) {
+    let app = app(backend).await;
+    let token = serde_json::from_value::<engine::import::ImportedToken>(json!({
+        "network": "facebook",
+        "kind": "page",
+        "account_id": "1029384756",
+        "handle": "imported-bakery",
+        "name": "Imported Bakery",
+        "access_token": "EAAB-imported-page-token",
+    }))
+    .unwrap();
+    let workspace: i64 = sqlx::query_scalar("SELECT id FROM workspaces")
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap();
+    app.engine
+        .import_tokens(workspace, &[token], 1)
+        .await
+        .unwrap();
+    let channel = first_channel(&app, "facebook").await;
+    let response = app
+        .post_form(&format!("/channels/{channel}/unlink"), &[])
+        .await;
+    let html = app.page(&location(&response)).await;
+    assert!(
+        html.contains("Tether does not know which Facebook account gave this imported token"),
+        "{html}"
+    );
+    assert!(!html.contains("could not be reached"), "{html}");
+    assert_eq!(
+        app.sandbox_state("facebook").await["counters"]["revocations"],
+        json!(0)
+    );
+    let unlinked: Option<i64> =
+        sqlx::query_scalar("SELECT unlinked_at FROM channels WHERE id = $1")
+            .bind(channel)
+            .fetch_one(app.engine.db().pool())
+            .await
+            .unwrap();
+    assert!(unlinked.is_some(), "unlinked all the same");
+}
+
 async fn unlinking_revokes_at_the_network_and_keeps_the_history(backend: Backend) {
     let app = app(backend).await;
     for net in NETS {
@@ -1252,6 +1297,7 @@ async fn tether_serve_on_its_defaults_serves_no_sandbox(backend: Backend) {
 }
 
 on_both_backends!(
+    an_imported_page_whose_giver_is_unknown_is_not_revoked_as_a_person,
     a_threads_channel_says_when_a_private_profiles_consent_would_end,
     the_sandbox_controls_need_an_owner_or_admin,
     only_a_demo_moves_the_clock,

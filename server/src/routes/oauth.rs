@@ -290,6 +290,9 @@ pub async fn unlink(
                 AtNetwork::Failed => format!(
                     "{network} could not be reached to revoke access; remove Tether in the account's app settings there to be sure."
                 ),
+                AtNetwork::GiverUnknown => format!(
+                    "{network} revokes access per person, and Tether does not know which {network} account gave this imported token; remove Tether in that account's app settings there to be sure."
+                ),
             };
             success(
                 &ctx,
