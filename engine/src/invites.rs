@@ -21,6 +21,8 @@ use url::Url;
 
 pub const DEFAULT_DAYS: i64 = 7;
 pub const MAX_DAYS: i64 = 30;
+/// Each invite is one mail sent while the request waits: at most this many at once.
+pub const MOST_INVITES_AT_ONCE: usize = 200;
 const MAX_MESSAGE_CHARS: usize = 1000;
 const MAX_ACCOUNT_CHARS: usize = 100;
 
@@ -354,6 +356,83 @@ impl Engine {
             token,
             delivery,
         })
+    }
+
+    /// Sends each channel a reconnect invite, mailed to whoever gave its consent: the
+    /// account holder an earlier invite was mailed to, or the member who connected it.
+    /// Each channel on its own; a channel with no one to send it to is refused in words.
+    pub async fn invite_each(
+        &self,
+        person: &SignedIn,
+        channel_ids: &[i64],
+    ) -> Result<Vec<(i64, Result<Delivery>)>> {
+        require(person.role, Permission::Invite)?;
+        if channel_ids.len() > MOST_INVITES_AT_ONCE {
+            return Err(Error::Invalid(format!(
+                "Send at most {MOST_INVITES_AT_ONCE} invites at once."
+            )));
+        }
+        let mut outcomes = Vec::with_capacity(channel_ids.len());
+        for &channel_id in channel_ids {
+            outcomes.push((
+                channel_id,
+                self.invite_to_reconnect(person, channel_id).await,
+            ));
+        }
+        Ok(outcomes)
+    }
+
+    async fn invite_to_reconnect(&self, person: &SignedIn, channel_id: i64) -> Result<Delivery> {
+        let channel = self.channel(person, channel_id).await?;
+        if channel.unlinked_at.is_some() {
+            return Err(Error::Invalid(
+                "It is unlinked: reconnect it from its page.".into(),
+            ));
+        }
+        // The consent's giver: the address an invite reached, else a member still here.
+        let row = sqlx::query(
+            "SELECT cr.consent_invite_id, i.recipient, u.email AS connector_email \
+             FROM credentials cr \
+             LEFT JOIN invites i ON i.id = cr.consent_invite_id \
+             LEFT JOIN memberships m ON m.user_id = cr.connected_by AND m.workspace_id = $2 \
+             LEFT JOIN users u ON u.id = m.user_id \
+             WHERE cr.channel_id = $1",
+        )
+        .bind(channel_id)
+        .bind(person.workspace_id)
+        .fetch_optional(self.db.pool())
+        .await?
+        .ok_or(Error::NotFound)?;
+        let through_invite = row
+            .try_get::<Option<i64>, _>("consent_invite_id")?
+            .is_some();
+        let address = match (through_invite, row.try_get::<Option<String>, _>("recipient")?) {
+            (true, Some(recipient)) => recipient,
+            (true, None) => {
+                return Err(Error::Invalid(
+                    "Its account holder consented through a link that was copied, not mailed, so no address is known: send an invite from its page.".into(),
+                ))
+            }
+            (false, _) => row
+                .try_get::<Option<String>, _>("connector_email")?
+                .ok_or_else(|| {
+                    Error::Invalid(
+                        "No member of this workspace connected it (it was imported, or they left): send an invite from its page to whoever holds the account.".into(),
+                    )
+                })?,
+        };
+        let invite = NewInvite {
+            network: channel.network.clone(),
+            kind: channel.kind.clone(),
+            channel_id: Some(channel_id),
+            channel_name: None,
+            expected_account: None,
+            access: channel.access,
+            expires_in_days: DEFAULT_DAYS,
+            message: String::new(),
+            recipient: Some(Email::parse(&address)?),
+        };
+        Ok(self.create_invite(person, invite).await?.delivery)
     }
 
     /// The mail that carries an invite link: who asks, for what, with which permissions.

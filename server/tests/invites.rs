@@ -369,6 +369,123 @@ async fn a_creator_connects_through_an_invite_once(backend: Backend) {
     assert_eq!(app.channel_count().await, 1);
 }
 
+/// From the list, each ticked channel's consent giver is mailed a reconnect invite: the
+/// account holder an earlier invite was mailed to, or the member who connected it. A
+/// channel with no one to send it to is named with the reason; a viewer is refused whole.
+async fn reconnect_invites_go_to_whoever_gave_each_consent(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.set_up_owner().await;
+    let pool = app.engine.db().pool().clone();
+    let id_of = |name: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM channels WHERE name = $1")
+                .bind(name)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    // Ada connects one herself.
+    let consent = app
+        .start_connect_on("sandbox", "Ada's own", "metrics")
+        .await;
+    let callback = app.consent_as(&consent, "sbx-1002", "approve", &[]).await;
+    app.land(&callback).await;
+    // Lena consents through an invite mailed to her.
+    let link = invite_by_form(&app, &[("recipient", "lena@example.com")]).await;
+    let lena = app.other_browser();
+    let consent = start_invited_consent(&lena, &link).await;
+    consent_and_return(&lena, &consent, "sbx-1001").await;
+    // Omar, through a link Ada copied: no address is known.
+    let link = invite_by_form(&app, &[("target", "new:x:profile"), ("name", "Omar on X")]).await;
+    let omar = app.other_browser();
+    let consent = start_invited_consent(&omar, &link).await;
+    consent_and_return(&omar, &consent, "1460000000000000002").await;
+    // One imported: no member connected it.
+    let imported = serde_json::from_value::<engine::import::ImportedToken>(serde_json::json!({
+        "network": "x", "kind": "profile", "account_id": "1460000000000000001",
+        "handle": "@lindbakery", "name": "Imported bakery", "access_token": "imported-access",
+    }))
+    .unwrap();
+    app.engine.import_tokens(1, &[imported], 1).await.unwrap();
+    let invites_before = invite_count(&app).await;
+
+    let ticked = [
+        id_of("Ada's own").await,
+        id_of("Studio channel").await,
+        id_of("Omar on X").await,
+        id_of("Imported bakery").await,
+    ];
+    let mut form = vec![
+        ("which".to_owned(), "ticked".to_owned()),
+        ("action".to_owned(), "invite".to_owned()),
+        ("from".to_owned(), "/?show=all".to_owned()),
+    ];
+    form.extend(
+        ticked
+            .iter()
+            .map(|id| ("channel".to_owned(), id.to_string())),
+    );
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+
+    // A viewer may not send invites: nothing is sent.
+    add_person(&app, "vic@example.com", "Vic Viewer", Role::Viewer).await;
+    let viewer = common::sign_in_as(&app, "vic@example.com").await;
+    let refused = viewer.post_form("/channels/bulk", &form).await;
+    assert!(viewer
+        .page(&location(&refused))
+        .await
+        .contains("does not allow"));
+    assert_eq!(invite_count(&app).await, invites_before);
+
+    let response = app.post_form("/channels/bulk", &form).await;
+    assert_eq!(location(&response), "/?show=all");
+    let html = app.page("/?show=all").await;
+    assert!(
+        html.contains(
+            "Reconnect invites mailed for 2 channels (to ada@example.com, lena@example.com)."
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("Not “Omar on X”: Its account holder consented through a link that was copied, not mailed"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Not “Imported bakery”: No member of this workspace connected it"),
+        "{html}"
+    );
+    assert_eq!(invite_count(&app).await, invites_before + 2);
+    let reconnects: Vec<(Option<i64>, Option<String>)> = sqlx::query(
+        "SELECT channel_id, recipient FROM invites WHERE channel_id IS NOT NULL ORDER BY id",
+    )
+    .fetch_all(app.engine.db().pool())
+    .await
+    .unwrap()
+    .iter()
+    .map(|row| (row.get("channel_id"), row.get("recipient")))
+    .collect();
+    assert_eq!(
+        reconnects,
+        [
+            (Some(ticked[0]), Some("ada@example.com".to_owned())),
+            (Some(ticked[1]), Some("lena@example.com".to_owned())),
+        ]
+    );
+    let mailed: Vec<String> = engine::mail::read_outbox(&app.data_dir.path().join("outbox"), 1)
+        .into_iter()
+        .filter(|m| m.to == "lena@example.com")
+        .map(|m| m.subject)
+        .collect();
+    assert!(
+        mailed
+            .iter()
+            .any(|subject| subject == "Ada Owner asks you to reconnect your Sandbox Profile"),
+        "{mailed:?}"
+    );
+}
+
 async fn links_withdrawn_expired_or_replayed_during_consent_store_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
     app.set_up_owner().await;
@@ -596,6 +713,7 @@ async fn a_partial_consent_through_an_invite_says_so_and_can_be_completed(backen
 }
 
 on_both_backends!(
+    reconnect_invites_go_to_whoever_gave_each_consent,
     a_partial_consent_through_an_invite_says_so_and_can_be_completed,
     an_invite_is_created_opened_and_withdrawn,
     expired_and_forged_links_are_refused,

@@ -102,7 +102,8 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
                     }
                         .into_any()
                 } else {
-                    view! { <ChannelList listing channels clock may_connect backup_candidates/> }.into_any()
+                    let may_invite = person.may_invite;
+                    view! { <ChannelList listing channels clock may_connect backup_candidates may_invite/> }.into_any()
                 }}
             </section>
             {person
@@ -129,6 +130,7 @@ fn ChannelList(
     clock: Clock,
     may_connect: bool,
     backup_candidates: Vec<(i64, String)>,
+    may_invite: bool,
 ) -> impl IntoView {
     let filter = listing.filter.clone();
     let filtered = filter
@@ -248,7 +250,7 @@ fn ChannelList(
         })}
         <p class="listing-summary" role="status" data-testid="listing-summary">{shown}</p>
         {(!channels.is_empty()).then(|| view! {
-            <BulkActions listing=listing.clone() backup_candidates/>
+            <BulkActions listing=listing.clone() backup_candidates may_invite/>
         })}
         <LiveStatuses
             channels=channels.iter().map(|channel| (channel.id, channel.facts.clone())).collect()
@@ -279,7 +281,12 @@ fn ChannelList(
 /// match this view. It posts a plain form, so it works before the WASM loads; once loaded,
 /// its button shows that the work is under way.
 #[component]
-fn BulkActions(listing: Listing, backup_candidates: Vec<(i64, String)>) -> impl IntoView {
+fn BulkActions(
+    listing: Listing,
+    backup_candidates: Vec<(i64, String)>,
+    /// Whether the person may send invites (owners and admins).
+    may_invite: bool,
+) -> impl IntoView {
     let filter = listing.filter.clone();
     let matching = super::thousands(listing.matching as i64);
     view! {
@@ -301,6 +308,9 @@ fn BulkActions(listing: Listing, backup_candidates: Vec<(i64, String)>) -> impl 
                     <label for="bulk-action">"What to do"</label>
                     <select id="bulk-action" name="action">
                         <option value="watch">"Watch them: tell me about each"</option>
+                        {may_invite.then(|| view! {
+                            <option value="invite">"Mail each a reconnect invite, to whoever gave its consent"</option>
+                        })}
                         {(!backup_candidates.is_empty()).then(|| view! {
                             <option value="backup">"Name a back-up admin"</option>
                         })}

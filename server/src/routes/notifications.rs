@@ -9,6 +9,7 @@ use axum::extract::{Form, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
+use engine::invites::Delivery;
 use engine::notify::{FollowRole, MailCadence, NoticeKind};
 use std::collections::HashMap;
 
@@ -131,14 +132,15 @@ pub async fn follow_many(
         jar,
         &back,
         async |person| {
-            let (role, user_id) = match field("action") {
-                Some("watch") => (FollowRole::Watcher, person.user_id),
-                Some("backup") => (
+            let action = match field("action") {
+                Some("watch") => Bulk::Follow(FollowRole::Watcher, person.user_id),
+                Some("backup") => Bulk::Follow(
                     FollowRole::Backup,
                     field("user_id")
                         .and_then(|raw| raw.parse().ok())
                         .ok_or_else(|| engine::Error::Invalid("Choose a member.".into()))?,
                 ),
+                Some("invite") => Bulk::Invite,
                 _ => {
                     return Err(engine::Error::Invalid(
                         "Choose what to do with the channels.".into(),
@@ -176,26 +178,50 @@ pub async fn follow_many(
                     "Tick the channels to act on, or choose all that match this view.".into(),
                 ));
             }
-            let outcomes = ctx.engine.follow_each(&person, &ids, user_id, role).await?;
+            let outcomes: Vec<(i64, Result<Option<Delivery>, engine::Error>)> = match action {
+                Bulk::Follow(role, user_id) => ctx
+                    .engine
+                    .follow_each(&person, &ids, user_id, role)
+                    .await?
+                    .into_iter()
+                    .map(|(id, outcome)| (id, outcome.map(|()| None)))
+                    .collect(),
+                Bulk::Invite => ctx
+                    .engine
+                    .invite_each(&person, &ids)
+                    .await?
+                    .into_iter()
+                    .map(|(id, outcome)| (id, outcome.map(Some)))
+                    .collect(),
+            };
             for (channel_id, outcome) in &outcomes {
                 if let Err(error) = outcome {
                     if error.is_internal() {
-                        tracing::error!(channel_id, detail = %error.log_detail(), "bulk follow failed");
+                        tracing::error!(channel_id, detail = %error.log_detail(), "bulk action failed");
                     }
                 }
             }
-            Ok((role, records, outcomes))
+            Ok((action, records, outcomes))
         },
-        |(role, records, outcomes)| bulk_words(role, &records, &outcomes),
+        |(action, records, outcomes)| bulk_words(action, &records, &outcomes),
     )
     .await
 }
 
-/// "Now watching 11 channels. Not “Bakery”: That was not found."
+/// What a bulk action does to each channel.
+#[derive(Clone, Copy)]
+enum Bulk {
+    /// Someone follows each, as a watcher or back-up admin.
+    Follow(FollowRole, i64),
+    /// Whoever gave each one's consent is mailed a reconnect invite.
+    Invite,
+}
+
+/// "You now watch 11 channels. Not “Bakery”: That was not found."
 fn bulk_words(
-    role: FollowRole,
+    action: Bulk,
     records: &[engine::channels::ChannelRecord],
-    outcomes: &[(i64, Result<(), engine::Error>)],
+    outcomes: &[(i64, Result<Option<Delivery>, engine::Error>)],
 ) -> String {
     let done = outcomes
         .iter()
@@ -205,23 +231,52 @@ fn bulk_words(
         1 => "1 channel".to_owned(),
         n => format!("{n} channels"),
     };
-    let mut words = match role {
-        FollowRole::Watcher => format!("You now watch {}.", channels(done)),
-        FollowRole::Backup => format!("A back-up admin is named for {}.", channels(done)),
-    };
-    let name = |id: i64| {
-        records
-            .iter()
-            .find(|r| r.id == id)
-            .map(|r| format!("“{}”", r.name))
-            .unwrap_or_else(|| format!("channel {id}"))
+    let mut words = match action {
+        Bulk::Follow(FollowRole::Watcher, _) => format!("You now watch {}.", channels(done)),
+        Bulk::Follow(FollowRole::Backup, _) => {
+            format!("A back-up admin is named for {}.", channels(done))
+        }
+        Bulk::Invite => {
+            let mailed: Vec<&str> = outcomes
+                .iter()
+                .filter_map(|(_, outcome)| match outcome {
+                    Ok(Some(Delivery::Mailed(to))) => Some(to.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let mut words = match mailed.len() {
+                0 => "No reconnect invite was mailed.".to_owned(),
+                n => format!(
+                    "Reconnect invites mailed for {} (to {}).",
+                    channels(n),
+                    mailed.join(", ")
+                ),
+            };
+            for (id, outcome) in outcomes {
+                if let Ok(Some(Delivery::NotMailed(to))) = outcome {
+                    words.push_str(&format!(
+                        " For {} the mail to {to} could not be sent: copy its link from the invites page.",
+                        name_of(records, *id)
+                    ));
+                }
+            }
+            words
+        }
     };
     for (id, outcome) in outcomes {
         if let Err(error) = outcome {
-            words.push_str(&format!(" Not {}: {error}", name(*id)));
+            words.push_str(&format!(" Not {}: {error}", name_of(records, *id)));
         }
     }
     words
+}
+
+fn name_of(records: &[engine::channels::ChannelRecord], id: i64) -> String {
+    records
+        .iter()
+        .find(|r| r.id == id)
+        .map(|r| format!("“{}”", r.name))
+        .unwrap_or_else(|| format!("channel {id}"))
 }
 
 pub async fn unfollow(
