@@ -360,6 +360,30 @@ mod tests {
     use super::super::fixtures::documented;
     use super::*;
 
+    /// Meta retires each Graph version about two years after its release (v21.0 is served
+    /// until 2027-01-21): the version is the operator's setting, in every URL Tether uses.
+    #[test]
+    fn the_graph_version_is_a_setting_in_every_url() {
+        let urls = |profile: &NetworkProfile| {
+            [
+                profile.authorize_url.clone(),
+                profile.token_url.clone(),
+                profile.api("me/accounts"),
+            ]
+        };
+        let default = profile(&Hosts::Real, &NetworkSettings::default());
+        for url in urls(&default) {
+            assert!(url.path().starts_with("/v25.0/"), "{url}");
+        }
+        let settings = NetworkSettings {
+            graph_version: super::super::GraphVersion::parse("v23.0").unwrap(),
+            ..NetworkSettings::default()
+        };
+        for url in urls(&profile(&Hosts::Real, &settings)) {
+            assert!(url.path().starts_with("/v23.0/"), "{url}");
+        }
+    }
+
     fn read(name: &str) -> FailureClass {
         let answer = documented("facebook", name);
         classify(answer.status, &answer.headers, &answer.bytes())
