@@ -9,11 +9,12 @@ use crate::domain::{require, ChannelName, Permission};
 use crate::error::{ConnectError, Error, Result};
 use crate::lifecycle::work::can_renew;
 use crate::lifecycle::work::note_configuration_fault;
+use crate::networks::call::{printable, ApiCall, NetworkFailure};
 use crate::networks::{
     Access, ConfiguredNetwork, DeadReason, DiscoveredAccount, FailureClass, NetworkProfile,
     Renewal, RevokeStyle,
 };
-use crate::oauth::{self, ApiCall, NetworkFailure, TokenGrant};
+use crate::oauth::{self, TokenGrant};
 use crate::Engine;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
@@ -551,9 +552,7 @@ impl Engine {
             } else {
                 ConnectError::NetworkRefused {
                     network: display_name,
-                    description: oauth::printable(
-                        params.error_description.as_deref().unwrap_or(&error),
-                    ),
+                    description: printable(params.error_description.as_deref().unwrap_or(&error)),
                 }
             }
             .into());
@@ -2110,7 +2109,7 @@ fn network_error(configured: &ConfiguredNetwork, failure: NetworkFailure) -> Err
             code, description, ..
         } => ConnectError::NetworkRefused {
             network: network.to_owned(),
-            description: oauth::printable(&format!("{description} ({code})")),
+            description: printable(&format!("{description} ({code})")),
         },
         NetworkFailure::Unavailable(cause) => ConnectError::NetworkUnavailable {
             network: network.to_owned(),

@@ -6,10 +6,11 @@
 use chrono::{DateTime, TimeDelta};
 use engine::clock::Clock;
 use engine::crypto::Secret;
+use engine::networks::call::{appsecret_proof, ApiCall, NetworkFailure};
 use engine::networks::{
     Access, ConfiguredNetwork, DeadReason, FailureClass, Hosts, NetworkSettings, Renewal, BUILTIN,
 };
-use engine::oauth::{self, ApiCall, NetworkFailure, TokenGrant};
+use engine::oauth::{self, TokenGrant};
 use sandbox::{ControlAction, Powers, RegisteredClient, SandboxProvider, Weather};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -568,8 +569,7 @@ async fn graph_calls_prove_the_app_secret_and_keep_it_out_of_urls() {
         }
         request.send()
     };
-    let another_apps_proof =
-        oauth::appsecret_proof(&Secret::new("another app"), &grant.access_token);
+    let another_apps_proof = appsecret_proof(&Secret::new("another app"), &grant.access_token);
     for (proof, fixture) in [
         (None, "error_appsecret_proof_missing"),
         (Some(another_apps_proof), "error_appsecret_proof_invalid"),
@@ -716,7 +716,7 @@ async fn the_emulators_answer_as_the_documents_say() {
         .get(f.network.profile.api("me/accounts"))
         .query(&[(
             "appsecret_proof",
-            oauth::appsecret_proof(&f.network.client_secret, page_token),
+            appsecret_proof(&f.network.client_secret, page_token),
         )])
         .bearer_auth(page_token.expose())
         .send()

@@ -8,7 +8,7 @@ use chrono::TimeDelta;
 use common::{location, Backend, Landing, TestApp};
 use engine::crypto::Secret;
 use engine::lifecycle::Pacing;
-use engine::oauth::ApiCall;
+use engine::networks::call::ApiCall;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sqlx::Row;

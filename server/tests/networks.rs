@@ -382,7 +382,7 @@ async fn facebook_and_instagram_connect_in_one_consent(backend: Backend) {
         .get(app.url("/sandbox/facebook/v21.0/me"))
         .query(&[(
             "appsecret_proof",
-            engine::oauth::appsecret_proof(secret, &page),
+            engine::networks::call::appsecret_proof(secret, &page),
         )])
         .bearer_auth(page.expose())
         .send()

@@ -7,8 +7,9 @@ use super::writer::RenewalRow;
 use crate::channels::{scope_list, seal_context, seconds_after, SealedTokens};
 use crate::crypto::Secret;
 use crate::error::{Error, Result};
+use crate::networks::call::{printable, ApiCall, NetworkFailure};
 use crate::networks::{ConfiguredNetwork, DeadReason, Discovery, FailureClass, Renewal};
-use crate::oauth::{self, ApiCall, NetworkFailure, TokenGrant};
+use crate::oauth::{self, TokenGrant};
 use crate::Engine;
 use rand::Rng;
 use serde_json::json;
@@ -1043,7 +1044,7 @@ pub(crate) async fn note_configuration_fault(
     )
     .bind(network)
     .bind(now)
-    .bind(crate::oauth::printable(detail))
+    .bind(printable(detail))
     .execute(conn)
     .await?;
     Ok(())

@@ -2,11 +2,11 @@
 //! refresh tokens, for trying Tether without any real network. It exists only as an
 //! emulation (the sandbox crate serves it), so this file is the client's view alone.
 
+use super::call::{ApiCall, NetworkFailure};
 use super::{
     json, Adapter, ChannelKind, ClientAuth, DiscoveredAccount, Discovery, Hosts, Lifetimes,
     NetworkProfile, NetworkSettings, Renewal, RevokeStyle, Scopes, TokenMethod,
 };
-use crate::oauth::{ApiCall, NetworkFailure};
 use chrono::TimeDelta;
 
 pub const ID: &str = "sandbox";

@@ -18,13 +18,13 @@
 //! every Page that person connected, so Tether calls it only when no other channel holds
 //! that person's grant. Errors are Graph `OAuthException`s with codes and subcodes.
 
+use super::call::{ApiCall, NetworkFailure};
 use super::{
     json, Adapter, ChannelKind, ClientAuth, DeadReason, DiscoveredAccount, Discovery, ExchangeCall,
     FailureClass, Hosts, Lifetimes, NetworkProfile, NetworkSettings, Renewal, RevokeStyle, Scopes,
     TokenMethod,
 };
 use crate::crypto::Secret;
-use crate::oauth::{ApiCall, NetworkFailure};
 use chrono::TimeDelta;
 use reqwest::header::HeaderMap as ClientHeaders;
 use serde_json::Value;
@@ -267,7 +267,7 @@ pub(super) async fn check(
             code: json::str_at(&error, "/subcode")
                 .or_else(|| json::str_at(&error, "/code"))
                 .unwrap_or_else(|| "is_valid_false".into()),
-            description: crate::oauth::printable(
+            description: super::call::printable(
                 &json::str_at(&error, "/message")
                     .unwrap_or_else(|| "the token is no longer valid".into()),
             ),

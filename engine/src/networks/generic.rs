@@ -9,11 +9,11 @@
 //! userinfo endpoint (`sub`, `preferred_username`, `name`, `picture`). Revocation by RFC
 //! 7009 when the server has a revocation endpoint. Errors are RFC 6749 / 6750.
 
+use super::call::{ApiCall, NetworkFailure};
 use super::{
     json, Adapter, ChannelKind, ClientAuth, DeadReason, DiscoveredAccount, Discovery, FailureClass,
     Lifetimes, NetworkProfile, Renewal, RevokeStyle, Scopes, TokenMethod,
 };
-use crate::oauth::{ApiCall, NetworkFailure};
 use reqwest::header::HeaderMap as ClientHeaders;
 use serde::Deserialize;
 use serde_json::Value;

@@ -7,11 +7,11 @@
 //! come back in the code response's `permissions`. Errors are Graph `OAuthException`s.
 //! No revocation call.
 
+use super::call::{ApiCall, NetworkFailure};
 use super::{
     json, Adapter, ChannelKind, ClientAuth, DiscoveredAccount, Discovery, ExchangeCall, Hosts,
     Lifetimes, NetworkProfile, NetworkSettings, Renewal, Scopes, TokenMethod,
 };
-use crate::oauth::{ApiCall, NetworkFailure};
 use chrono::TimeDelta;
 use serde_json::Value;
 

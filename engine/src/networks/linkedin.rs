@@ -20,11 +20,11 @@
 //! believed only when a second call, a moment later, says it again. Revocation at
 //! `/oauth/v2/revoke` (not verified).
 
+use super::call::{ApiCall, NetworkFailure};
 use super::{
     json, Adapter, ChannelKind, ClientAuth, DeadReason, DiscoveredAccount, Discovery, FailureClass,
     Hosts, Lifetimes, NetworkProfile, NetworkSettings, Renewal, RevokeStyle, Scopes, TokenMethod,
 };
-use crate::oauth::{ApiCall, NetworkFailure};
 use chrono::TimeDelta;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use reqwest::header::HeaderMap as ClientHeaders;

@@ -12,11 +12,11 @@
 //! itself (`/rest/adAccounts/{id}`). Paging that finder with `start`/`count` is not
 //! verified. Revocation at `/oauth/v2/revoke` (not verified).
 
+use super::call::{ApiCall, NetworkFailure};
 use super::{
     json, linkedin, Adapter, ChannelKind, ClientAuth, DiscoveredAccount, Discovery, Hosts,
     Lifetimes, NetworkProfile, NetworkSettings, Renewal, RevokeStyle, Scopes, TokenMethod,
 };
-use crate::oauth::{ApiCall, NetworkFailure};
 use chrono::TimeDelta;
 
 pub const ID: &str = "linkedin_ads";

@@ -12,11 +12,11 @@
 //! (`/v2/userinfo`, unversioned: `sub`, `name`, `picture`). Errors are LinkedIn's, read as
 //! in [`super::linkedin`]. Revocation at `/oauth/v2/revoke` (not verified).
 
+use super::call::{ApiCall, NetworkFailure};
 use super::{
     json, linkedin, Adapter, ChannelKind, ClientAuth, DiscoveredAccount, Discovery, Hosts,
     Lifetimes, NetworkProfile, NetworkSettings, Renewal, RevokeStyle, Scopes, TokenMethod,
 };
-use crate::oauth::{ApiCall, NetworkFailure};
 use chrono::TimeDelta;
 
 pub const ID: &str = "linkedin_member";

@@ -3,6 +3,7 @@
 //! its errors classified, and how its sandbox behaves. This module holds the shape those
 //! files fill in, the failure classes, and the registry of configured networks.
 
+pub mod call;
 pub mod demo;
 pub mod facebook;
 #[cfg(any(test, feature = "fixtures"))]
@@ -19,7 +20,7 @@ pub mod x;
 pub mod youtube;
 
 use crate::crypto::Secret;
-use crate::oauth::{ApiCall, NetworkFailure};
+use call::{ApiCall, NetworkFailure};
 use chrono::TimeDelta;
 use reqwest::header::HeaderMap;
 use serde::Serialize;

@@ -7,11 +7,11 @@
 //! consent; the revoke endpoint takes system users' tokens only, so none for Tether. Errors
 //! are the `Error` schema `{"code", "message"}`, never RFC 6749 bodies.
 
+use super::call::{ApiCall, NetworkFailure};
 use super::{
     json, Adapter, ChannelKind, ClientAuth, DeadReason, DiscoveredAccount, Discovery, FailureClass,
     Hosts, Lifetimes, NetworkProfile, NetworkSettings, Renewal, Scopes, TokenMethod,
 };
-use crate::oauth::{ApiCall, NetworkFailure};
 use chrono::TimeDelta;
 use reqwest::header::HeaderMap as ClientHeaders;
 use serde_json::Value;

@@ -8,11 +8,11 @@
 //! profile is, the API does not say.
 //! Followers come from the account's insights.
 
+use super::call::{ApiCall, NetworkFailure};
 use super::{
     instagram, json, Adapter, ChannelKind, ClientAuth, Discovery, ExchangeCall, FailureClass,
     Hosts, Lifetimes, NetworkProfile, NetworkSettings, Renewal, Scopes, TokenMethod,
 };
-use crate::oauth::{ApiCall, NetworkFailure};
 use chrono::TimeDelta;
 
 pub const ID: &str = "threads";

@@ -11,11 +11,11 @@
 //! `{"error": {"code", "message", "log_id"}}`. Revocation at `/v2/oauth/revoke/` takes
 //! the access token ("the user access token to revoke").
 
+use super::call::{ApiCall, NetworkFailure};
 use super::{
     json, Adapter, ChannelKind, ClientAuth, DeadReason, DiscoveredAccount, Discovery, FailureClass,
     Hosts, Lifetimes, NetworkProfile, NetworkSettings, Renewal, RevokeStyle, Scopes, TokenMethod,
 };
-use crate::oauth::{ApiCall, NetworkFailure};
 use chrono::TimeDelta;
 use reqwest::header::HeaderMap as ClientHeaders;
 use serde_json::Value;

@@ -9,11 +9,11 @@
 //! "Token has been expired or revoked."; API 401; 403 `quotaExceeded` is a rate limit,
 //! `insufficientPermissions` a missing scope. Revocation at oauth2.googleapis.com/revoke.
 
+use super::call::{ApiCall, NetworkFailure};
 use super::{
     json, Adapter, ChannelKind, ClientAuth, DeadReason, DiscoveredAccount, Discovery, FailureClass,
     Hosts, Lifetimes, NetworkProfile, NetworkSettings, Renewal, RevokeStyle, Scopes, TokenMethod,
 };
-use crate::oauth::{ApiCall, NetworkFailure};
 use chrono::TimeDelta;
 use reqwest::header::HeaderMap as ClientHeaders;
 use serde_json::Value;
