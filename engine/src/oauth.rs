@@ -1,5 +1,6 @@
 //! The OAuth 2.0 client: consent URLs, code exchange, long-lived exchange, refresh,
-//! extension in place, revocation and API calls, for any network profile. The same code
+//! extension in place and revocation, for any network profile (API calls with a channel's
+//! token are `networks::call`). The same code
 //! path serves a sandbox network and a real one; only the URLs differ. The quirks (a GET
 //! token endpoint, `client_key`, comma-separated scopes) are data in the profile.
 
