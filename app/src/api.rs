@@ -359,8 +359,8 @@ pub async fn load_channel(channel_id: i64) -> Result<ChannelPage, ServerFnError>
                 format!(
                     "{network} ends these permissions on {} ({days} days after consent) and they \
                      must be given again; a public profile's do not end. {network} does not say \
-                     which this profile is: if it is private, say so below and Tether counts down \
-                     to that day and reminds.",
+                     which this profile is: if it is private, mark it so below and Tether counts \
+                     down to that day and reminds.",
                     when(ends),
                 ),
             )

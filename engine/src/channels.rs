@@ -1559,6 +1559,22 @@ impl Engine {
                     channel.network_name
                 ))
             })?;
+        if channel.unlinked_at.is_some() {
+            return Err(Error::Invalid("It is unlinked: reconnect it first.".into()));
+        }
+        let now = self.clock.now().timestamp();
+        let ended = channel
+            .connected_at
+            .is_some_and(|at| at + period.num_seconds() <= now);
+        if private && ended && channel.dead_reason.is_none() {
+            // The day has passed: a private profile's consent is over already, and saying
+            // so now would end a channel that may well be working.
+            return Err(Error::Invalid(format!(
+                "Its consent was given more than {} days ago, so if the profile is private {} has ended it already and a check will say so; reconnect it, then mark it private.",
+                period.num_days(),
+                channel.network_name
+            )));
+        }
         let mut tx = self.db.pool().begin().await?;
         sqlx::query("UPDATE channels SET private_profile = $1 WHERE id = $2")
             .bind(i64::from(private))

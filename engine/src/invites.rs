@@ -372,8 +372,10 @@ impl Engine {
                 "Send at most {MOST_INVITES_AT_ONCE} invites at once."
             )));
         }
+        // A channel ticked twice is asked once.
+        let mut seen = std::collections::HashSet::new();
         let mut outcomes = Vec::with_capacity(channel_ids.len());
-        for &channel_id in channel_ids {
+        for &channel_id in channel_ids.iter().filter(|id| seen.insert(**id)) {
             outcomes.push((
                 channel_id,
                 self.invite_to_reconnect(person, channel_id).await,
@@ -393,7 +395,7 @@ impl Engine {
         let row = sqlx::query(
             "SELECT cr.consent_invite_id, i.recipient, u.email AS connector_email \
              FROM credentials cr \
-             LEFT JOIN invites i ON i.id = cr.consent_invite_id \
+             LEFT JOIN invites i ON i.id = cr.consent_invite_id AND i.workspace_id = $2 \
              LEFT JOIN memberships m ON m.user_id = cr.connected_by AND m.workspace_id = $2 \
              LEFT JOIN users u ON u.id = m.user_id \
              WHERE cr.channel_id = $1",

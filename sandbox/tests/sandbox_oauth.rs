@@ -1214,3 +1214,39 @@ fn keys(value: &serde_json::Value) -> Vec<String> {
     keys.sort();
     keys
 }
+
+/// Member and ads channels connected on the pages app, before they had apps of their own,
+/// are checked as those apps' channels are: the member by userinfo, an ads account by the
+/// member's roles. Read as pages, every one of them would be called a lost role.
+#[tokio::test]
+async fn linkedin_channels_connected_before_the_split_are_checked_as_what_they_are() {
+    for (network, kind, account) in [
+        ("linkedin_member", "member", "li-aB3x9"),
+        ("linkedin_ads", "ads_account", "508871234"),
+    ] {
+        let f = start_sandbox(network).await;
+        let grant = f.connect_as("li-aB3x9", &[]).await;
+        let mut legacy = f.network.clone();
+        legacy.profile.adapter = engine::networks::Adapter::LinkedIn;
+        let call = ApiCall {
+            http: &f.http,
+            network: &legacy,
+            token: &grant.access_token,
+            granted: &[],
+        };
+        let checked = legacy
+            .profile
+            .adapter
+            .check(&call, kind, account)
+            .await
+            .unwrap_or_else(|failure| panic!("{kind}: {failure:?}"));
+        assert!(
+            checked
+                .accounts
+                .iter()
+                .any(|a| a.kind == kind && a.id == account),
+            "{kind}: {:?}",
+            checked.accounts
+        );
+    }
+}

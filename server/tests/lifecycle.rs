@@ -1368,7 +1368,7 @@ async fn a_profile_said_private_counts_down_to_the_end_of_its_consent(backend: B
             app.page(&location(&response)).await
         }
     };
-    assert!(app.page(&page).await.contains("The profile is private"));
+    assert!(app.page(&page).await.contains("Mark the profile private"));
     assert_eq!(credential(&app, threads).await.reconsent_deadline, None);
 
     let html = say(threads, "true").await;
@@ -1386,7 +1386,7 @@ async fn a_profile_said_private_counts_down_to_the_end_of_its_consent(backend: B
             .unwrap();
     assert_eq!(planned, Some(0), "the reminder sweep plans it");
     assert!(
-        html.contains("The profile is public"),
+        html.contains("Mark the profile public"),
         "the way back is offered"
     );
 
@@ -1447,7 +1447,22 @@ async fn a_profile_said_private_counts_down_to_the_end_of_its_consent(backend: B
     assert!(html.contains("Noted: the profile is public"), "{html}");
     assert_eq!(credential(&app, threads).await.reconsent_deadline, None);
 
-    // Said private again, the day passes: a lapse of consent, not a revocation.
+    // Ninety days after consent, saying it now would end a channel that may well work.
+    app.advance(TimeDelta::days(91));
+    let html = say(threads, "true").await;
+    assert!(
+        html.contains("so if the profile is private Threads has ended it already"),
+        "{html}"
+    );
+    assert_eq!(credential(&app, threads).await.reconsent_deadline, None);
+
+    // Reconnected and said private, the day passes: a lapse of consent, not a revocation.
+    let response = app
+        .post_form(&format!("/channels/{threads}/reauthorize"), &[])
+        .await;
+    let consent = url::Url::parse(&location(&response)).unwrap();
+    let callback = app.consent_as(&consent, "th-3001", "approve", &[]).await;
+    app.land(&callback).await;
     say(threads, "true").await;
     app.advance(TimeDelta::days(90) + TimeDelta::minutes(30));
     impatient(&app).sweep().await.unwrap();

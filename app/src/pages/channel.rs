@@ -122,14 +122,6 @@ fn Manage(page: ChannelPage, back: String) -> impl IntoView {
                     <button type="submit" class="button">"Rename"</button>
                 </form>
             })}
-            {page.private_profile.filter(|_| page.may_act && !unlinked).map(|private| view! {
-                <form method="post" action=format!("/channels/{id}/privacy") class="form form--inline">
-                    <input type="hidden" name="private" value=if private { "false" } else { "true" }/>
-                    <button type="submit" class="button">
-                        {if private { "The profile is public" } else { "The profile is private" }}
-                    </button>
-                </form>
-            })}
             <div class="channel__actions">
                 {(page.may_act && live).then(|| view! {
                     <BusyForm action=format!("/channels/{id}/reauthorize") class="inline"
@@ -171,7 +163,8 @@ fn ReturnTo(back: String) -> impl IntoView {
 fn StateCard(page: ChannelPage, back: String) -> impl IntoView {
     let id = page.channel.id;
     let facts = page.channel.facts;
-    let live = !facts.unlinked && facts.dead_reason.is_none();
+    let unlinked = facts.unlinked;
+    let live = !unlinked && facts.dead_reason.is_none();
     // The page a notification links to carries the fix itself.
     let fix = match crate::status::status(&facts, page.now).next_action {
         NextAction::Reconnect => Some(("Reconnect", false)),
@@ -189,6 +182,18 @@ fn StateCard(page: ChannelPage, back: String) -> impl IntoView {
                     .map(|(label, value)| view! { <dt>{label}</dt><dd>{value}</dd> })
                     .collect_view()}
             </dl>
+            // What the network does not say and a person may know: whether the profile is
+            // private, which gives its consent an end.
+            {page.private_profile.filter(|_| page.may_act && !unlinked).map(|private| view! {
+                <div class="channel__actions">
+                    <form method="post" action=format!("/channels/{id}/privacy") class="inline">
+                        <input type="hidden" name="private" value=if private { "false" } else { "true" }/>
+                        <button type="submit" class="button">
+                            {if private { "Mark the profile public" } else { "Mark the profile private" }}
+                        </button>
+                    </form>
+                </div>
+            })}
             {fix.filter(|_| page.may_act).map(|(label, only_missing)| view! {
                 <div class="channel__actions">
                     <BusyForm action=format!("/channels/{id}/reauthorize") class="inline"

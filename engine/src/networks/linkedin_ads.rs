@@ -14,8 +14,8 @@
 
 use super::call::{ApiCall, NetworkFailure};
 use super::{
-    json, linkedin, Adapter, ChannelKind, ClientAuth, DiscoveredAccount, Discovery, Hosts,
-    Lifetimes, NetworkProfile, NetworkSettings, Renewal, RevokeStyle, Scopes, TokenMethod,
+    json, linkedin, Adapter, ChannelKind, ClientAuth, DiscoveredAccount, Discovery, FailureClass,
+    Hosts, Lifetimes, NetworkProfile, NetworkSettings, Renewal, RevokeStyle, Scopes, TokenMethod,
 };
 use chrono::TimeDelta;
 
@@ -146,8 +146,21 @@ pub(super) async fn discover(call: &ApiCall<'_>) -> Result<Discovery, NetworkFai
     let (ids, member) = roles(call).await?;
     let mut accounts = Vec::new();
     for id in &ids {
-        let found = linkedin::rest(call, &format!("{AD_ACCOUNTS}/{id}"), &[]).await?;
-        accounts.push(account(id, json::str_at(&found, "/name"))?);
+        // An account that will not say its name (a role too narrow to read it, a
+        // cancelled account) is still one the member holds a role on.
+        let name = match linkedin::rest(call, &format!("{AD_ACCOUNTS}/{id}"), &[]).await {
+            Ok(found) => json::str_at(&found, "/name"),
+            Err(failure)
+                if matches!(
+                    failure.class(),
+                    FailureClass::MissingPermission | FailureClass::Unclear
+                ) =>
+            {
+                None
+            }
+            Err(failure) => return Err(failure),
+        };
+        accounts.push(account(id, name)?);
     }
     Ok(Discovery {
         accounts,

@@ -726,6 +726,12 @@ impl Adapter {
     ) -> Result<Discovery, NetworkFailure> {
         match self {
             Adapter::Facebook => facebook::check(call, kind, account_id).await,
+            // Member and ads channels connected on the pages app before they had apps of
+            // their own are checked the way those apps' channels are.
+            Adapter::LinkedIn if kind == "member" => linkedin_member::discover(call).await,
+            Adapter::LinkedIn if kind == "ads_account" => {
+                linkedin_ads::check(call, kind, account_id).await
+            }
             Adapter::LinkedIn => linkedin::check(call, kind, account_id).await,
             Adapter::LinkedInAds => linkedin_ads::check(call, kind, account_id).await,
             _ => self.discover(call).await,

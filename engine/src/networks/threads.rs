@@ -33,8 +33,8 @@ const MIN_AGE_TO_EXTEND: TimeDelta = TimeDelta::hours(24);
 /// "Permissions granted to apps by app users with private profiles are now valid for 90
 /// days" (long-lived tokens). The profile API has no field that says a profile is private
 /// (profiles: `id`, `username`, `name`, `threads_profile_picture_url`,
-/// `threads_biography`, `is_verified`), so this is a possibility shown with each channel,
-/// never a deadline Tether counts down to or reminds anyone of.
+/// `threads_biography`, `is_verified`), so each channel shows it as a possibility; it is
+/// the channel's deadline only once a person who knows says the profile is private.
 const PRIVATE_PROFILE_CONSENT: TimeDelta = TimeDelta::days(90);
 
 const SCOPE_WORDS: &[(&str, &str)] = &[

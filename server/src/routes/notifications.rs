@@ -244,12 +244,15 @@ fn bulk_words(
                     _ => None,
                 })
                 .collect();
+            let mut addresses = mailed.clone();
+            addresses.sort_unstable();
+            addresses.dedup();
             let mut words = match mailed.len() {
                 0 => "No reconnect invite was mailed.".to_owned(),
                 n => format!(
                     "Reconnect invites mailed for {} (to {}).",
                     channels(n),
-                    mailed.join(", ")
+                    addresses.join(", ")
                 ),
             };
             for (id, outcome) in outcomes {
