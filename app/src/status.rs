@@ -8,42 +8,57 @@ use serde::{Deserialize, Serialize};
 /// A person-facing deadline this close turns a channel to "expiring soon".
 pub const EXPIRING_SOON_WINDOW_SECS: i64 = 7 * 24 * 3600;
 
-/// What is stored about a channel that decides its state; never a token.
+/// What is stored about a channel that decides its state; never a token. Serialized
+/// without its empty and false fields: every row's facts ride in the page for the island
+/// that ticks the countdowns, and most of them are empty.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelFacts {
     /// When the current access token stops working; `None` when it does not expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_expires_at: Option<i64>,
     /// When Tether plans to renew the access token next; `None` when nothing is planned.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renew_at: Option<i64>,
     /// Since when the channel has been down (its open disconnection), if it is.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub down_since: Option<i64>,
     /// When the network demands fresh consent whatever Tether does (LinkedIn's 365 days,
     /// Google testing apps' 7 days, Facebook's data access); refreshing never moves it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reconsent_deadline: Option<i64>,
     /// True when Tether can renew the access token without a person (refresh token).
+    #[serde(default, skip_serializing_if = "is_false")]
     pub renewable: bool,
     /// Scopes the channel needs that the person did not grant.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing_scopes: Vec<String>,
     /// Set when the network said the token is dead (revoked, password changed…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dead_reason: Option<String>,
     /// Set while the channel's network is failing for everyone (5xx, time-outs, rate limits).
+    #[serde(default, skip_serializing_if = "is_false")]
     pub network_outage: bool,
     /// Set while the channel's network refuses Tether's own app credentials: an operator's
     /// fault, not the channel's.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub app_refused: bool,
     /// While renewals fail for the network's reasons (not the token's): the next try.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_at: Option<i64>,
     /// Set when renewals kept failing for this channel alone and Tether stopped retrying.
+    #[serde(default, skip_serializing_if = "is_false")]
     pub gave_up: bool,
     /// Since when the network has refused checks in words that do not say whether access
     /// is lost, with nothing to renew that would settle it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unconfirmed_since: Option<i64>,
     /// Set once a person unlinked the channel: no tokens are held, its history is kept.
+    #[serde(default, skip_serializing_if = "is_false")]
     pub unlinked: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -857,6 +872,50 @@ mod tests {
         assert_eq!(
             Health::of(&[State::Expired]).summary(),
             "1 channel needs attention"
+        );
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod wire_tests {
+    use super::*;
+
+    /// Every row's facts ride in the page: empty and false fields are left out, and what
+    /// is read back is what was sent.
+    #[test]
+    fn facts_travel_without_their_empty_fields() {
+        let refused = ChannelFacts {
+            access_expires_at: Some(1_900_000_000),
+            renewable: true,
+            dead_reason: Some("Access was revoked at the network.".into()),
+            ..ChannelFacts::default()
+        };
+        let wire = serde_json::to_string(&refused).unwrap();
+        assert_eq!(
+            wire,
+            r#"{"access_expires_at":1900000000,"renewable":true,"dead_reason":"Access was revoked at the network."}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<ChannelFacts>(&wire).unwrap(),
+            refused
+        );
+        assert_eq!(
+            serde_json::to_string(&ChannelFacts::default()).unwrap(),
+            "{}"
+        );
+        let everything = ChannelFacts {
+            missing_scopes: vec!["read".into()],
+            network_outage: true,
+            app_refused: true,
+            gave_up: true,
+            unlinked: true,
+            unconfirmed_since: Some(5),
+            ..refused
+        };
+        let wire = serde_json::to_string(&everything).unwrap();
+        assert_eq!(
+            serde_json::from_str::<ChannelFacts>(&wire).unwrap(),
+            everything
         );
     }
 }
