@@ -34,12 +34,13 @@ use std::collections::BTreeMap;
 pub const ID: &str = "linkedin";
 pub const DISPLAY_NAME: &str = "LinkedIn";
 
-const WEB: &str = "https://www.linkedin.com";
-const API: &str = "https://api.linkedin.com";
+/// Every LinkedIn app (pages, members, ads) shares these endpoints and lifetimes.
+pub(super) const WEB: &str = "https://www.linkedin.com";
+pub(super) const API: &str = "https://api.linkedin.com";
 
-const AUTHORIZE: &str = "/oauth/v2/authorization";
-const TOKEN: &str = "/oauth/v2/accessToken";
-const REVOKE: &str = "/oauth/v2/revoke";
+pub(super) const AUTHORIZE: &str = "/oauth/v2/authorization";
+pub(super) const TOKEN: &str = "/oauth/v2/accessToken";
+pub(super) const REVOKE: &str = "/oauth/v2/revoke";
 const ORGANIZATION_ACLS: &str = "rest/organizationAcls";
 const ORGANIZATIONS: &str = "rest/organizations";
 const ORGANIZATION_BRANDS: &str = "rest/organizationBrands";
@@ -48,8 +49,8 @@ const NETWORK_SIZES: &str = "rest/networkSizes";
 const ORGANIZATION_URN: &str = "urn:li:organization:";
 const BRAND_URN: &str = "urn:li:organizationBrand:";
 
-const ACCESS: TimeDelta = TimeDelta::days(60);
-const REFRESH_WINDOW: TimeDelta = TimeDelta::days(365);
+pub(super) const ACCESS: TimeDelta = TimeDelta::days(60);
+pub(super) const REFRESH_WINDOW: TimeDelta = TimeDelta::days(365);
 
 /// ACLs asked for per page; a page with fewer is the last. Bounded so a misbehaving answer
 /// cannot loop.

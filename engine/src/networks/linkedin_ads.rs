@@ -13,28 +13,19 @@
 //! verified. Revocation at `/oauth/v2/revoke` (not verified).
 
 use super::call::{ApiCall, NetworkFailure};
+use super::linkedin::{ACCESS, API, AUTHORIZE, REFRESH_WINDOW, REVOKE, TOKEN, WEB};
 use super::{
     json, linkedin, Adapter, ChannelKind, ClientAuth, DiscoveredAccount, Discovery, FailureClass,
     Hosts, Lifetimes, NetworkProfile, NetworkSettings, Renewal, RevokeStyle, Scopes, TokenMethod,
 };
-use chrono::TimeDelta;
 
 pub const ID: &str = "linkedin_ads";
 pub const DISPLAY_NAME: &str = "LinkedIn Ads";
 
-const WEB: &str = "https://www.linkedin.com";
-const API: &str = "https://api.linkedin.com";
-
-const AUTHORIZE: &str = "/oauth/v2/authorization";
-const TOKEN: &str = "/oauth/v2/accessToken";
-const REVOKE: &str = "/oauth/v2/revoke";
 const AD_ACCOUNT_USERS: &str = "rest/adAccountUsers";
 const AD_ACCOUNTS: &str = "rest/adAccounts";
 
 const ACCOUNT_URN: &str = "urn:li:sponsoredAccount:";
-
-const ACCESS: TimeDelta = TimeDelta::days(60);
-const REFRESH_WINDOW: TimeDelta = TimeDelta::days(365);
 
 /// Roles asked for per page; a page with fewer is the last. Bounded so a misbehaving
 /// answer cannot loop.

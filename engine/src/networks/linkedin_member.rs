@@ -13,25 +13,16 @@
 //! in [`super::linkedin`]. Revocation at `/oauth/v2/revoke` (not verified).
 
 use super::call::{ApiCall, NetworkFailure};
+use super::linkedin::{ACCESS, API, AUTHORIZE, REFRESH_WINDOW, REVOKE, TOKEN, WEB};
 use super::{
     json, linkedin, Adapter, ChannelKind, ClientAuth, DiscoveredAccount, Discovery, Hosts,
     Lifetimes, NetworkProfile, NetworkSettings, Renewal, RevokeStyle, Scopes, TokenMethod,
 };
-use chrono::TimeDelta;
 
 pub const ID: &str = "linkedin_member";
 pub const DISPLAY_NAME: &str = "LinkedIn profile";
 
-const WEB: &str = "https://www.linkedin.com";
-const API: &str = "https://api.linkedin.com";
-
-const AUTHORIZE: &str = "/oauth/v2/authorization";
-const TOKEN: &str = "/oauth/v2/accessToken";
-const REVOKE: &str = "/oauth/v2/revoke";
 const USERINFO: &str = "v2/userinfo";
-
-const ACCESS: TimeDelta = TimeDelta::days(60);
-const REFRESH_WINDOW: TimeDelta = TimeDelta::days(365);
 
 const SCOPE_WORDS: &[(&str, &str)] = &[
     ("openid", "Know who you are on LinkedIn"),
