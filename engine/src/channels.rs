@@ -20,6 +20,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::Row;
+use std::sync::Arc;
 use url::Url;
 
 /// How long a person has to finish the network's consent page.
@@ -1821,8 +1822,19 @@ impl Engine {
             .ok_or(Error::NotFound)
     }
 
+    /// A workspace's channels, read again only when something they show has changed.
     pub async fn workspace_channels(&self, workspace_id: i64) -> Result<Vec<ChannelRecord>> {
-        self.channel_records(Some(workspace_id), None).await
+        // Read before the records: a write committed after it moves it again.
+        let version: i64 = sqlx::query_scalar("SELECT version FROM channel_changes")
+            .fetch_one(self.db.pool())
+            .await?;
+        if let Some(records) = self.channel_lists.get(workspace_id, version) {
+            return Ok(records.as_ref().clone());
+        }
+        let records = self.channel_records(Some(workspace_id), None).await?;
+        self.channel_lists
+            .keep(workspace_id, version, Arc::new(records.clone()));
+        Ok(records)
     }
 
     /// Every channel of every workspace: for counting states in `/metrics`.

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod calendar;
+mod channel_lists;
 pub mod channels;
 pub mod clock;
 pub mod crypto;
@@ -58,6 +59,8 @@ pub struct Engine {
     /// For addresses people typed (webhooks): public addresses only, unless allowed.
     webhook_http: reqwest::Client,
     private_addresses: outbound::PrivateAddresses,
+    /// Each workspace's channel records while nothing they show has changed.
+    channel_lists: Arc<channel_lists::ChannelLists>,
 }
 
 impl Engine {
@@ -85,6 +88,7 @@ impl Engine {
                 outbound::PrivateAddresses::Refused,
             ),
             private_addresses: outbound::PrivateAddresses::Refused,
+            channel_lists: Arc::default(),
         }
     }
 

@@ -336,6 +336,122 @@ async fn a_channel_failing_alone_is_handed_to_a_person(backend: Backend) {
 /// An agency's thousand channels came back in one answer, with no way to ask for the ones
 /// that need a person: the list comes in pages by id, the `Link` header names the next
 /// one with the same filter, and a filter or cursor that is not valid is refused in words.
+/// Each workspace's channel list is kept in memory between writes. A write by any process
+/// (here straight to the database, as another Tether sharing it would) is in the next read.
+async fn the_channel_list_is_read_again_after_any_write_it_shows(backend: Backend) {
+    let app = app(backend).await;
+    let pool = app.engine.db().pool();
+    let workspace: i64 = sqlx::query_scalar("SELECT id FROM workspaces")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let owner: i64 = sqlx::query_scalar("SELECT id FROM users")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let tokens: Vec<engine::import::ImportedToken> = (0..2)
+        .map(|n| {
+            serde_json::from_value(json!({
+                "network": "x",
+                "kind": "profile",
+                "account_id": format!("14600000000000008{n:02}"),
+                "handle": format!("@kept{n}"),
+                "access_token": format!("access-{n}"),
+                "refresh_token": format!("refresh-{n}"),
+                "expires_in": 7200,
+            }))
+            .unwrap()
+        })
+        .collect();
+    app.engine
+        .import_tokens(workspace, &tokens, 1)
+        .await
+        .unwrap();
+    let channel = app.engine.workspace_channels(workspace).await.unwrap()[0].id;
+    let read = || async {
+        app.engine
+            .workspace_channels(workspace)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|record| record.id == channel)
+    };
+    let write = |sql: &'static str, value: i64| async move {
+        sqlx::query(sql).bind(value).execute(pool).await.unwrap();
+    };
+    assert_eq!(
+        read().await.unwrap().connected_by,
+        None,
+        "imported by no one"
+    );
+
+    write(
+        "UPDATE channels SET name = 'Renamed elsewhere' WHERE id = $1",
+        channel,
+    )
+    .await;
+    assert_eq!(read().await.unwrap().name, "Renamed elsewhere");
+
+    write("UPDATE credentials SET connected_by = $1", owner).await;
+    assert_eq!(
+        read().await.unwrap().connected_by.as_deref(),
+        Some("Ada Owner")
+    );
+
+    write(
+        "UPDATE users SET display_name = 'Ada King' WHERE id = $1",
+        owner,
+    )
+    .await;
+    assert_eq!(
+        read().await.unwrap().connected_by.as_deref(),
+        Some("Ada King")
+    );
+
+    assert!(!read().await.unwrap().connector_left);
+    write(
+        "UPDATE memberships SET role = 'viewer' WHERE user_id = $1",
+        owner,
+    )
+    .await;
+    assert!(
+        read().await.unwrap().connector_left,
+        "a viewer may not reconnect"
+    );
+
+    write(
+        "INSERT INTO disconnections (workspace_id, channel_id, reason, started_at) \
+         SELECT workspace_id, id, 'revoked', 1000 FROM channels WHERE id = $1",
+        channel,
+    )
+    .await;
+    assert_eq!(read().await.unwrap().down_since, Some(1000));
+    write(
+        "UPDATE disconnections SET ended_at = 2000 WHERE channel_id = $1",
+        channel,
+    )
+    .await;
+    assert_eq!(read().await.unwrap().down_since, None);
+
+    write(
+        "UPDATE credentials SET dead_reason = 'revoked' WHERE channel_id = $1",
+        channel,
+    )
+    .await;
+    assert!(read().await.unwrap().dead_reason.is_some());
+
+    write("DELETE FROM channels WHERE id = $1", channel).await;
+    assert!(read().await.is_none());
+    assert_eq!(
+        app.engine
+            .workspace_channels(workspace)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
 async fn the_channel_list_comes_in_pages_and_filters_by_state(backend: Backend) {
     let app = app(backend).await;
     let key = create_api_key(&app, "monitor").await;
@@ -1592,6 +1708,7 @@ on_both_backends!(
     api_keys_keep_to_their_terms,
     the_api_answers_with_states_and_clear_errors,
     the_channel_list_comes_in_pages_and_filters_by_state,
+    the_channel_list_is_read_again_after_any_write_it_shows,
     the_channel_page_shows_history_and_renews_or_checks_on_demand,
     a_failed_claim_lets_the_work_in_flight_finish_first,
     a_token_that_cannot_be_opened_fails_only_its_own_work,
