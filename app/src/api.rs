@@ -15,14 +15,18 @@ pub async fn load_dashboard(
     #[server(default)] filter: ChannelFilter,
 ) -> Result<Dashboard, ServerFnError> {
     use crate::model::{
-        ChannelCard, ConfigurationFaultNotice, ElsewhereLine, NetworkChoice, OutageNotice, Person,
+        ConfigurationFaultNotice, ElsewhereLine, NetworkChoice, OutageNotice, Person,
     };
     use crate::ssr::{public_error, request, require_person, take_flash, when};
     use engine::domain::Permission;
 
     let (ctx, jar) = request()?;
     let person = require_person(&ctx, &jar).await?;
-    let records = ctx.engine.channels(&person).await.map_err(public_error)?;
+    let records = ctx
+        .engine
+        .kept_workspace_channels(person.workspace_id)
+        .await
+        .map_err(public_error)?;
     let outages = ctx
         .engine
         .outage_reports(person.workspace_id)
@@ -34,8 +38,17 @@ pub async fn load_dashboard(
         .await
         .map_err(public_error)?;
     let now = ctx.engine.clock().now().timestamp();
-    let cards = crate::listing::cards(records, &outages, &faults);
-    let (channels, listing, health) = crate::listing::list(cards, &filter, now);
+    let rows = crate::listing::rows(
+        &records,
+        &outages,
+        &faults,
+        person.role.may(Permission::SeeTokenMetadata),
+    );
+    let (shown, listing, health) = crate::listing::list(&rows, &filter, now);
+    let channels = shown
+        .into_iter()
+        .map(|i| crate::listing::card(&records[i], &rows[i]))
+        .collect();
     let workspaces = ctx.engine.workspaces(&person).await.map_err(public_error)?;
     let mut elsewhere = Vec::new();
     for (workspace_id, name, _) in &workspaces {
@@ -44,13 +57,12 @@ pub async fn load_dashboard(
         }
         let attention = ctx
             .engine
-            .workspace_channels(*workspace_id)
+            .kept_workspace_channels(*workspace_id)
             .await
             .map_err(public_error)?
-            .into_iter()
-            .map(ChannelCard::from)
-            .filter(|card| {
-                crate::status::status(&card.facts, now)
+            .iter()
+            .filter(|record| {
+                crate::status::status(&crate::listing::facts(record), now)
                     .state
                     .needs_attention()
             })
@@ -225,6 +237,7 @@ pub async fn load_picker(pending_id: String) -> Result<PickerPage, ServerFnError
 #[cfg(feature = "ssr")]
 impl From<engine::channels::ChannelRecord> for crate::model::ChannelCard {
     fn from(channel: engine::channels::ChannelRecord) -> Self {
+        let facts = crate::listing::facts(&channel);
         Self {
             id: channel.id,
             network_name: channel.network_name,
@@ -242,21 +255,7 @@ impl From<engine::channels::ChannelRecord> for crate::model::ChannelCard {
             connector_id: channel.connector_id,
             through_invite: channel.through_invite,
             connector_left: channel.connector_left,
-            facts: crate::status::ChannelFacts {
-                access_expires_at: channel.access_expires_at,
-                renew_at: channel.renew_at,
-                down_since: channel.down_since,
-                reconsent_deadline: channel.reconsent_deadline,
-                renewable: channel.renewable,
-                missing_scopes: channel.missing_scopes,
-                dead_reason: channel.dead_reason,
-                network_outage: false,
-                app_refused: false,
-                retry_at: channel.retry_at,
-                gave_up: channel.gave_up_at.is_some(),
-                unconfirmed_since: channel.unconfirmed_since,
-                unlinked: channel.unlinked_at.is_some(),
-            },
+            facts,
         }
     }
 }

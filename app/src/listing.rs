@@ -1,10 +1,16 @@
 //! The dashboard's list for many channels: those that need a person first, sorted by
 //! deadline; filtered by state, network and words; cut into pages; counted per state; and
 //! the health sign's facts reduced to the channels that time may change today.
+//!
+//! It reads each channel through a [`Row`] borrowed from the engine's kept records, and makes
+//! a [`ChannelCard`] only for the rows a page shows: with ten thousand channels, copying each
+//! record into a card cost more than all the rest of a render.
 
 use crate::model::{ChannelCard, ChannelFilter, HealthFacts, Listing, StateCount};
 use crate::pages::thousands;
-use crate::status::{may_change_within, status, Health, State};
+use crate::status::{may_change_within, status, ChannelFacts, Health, State};
+use engine::channels::ChannelRecord;
+use engine::lifecycle::{ConfigurationFault, OutageReport};
 
 /// Channels per page: the first screen stays light with a thousand channels.
 pub const PAGE_SIZE: usize = 50;
@@ -13,110 +19,147 @@ const HEALTH_SPAN: i64 = 86_400;
 /// Search words are cut to this length.
 const MOST_SEARCH_CHARS: usize = 100;
 
-/// The workspace's channels as the dashboard lists them, each with its network's key, with
-/// what the networks' troubles add to their facts: an outage, Tether's app refused.
-pub fn cards(
-    records: Vec<engine::channels::ChannelRecord>,
-    outages: &[engine::lifecycle::OutageReport],
-    faults: &[engine::lifecycle::ConfigurationFault],
-) -> Vec<(String, ChannelCard)> {
+/// What the listing reads of one channel.
+#[derive(Clone, Debug)]
+pub struct Row<'a> {
+    pub id: i64,
+    /// The network's key, as filters name it.
+    pub network: &'a str,
+    pub network_name: &'a str,
+    pub name: &'a str,
+    pub handle: &'a str,
+    pub followers: Option<i64>,
+    /// Who keeps it, by user id and name, when the person may see that.
+    pub connector: Option<(i64, &'a str)>,
+    /// With what the networks' troubles add: an outage, Tether's app refused.
+    pub facts: ChannelFacts,
+}
+
+/// Each record as a row, as `sees_connectors` may see it, with what the networks' troubles
+/// add to its facts.
+pub fn rows<'a>(
+    records: &'a [ChannelRecord],
+    outages: &[OutageReport],
+    faults: &[ConfigurationFault],
+    sees_connectors: bool,
+) -> Vec<Row<'a>> {
     records
-        .into_iter()
+        .iter()
         .map(|record| {
-            let network = record.network.clone();
-            let mut card = ChannelCard::from(record);
-            card.facts.network_outage = outages.iter().any(|o| o.network == network);
-            card.facts.app_refused = faults.iter().any(|f| f.network == network);
-            (network, card)
+            let mut facts = facts(record);
+            facts.network_outage = outages.iter().any(|o| o.network == record.network);
+            facts.app_refused = faults.iter().any(|f| f.network == record.network);
+            Row {
+                id: record.id,
+                network: &record.network,
+                network_name: &record.network_name,
+                name: &record.name,
+                handle: &record.handle,
+                followers: record.followers,
+                connector: record
+                    .connector_id
+                    .zip(record.connected_by.as_deref())
+                    .filter(|_| sees_connectors),
+                facts,
+            }
         })
         .collect()
+}
+
+/// What the status model reads of a record.
+pub fn facts(record: &ChannelRecord) -> ChannelFacts {
+    ChannelFacts {
+        access_expires_at: record.access_expires_at,
+        renew_at: record.renew_at,
+        down_since: record.down_since,
+        reconsent_deadline: record.reconsent_deadline,
+        renewable: record.renewable,
+        missing_scopes: record.missing_scopes.clone(),
+        dead_reason: record.dead_reason.clone(),
+        network_outage: false,
+        app_refused: false,
+        retry_at: record.retry_at,
+        gave_up: record.gave_up_at.is_some(),
+        unconfirmed_since: record.unconfirmed_since,
+        unlinked: record.unlinked_at.is_some(),
+    }
+}
+
+/// The card a page shows for `record`, read as `row`.
+pub fn card(record: &ChannelRecord, row: &Row) -> ChannelCard {
+    ChannelCard {
+        connected_by: row.connector.map(|(_, name)| name.to_owned()),
+        connector_id: row.connector.map(|(id, _)| id),
+        facts: row.facts.clone(),
+        ..ChannelCard::from(record.clone())
+    }
 }
 
 /// The ids of every channel `filter` matches at `now`, on every page: what a bulk action
 /// on "all that match" acts on.
-pub fn matching_ids(cards: &[(String, ChannelCard)], asked: &ChannelFilter, now: i64) -> Vec<i64> {
-    let (filter, _) = understood(asked, cards);
+pub fn matching_ids(rows: &[Row], asked: &ChannelFilter, now: i64) -> Vec<i64> {
+    let (filter, _) = understood(asked, rows);
     let words = filter.q.to_lowercase();
-    cards
-        .iter()
-        .filter(|(network, card)| {
-            shown(
-                &filter,
-                &words,
-                network,
-                card,
-                status(&card.facts, now).state,
-            )
-        })
-        .map(|(_, card)| card.id)
+    rows.iter()
+        .filter(|row| shown(&filter, &words, row, status(&row.facts, now).state))
+        .map(|row| row.id)
         .collect()
 }
 
-/// Whether a channel in `state` on `network` is one `filter` (its words lower-cased) shows.
-fn shown(
-    filter: &ChannelFilter,
-    words: &str,
-    network: &str,
-    card: &ChannelCard,
-    state: State,
-) -> bool {
+/// Whether a channel in `state` is one `filter` (its words lower-cased) shows.
+fn shown(filter: &ChannelFilter, words: &str, row: &Row, state: State) -> bool {
     (match filter.show.as_str() {
         "" => true,
         "attention" => state.needs_attention(),
         show => state.api_name() == show,
-    }) && (filter.network.is_empty() || filter.network == network)
+    }) && (filter.network.is_empty() || filter.network == row.network)
         && (filter.who.is_empty()
-            || card.connector_id.map(|id| id.to_string()).as_deref() == Some(filter.who.as_str()))
+            || row.connector.map(|(id, _)| id.to_string()).as_deref() == Some(filter.who.as_str()))
         && (words.is_empty()
-            || card.name.to_lowercase().contains(words)
-            || card.handle.to_lowercase().contains(words))
+            || row.name.to_lowercase().contains(words)
+            || row.handle.to_lowercase().contains(words))
 }
 
-/// One page of `cards` (each with its network's key) as `filter` asks, at `now`.
-pub fn list(
-    cards: Vec<(String, ChannelCard)>,
-    asked: &ChannelFilter,
-    now: i64,
-) -> (Vec<ChannelCard>, Listing, HealthFacts) {
-    let (filter, notice) = understood(asked, &cards);
-    let total = cards.len();
+/// One page of `rows` as `filter` asks, at `now`: the indices of the rows shown, in order.
+pub fn list(rows: &[Row], asked: &ChannelFilter, now: i64) -> (Vec<usize>, Listing, HealthFacts) {
+    let (filter, notice) = understood(asked, rows);
+    let total = rows.len();
     let mut counted = [0usize; State::ALL.len()];
     let mut changing = Vec::new();
     let mut settled_states = Vec::new();
     let mut settled_refused = 0;
-    let mut networks: Vec<(String, String)> = Vec::new();
-    let mut people: Vec<(String, String)> = Vec::new();
+    let mut networks: Vec<(&str, &str)> = Vec::new();
+    let mut people: Vec<(i64, &str)> = Vec::new();
     // Only counts the networks told: an imported account's audience is unknown, not zero.
-    let linked: Vec<i64> = cards
+    let linked: Vec<i64> = rows
         .iter()
-        .filter(|(_, c)| !c.facts.unlinked)
-        .filter_map(|(_, c)| c.followers)
+        .filter(|r| !r.facts.unlinked)
+        .filter_map(|r| r.followers)
         .collect();
     let words = filter.q.to_lowercase();
-    let mut matching: Vec<(State, Option<i64>, ChannelCard)> = Vec::new();
-    for (network, card) in cards {
-        let current = status(&card.facts, now);
+    let mut matching: Vec<(State, Option<i64>, usize)> = Vec::new();
+    for (index, row) in rows.iter().enumerate() {
+        let current = status(&row.facts, now);
         counted[State::ALL
             .iter()
             .position(|s| *s == current.state)
             .unwrap_or(0)] += 1;
-        if may_change_within(&card.facts, now, HEALTH_SPAN) {
-            changing.push(card.facts.clone());
+        if may_change_within(&row.facts, now, HEALTH_SPAN) {
+            changing.push(row.facts.clone());
         } else {
             settled_states.push(current.state);
-            settled_refused += usize::from(card.facts.app_refused);
+            settled_refused += usize::from(row.facts.app_refused);
         }
-        if !networks.iter().any(|(key, _)| *key == network) {
-            networks.push((network.clone(), card.network_name.clone()));
+        if !networks.iter().any(|(key, _)| *key == row.network) {
+            networks.push((row.network, row.network_name));
         }
-        if let (Some(id), Some(name)) = (card.connector_id, &card.connected_by) {
-            let id = id.to_string();
+        if let Some((id, name)) = row.connector {
             if !people.iter().any(|(known, _)| *known == id) {
-                people.push((id, name.clone()));
+                people.push((id, name));
             }
         }
-        if shown(&filter, &words, &network, &card, current.state) {
-            matching.push((current.state, current.deadline.map(|d| d.at), card));
+        if shown(&filter, &words, row, current.state) {
+            matching.push((current.state, current.deadline.map(|d| d.at), index));
         }
     }
     // What needs a person comes first, the nearest deadline (or the longest outage) first;
@@ -132,14 +175,22 @@ pub fn list(
     let page = filter.page.clamp(1, pages);
     let first = (page - 1) * PAGE_SIZE;
     let matched = matching.len();
-    let shown: Vec<ChannelCard> = matching
+    let shown: Vec<usize> = matching
         .into_iter()
         .skip(first)
         .take(PAGE_SIZE)
-        .map(|(.., card)| card)
+        .map(|(.., index)| index)
         .collect();
-    networks.sort_by(|a, b| a.1.cmp(&b.1));
-    people.sort_by(|a, b| a.1.cmp(&b.1));
+    networks.sort_by(|a, b| a.1.cmp(b.1));
+    people.sort_by(|a, b| a.1.cmp(b.1));
+    let networks: Vec<(String, String)> = networks
+        .into_iter()
+        .map(|(key, name)| (key.to_owned(), name.to_owned()))
+        .collect();
+    let people: Vec<(String, String)> = people
+        .into_iter()
+        .map(|(id, name)| (id.to_string(), name.to_owned()))
+        .collect();
     let attention: usize = State::ALL
         .iter()
         .zip(counted)
@@ -220,10 +271,7 @@ pub fn list(
 }
 
 /// The filter with what was not understood dropped, and a sentence saying so.
-fn understood(
-    asked: &ChannelFilter,
-    cards: &[(String, ChannelCard)],
-) -> (ChannelFilter, Option<String>) {
+fn understood(asked: &ChannelFilter, rows: &[Row]) -> (ChannelFilter, Option<String>) {
     let mut filter = ChannelFilter {
         show: asked.show.trim().to_owned(),
         network: asked.network.trim().to_owned(),
@@ -242,17 +290,16 @@ fn understood(
         ));
         filter.show.clear();
     }
-    if !filter.network.is_empty() && !cards.iter().any(|(key, _)| *key == filter.network) {
+    if !filter.network.is_empty() && !rows.iter().any(|row| row.network == filter.network) {
         notice = Some(format!(
             "No channel here is on a network called “{}”; every network is shown.",
             filter.network
         ));
         filter.network.clear();
     }
-    let responsible = |(_, card): &(String, ChannelCard)| {
-        card.connector_id.map(|id| id.to_string()) == Some(filter.who.clone())
-    };
-    if !filter.who.is_empty() && !cards.iter().any(responsible) {
+    let responsible =
+        |row: &Row| row.connector.map(|(id, _)| id.to_string()) == Some(filter.who.clone());
+    if !filter.who.is_empty() && !rows.iter().any(responsible) {
         notice = Some("No channel here is that person’s to keep; everyone’s are shown.".into());
         filter.who.clear();
     }
@@ -286,26 +333,53 @@ mod tests {
     use super::*;
     use crate::status::ChannelFacts;
 
-    fn card(id: i64, name: &str, facts: ChannelFacts) -> (String, ChannelCard) {
-        (
-            if id % 2 == 0 { "x" } else { "youtube" }.to_owned(),
-            ChannelCard {
-                id,
-                network_name: if id % 2 == 0 { "X" } else { "YouTube" }.to_owned(),
-                kind: "profile".into(),
-                personal: true,
-                name: name.into(),
-                handle: format!("@{}", name.to_lowercase()),
-                avatar_url: None,
-                followers: Some(10),
-                access: "Publishing".into(),
-                connected_by: None,
-                connector_id: None,
-                through_invite: false,
-                connector_left: false,
-                facts,
-            },
-        )
+    /// A channel as a test owns it; `row` lends it to the listing.
+    struct Channel {
+        id: i64,
+        name: String,
+        handle: String,
+        followers: Option<i64>,
+        connector: Option<(i64, String)>,
+        facts: ChannelFacts,
+    }
+
+    fn card(id: i64, name: &str, facts: ChannelFacts) -> Channel {
+        Channel {
+            id,
+            name: name.into(),
+            handle: format!("@{}", name.to_lowercase()),
+            followers: Some(10),
+            connector: None,
+            facts,
+        }
+    }
+
+    fn row(channel: &Channel) -> Row<'_> {
+        let even = channel.id % 2 == 0;
+        Row {
+            id: channel.id,
+            network: if even { "x" } else { "youtube" },
+            network_name: if even { "X" } else { "YouTube" },
+            name: &channel.name,
+            handle: &channel.handle,
+            followers: channel.followers,
+            connector: channel
+                .connector
+                .as_ref()
+                .map(|(id, name)| (*id, name.as_str())),
+            facts: channel.facts.clone(),
+        }
+    }
+
+    /// `list` over `channels`, with the ids of those shown.
+    fn listed(
+        channels: &[Channel],
+        filter: &ChannelFilter,
+        now: i64,
+    ) -> (Vec<i64>, Listing, HealthFacts) {
+        let rows: Vec<Row> = channels.iter().map(row).collect();
+        let (shown, listing, health) = list(&rows, filter, now);
+        (shown.iter().map(|&i| rows[i].id).collect(), listing, health)
     }
 
     fn healthy() -> ChannelFacts {
@@ -322,10 +396,6 @@ mod tests {
         }
     }
 
-    fn ids(cards: &[ChannelCard]) -> Vec<i64> {
-        cards.iter().map(|c| c.id).collect()
-    }
-
     #[test]
     fn channels_that_need_a_person_come_first_nearest_deadline_first() {
         let lapsing = |at| ChannelFacts {
@@ -339,8 +409,8 @@ mod tests {
             card(3, "Charlie", dead()),
             card(4, "Delta", lapsing(86_400)),
         ];
-        let (shown, listing, _) = list(cards, &ChannelFilter::default(), 0);
-        assert_eq!(ids(&shown), [3, 4, 2, 1]);
+        let (shown, listing, _) = listed(&cards, &ChannelFilter::default(), 0);
+        assert_eq!(shown, [3, 4, 2, 1]);
         assert_eq!(listing.counts[0].count, 3, "{:?}", listing.counts);
         assert_eq!(listing.counts[0].href, "/?show=attention");
         assert_eq!(
@@ -352,14 +422,14 @@ mod tests {
     #[test]
     fn an_audience_no_network_told_is_not_called_zero() {
         let unknown = |id| {
-            let (network, mut card) = card(id, "Imported", healthy());
+            let mut card = card(id, "Imported", healthy());
             card.followers = None;
-            (network, card)
+            card
         };
-        let (_, listing, _) = list(vec![unknown(1), unknown(2)], &ChannelFilter::default(), 0);
+        let (_, listing, _) = listed(&[unknown(1), unknown(2)], &ChannelFilter::default(), 0);
         assert_eq!(listing.audience, None);
-        let (_, listing, _) = list(
-            vec![unknown(1), card(2, "Known", healthy())],
+        let (_, listing, _) = listed(
+            &[unknown(1), card(2, "Known", healthy())],
             &ChannelFilter::default(),
             0,
         );
@@ -379,16 +449,16 @@ mod tests {
             page,
             ..ChannelFilter::default()
         };
-        let (first, listing, _) = list(cards.clone(), &all(1), 0);
+        let (first, listing, _) = listed(&cards, &all(1), 0);
         assert_eq!(first.len(), PAGE_SIZE);
-        assert_eq!(first[0].id, 121, "the dead one leads");
+        assert_eq!(first[0], 121, "the dead one leads");
         assert_eq!((listing.page, listing.pages, listing.total), (1, 3, 121));
         assert_eq!(listing.next.as_deref(), Some("/?page=2"));
-        let (last, listing, _) = list(cards.clone(), &all(9), 0);
+        let (last, listing, _) = listed(&cards, &all(9), 0);
         assert_eq!((listing.page, listing.first, last.len()), (3, 101, 21));
         assert_eq!(listing.previous.as_deref(), Some("/?page=2"));
         assert_eq!(listing.back_query, "?from=%2F%3Fpage%3D3");
-        assert_eq!(list(cards.clone(), &all(1), 0).1.back_query, "");
+        assert_eq!(listed(&cards, &all(1), 0).1.back_query, "");
 
         let only = |show: &str, network: &str, q: &str| ChannelFilter {
             show: show.into(),
@@ -396,17 +466,17 @@ mod tests {
             q: q.into(),
             ..all(1)
         };
-        let (found, ..) = list(cards.clone(), &only("needs_reauth", "", ""), 0);
-        assert_eq!(ids(&found), [121]);
-        let (found, ..) = list(cards.clone(), &only("", "", "@shop 11"), 0);
+        let (found, ..) = listed(&cards, &only("needs_reauth", "", ""), 0);
+        assert_eq!(found, [121]);
+        let (found, ..) = listed(&cards, &only("", "", "@shop 11"), 0);
         assert_eq!(
-            ids(&found),
+            found,
             [11, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119]
         );
-        let (found, listing, _) = list(cards.clone(), &only("", "x", "shop 1"), 0);
-        assert!(found.iter().all(|c| c.id % 2 == 0), "{:?}", ids(&found));
+        let (found, listing, _) = listed(&cards, &only("", "x", "shop 1"), 0);
+        assert!(found.iter().all(|id| id % 2 == 0), "{found:?}");
         assert_eq!(listing.matching, 16);
-        let (_, listing, _) = list(cards.clone(), &only("", "x", "café & co"), 0);
+        let (_, listing, _) = listed(&cards, &only("", "x", "café & co"), 0);
         assert_eq!(listing.filter.q, "café & co");
         assert_eq!(
             href(&ChannelFilter {
@@ -427,7 +497,7 @@ mod tests {
             who: String::new(),
             page: 1,
         };
-        let (shown, listing, _) = list(cards, &odd, 0);
+        let (shown, listing, _) = listed(&cards, &odd, 0);
         assert_eq!(shown.len(), 2);
         assert_eq!(
             listing.filter,
@@ -442,10 +512,9 @@ mod tests {
     #[test]
     fn filters_by_the_person_responsible() {
         let kept_by = |id, name: &str, who: Option<(i64, &str)>| {
-            let (network, mut card) = card(id, name, healthy());
-            card.connector_id = who.map(|(id, _)| id);
-            card.connected_by = who.map(|(_, name)| name.to_owned());
-            (network, card)
+            let mut card = card(id, name, healthy());
+            card.connector = who.map(|(id, name)| (id, name.to_owned()));
+            card
         };
         let cards = vec![
             kept_by(1, "Alpha", Some((7, "Ed Editor"))),
@@ -454,7 +523,7 @@ mod tests {
             // Consented through an invite nobody sent any more, or seen by a viewer.
             kept_by(4, "Delta", None),
         ];
-        let (_, listing, _) = list(cards.clone(), &ChannelFilter::default(), 0);
+        let (_, listing, _) = listed(&cards, &ChannelFilter::default(), 0);
         assert_eq!(
             listing.people,
             [
@@ -467,13 +536,13 @@ mod tests {
             page: 1,
             ..ChannelFilter::default()
         };
-        let (shown, listing, _) = list(cards.clone(), &eds, 0);
-        assert_eq!(ids(&shown), [1, 3]);
+        let (shown, listing, _) = listed(&cards, &eds, 0);
+        assert_eq!(shown, [1, 3]);
         assert_eq!(href(&listing.filter), "/?who=7");
         assert!(listing.notice.is_none());
         // A person no channel here belongs to is said, and everyone's are shown.
-        let (shown, listing, _) = list(
-            cards.clone(),
+        let (shown, listing, _) = listed(
+            &cards,
             &ChannelFilter {
                 who: "99".into(),
                 ..eds
@@ -497,7 +566,7 @@ mod tests {
             card(2, "Bravo", dead()),
             card(3, "Charlie", failing_to_renew),
         ];
-        let (_, _, health) = list(cards, &ChannelFilter::default(), 0);
+        let (_, _, health) = listed(&cards, &ChannelFilter::default(), 0);
         assert_eq!(health.changing.len(), 1);
         assert_eq!((health.settled.total, health.settled.attention), (2, 1));
     }

@@ -1822,18 +1822,32 @@ impl Engine {
             .ok_or(Error::NotFound)
     }
 
-    /// A workspace's channels, read again only when something they show has changed.
     pub async fn workspace_channels(&self, workspace_id: i64) -> Result<Vec<ChannelRecord>> {
+        Ok(self
+            .kept_workspace_channels(workspace_id)
+            .await?
+            .as_ref()
+            .clone())
+    }
+
+    /// A workspace's channels, shared rather than copied, read again only when something
+    /// they show has changed. Every connector is named: whoever shows them hides
+    /// `connected_by` and `connector_id` from a person who may not `SeeTokenMetadata`, as
+    /// [`Engine::channels`] does.
+    pub async fn kept_workspace_channels(
+        &self,
+        workspace_id: i64,
+    ) -> Result<Arc<Vec<ChannelRecord>>> {
         // Read before the records: a write committed after it moves it again.
         let version: i64 = sqlx::query_scalar("SELECT version FROM channel_changes")
             .fetch_one(self.db.pool())
             .await?;
         if let Some(records) = self.channel_lists.get(workspace_id, version) {
-            return Ok(records.as_ref().clone());
+            return Ok(records);
         }
-        let records = self.channel_records(Some(workspace_id), None).await?;
+        let records = Arc::new(self.channel_records(Some(workspace_id), None).await?);
         self.channel_lists
-            .keep(workspace_id, version, Arc::new(records.clone()));
+            .keep(workspace_id, version, Arc::clone(&records));
         Ok(records)
     }
 

@@ -160,8 +160,15 @@ pub async fn follow_many(
                     let outages = ctx.engine.outage_reports(person.workspace_id).await?;
                     let faults = ctx.engine.configuration_faults().await?;
                     let now = ctx.engine.clock().now().timestamp();
-                    let cards = app::listing::cards(records.clone(), &outages, &faults);
-                    app::listing::matching_ids(&cards, &filter, now)
+                    let rows = app::listing::rows(
+                        &records,
+                        &outages,
+                        &faults,
+                        person
+                            .role
+                            .may(engine::domain::Permission::SeeTokenMetadata),
+                    );
+                    app::listing::matching_ids(&rows, &filter, now)
                 }
                 _ => form
                     .iter()
