@@ -5,6 +5,7 @@
 
 use crate::accounts::SignedIn;
 use crate::crypto::{random_token, token_hash, Keyring, Sealed, Secret};
+use crate::db::Backend;
 use crate::domain::{require, ChannelName, Permission};
 use crate::error::{ConnectError, Error, Result};
 use crate::lifecycle::work::can_renew;
@@ -1861,117 +1862,127 @@ impl Engine {
         workspace_id: Option<i64>,
         only: Option<i64>,
     ) -> Result<Vec<ChannelRecord>> {
-        let rows = sqlx::query(
-            "SELECT c.id, c.network, c.kind, c.name, c.handle, c.required_scopes, c.access, \
-                    c.avatar_url, c.followers, c.unlinked_at, c.private_profile, \
-                    cr.access_expires_at, cr.reconsent_deadline, \
-                    CAST(CASE WHEN cr.refresh_token IS NULL THEN 0 ELSE 1 END AS BIGINT) AS renewable, \
-                    cr.granted_scopes, cr.dead_reason, cr.connected_at, u.display_name AS connector, \
-                    cr.failure_class, cr.failing_since, cr.due_at, cr.gave_up_at, cr.checked_at, \
-                    cr.connected_by, cm.role AS connector_role, cr.renew_at, \
-                    cr.consent_invite_id, \
-                    (SELECT MIN(d.started_at) FROM disconnections d \
-                      WHERE d.channel_id = c.id AND d.ended_at IS NULL) AS down_since \
+        // The whole list comes back as one JSON array: sqlx hands SQLite's rows over one by
+        // one from its worker thread and converts each column, which took 235 ms for ten
+        // thousand channels whose statement SQLite itself runs in 35.
+        let fields = "'id', c.id, 'network', c.network, 'kind', c.kind, 'name', c.name, \
+             'handle', c.handle, 'required_scopes', c.required_scopes, 'access', c.access, \
+             'avatar_url', c.avatar_url, 'followers', c.followers, \
+             'unlinked_at', c.unlinked_at, 'private_profile', c.private_profile, \
+             'access_expires_at', cr.access_expires_at, \
+             'reconsent_deadline', cr.reconsent_deadline, \
+             'renewable', CASE WHEN cr.refresh_token IS NULL THEN 0 ELSE 1 END, \
+             'granted_scopes', cr.granted_scopes, 'dead_reason', cr.dead_reason, \
+             'connected_at', cr.connected_at, 'connector', u.display_name, \
+             'failure_class', cr.failure_class, 'failing_since', cr.failing_since, \
+             'due_at', cr.due_at, 'gave_up_at', cr.gave_up_at, 'checked_at', cr.checked_at, \
+             'connected_by', cr.connected_by, 'connector_role', cm.role, \
+             'renew_at', cr.renew_at, 'consent_invite_id', cr.consent_invite_id, \
+             'down_since', (SELECT MIN(d.started_at) FROM disconnections d \
+                            WHERE d.channel_id = c.id AND d.ended_at IS NULL)";
+        let list = match self.db.backend() {
+            Backend::Sqlite => {
+                format!("json_group_array(json_object({fields}) ORDER BY c.name, c.id)")
+            }
+            Backend::Postgres => {
+                format!("CAST(json_agg(json_build_object({fields}) ORDER BY c.name, c.id) AS TEXT)")
+            }
+        };
+        // A column read here that the `channel_changes` triggers do not watch (migration
+        // 28) would leave kept lists stale: name it there too.
+        let list: Option<String> = sqlx::query_scalar(&format!(
+            "SELECT {list} \
              FROM channels c \
              LEFT JOIN credentials cr ON cr.channel_id = c.id \
              LEFT JOIN users u ON u.id = cr.connected_by \
              LEFT JOIN memberships cm ON cm.user_id = cr.connected_by \
                AND cm.workspace_id = c.workspace_id \
-             WHERE ($1 IS NULL OR c.workspace_id = $1) AND ($2 IS NULL OR c.id = $2) \
-             ORDER BY c.name, c.id",
-        )
+             WHERE ($1 IS NULL OR c.workspace_id = $1) AND ($2 IS NULL OR c.id = $2)"
+        ))
         .bind(workspace_id)
         .bind(only)
-        .fetch_all(self.db.pool())
+        .fetch_one(self.db.pool())
         .await?;
-        rows.iter()
-            .map(|row| {
-                let network: String = row.try_get("network")?;
-                let kind: String = row.try_get("kind")?;
-                let profile = self.networks.get(&network).map(|n| &n.profile);
-                let renewable_with_refresh = row.try_get::<Option<i64>, _>("renewable")?;
-                // Only a failing renewal is shown; a failed check alone changes nothing.
-                let failure_class = row.try_get::<Option<String>, _>("failure_class")?;
-                let renewal_failing = failure_class
-                    .as_deref()
-                    .is_some_and(|c| c.starts_with("refresh:"));
-                // A check the network refused in words no rule reads, with nothing to
-                // renew to confirm it.
-                let check_unconfirmed = failure_class.as_deref() == Some("check:unclear");
-                let granted = scope_list(
-                    &row.try_get::<Option<String>, _>("granted_scopes")?
-                        .unwrap_or_default(),
-                );
-                let missing_scopes = scope_list(&row.try_get::<String, _>("required_scopes")?)
-                    .into_iter()
-                    .filter(|s| !granted.contains(s))
-                    .map(|s| profile.map(|p| p.scope_in_words(&s)).unwrap_or(s))
-                    .collect();
-                Ok(ChannelRecord {
-                    id: row.try_get("id")?,
-                    network_name: profile
-                        .map(|p| p.display_name.clone())
-                        .unwrap_or_else(|| network.clone()),
-                    kind_label: profile
-                        .map(|p| kind_label(p, &kind))
-                        .unwrap_or_else(|| kind.clone()),
-                    personal: profile
-                        .and_then(|p| p.kind(&kind))
-                        .is_some_and(|k| k.personal),
-                    network,
-                    kind,
-                    name: row.try_get("name")?,
-                    handle: row.try_get("handle")?,
-                    avatar_url: row.try_get("avatar_url")?,
-                    followers: row.try_get("followers")?,
-                    access: Access::parse(&row.try_get::<String, _>("access")?).unwrap_or_default(),
-                    access_expires_at: row.try_get("access_expires_at")?,
-                    reconsent_deadline: row.try_get("reconsent_deadline")?,
-                    renew_at: row.try_get("renew_at")?,
-                    down_since: row.try_get("down_since")?,
-                    renewable: profile
-                        .is_some_and(|p| can_renew(&p.renewal, renewable_with_refresh == Some(1))),
-                    missing_scopes,
-                    dead_reason: row
-                        .try_get::<Option<String>, _>("dead_reason")?
-                        .map(|r| DeadReason::words_for(&r)),
-                    retry_at: if renewal_failing {
-                        row.try_get("due_at")?
-                    } else {
-                        None
-                    },
-                    failing_since: if renewal_failing {
-                        row.try_get("failing_since")?
-                    } else {
-                        None
-                    },
-                    unconfirmed_since: if check_unconfirmed {
-                        row.try_get("failing_since")?
-                    } else {
-                        None
-                    },
-                    gave_up_at: row.try_get("gave_up_at")?,
-                    checked_at: row.try_get("checked_at")?,
-                    connected_at: row.try_get("connected_at")?,
-                    private_consent_ends_at: row
-                        .try_get::<Option<i64>, _>("connected_at")?
-                        .zip(profile.and_then(|p| p.lifetimes.private_profile_consent))
-                        .map(|(at, period)| at + period.num_seconds()),
-                    private_profile: row.try_get::<i64, _>("private_profile")? == 1,
-                    connected_by: row.try_get("connector")?,
-                    connector_id: row.try_get("connected_by")?,
-                    through_invite: row
-                        .try_get::<Option<i64>, _>("consent_invite_id")?
-                        .is_some(),
-                    connector_left: row.try_get::<Option<i64>, _>("connected_by")?.is_some()
-                        && !row
-                            .try_get::<Option<String>, _>("connector_role")?
-                            .and_then(|r| crate::domain::Role::parse(&r).ok())
-                            .is_some_and(|r| r.may(Permission::Reauthorize)),
-                    unlinked_at: row.try_get("unlinked_at")?,
-                })
-            })
-            .collect()
+        let rows: Vec<RecordRow> = match list {
+            Some(list) => serde_json::from_str(&list)
+                .map_err(|e| Error::Internal(format!("the channel list could not be read: {e}")))?,
+            // Postgres aggregates no rows to NULL.
+            None => Vec::new(),
+        };
+        Ok(rows.into_iter().map(|row| self.record(row)).collect())
+    }
+
+    /// A channel's record from its row, in the words of its network's profile.
+    fn record(&self, row: RecordRow) -> ChannelRecord {
+        let profile = self.networks.get(&row.network).map(|n| &n.profile);
+        // Only a failing renewal is shown; a failed check alone changes nothing.
+        let renewal_failing = row
+            .failure_class
+            .as_deref()
+            .is_some_and(|c| c.starts_with("refresh:"));
+        // A check the network refused in words no rule reads, with nothing to renew to
+        // confirm it.
+        let check_unconfirmed = row.failure_class.as_deref() == Some("check:unclear");
+        let granted = scope_list(row.granted_scopes.as_deref().unwrap_or_default());
+        let missing_scopes = scope_list(&row.required_scopes)
+            .into_iter()
+            .filter(|s| !granted.contains(s))
+            .map(|s| profile.map(|p| p.scope_in_words(&s)).unwrap_or(s))
+            .collect();
+        ChannelRecord {
+            id: row.id,
+            network_name: profile
+                .map(|p| p.display_name.clone())
+                .unwrap_or_else(|| row.network.clone()),
+            kind_label: profile
+                .map(|p| kind_label(p, &row.kind))
+                .unwrap_or_else(|| row.kind.clone()),
+            personal: profile
+                .and_then(|p| p.kind(&row.kind))
+                .is_some_and(|k| k.personal),
+            name: row.name,
+            handle: row.handle,
+            avatar_url: row.avatar_url,
+            followers: row.followers,
+            access: Access::parse(&row.access).unwrap_or_default(),
+            access_expires_at: row.access_expires_at,
+            reconsent_deadline: row.reconsent_deadline,
+            renew_at: row.renew_at,
+            down_since: row.down_since,
+            renewable: profile.is_some_and(|p| can_renew(&p.renewal, row.renewable == 1)),
+            missing_scopes,
+            dead_reason: row.dead_reason.map(|r| DeadReason::words_for(&r)),
+            retry_at: if renewal_failing { row.due_at } else { None },
+            failing_since: if renewal_failing {
+                row.failing_since
+            } else {
+                None
+            },
+            unconfirmed_since: if check_unconfirmed {
+                row.failing_since
+            } else {
+                None
+            },
+            gave_up_at: row.gave_up_at,
+            checked_at: row.checked_at,
+            connected_at: row.connected_at,
+            private_consent_ends_at: row
+                .connected_at
+                .zip(profile.and_then(|p| p.lifetimes.private_profile_consent))
+                .map(|(at, period)| at + period.num_seconds()),
+            private_profile: row.private_profile == 1,
+            connected_by: row.connector,
+            connector_id: row.connected_by,
+            through_invite: row.consent_invite_id.is_some(),
+            connector_left: row.connected_by.is_some()
+                && !row
+                    .connector_role
+                    .and_then(|r| crate::domain::Role::parse(&r).ok())
+                    .is_some_and(|r| r.may(Permission::Reauthorize)),
+            unlinked_at: row.unlinked_at,
+            network: row.network,
+            kind: row.kind,
+        }
     }
 
     /// Reads a channel's access token, for the engine's own calls to the network.
@@ -1991,6 +2002,39 @@ impl Engine {
         let sealed = SealedTokens::from_row(channel_id, &row)?;
         Ok((sealed.access(&self.key)?, sealed.refresh(&self.key)?))
     }
+}
+
+/// One channel as `channel_records` reads it, before its network's profile words it.
+#[derive(Deserialize)]
+struct RecordRow {
+    id: i64,
+    network: String,
+    kind: String,
+    name: String,
+    handle: String,
+    required_scopes: String,
+    access: String,
+    avatar_url: Option<String>,
+    followers: Option<i64>,
+    unlinked_at: Option<i64>,
+    private_profile: i64,
+    access_expires_at: Option<i64>,
+    reconsent_deadline: Option<i64>,
+    renewable: i64,
+    granted_scopes: Option<String>,
+    dead_reason: Option<String>,
+    connected_at: Option<i64>,
+    connector: Option<String>,
+    failure_class: Option<String>,
+    failing_since: Option<i64>,
+    due_at: Option<i64>,
+    gave_up_at: Option<i64>,
+    checked_at: Option<i64>,
+    connected_by: Option<i64>,
+    connector_role: Option<String>,
+    renew_at: Option<i64>,
+    consent_invite_id: Option<i64>,
+    down_since: Option<i64>,
 }
 
 /// A credential's tokens as stored, opened one at a time when needed: a renewal sends only

@@ -1,8 +1,9 @@
 //! The dashboard benchmark: a workspace of 1,000 and of 10,000 channels (1 % of them
 //! refused by the network, so there is something to find), served by a release `tether
 //! serve` on SQLite with its scheduler off. Prints the first screen's size, its latency for
-//! one client and its rate for eight, beside `/healthz` on the same server (the ceiling of a
-//! bare handler), against the goals of issue 18.
+//! one client (also right after a write, which makes the server read the list again) and its
+//! rate for eight, beside `/healthz` on the same server (the ceiling of a bare handler),
+//! against the goals of issue 18.
 //!
 //! Run with `scripts/bench.sh`; sizes through TETHER_BENCH_DASHBOARD_SIZES (`1000,10000`).
 //! The clients run in this process on the same two cores as the server, as `wrk` would.
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "benchmark password";
 const SEQUENTIAL: usize = 200;
+const AFTER_WRITES: usize = 50;
 const CLIENTS: usize = 8;
 const LOAD_FOR: Duration = Duration::from_secs(5);
 
@@ -146,6 +148,34 @@ async fn one_client(client: &reqwest::Client, url: &str) -> (Duration, Duration,
     (percentile(&times, 0.5), percentile(&times, 0.99), rate)
 }
 
+/// p50 of one client asking right after each of `AFTER_WRITES` writes like a check's: each
+/// moves the change counter, so the server reads the channel list again instead of its kept
+/// one, as it does after any renewal or check while the scheduler runs.
+async fn after_a_write(
+    client: &reqwest::Client,
+    url: &str,
+    database: &std::path::Path,
+) -> Duration {
+    let database = sqlx::SqlitePool::connect(&format!("sqlite://{}", database.display()))
+        .await
+        .unwrap();
+    let mut times = Vec::with_capacity(AFTER_WRITES);
+    for _ in 0..AFTER_WRITES {
+        sqlx::query(
+            "UPDATE credentials SET checked_at = COALESCE(checked_at, 0) + 1 WHERE channel_id = 1",
+        )
+        .execute(&database)
+        .await
+        .unwrap();
+        let asked = Instant::now();
+        fetch(client, url).await;
+        times.push(asked.elapsed());
+    }
+    database.close().await;
+    times.sort();
+    percentile(&times, 0.5)
+}
+
 /// Requests per second and p99 with `CLIENTS` clients asking as fast as answers come.
 async fn many_clients(client: &reqwest::Client, url: &str) -> (f64, Duration) {
     let started = Instant::now();
@@ -188,12 +218,13 @@ async fn main() {
          clients in this process on the same cores"
     );
     println!(
-        "{:>8} | {:>10} | {:>9} | {:>9} | {:>8} | {:>12} | {:>9} | {:>14} | {:>8}",
+        "{:>8} | {:>10} | {:>9} | {:>9} | {:>8} | {:>11} | {:>12} | {:>9} | {:>14} | {:>8}",
         "channels",
         "first page",
         "1 cl. p50",
         "1 cl. p99",
         "1 cl./s",
+        "after write",
         "8 cl. req/s",
         "8 cl. p99",
         "needs a person",
@@ -206,13 +237,15 @@ async fn main() {
         let size = fetch(&client, &dashboard).await;
         let attention = fetch(&client, &format!("{base}/?show=attention")).await;
         let (p50, p99, rate) = one_client(&client, &dashboard).await;
+        let written = after_a_write(&client, &dashboard, &dir.path().join("bench.db")).await;
         let (loaded, loaded_p99) = many_clients(&client, &dashboard).await;
         let (healthz, _) = many_clients(&client, &format!("{base}/healthz")).await;
         println!(
-            "{channels:>8} | {:>7.1} KB | {:>9} | {:>9} | {rate:>8.0} | {loaded:>12.0} | {:>9} | {:>11.1} KB | {healthz:>9.0}",
+            "{channels:>8} | {:>7.1} KB | {:>9} | {:>9} | {rate:>8.0} | {:>11} | {loaded:>12.0} | {:>9} | {:>11.1} KB | {healthz:>9.0}",
             size as f64 / 1000.0,
             ms(p50),
             ms(p99),
+            ms(written),
             ms(loaded_p99),
             attention as f64 / 1000.0,
         );

@@ -333,9 +333,6 @@ async fn a_channel_failing_alone_is_handed_to_a_person(backend: Backend) {
     );
 }
 
-/// An agency's thousand channels came back in one answer, with no way to ask for the ones
-/// that need a person: the list comes in pages by id, the `Link` header names the next
-/// one with the same filter, and a filter or cursor that is not valid is refused in words.
 /// Each workspace's channel list is kept in memory between writes. A write by any process
 /// (here straight to the database, as another Tether sharing it would) is in the next read.
 async fn the_channel_list_is_read_again_after_any_write_it_shows(backend: Backend) {
@@ -452,6 +449,9 @@ async fn the_channel_list_is_read_again_after_any_write_it_shows(backend: Backen
     );
 }
 
+/// An agency's thousand channels came back in one answer, with no way to ask for the ones
+/// that need a person: the list comes in pages by id, the `Link` header names the next
+/// one with the same filter, and a filter or cursor that is not valid is refused in words.
 async fn the_channel_list_comes_in_pages_and_filters_by_state(backend: Backend) {
     let app = app(backend).await;
     let key = create_api_key(&app, "monitor").await;
