@@ -333,26 +333,15 @@ async fn a_channel_failing_alone_is_handed_to_a_person(backend: Backend) {
     );
 }
 
-/// Each workspace's channel list is kept in memory between writes. A write by any process
-/// (here straight to the database, as another Tether sharing it would) is in the next read.
-async fn the_channel_list_is_read_again_after_any_write_it_shows(backend: Backend) {
-    let app = app(backend).await;
-    let pool = app.engine.db().pool();
-    let workspace: i64 = sqlx::query_scalar("SELECT id FROM workspaces")
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    let owner: i64 = sqlx::query_scalar("SELECT id FROM users")
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    let tokens: Vec<engine::import::ImportedToken> = (0..2)
+/// Imports `count` X profiles, @{handle}0 and on, into the only workspace; returns its id.
+async fn import_x_profiles(app: &TestApp, count: usize, handle: &str) -> i64 {
+    let tokens: Vec<engine::import::ImportedToken> = (0..count)
         .map(|n| {
             serde_json::from_value(json!({
                 "network": "x",
                 "kind": "profile",
-                "account_id": format!("14600000000000008{n:02}"),
-                "handle": format!("@kept{n}"),
+                "account_id": format!("146000000000000{n:04}"),
+                "handle": format!("@{handle}{n}"),
                 "access_token": format!("access-{n}"),
                 "refresh_token": format!("refresh-{n}"),
                 "expires_in": 7200,
@@ -360,8 +349,25 @@ async fn the_channel_list_is_read_again_after_any_write_it_shows(backend: Backen
             .unwrap()
         })
         .collect();
+    let workspace: i64 = sqlx::query_scalar("SELECT id FROM workspaces")
+        .fetch_one(app.engine.db().pool())
+        .await
+        .unwrap();
     app.engine
         .import_tokens(workspace, &tokens, 1)
+        .await
+        .unwrap();
+    workspace
+}
+
+/// Each workspace's channel list is kept in memory between writes. A write by any process
+/// (here straight to the database, as another Tether sharing it would) is in the next read.
+async fn the_channel_list_is_read_again_after_any_write_it_shows(backend: Backend) {
+    let app = app(backend).await;
+    let pool = app.engine.db().pool();
+    let workspace = import_x_profiles(&app, 2, "kept").await;
+    let owner: i64 = sqlx::query_scalar("SELECT id FROM users")
+        .fetch_one(pool)
         .await
         .unwrap();
     let channel = app.engine.workspace_channels(workspace).await.unwrap()[0].id;
@@ -455,29 +461,8 @@ async fn the_channel_list_is_read_again_after_any_write_it_shows(backend: Backen
 async fn the_channel_list_comes_in_pages_and_filters_by_state(backend: Backend) {
     let app = app(backend).await;
     let key = create_api_key(&app, "monitor").await;
-    let tokens: Vec<engine::import::ImportedToken> = (0..7)
-        .map(|n| {
-            serde_json::from_value(json!({
-                "network": "x",
-                "kind": "profile",
-                "account_id": format!("14600000000000007{n:02}"),
-                "handle": format!("@paged{n}"),
-                "access_token": format!("access-{n}"),
-                "refresh_token": format!("refresh-{n}"),
-                "expires_in": 7200,
-            }))
-            .unwrap()
-        })
-        .collect();
+    import_x_profiles(&app, 7, "paged").await;
     let pool = app.engine.db().pool();
-    let workspace: i64 = sqlx::query_scalar("SELECT id FROM workspaces")
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    app.engine
-        .import_tokens(workspace, &tokens, 1)
-        .await
-        .unwrap();
     let all: Vec<i64> = sqlx::query_scalar("SELECT id FROM channels ORDER BY id")
         .fetch_all(pool)
         .await
