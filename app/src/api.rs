@@ -38,12 +38,7 @@ pub async fn load_dashboard(
         .await
         .map_err(public_error)?;
     let now = ctx.engine.clock().now().timestamp();
-    let rows = crate::listing::rows(
-        &records,
-        &outages,
-        &faults,
-        person.role.may(Permission::SeeTokenMetadata),
-    );
+    let rows = crate::listing::rows(&records, &outages, &faults, &person);
     let (shown, listing, health) = crate::listing::list(&rows, &filter, now);
     let channels = shown
         .into_iter()

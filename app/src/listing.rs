@@ -9,6 +9,7 @@
 use crate::model::{ChannelCard, ChannelFilter, HealthFacts, Listing, StateCount};
 use crate::pages::thousands;
 use crate::status::{may_change_within, status, ChannelFacts, Health, State};
+use engine::accounts::SignedIn;
 use engine::channels::ChannelRecord;
 use engine::lifecycle::{ConfigurationFault, OutageReport};
 
@@ -35,13 +36,13 @@ pub struct Row<'a> {
     pub facts: ChannelFacts,
 }
 
-/// Each record as a row, as `sees_connectors` may see it, with what the networks' troubles
-/// add to its facts.
+/// Each record as a row, as `person` may see it, with what the networks' troubles add to
+/// its facts.
 pub fn rows<'a>(
     records: &'a [ChannelRecord],
     outages: &[OutageReport],
     faults: &[ConfigurationFault],
-    sees_connectors: bool,
+    person: &SignedIn,
 ) -> Vec<Row<'a>> {
     records
         .iter()
@@ -56,10 +57,7 @@ pub fn rows<'a>(
                 name: &record.name,
                 handle: &record.handle,
                 followers: record.followers,
-                connector: record
-                    .connector_id
-                    .zip(record.connected_by.as_deref())
-                    .filter(|_| sees_connectors),
+                connector: record.connector_seen_by(person),
                 facts,
             }
         })

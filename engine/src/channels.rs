@@ -2092,14 +2092,25 @@ impl SealedTokens {
 }
 
 impl ChannelRecord {
-    /// Who connected a channel is token metadata: a role without it does not see it.
+    /// Who connected it, by user id and name, if `person` may see that.
+    pub fn connector_seen_by(&self, person: &SignedIn) -> Option<(i64, &str)> {
+        self.connector_id
+            .zip(self.connected_by.as_deref())
+            .filter(|_| sees_connectors(person))
+    }
+
     fn seen_by(mut self, person: &SignedIn) -> Self {
-        if !person.role.may(Permission::SeeTokenMetadata) {
+        if !sees_connectors(person) {
             self.connected_by = None;
             self.connector_id = None;
         }
         self
     }
+}
+
+/// Who connected a channel is token metadata: a role without it does not see it.
+fn sees_connectors(person: &SignedIn) -> bool {
+    person.role.may(Permission::SeeTokenMetadata)
 }
 
 /// Who a set of new channels belongs to.

@@ -160,14 +160,7 @@ pub async fn follow_many(
                     let outages = ctx.engine.outage_reports(person.workspace_id).await?;
                     let faults = ctx.engine.configuration_faults().await?;
                     let now = ctx.engine.clock().now().timestamp();
-                    let rows = app::listing::rows(
-                        &records,
-                        &outages,
-                        &faults,
-                        person
-                            .role
-                            .may(engine::domain::Permission::SeeTokenMetadata),
-                    );
+                    let rows = app::listing::rows(&records, &outages, &faults, &person);
                     app::listing::matching_ids(&rows, &filter, now)
                 }
                 _ => form
