@@ -1469,6 +1469,14 @@ async fn a_profile_said_private_counts_down_to_the_end_of_its_consent(backend: B
             app.page(&location(&response)).await
         }
     };
+    let reconnect = || async {
+        let response = app
+            .post_form(&format!("/channels/{threads}/reauthorize"), &[])
+            .await;
+        let consent = url::Url::parse(&location(&response)).unwrap();
+        let callback = app.consent_as(&consent, "th-3001", "approve", &[]).await;
+        app.land(&callback).await;
+    };
     assert!(app.page(&page).await.contains("Mark the profile private"));
     assert_eq!(credential(&app, threads).await.reconsent_deadline, None);
 
@@ -1533,12 +1541,7 @@ async fn a_profile_said_private_counts_down_to_the_end_of_its_consent(backend: B
 
     // A reconnect is a new consent: its 90 days count from it.
     app.advance(TimeDelta::days(10));
-    let response = app
-        .post_form(&format!("/channels/{threads}/reauthorize"), &[])
-        .await;
-    let consent = url::Url::parse(&location(&response)).unwrap();
-    let callback = app.consent_as(&consent, "th-3001", "approve", &[]).await;
-    app.land(&callback).await;
+    reconnect().await;
     assert_eq!(
         credential(&app, threads).await.reconsent_deadline,
         Some(ends + 10 * 86_400)
@@ -1558,12 +1561,7 @@ async fn a_profile_said_private_counts_down_to_the_end_of_its_consent(backend: B
     assert_eq!(credential(&app, threads).await.reconsent_deadline, None);
 
     // Reconnected and said private, the day passes: a lapse of consent, not a revocation.
-    let response = app
-        .post_form(&format!("/channels/{threads}/reauthorize"), &[])
-        .await;
-    let consent = url::Url::parse(&location(&response)).unwrap();
-    let callback = app.consent_as(&consent, "th-3001", "approve", &[]).await;
-    app.land(&callback).await;
+    reconnect().await;
     say(threads, "true").await;
     app.advance(TimeDelta::days(90) + TimeDelta::minutes(30));
     impatient(&app).sweep().await.unwrap();
