@@ -57,9 +57,7 @@ pub async fn load_dashboard(
             .map_err(public_error)?
             .iter()
             .filter(|record| {
-                crate::status::status(&crate::listing::facts(record), now)
-                    .state
-                    .needs_attention()
+                crate::status::state(&crate::listing::facts(record), now).needs_attention()
             })
             .count();
         if attention > 0 {

@@ -8,7 +8,7 @@
 
 use crate::model::{ChannelCard, ChannelFilter, HealthFacts, Listing, StateCount};
 use crate::pages::thousands;
-use crate::status::{may_change_within, status, ChannelFacts, Health, State};
+use crate::status::{deadline, may_change_within, state, ChannelFacts, Health, State};
 use engine::accounts::SignedIn;
 use engine::channels::ChannelRecord;
 use engine::lifecycle::{ConfigurationFault, OutageReport};
@@ -99,7 +99,7 @@ pub fn matching_ids(rows: &[Row], asked: &ChannelFilter, now: i64) -> Vec<i64> {
     let (filter, _) = understood(asked, rows);
     let words = filter.q.to_lowercase();
     rows.iter()
-        .filter(|row| shown(&filter, &words, row, status(&row.facts, now).state))
+        .filter(|row| shown(&filter, &words, row, state(&row.facts, now)))
         .map(|row| row.id)
         .collect()
 }
@@ -137,15 +137,12 @@ pub fn list(rows: &[Row], asked: &ChannelFilter, now: i64) -> (Vec<usize>, Listi
     let words = filter.q.to_lowercase();
     let mut matching: Vec<(State, Option<i64>, usize)> = Vec::new();
     for (index, row) in rows.iter().enumerate() {
-        let current = status(&row.facts, now);
-        counted[State::ALL
-            .iter()
-            .position(|s| *s == current.state)
-            .unwrap_or(0)] += 1;
+        let current = state(&row.facts, now);
+        counted[State::ALL.iter().position(|s| *s == current).unwrap_or(0)] += 1;
         if may_change_within(&row.facts, now, HEALTH_SPAN) {
             changing.push(row.facts.clone());
         } else {
-            settled_states.push(current.state);
+            settled_states.push(current);
             settled_refused += usize::from(row.facts.app_refused);
         }
         if !networks.iter().any(|(key, _)| *key == row.network) {
@@ -156,8 +153,8 @@ pub fn list(rows: &[Row], asked: &ChannelFilter, now: i64) -> (Vec<usize>, Listi
                 people.push((id, name));
             }
         }
-        if shown(&filter, &words, row, current.state) {
-            matching.push((current.state, current.deadline.map(|d| d.at), index));
+        if shown(&filter, &words, row, current) {
+            matching.push((current, deadline(&row.facts).map(|d| d.at), index));
         }
     }
     // What needs a person comes first, the nearest deadline (or the longest outage) first;

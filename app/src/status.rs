@@ -213,132 +213,186 @@ pub struct Status {
     pub next_action: NextAction,
 }
 
-/// The state of a channel with `facts` at `now`.
-pub fn status(facts: &ChannelFacts, now: i64) -> Status {
-    if facts.unlinked {
-        return Status {
-            state: State::Unlinked,
-            reason: "Unlinked on purpose: Tether holds no token for it. Its history is kept; reconnect to use it again.".into(),
-            deadline: None,
-            next_action: NextAction::Reconnect,
-        };
-    }
-    let deadline = deadline(facts);
-    let make = |state, reason: String, next_action| Status {
-        state,
-        reason,
-        deadline,
-        next_action,
-    };
-    let reached = |at: Option<i64>| at.is_some_and(|at| now >= at);
+/// What decides a channel's state at a moment, before it is put into words: the dashboard
+/// works out thousands of states a render and needs no words for most of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Finding {
+    Unlinked,
+    Dead,
+    ConsentEnded,
+    /// Past its expiry, and nothing renews it.
+    AccessEnded,
+    GaveUp,
+    Outage,
+    /// Renewing fails for the network's reasons; `ended` once access has ended meanwhile.
+    Retrying {
+        retry_at: i64,
+        ended: bool,
+    },
+    Unconfirmed {
+        since: i64,
+    },
+    MissingScopes,
+    /// A person's deadline within the window: the consent period's end or the access's.
+    ExpiringSoon {
+        consent: bool,
+    },
+    Working,
+}
 
-    if let Some(reason) = &facts.dead_reason {
-        // The reason's words end with what to do.
-        return make(State::NeedsReauth, reason.clone(), NextAction::Reconnect);
-    }
-    if reached(facts.reconsent_deadline) {
-        return make(
-            State::Expired,
-            "The network's consent period has ended; reconnect to give consent again.".into(),
-            NextAction::Reconnect,
-        );
-    }
-    if !facts.renewable && reached(facts.access_expires_at) {
-        return make(
-            State::Expired,
-            "The access token has expired and this network cannot renew it; reconnect.".into(),
-            NextAction::Reconnect,
-        );
-    }
-    if facts.gave_up {
-        return make(
-            State::NeedsReauth,
-            "Tether could not renew access after many tries while the network worked for others. Reconnect to restore it.".into(),
-            NextAction::Reconnect,
-        );
-    }
-    if facts.network_outage {
-        return make(
-            State::NetworkOutage,
-            "The network is having trouble right now. Tether keeps retrying; the channel is not disconnected.".into(),
-            NextAction::Wait,
-        );
-    }
-    if let Some(retry_at) = facts.retry_at {
-        let next_try = if retry_at > now {
-            format!("next try in {}", duration_words(retry_at - now))
-        } else {
-            "trying again now".to_owned()
+impl Finding {
+    fn of(facts: &ChannelFacts, now: i64) -> Self {
+        let reached = |at: Option<i64>| at.is_some_and(|at| now >= at);
+        if facts.unlinked {
+            return Finding::Unlinked;
+        }
+        if facts.dead_reason.is_some() {
+            return Finding::Dead;
+        }
+        if reached(facts.reconsent_deadline) {
+            return Finding::ConsentEnded;
+        }
+        if !facts.renewable && reached(facts.access_expires_at) {
+            return Finding::AccessEnded;
+        }
+        if facts.gave_up {
+            return Finding::GaveUp;
+        }
+        if facts.network_outage {
+            return Finding::Outage;
+        }
+        if let Some(retry_at) = facts.retry_at {
+            return Finding::Retrying {
+                retry_at,
+                ended: reached(facts.access_expires_at),
+            };
+        }
+        if let Some(since) = facts.unconfirmed_since {
+            return Finding::Unconfirmed { since };
+        }
+        if !facts.missing_scopes.is_empty() {
+            return Finding::MissingScopes;
+        }
+        let person_deadline = match (
+            facts.renewable,
+            facts.access_expires_at,
+            facts.reconsent_deadline,
+        ) {
+            (false, Some(access), Some(consent)) => Some(access.min(consent)),
+            (false, Some(access), None) => Some(access),
+            (_, _, consent) => consent,
         };
-        let why = if facts.app_refused {
-            "the network refused Tether's app credentials, which an operator must fix"
-        } else {
-            "the network did not answer"
-        };
-        return if reached(facts.access_expires_at) {
-            make(
-                State::Expired,
-                format!("Access ended while renewing it failed ({why}); Tether keeps trying ({next_try}). No one needs to reconnect."),
-                NextAction::Wait,
-            )
-        } else {
-            make(
-                State::Connected,
-                format!("Renewal is failing for now ({why}); {next_try}. The channel works until its access ends."),
-                NextAction::Wait,
-            )
-        };
+        if let Some(at) = person_deadline.filter(|at| at - now <= EXPIRING_SOON_WINDOW_SECS) {
+            return Finding::ExpiringSoon {
+                consent: Some(at) == facts.reconsent_deadline,
+            };
+        }
+        Finding::Working
     }
-    if let Some(since) = facts.unconfirmed_since {
-        return make(
-            State::Unconfirmed,
-            format!(
+
+    fn state(self) -> State {
+        match self {
+            Finding::Unlinked => State::Unlinked,
+            Finding::Dead | Finding::GaveUp => State::NeedsReauth,
+            Finding::ConsentEnded | Finding::AccessEnded => State::Expired,
+            Finding::Retrying { ended: true, .. } => State::Expired,
+            Finding::Retrying { ended: false, .. } | Finding::Working => State::Connected,
+            Finding::Outage => State::NetworkOutage,
+            Finding::Unconfirmed { .. } => State::Unconfirmed,
+            Finding::MissingScopes => State::MissingPermissions,
+            Finding::ExpiringSoon { .. } => State::ExpiringSoon,
+        }
+    }
+
+    fn next_action(self) -> NextAction {
+        match self {
+            Finding::Unlinked
+            | Finding::Dead
+            | Finding::ConsentEnded
+            | Finding::AccessEnded
+            | Finding::GaveUp
+            | Finding::ExpiringSoon { .. } => NextAction::Reconnect,
+            Finding::Outage | Finding::Retrying { .. } | Finding::Unconfirmed { .. } => {
+                NextAction::Wait
+            }
+            Finding::MissingScopes => NextAction::GrantPermissions,
+            Finding::Working => NextAction::Nothing,
+        }
+    }
+
+    fn reason(self, facts: &ChannelFacts, now: i64) -> String {
+        match self {
+            Finding::Unlinked => "Unlinked on purpose: Tether holds no token for it. Its history is kept; reconnect to use it again.".into(),
+            // The reason's words end with what to do.
+            Finding::Dead => facts.dead_reason.clone().unwrap_or_default(),
+            Finding::ConsentEnded => {
+                "The network's consent period has ended; reconnect to give consent again.".into()
+            }
+            Finding::AccessEnded => {
+                "The access token has expired and this network cannot renew it; reconnect.".into()
+            }
+            Finding::GaveUp => "Tether could not renew access after many tries while the network worked for others. Reconnect to restore it.".into(),
+            Finding::Outage => "The network is having trouble right now. Tether keeps retrying; the channel is not disconnected.".into(),
+            Finding::Retrying { retry_at, ended } => {
+                let next_try = if retry_at > now {
+                    format!("next try in {}", duration_words(retry_at - now))
+                } else {
+                    "trying again now".to_owned()
+                };
+                let why = if facts.app_refused {
+                    "the network refused Tether's app credentials, which an operator must fix"
+                } else {
+                    "the network did not answer"
+                };
+                if ended {
+                    format!("Access ended while renewing it failed ({why}); Tether keeps trying ({next_try}). No one needs to reconnect.")
+                } else {
+                    format!("Renewal is failing for now ({why}); {next_try}. The channel works until its access ends.")
+                }
+            }
+            Finding::Unconfirmed { since } => format!(
                 "The network has refused checks for {} without saying whether access is lost; nothing is called dead yet. Tether asks again.",
                 duration_words(now - since)
             ),
-            NextAction::Wait,
-        );
-    }
-    if !facts.missing_scopes.is_empty() {
-        return make(
-            State::MissingPermissions,
-            format!(
+            Finding::MissingScopes => format!(
                 "Connected, but without these permissions: {}.",
                 facts.missing_scopes.join(", ")
             ),
-            NextAction::GrantPermissions,
-        );
-    }
-    let person_deadline = match (
-        facts.renewable,
-        facts.access_expires_at,
-        facts.reconsent_deadline,
-    ) {
-        (false, Some(access), Some(consent)) => Some(access.min(consent)),
-        (false, Some(access), None) => Some(access),
-        (_, _, consent) => consent,
-    };
-    if let Some(at) = person_deadline.filter(|at| at - now <= EXPIRING_SOON_WINDOW_SECS) {
-        let what = if Some(at) == facts.reconsent_deadline {
-            "The network's consent period ends soon"
-        } else {
-            "The access token expires soon and this network cannot renew it"
-        };
-        return make(
-            State::ExpiringSoon,
-            format!("{what}; reconnect before then to stay connected."),
-            NextAction::Reconnect,
-        );
-    }
-    let reason = match (facts.renewable, facts.access_expires_at) {
-        _ if facts.reconsent_deadline.is_some() => {
-            "Working. The network asks for fresh consent by the deadline below, whatever Tether renews; Tether will remind you before then."
+            Finding::ExpiringSoon { consent } => {
+                let what = if consent {
+                    "The network's consent period ends soon"
+                } else {
+                    "The access token expires soon and this network cannot renew it"
+                };
+                format!("{what}; reconnect before then to stay connected.")
+            }
+            Finding::Working => match (facts.renewable, facts.access_expires_at) {
+                _ if facts.reconsent_deadline.is_some() => {
+                    "Working. The network asks for fresh consent by the deadline below, whatever Tether renews; Tether will remind you before then."
+                }
+                (true, Some(_)) => "Working. Tether renews access automatically before it expires.",
+                (true, None) | (false, None) => "Working. This access does not expire on its own.",
+                (false, Some(_)) => "Working. Tether will remind you before access ends.",
+            }
+            .into(),
         }
-        (true, Some(_)) => "Working. Tether renews access automatically before it expires.",
-        (true, None) | (false, None) => "Working. This access does not expire on its own.",
-        (false, Some(_)) => "Working. Tether will remind you before access ends.",
-    };
-    make(State::Connected, reason.into(), NextAction::Nothing)
+    }
+}
+
+/// The state of a channel with `facts` at `now`, without the words [`status`] adds.
+pub fn state(facts: &ChannelFacts, now: i64) -> State {
+    Finding::of(facts, now).state()
+}
+
+/// The state of a channel with `facts` at `now`.
+pub fn status(facts: &ChannelFacts, now: i64) -> Status {
+    let finding = Finding::of(facts, now);
+    Status {
+        state: finding.state(),
+        reason: finding.reason(facts, now),
+        deadline: deadline(facts),
+        next_action: finding.next_action(),
+    }
 }
 
 /// The time that matters to a person. A dead channel counts how long it has been down.
@@ -393,7 +447,7 @@ pub fn duration_words(secs: i64) -> String {
 /// the page nothing.
 pub fn may_change_within(facts: &ChannelFacts, now: i64, span: i64) -> bool {
     let end = now.saturating_add(span);
-    let today = status(facts, now).state;
+    let today = state(facts, now);
     [
         facts.access_expires_at,
         facts.reconsent_deadline,
@@ -403,7 +457,7 @@ pub fn may_change_within(facts: &ChannelFacts, now: i64, span: i64) -> bool {
     .flatten()
     .flat_map(|at| [at, at.saturating_sub(EXPIRING_SOON_WINDOW_SECS)])
     .filter(|at| (now..=end).contains(at))
-    .any(|at| status(facts, at).state != today)
+    .any(|at| state(facts, at) != today)
 }
 
 /// The dashboard's health sign over every channel.

@@ -1,5 +1,5 @@
 use super::use_ticking_now;
-use crate::status::{status, ChannelFacts, Health, Status};
+use crate::status::{state, status, ChannelFacts, Health, Status};
 use leptos::prelude::*;
 
 /// A channel's state as an icon and words; the colour only repeats what they say.
@@ -110,10 +110,7 @@ pub fn HealthSign(
 ) -> impl IntoView {
     let now = use_ticking_now(rendered_at, clock_offset);
     let health = Memo::new(move |_| {
-        let states: Vec<_> = changing
-            .iter()
-            .map(|f| status(f, now.get()).state)
-            .collect();
+        let states: Vec<_> = changing.iter().map(|f| state(f, now.get())).collect();
         Health::of(&states)
             .with_app_refused(changing.iter().filter(|f| f.app_refused).count())
             .plus(settled)

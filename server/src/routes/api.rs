@@ -4,7 +4,7 @@
 
 use app::model::ChannelCard;
 use app::ssr::AppContext;
-use app::status::{status, State as ChannelState};
+use app::status::{state, status, State as ChannelState};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRef, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
@@ -522,7 +522,7 @@ async fn channels_by_state(ctx: &AppContext) -> Result<Vec<(&'static str, i64)>,
         let outage = outages.contains(&record.network);
         let mut card = ChannelCard::from(record);
         card.facts.network_outage = outage;
-        let state = status(&card.facts, now).state;
+        let state = state(&card.facts, now);
         if let Some(i) = ChannelState::ALL.iter().position(|s| *s == state) {
             counts[i] += 1;
         }
