@@ -38,12 +38,12 @@ pub async fn load_dashboard(
         .await
         .map_err(public_error)?;
     let now = ctx.engine.clock().now().timestamp();
-    let rows = crate::listing::rows(&records, &outages, &faults, &person);
-    let (shown, listing, health) = crate::listing::list(&rows, &filter, now);
-    let channels = shown
-        .into_iter()
-        .map(|i| crate::listing::card(&records[i], &rows[i]))
-        .collect();
+    let troubles = crate::listing::Troubles::new(&outages, &faults);
+    let sheet = ctx
+        .sheets
+        .sheet(person.workspace_id, records, troubles, now);
+    let (shown, listing, health) = crate::listing::list(&sheet, &person, &filter, now);
+    let channels = shown.into_iter().map(|i| sheet.card(i, &person)).collect();
     let workspaces = ctx.engine.workspaces(&person).await.map_err(public_error)?;
     let mut elsewhere = Vec::new();
     for (workspace_id, name, _) in &workspaces {

@@ -2,16 +2,20 @@
 //! deadline; filtered by state, network and words; cut into pages; counted per state; and
 //! the health sign's facts reduced to the channels that time may change today.
 //!
-//! It reads each channel through a [`Row`] borrowed from the engine's kept records, and makes
-//! a [`ChannelCard`] only for the rows a page shows: with ten thousand channels, copying each
-//! record into a card cost more than all the rest of a render.
+//! A [`Sheet`] reads the engine's kept records once: each channel's facts, state and
+//! deadline, the order they are shown in and the counts. Renders reuse it until the records
+//! or the networks' troubles change, or time reaches the first moment a state changes; each
+//! render then only filters and cuts its page. A [`ChannelCard`] is made only for the rows
+//! a page shows.
 
 use crate::model::{ChannelCard, ChannelFilter, HealthFacts, Listing, StateCount};
 use crate::pages::thousands;
-use crate::status::{deadline, may_change_within, state, ChannelFacts, Health, State};
+use crate::status::{deadline, next_change, state, ChannelFacts, Health, State};
 use engine::accounts::SignedIn;
-use engine::channels::ChannelRecord;
+use engine::channels::{sees_connectors, ChannelRecord};
 use engine::lifecycle::{ConfigurationFault, OutageReport};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Channels per page: the first screen stays light with a thousand channels.
 pub const PAGE_SIZE: usize = 50;
@@ -19,50 +23,8 @@ pub const PAGE_SIZE: usize = 50;
 const HEALTH_SPAN: i64 = 86_400;
 /// Search words are cut to this length.
 const MOST_SEARCH_CHARS: usize = 100;
-
-/// What the listing reads of one channel.
-#[derive(Clone, Debug)]
-pub struct Row<'a> {
-    pub id: i64,
-    /// The network's key, as filters name it.
-    pub network: &'a str,
-    pub network_name: &'a str,
-    pub name: &'a str,
-    pub handle: &'a str,
-    pub followers: Option<i64>,
-    /// Who keeps it, by user id and name, when the person may see that.
-    pub connector: Option<(i64, &'a str)>,
-    /// With what the networks' troubles add: an outage, Tether's app refused.
-    pub facts: ChannelFacts,
-}
-
-/// Each record as a row, as `person` may see it, with what the networks' troubles add to
-/// its facts.
-pub fn rows<'a>(
-    records: &'a [ChannelRecord],
-    outages: &[OutageReport],
-    faults: &[ConfigurationFault],
-    person: &SignedIn,
-) -> Vec<Row<'a>> {
-    records
-        .iter()
-        .map(|record| {
-            let mut facts = facts(record);
-            facts.network_outage = outages.iter().any(|o| o.network == record.network);
-            facts.app_refused = faults.iter().any(|f| f.network == record.network);
-            Row {
-                id: record.id,
-                network: &record.network,
-                network_name: &record.network_name,
-                name: &record.name,
-                handle: &record.handle,
-                followers: record.followers,
-                connector: record.connector_seen_by(person),
-                facts,
-            }
-        })
-        .collect()
-}
+/// Sheets kept at most, one per workspace shown lately.
+const MOST_SHEETS: usize = 64;
 
 /// What the status model reads of a record.
 pub fn facts(record: &ChannelRecord) -> ChannelFacts {
@@ -83,112 +45,283 @@ pub fn facts(record: &ChannelRecord) -> ChannelFacts {
     }
 }
 
-/// The card a page shows for `record`, read as `row`.
-pub fn card(record: &ChannelRecord, row: &Row) -> ChannelCard {
-    ChannelCard {
-        connected_by: row.connector.map(|(_, name)| name.to_owned()),
-        connector_id: row.connector.map(|(id, _)| id),
-        facts: row.facts.clone(),
-        ..ChannelCard::from(record.clone())
+/// The networks in trouble, as they add to every channel's facts: an outage, or Tether's
+/// app credentials refused.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Troubles {
+    outages: Vec<String>,
+    refused: Vec<String>,
+}
+
+impl Troubles {
+    pub fn new(outages: &[OutageReport], faults: &[ConfigurationFault]) -> Self {
+        let networks = |names: Vec<&String>| {
+            let mut names: Vec<String> = names.into_iter().cloned().collect();
+            names.sort();
+            names.dedup();
+            names
+        };
+        Self {
+            outages: networks(outages.iter().map(|o| &o.network).collect()),
+            refused: networks(faults.iter().map(|f| &f.network).collect()),
+        }
     }
 }
 
-/// The ids of every channel `filter` matches at `now`, on every page: what a bulk action
-/// on "all that match" acts on.
-pub fn matching_ids(rows: &[Row], asked: &ChannelFilter, now: i64) -> Vec<i64> {
-    let (filter, _) = understood(asked, rows);
+/// What a sheet works out for one channel beside its record.
+#[derive(Clone, Debug)]
+struct Reading {
+    /// With what the networks' troubles add.
+    facts: ChannelFacts,
+    state: State,
+    /// The moment its countdown runs to: what needs a person is ordered by it.
+    deadline: Option<i64>,
+    /// The first moment time alone changes its state.
+    next_change: Option<i64>,
+}
+
+/// A workspace's kept records read for the listing at one moment.
+#[derive(Debug)]
+pub struct Sheet {
+    records: Arc<Vec<ChannelRecord>>,
+    troubles: Troubles,
+    read_at: i64,
+    /// The first moment time changes any channel's state: the sheet serves renders before it.
+    until: Option<i64>,
+    readings: Vec<Reading>,
+    /// Every row: what needs a person first, the nearest deadline (or the longest outage)
+    /// first; the rest keep the records' order, by name.
+    order: Vec<usize>,
+    counted: [usize; State::ALL.len()],
+    /// Each network once, by key and name, sorted by name.
+    networks: Vec<(String, String)>,
+    /// Each connector once, by user id and name, sorted by name; shown only to those who
+    /// may see connectors.
+    connectors: Vec<(String, String)>,
+    audience: Option<String>,
+}
+
+impl Sheet {
+    /// Reads `records`, with `troubles` added to their facts, at `now`.
+    pub fn read(records: Arc<Vec<ChannelRecord>>, troubles: Troubles, now: i64) -> Self {
+        let readings: Vec<Reading> = records
+            .iter()
+            .map(|record| {
+                let mut facts = facts(record);
+                facts.network_outage = troubles.outages.contains(&record.network);
+                facts.app_refused = troubles.refused.contains(&record.network);
+                Reading {
+                    state: state(&facts, now),
+                    deadline: deadline(&facts).map(|d| d.at),
+                    next_change: next_change(&facts, now),
+                    facts,
+                }
+            })
+            .collect();
+        let mut order: Vec<usize> = (0..readings.len()).collect();
+        order.sort_by_key(|&i| {
+            let reading = &readings[i];
+            if reading.state.needs_attention() {
+                (0, reading.deadline.unwrap_or(i64::MIN))
+            } else {
+                (1, 0)
+            }
+        });
+        let mut counted = [0; State::ALL.len()];
+        for reading in &readings {
+            counted[state_index(reading.state)] += 1;
+        }
+        let by_name = |named: BTreeMap<String, &str>| {
+            let mut named: Vec<(String, String)> = named
+                .into_iter()
+                .map(|(key, name)| (key, name.to_owned()))
+                .collect();
+            named.sort_by(|a, b| a.1.cmp(&b.1));
+            named
+        };
+        let networks = by_name(
+            records
+                .iter()
+                .map(|r| (r.network.clone(), r.network_name.as_str()))
+                .collect(),
+        );
+        let connectors = by_name(
+            records
+                .iter()
+                .filter_map(|r| r.connector_id.zip(r.connected_by.as_deref()))
+                .map(|(id, name)| (id.to_string(), name))
+                .collect(),
+        );
+        // Only counts the networks told: an imported account's audience is unknown, not zero.
+        let linked: Vec<i64> = records
+            .iter()
+            .filter(|r| r.unlinked_at.is_none())
+            .filter_map(|r| r.followers)
+            .collect();
+        let audience = (!linked.is_empty()).then(|| {
+            format!(
+                "{} followers across {} linked account{}",
+                thousands(linked.iter().sum()),
+                thousands(linked.len() as i64),
+                if linked.len() == 1 { "" } else { "s" }
+            )
+        });
+        Self {
+            until: readings.iter().filter_map(|r| r.next_change).min(),
+            records,
+            troubles,
+            read_at: now,
+            readings,
+            order,
+            counted,
+            networks,
+            connectors,
+            audience,
+        }
+    }
+
+    /// Whether a render of `records` with `troubles` at `now` may use this sheet.
+    fn serves(&self, records: &Arc<Vec<ChannelRecord>>, troubles: &Troubles, now: i64) -> bool {
+        Arc::ptr_eq(&self.records, records)
+            && self.troubles == *troubles
+            && now >= self.read_at
+            && self.until.is_none_or(|until| now < until)
+    }
+
+    pub fn records(&self) -> &[ChannelRecord] {
+        &self.records
+    }
+
+    /// The card a page shows for row `index`, as `person` may see it.
+    pub fn card(&self, index: usize, person: &SignedIn) -> ChannelCard {
+        let record = &self.records[index];
+        let connector = record.connector_seen_by(person);
+        ChannelCard {
+            connected_by: connector.map(|(_, name)| name.to_owned()),
+            connector_id: connector.map(|(id, _)| id),
+            facts: self.readings[index].facts.clone(),
+            ..ChannelCard::from(record.clone())
+        }
+    }
+
+    /// Whether row `index` is one `filter` (its words lower-cased) shows to `person`.
+    fn shows(&self, index: usize, filter: &ChannelFilter, words: &str, person: &SignedIn) -> bool {
+        let record = &self.records[index];
+        let state = self.readings[index].state;
+        (match filter.show.as_str() {
+            "" => true,
+            "attention" => state.needs_attention(),
+            show => state.api_name() == show,
+        }) && (filter.network.is_empty() || filter.network == record.network)
+            && (filter.who.is_empty()
+                || record
+                    .connector_seen_by(person)
+                    .is_some_and(|(id, _)| id.to_string() == filter.who))
+            && (words.is_empty()
+                || record.name.to_lowercase().contains(words)
+                || record.handle.to_lowercase().contains(words))
+    }
+}
+
+fn state_index(state: State) -> usize {
+    State::ALL.iter().position(|s| *s == state).unwrap_or(0)
+}
+
+/// The sheet last read for each workspace, so a render reuses what the one before it
+/// worked out.
+#[derive(Debug, Default)]
+pub struct Sheets(Mutex<HashMap<i64, Arc<Sheet>>>);
+
+impl Sheets {
+    /// A sheet of `records` (the engine's kept list) with `troubles` that serves `now`.
+    pub fn sheet(
+        &self,
+        workspace_id: i64,
+        records: Arc<Vec<ChannelRecord>>,
+        troubles: Troubles,
+        now: i64,
+    ) -> Arc<Sheet> {
+        if let Some(kept) = self
+            .kept()
+            .get(&workspace_id)
+            .filter(|sheet| sheet.serves(&records, &troubles, now))
+        {
+            return kept.clone();
+        }
+        // Read outside the lock: ten thousand channels take milliseconds.
+        let sheet = Arc::new(Sheet::read(records, troubles, now));
+        let mut kept = self.kept();
+        if kept.len() >= MOST_SHEETS && !kept.contains_key(&workspace_id) {
+            let oldest = kept
+                .iter()
+                .min_by_key(|(_, sheet)| sheet.read_at)
+                .map(|(id, _)| *id);
+            if let Some(oldest) = oldest {
+                kept.remove(&oldest);
+            }
+        }
+        kept.insert(workspace_id, sheet.clone());
+        sheet
+    }
+
+    fn kept(&self) -> MutexGuard<'_, HashMap<i64, Arc<Sheet>>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The ids of every channel `filter` matches, on every page: what a bulk action on "all
+/// that match" acts on.
+pub fn matching_ids(sheet: &Sheet, person: &SignedIn, asked: &ChannelFilter) -> Vec<i64> {
+    let (filter, _) = understood(asked, sheet, person);
     let words = filter.q.to_lowercase();
-    rows.iter()
-        .filter(|row| shown(&filter, &words, row, state(&row.facts, now)))
-        .map(|row| row.id)
+    (0..sheet.records.len())
+        .filter(|&index| sheet.shows(index, &filter, &words, person))
+        .map(|index| sheet.records[index].id)
         .collect()
 }
 
-/// Whether a channel in `state` is one `filter` (its words lower-cased) shows.
-fn shown(filter: &ChannelFilter, words: &str, row: &Row, state: State) -> bool {
-    (match filter.show.as_str() {
-        "" => true,
-        "attention" => state.needs_attention(),
-        show => state.api_name() == show,
-    }) && (filter.network.is_empty() || filter.network == row.network)
-        && (filter.who.is_empty()
-            || row.connector.map(|(id, _)| id.to_string()).as_deref() == Some(filter.who.as_str()))
-        && (words.is_empty()
-            || row.name.to_lowercase().contains(words)
-            || row.handle.to_lowercase().contains(words))
-}
-
-/// One page of `rows` as `filter` asks, at `now`: the indices of the rows shown, in order.
-pub fn list(rows: &[Row], asked: &ChannelFilter, now: i64) -> (Vec<usize>, Listing, HealthFacts) {
-    let (filter, notice) = understood(asked, rows);
-    let total = rows.len();
-    let mut counted = [0usize; State::ALL.len()];
-    let mut changing = Vec::new();
-    let mut settled_states = Vec::new();
-    let mut settled_refused = 0;
-    let mut networks: Vec<(&str, &str)> = Vec::new();
-    let mut people: Vec<(i64, &str)> = Vec::new();
-    // Only counts the networks told: an imported account's audience is unknown, not zero.
-    let linked: Vec<i64> = rows
-        .iter()
-        .filter(|r| !r.facts.unlinked)
-        .filter_map(|r| r.followers)
-        .collect();
+/// One page of `sheet` as `filter` asks, for `person` at `now`: the indices of the rows
+/// shown, in order.
+pub fn list(
+    sheet: &Sheet,
+    person: &SignedIn,
+    asked: &ChannelFilter,
+    now: i64,
+) -> (Vec<usize>, Listing, HealthFacts) {
+    let (filter, notice) = understood(asked, sheet, person);
     let words = filter.q.to_lowercase();
-    let mut matching: Vec<(State, Option<i64>, usize)> = Vec::new();
-    for (index, row) in rows.iter().enumerate() {
-        let current = state(&row.facts, now);
-        counted[State::ALL.iter().position(|s| *s == current).unwrap_or(0)] += 1;
-        if may_change_within(&row.facts, now, HEALTH_SPAN) {
-            changing.push(row.facts.clone());
-        } else {
-            settled_states.push(current);
-            settled_refused += usize::from(row.facts.app_refused);
-        }
-        if !networks.iter().any(|(key, _)| *key == row.network) {
-            networks.push((row.network, row.network_name));
-        }
-        if let Some((id, name)) = row.connector {
-            if !people.iter().any(|(known, _)| *known == id) {
-                people.push((id, name));
-            }
-        }
-        if shown(&filter, &words, row, current) {
-            matching.push((current, deadline(&row.facts).map(|d| d.at), index));
-        }
-    }
-    // What needs a person comes first, the nearest deadline (or the longest outage) first;
-    // the rest keep their order by name.
-    matching.sort_by_key(|(state, deadline, _)| {
-        if state.needs_attention() {
-            (0, deadline.unwrap_or(i64::MIN))
-        } else {
-            (1, 0)
-        }
-    });
+    let matching: Vec<usize> = sheet
+        .order
+        .iter()
+        .copied()
+        .filter(|&index| sheet.shows(index, &filter, &words, person))
+        .collect();
     let pages = matching.len().div_ceil(PAGE_SIZE).max(1);
     let page = filter.page.clamp(1, pages);
     let first = (page - 1) * PAGE_SIZE;
-    let matched = matching.len();
     let shown: Vec<usize> = matching
-        .into_iter()
+        .iter()
         .skip(first)
         .take(PAGE_SIZE)
-        .map(|(.., index)| index)
+        .copied()
         .collect();
-    networks.sort_by(|a, b| a.1.cmp(b.1));
-    people.sort_by(|a, b| a.1.cmp(b.1));
-    let networks: Vec<(String, String)> = networks
-        .into_iter()
-        .map(|(key, name)| (key.to_owned(), name.to_owned()))
-        .collect();
-    let people: Vec<(String, String)> = people
-        .into_iter()
-        .map(|(id, name)| (id.to_string(), name.to_owned()))
-        .collect();
+    let soon = now.saturating_add(HEALTH_SPAN);
+    let mut changing = Vec::new();
+    let mut settled_states = Vec::new();
+    let mut settled_refused = 0;
+    for reading in &sheet.readings {
+        if reading.next_change.is_some_and(|at| at <= soon) {
+            changing.push(reading.facts.clone());
+        } else {
+            settled_states.push(reading.state);
+            settled_refused += usize::from(reading.facts.app_refused);
+        }
+    }
     let attention: usize = State::ALL
         .iter()
-        .zip(counted)
+        .zip(sheet.counted)
         .filter(|(s, _)| s.needs_attention())
         .map(|(_, n)| n)
         .sum();
@@ -205,7 +338,7 @@ pub fn list(rows: &[Row], asked: &ChannelFilter, now: i64) -> (Vec<usize>, Listi
     counts.extend(
         State::ALL
             .iter()
-            .zip(counted)
+            .zip(sheet.counted)
             .filter(|(_, n)| *n > 0)
             .map(|(state, count)| StateCount {
                 show: state.api_name().into(),
@@ -218,14 +351,6 @@ pub fn list(rows: &[Row], asked: &ChannelFilter, now: i64) -> (Vec<usize>, Listi
                 }),
             }),
     );
-    let audience = (!linked.is_empty()).then(|| {
-        format!(
-            "{} followers across {} linked account{}",
-            thousands(linked.iter().sum()),
-            thousands(linked.len() as i64),
-            if linked.len() == 1 { "" } else { "s" }
-        )
-    });
     let at_page = |page: usize| {
         href(&ChannelFilter {
             page,
@@ -248,17 +373,21 @@ pub fn list(rows: &[Row], asked: &ChannelFilter, now: i64) -> (Vec<usize>, Listi
         here,
         back_query,
         notice,
-        total,
-        matching: matched,
+        total: sheet.records.len(),
+        matching: matching.len(),
         first: first + 1,
         page,
         pages,
         previous: (page > 1).then(|| at_page(page - 1)),
         next: (page < pages).then(|| at_page(page + 1)),
         counts,
-        networks,
-        people,
-        audience,
+        networks: sheet.networks.clone(),
+        people: if sees_connectors(person) {
+            sheet.connectors.clone()
+        } else {
+            Vec::new()
+        },
+        audience: sheet.audience.clone(),
         filter: ChannelFilter { page, ..filter },
     };
     let settled = Health::of(&settled_states).with_app_refused(settled_refused);
@@ -266,7 +395,11 @@ pub fn list(rows: &[Row], asked: &ChannelFilter, now: i64) -> (Vec<usize>, Listi
 }
 
 /// The filter with what was not understood dropped, and a sentence saying so.
-fn understood(asked: &ChannelFilter, rows: &[Row]) -> (ChannelFilter, Option<String>) {
+fn understood(
+    asked: &ChannelFilter,
+    sheet: &Sheet,
+    person: &SignedIn,
+) -> (ChannelFilter, Option<String>) {
     let mut filter = ChannelFilter {
         show: asked.show.trim().to_owned(),
         network: asked.network.trim().to_owned(),
@@ -285,7 +418,7 @@ fn understood(asked: &ChannelFilter, rows: &[Row]) -> (ChannelFilter, Option<Str
         ));
         filter.show.clear();
     }
-    if !filter.network.is_empty() && !rows.iter().any(|row| row.network == filter.network) {
+    if !filter.network.is_empty() && !sheet.networks.iter().any(|(key, _)| *key == filter.network) {
         notice = Some(format!(
             "No channel here is on a network called “{}”; every network is shown.",
             filter.network
@@ -293,8 +426,8 @@ fn understood(asked: &ChannelFilter, rows: &[Row]) -> (ChannelFilter, Option<Str
         filter.network.clear();
     }
     let responsible =
-        |row: &Row| row.connector.map(|(id, _)| id.to_string()) == Some(filter.who.clone());
-    if !filter.who.is_empty() && !rows.iter().any(responsible) {
+        sees_connectors(person) && sheet.connectors.iter().any(|(id, _)| *id == filter.who);
+    if !filter.who.is_empty() && !responsible {
         notice = Some("No channel here is that person’s to keep; everyone’s are shown.".into());
         filter.who.clear();
     }
@@ -326,55 +459,67 @@ pub fn href(filter: &ChannelFilter) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::status::ChannelFacts;
+    use engine::domain::Role;
 
-    /// A channel as a test owns it; `row` lends it to the listing.
-    struct Channel {
-        id: i64,
-        name: String,
-        handle: String,
-        followers: Option<i64>,
-        connector: Option<(i64, String)>,
-        facts: ChannelFacts,
-    }
-
-    fn card(id: i64, name: &str, facts: ChannelFacts) -> Channel {
-        Channel {
+    /// A channel as the engine keeps it, with `facts` as its record states them.
+    fn card(id: i64, name: &str, facts: ChannelFacts) -> ChannelRecord {
+        let even = id % 2 == 0;
+        ChannelRecord {
             id,
+            network: if even { "x" } else { "youtube" }.into(),
+            network_name: if even { "X" } else { "YouTube" }.into(),
             name: name.into(),
             handle: format!("@{}", name.to_lowercase()),
             followers: Some(10),
-            connector: None,
-            facts,
+            access_expires_at: facts.access_expires_at,
+            renew_at: facts.renew_at,
+            down_since: facts.down_since,
+            reconsent_deadline: facts.reconsent_deadline,
+            renewable: facts.renewable,
+            missing_scopes: facts.missing_scopes,
+            dead_reason: facts.dead_reason,
+            retry_at: facts.retry_at,
+            gave_up_at: facts.gave_up.then_some(0),
+            unconfirmed_since: facts.unconfirmed_since,
+            unlinked_at: facts.unlinked.then_some(0),
+            ..ChannelRecord::default()
         }
     }
 
-    fn row(channel: &Channel) -> Row<'_> {
-        let even = channel.id % 2 == 0;
-        Row {
-            id: channel.id,
-            network: if even { "x" } else { "youtube" },
-            network_name: if even { "X" } else { "YouTube" },
-            name: &channel.name,
-            handle: &channel.handle,
-            followers: channel.followers,
-            connector: channel
-                .connector
-                .as_ref()
-                .map(|(id, name)| (*id, name.as_str())),
-            facts: channel.facts.clone(),
+    fn person(role: Role) -> SignedIn {
+        SignedIn {
+            user_id: 1,
+            email: "ada@example.com".into(),
+            display_name: "Ada Owner".into(),
+            workspace_id: 1,
+            workspace_name: "Agency".into(),
+            role,
+            session_hash: String::new(),
         }
     }
 
-    /// `list` over `channels`, with the ids of those shown.
+    /// `list` over `channels` for an owner, with the ids of those shown.
     fn listed(
-        channels: &[Channel],
+        channels: &[ChannelRecord],
         filter: &ChannelFilter,
         now: i64,
     ) -> (Vec<i64>, Listing, HealthFacts) {
-        let rows: Vec<Row> = channels.iter().map(row).collect();
-        let (shown, listing, health) = list(&rows, filter, now);
-        (shown.iter().map(|&i| rows[i].id).collect(), listing, health)
+        listed_by(&person(Role::Owner), channels, filter, now)
+    }
+
+    fn listed_by(
+        person: &SignedIn,
+        channels: &[ChannelRecord],
+        filter: &ChannelFilter,
+        now: i64,
+    ) -> (Vec<i64>, Listing, HealthFacts) {
+        let sheet = Sheet::read(Arc::new(channels.to_vec()), Troubles::default(), now);
+        let (shown, listing, health) = list(&sheet, person, filter, now);
+        (
+            shown.iter().map(|&i| sheet.records()[i].id).collect(),
+            listing,
+            health,
+        )
     }
 
     fn healthy() -> ChannelFacts {
@@ -508,7 +653,8 @@ mod tests {
     fn filters_by_the_person_responsible() {
         let kept_by = |id, name: &str, who: Option<(i64, &str)>| {
             let mut card = card(id, name, healthy());
-            card.connector = who.map(|(id, name)| (id, name.to_owned()));
+            card.connector_id = who.map(|(id, _)| id);
+            card.connected_by = who.map(|(_, name)| name.to_owned());
             card
         };
         let cards = vec![
@@ -564,5 +710,92 @@ mod tests {
         let (_, _, health) = listed(&cards, &ChannelFilter::default(), 0);
         assert_eq!(health.changing.len(), 1);
         assert_eq!((health.settled.total, health.settled.attention), (2, 1));
+    }
+
+    #[test]
+    fn a_sheet_serves_until_its_records_troubles_or_a_state_change() {
+        const DAY: i64 = 86_400;
+        let lapsing = ChannelFacts {
+            access_expires_at: Some(30 * DAY),
+            ..ChannelFacts::default()
+        };
+        let records = Arc::new(vec![card(1, "Alpha", healthy()), card(2, "Bravo", lapsing)]);
+        let sheets = Sheets::default();
+        let read = |records: &Arc<Vec<ChannelRecord>>, troubles: Troubles, now| {
+            sheets.sheet(7, records.clone(), troubles, now)
+        };
+        let first = read(&records, Troubles::default(), 0);
+        let attention = |sheet: &Sheet, now| {
+            list(sheet, &person(Role::Owner), &ChannelFilter::default(), now)
+                .1
+                .counts[0]
+                .count
+        };
+        assert_eq!(attention(&first, 0), 0);
+        assert!(Arc::ptr_eq(
+            &first,
+            &read(&records, Troubles::default(), 23 * DAY - 1)
+        ));
+        // Its last week begins: the state changes, so the sheet is read again.
+        let week = read(&records, Troubles::default(), 23 * DAY);
+        assert!(!Arc::ptr_eq(&first, &week));
+        assert_eq!(attention(&week, 23 * DAY), 1);
+        // A clock moved back is not served what a later moment read.
+        assert!(!Arc::ptr_eq(&week, &read(&records, Troubles::default(), 0)));
+        // New records, even equal ones, are other records.
+        let copied = Arc::new(records.as_ref().clone());
+        let again = read(&copied, Troubles::default(), 0);
+        assert!(!Arc::ptr_eq(
+            &again,
+            &read(&records, Troubles::default(), 0)
+        ));
+        // An outage on YouTube turns Bravo's state.
+        let outage = Troubles {
+            outages: vec!["youtube".into()],
+            refused: Vec::new(),
+        };
+        let troubled = read(&records, outage, 0);
+        let (_, listing, _) = list(
+            &troubled,
+            &person(Role::Owner),
+            &ChannelFilter::default(),
+            0,
+        );
+        assert!(
+            listing
+                .counts
+                .iter()
+                .any(|c| c.show == "network_outage" && c.count == 1),
+            "{:?}",
+            listing.counts
+        );
+    }
+
+    #[test]
+    fn who_keeps_a_channel_is_hidden_from_those_who_may_not_see_it() {
+        let mut kept = card(1, "Alpha", healthy());
+        kept.connector_id = Some(7);
+        kept.connected_by = Some("Ed Editor".into());
+        let channels = [kept, card(2, "Bravo", healthy())];
+        let eds = ChannelFilter {
+            who: "7".into(),
+            page: 1,
+            ..ChannelFilter::default()
+        };
+        let (shown, listing, _) = listed(&channels, &eds, 0);
+        assert_eq!((shown.as_slice(), listing.people.len()), (&[1][..], 1));
+        let viewer = person(Role::Viewer);
+        let (shown, listing, _) = listed_by(&viewer, &channels, &eds, 0);
+        assert_eq!(shown.len(), 2, "the filter is dropped, not applied");
+        assert!(listing.people.is_empty());
+        assert!(listing.notice.unwrap().contains("that person"));
+        let sheet = Sheet::read(Arc::new(channels.to_vec()), Troubles::default(), 0);
+        assert_eq!(matching_ids(&sheet, &person(Role::Owner), &eds), [1]);
+        assert_eq!(matching_ids(&sheet, &viewer, &eds), [1, 2]);
+        assert_eq!(sheet.card(0, &viewer).connected_by, None);
+        assert_eq!(
+            sheet.card(0, &person(Role::Owner)).connected_by.as_deref(),
+            Some("Ed Editor")
+        );
     }
 }

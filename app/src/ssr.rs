@@ -23,6 +23,8 @@ pub struct AppContext {
     pub engine: Engine,
     /// True when Tether is served over https, so cookies carry `Secure`.
     pub secure_cookies: bool,
+    /// Each workspace's channel list as the dashboard last read it.
+    pub sheets: std::sync::Arc<crate::listing::Sheets>,
 }
 
 impl AppContext {

@@ -440,13 +440,11 @@ pub fn duration_words(secs: i64) -> String {
     }
 }
 
-/// Whether time alone may change the channel's state between `now` and `now + span`: its
-/// state differs at one of the only moments a state can change (an expiry or deadline, the
-/// week before one, a retry). A token that Tether renews stays as it is, however often it
-/// is renewed. The health sign ticks only such channels, so a thousand settled ones cost
-/// the page nothing.
-pub fn may_change_within(facts: &ChannelFacts, now: i64, span: i64) -> bool {
-    let end = now.saturating_add(span);
+/// The first moment after `now` at which time alone changes the channel's state: one of
+/// the only moments a state can change (an expiry or deadline, the week before one, a
+/// retry) at which it differs from today's. A token that Tether renews stays as it is,
+/// however often it is renewed, so it has none.
+pub fn next_change(facts: &ChannelFacts, now: i64) -> Option<i64> {
     let today = state(facts, now);
     [
         facts.access_expires_at,
@@ -456,8 +454,14 @@ pub fn may_change_within(facts: &ChannelFacts, now: i64, span: i64) -> bool {
     .into_iter()
     .flatten()
     .flat_map(|at| [at, at.saturating_sub(EXPIRING_SOON_WINDOW_SECS)])
-    .filter(|at| (now..=end).contains(at))
-    .any(|at| state(facts, at) != today)
+    .filter(|at| *at > now && state(facts, *at) != today)
+    .min()
+}
+
+/// Whether time alone may change the channel's state between `now` and `now + span`. The
+/// health sign ticks only such channels, so a thousand settled ones cost the page nothing.
+pub fn may_change_within(facts: &ChannelFacts, now: i64, span: i64) -> bool {
+    next_change(facts, now).is_some_and(|at| at <= now.saturating_add(span))
 }
 
 /// The dashboard's health sign over every channel.
@@ -530,6 +534,34 @@ impl Health {
 #[cfg(test)]
 mod renewal_trouble_tests {
     use super::*;
+
+    #[test]
+    fn the_next_change_is_the_first_moment_the_state_differs() {
+        const DAY: i64 = 86_400;
+        let kept_alive = ChannelFacts {
+            access_expires_at: Some(3_600),
+            renew_at: Some(3_000),
+            renewable: true,
+            ..ChannelFacts::default()
+        };
+        assert_eq!(next_change(&kept_alive, 0), None);
+        // Nothing renews it: expiring soon from the start of its last week, expired at its end.
+        let lapsing = ChannelFacts {
+            access_expires_at: Some(30 * DAY),
+            ..ChannelFacts::default()
+        };
+        assert_eq!(next_change(&lapsing, 0), Some(23 * DAY));
+        assert_eq!(status(&lapsing, 23 * DAY - 1).state, State::Connected);
+        assert_eq!(status(&lapsing, 23 * DAY).state, State::ExpiringSoon);
+        assert_eq!(next_change(&lapsing, 23 * DAY), Some(30 * DAY));
+        assert_eq!(next_change(&lapsing, 30 * DAY), None);
+        // A retry changes the words, not the state: the end of access does.
+        let failing = ChannelFacts {
+            retry_at: Some(600),
+            ..kept_alive
+        };
+        assert_eq!(next_change(&failing, 0), Some(3_600));
+    }
 
     #[test]
     fn only_channels_that_time_may_change_are_ticked() {

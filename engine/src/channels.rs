@@ -48,7 +48,7 @@ pub struct CallbackParams {
 }
 
 /// A channel, as the dashboard and the status model see it: facts, no tokens.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct ChannelRecord {
     pub id: i64,
     pub network: String,
@@ -2109,7 +2109,7 @@ impl ChannelRecord {
 }
 
 /// Who connected a channel is token metadata: a role without it does not see it.
-fn sees_connectors(person: &SignedIn) -> bool {
+pub fn sees_connectors(person: &SignedIn) -> bool {
     person.role.may(Permission::SeeTokenMetadata)
 }
 

@@ -107,6 +107,7 @@ pub async fn start(settings: Settings, clock: Clock) -> anyhow::Result<Running> 
     let ctx = AppContext {
         engine: engine.clone(),
         secure_cookies: public_url.scheme() == "https",
+        sheets: Default::default(),
     };
     let leptos_options = LeptosOptions::builder()
         .output_name("tether")

@@ -160,8 +160,13 @@ pub async fn follow_many(
                     let outages = ctx.engine.outage_reports(person.workspace_id).await?;
                     let faults = ctx.engine.configuration_faults().await?;
                     let now = ctx.engine.clock().now().timestamp();
-                    let rows = app::listing::rows(&records, &outages, &faults, &person);
-                    app::listing::matching_ids(&rows, &filter, now)
+                    let sheet = ctx.sheets.sheet(
+                        person.workspace_id,
+                        ctx.engine.kept_workspace_channels(person.workspace_id).await?,
+                        app::listing::Troubles::new(&outages, &faults),
+                        now,
+                    );
+                    app::listing::matching_ids(&sheet, &person, &filter)
                 }
                 _ => form
                     .iter()
