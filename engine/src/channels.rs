@@ -1864,28 +1864,20 @@ impl Engine {
     ) -> Result<Vec<ChannelRecord>> {
         // The whole list comes back as one JSON array: sqlx hands SQLite's rows over one by
         // one from its worker thread and converts each column, which took 235 ms for ten
-        // thousand channels whose statement SQLite itself runs in 35.
-        let fields = "'id', c.id, 'network', c.network, 'kind', c.kind, 'name', c.name, \
-             'handle', c.handle, 'required_scopes', c.required_scopes, 'access', c.access, \
-             'avatar_url', c.avatar_url, 'followers', c.followers, \
-             'unlinked_at', c.unlinked_at, 'private_profile', c.private_profile, \
-             'access_expires_at', cr.access_expires_at, \
-             'reconsent_deadline', cr.reconsent_deadline, \
-             'renewable', CASE WHEN cr.refresh_token IS NULL THEN 0 ELSE 1 END, \
-             'granted_scopes', cr.granted_scopes, 'dead_reason', cr.dead_reason, \
-             'connected_at', cr.connected_at, 'connector', u.display_name, \
-             'failure_class', cr.failure_class, 'failing_since', cr.failing_since, \
-             'due_at', cr.due_at, 'gave_up_at', cr.gave_up_at, 'checked_at', cr.checked_at, \
-             'connected_by', cr.connected_by, 'connector_role', cm.role, \
-             'renew_at', cr.renew_at, 'consent_invite_id', cr.consent_invite_id, \
-             'down_since', (SELECT MIN(d.started_at) FROM disconnections d \
-                            WHERE d.channel_id = c.id AND d.ended_at IS NULL)";
+        // thousand channels whose statement SQLite itself runs in 35. Each channel is an
+        // array of its values in `RECORD_COLUMNS`' order, not an object: naming every value
+        // made the text 2.5 times as long and SQLite's work almost twice as long.
+        let values = RECORD_COLUMNS
+            .iter()
+            .map(|(_, value)| *value)
+            .collect::<Vec<_>>()
+            .join(", ");
         let list = match self.db.backend() {
             Backend::Sqlite => {
-                format!("json_group_array(json_object({fields}) ORDER BY c.name, c.id)")
+                format!("json_group_array(json_array({values}) ORDER BY c.name, c.id)")
             }
             Backend::Postgres => {
-                format!("CAST(json_agg(json_build_object({fields}) ORDER BY c.name, c.id) AS TEXT)")
+                format!("CAST(json_agg(json_build_array({values}) ORDER BY c.name, c.id) AS TEXT)")
             }
         };
         // A column read here that the `channel_changes` triggers do not watch (migration
@@ -2004,7 +1996,48 @@ impl Engine {
     }
 }
 
+/// What `channel_records` reads of each channel, in [`RecordRow`]'s order (a test holds
+/// them to it): the field, and the SQL that reads it.
+const RECORD_COLUMNS: [(&str, &str); 28] = [
+    ("id", "c.id"),
+    ("network", "c.network"),
+    ("kind", "c.kind"),
+    ("name", "c.name"),
+    ("handle", "c.handle"),
+    ("required_scopes", "c.required_scopes"),
+    ("access", "c.access"),
+    ("avatar_url", "c.avatar_url"),
+    ("followers", "c.followers"),
+    ("unlinked_at", "c.unlinked_at"),
+    ("private_profile", "c.private_profile"),
+    ("access_expires_at", "cr.access_expires_at"),
+    ("reconsent_deadline", "cr.reconsent_deadline"),
+    (
+        "renewable",
+        "CASE WHEN cr.refresh_token IS NULL THEN 0 ELSE 1 END",
+    ),
+    ("granted_scopes", "cr.granted_scopes"),
+    ("dead_reason", "cr.dead_reason"),
+    ("connected_at", "cr.connected_at"),
+    ("connector", "u.display_name"),
+    ("failure_class", "cr.failure_class"),
+    ("failing_since", "cr.failing_since"),
+    ("due_at", "cr.due_at"),
+    ("gave_up_at", "cr.gave_up_at"),
+    ("checked_at", "cr.checked_at"),
+    ("connected_by", "cr.connected_by"),
+    ("connector_role", "cm.role"),
+    ("renew_at", "cr.renew_at"),
+    ("consent_invite_id", "cr.consent_invite_id"),
+    (
+        "down_since",
+        "(SELECT MIN(d.started_at) FROM disconnections d \
+          WHERE d.channel_id = c.id AND d.ended_at IS NULL)",
+    ),
+];
+
 /// One channel as `channel_records` reads it, before its network's profile words it.
+/// Read from an array of values, so its fields keep [`RECORD_COLUMNS`]' order.
 #[derive(Deserialize)]
 struct RecordRow {
     id: i64,
@@ -2225,4 +2258,48 @@ pub enum Reauthorize {
     OnlyMissing,
     /// An admin hands the channel to another account of the same kind.
     Handover,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::de::{self, Deserializer, Visitor};
+
+    /// Notes the fields a struct asks a deserializer for, in order, and reads nothing.
+    struct FieldNames(Vec<&'static str>);
+
+    impl<'de> Deserializer<'de> for &mut FieldNames {
+        type Error = de::value::Error;
+
+        fn deserialize_any<V: Visitor<'de>>(
+            self,
+            _: V,
+        ) -> std::result::Result<V::Value, Self::Error> {
+            Err(de::Error::custom("only a struct's fields are noted"))
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> std::result::Result<V::Value, Self::Error> {
+            self.0.extend_from_slice(fields);
+            Err(de::Error::custom("noted"))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+
+    #[test]
+    fn the_list_reads_each_value_into_the_field_of_its_name() {
+        let mut fields = FieldNames(Vec::new());
+        let _ = RecordRow::deserialize(&mut fields);
+        let columns: Vec<&str> = RECORD_COLUMNS.iter().map(|(name, _)| *name).collect();
+        assert_eq!(fields.0, columns);
+    }
 }
