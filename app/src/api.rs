@@ -41,7 +41,7 @@ pub async fn load_dashboard(
     let troubles = crate::listing::Troubles::new(&outages, &faults);
     let sheet = ctx
         .sheets
-        .sheet(person.workspace_id, records, troubles, now);
+        .sheet(person.workspace_id, records, troubles.clone(), now);
     let (shown, listing, health) = crate::listing::list(&sheet, &person, &filter, now);
     let channels = shown.into_iter().map(|i| sheet.card(i, &person)).collect();
     let workspaces = ctx.engine.workspaces(&person).await.map_err(public_error)?;
@@ -50,16 +50,17 @@ pub async fn load_dashboard(
         if *workspace_id == person.workspace_id {
             continue;
         }
-        let attention = ctx
+        // Counted as that workspace's own dashboard counts them: the networks' troubles
+        // are the same everywhere.
+        let records = ctx
             .engine
             .kept_workspace_channels(*workspace_id)
             .await
-            .map_err(public_error)?
-            .iter()
-            .filter(|record| {
-                crate::status::state(&crate::listing::facts(record), now).needs_attention()
-            })
-            .count();
+            .map_err(public_error)?;
+        let attention = ctx
+            .sheets
+            .sheet(*workspace_id, records, troubles.clone(), now)
+            .attention();
         if attention > 0 {
             elsewhere.push(ElsewhereLine {
                 workspace_id: *workspace_id,

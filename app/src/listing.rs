@@ -192,6 +192,16 @@ impl Sheet {
         &self.records
     }
 
+    /// How many channels need a person.
+    pub fn attention(&self) -> usize {
+        State::ALL
+            .iter()
+            .zip(self.counted)
+            .filter(|(state, _)| state.needs_attention())
+            .map(|(_, count)| count)
+            .sum()
+    }
+
     /// The card a page shows for row `index`, as `person` may see it.
     pub fn card(&self, index: usize, person: &SignedIn) -> ChannelCard {
         let record = &self.records[index];
@@ -319,17 +329,11 @@ pub fn list(
             settled_refused += usize::from(reading.facts.app_refused);
         }
     }
-    let attention: usize = State::ALL
-        .iter()
-        .zip(sheet.counted)
-        .filter(|(s, _)| s.needs_attention())
-        .map(|(_, n)| n)
-        .sum();
     let mut counts = vec![StateCount {
         show: "attention".into(),
         icon: "!".into(),
         label: "Need attention".into(),
-        count: attention,
+        count: sheet.attention(),
         href: href(&ChannelFilter {
             show: "attention".into(),
             ..ChannelFilter::default()

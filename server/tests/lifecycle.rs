@@ -627,6 +627,22 @@ async fn three_hours_of_network_trouble_turn_no_channel_red(backend: Backend) {
         for &channel in &channels {
             assert_eq!(credential(&app, channel).await.dead_reason, None);
         }
+        // Seen from another workspace, the outage asks nobody to act either.
+        let first: i64 = sqlx::query_scalar("SELECT workspace_id FROM channels WHERE id = $1")
+            .bind(channels[0])
+            .fetch_one(app.engine.db().pool())
+            .await
+            .unwrap();
+        app.post_form("/workspaces", &[("name", "Second client")])
+            .await;
+        let other = app.page("/").await;
+        assert!(other.contains("Second client"), "{weather}: {other}");
+        assert!(
+            !other.contains(r#"data-testid="elsewhere""#),
+            "{weather}: {other}"
+        );
+        app.post_form("/workspace/switch", &[("workspace_id", &first.to_string())])
+            .await;
 
         // The network recovers: the next retry renews both; the gap is on record.
         app.sandbox_control("x", json!({"action": "weather", "weather": "normal"}))
