@@ -23,7 +23,7 @@ pub const PAGE_SIZE: usize = 50;
 const HEALTH_SPAN: i64 = 86_400;
 /// Search words are cut to this length.
 const MOST_SEARCH_CHARS: usize = 100;
-/// Sheets kept at most, one per workspace shown lately.
+/// Sheets kept at most, one per workspace; the one used longest ago goes first.
 const MOST_SHEETS: usize = 64;
 
 /// What the status model reads of a record.
@@ -188,10 +188,6 @@ impl Sheet {
             && self.until.is_none_or(|until| now < until)
     }
 
-    pub fn records(&self) -> &[ChannelRecord] {
-        &self.records
-    }
-
     /// How many channels need a person.
     pub fn attention(&self) -> usize {
         State::ALL
@@ -240,7 +236,15 @@ fn state_index(state: State) -> usize {
 /// The sheet last read for each workspace, so a render reuses what the one before it
 /// worked out.
 #[derive(Debug, Default)]
-pub struct Sheets(Mutex<HashMap<i64, Arc<Sheet>>>);
+pub struct Sheets(Mutex<Kept>);
+
+#[derive(Debug, Default)]
+struct Kept {
+    /// Counts the sheets handed out: the one handed out longest ago goes first.
+    turn: u64,
+    /// Each workspace's sheet, with the turn it was last handed out on.
+    sheets: HashMap<i64, (u64, Arc<Sheet>)>,
+}
 
 impl Sheets {
     /// A sheet of `records` (the engine's kept list) with `troubles` that serves `now`.
@@ -251,30 +255,38 @@ impl Sheets {
         troubles: Troubles,
         now: i64,
     ) -> Arc<Sheet> {
-        if let Some(kept) = self
-            .kept()
-            .get(&workspace_id)
-            .filter(|sheet| sheet.serves(&records, &troubles, now))
         {
-            return kept.clone();
+            let mut kept = self.kept();
+            kept.turn += 1;
+            let turn = kept.turn;
+            if let Some((used, sheet)) = kept
+                .sheets
+                .get_mut(&workspace_id)
+                .filter(|(_, sheet)| sheet.serves(&records, &troubles, now))
+            {
+                *used = turn;
+                return sheet.clone();
+            }
         }
         // Read outside the lock: ten thousand channels take milliseconds.
         let sheet = Arc::new(Sheet::read(records, troubles, now));
         let mut kept = self.kept();
-        if kept.len() >= MOST_SHEETS && !kept.contains_key(&workspace_id) {
-            let oldest = kept
+        if kept.sheets.len() >= MOST_SHEETS && !kept.sheets.contains_key(&workspace_id) {
+            let least_used = kept
+                .sheets
                 .iter()
-                .min_by_key(|(_, sheet)| sheet.read_at)
+                .min_by_key(|(_, (used, _))| *used)
                 .map(|(id, _)| *id);
-            if let Some(oldest) = oldest {
-                kept.remove(&oldest);
+            if let Some(least_used) = least_used {
+                kept.sheets.remove(&least_used);
             }
         }
-        kept.insert(workspace_id, sheet.clone());
+        let turn = kept.turn;
+        kept.sheets.insert(workspace_id, (turn, sheet.clone()));
         sheet
     }
 
-    fn kept(&self) -> MutexGuard<'_, HashMap<i64, Arc<Sheet>>> {
+    fn kept(&self) -> MutexGuard<'_, Kept> {
         self.0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -520,7 +532,7 @@ mod tests {
         let sheet = Sheet::read(Arc::new(channels.to_vec()), Troubles::default(), now);
         let (shown, listing, health) = list(&sheet, person, filter, now);
         (
-            shown.iter().map(|&i| sheet.records()[i].id).collect(),
+            shown.iter().map(|&i| sheet.records[i].id).collect(),
             listing,
             health,
         )
@@ -772,6 +784,26 @@ mod tests {
                 .any(|c| c.show == "network_outage" && c.count == 1),
             "{:?}",
             listing.counts
+        );
+    }
+
+    #[test]
+    fn the_sheet_used_longest_ago_goes_first() {
+        let records = Arc::new(vec![card(1, "Alpha", healthy())]);
+        let sheets = Sheets::default();
+        let get =
+            |workspace_id| sheets.sheet(workspace_id, records.clone(), Troubles::default(), 0);
+        let first = get(0);
+        let second = get(1);
+        for workspace_id in 2..MOST_SHEETS as i64 {
+            get(workspace_id);
+        }
+        assert!(Arc::ptr_eq(&first, &get(0)), "used again, so kept longest");
+        get(MOST_SHEETS as i64);
+        assert!(Arc::ptr_eq(&first, &get(0)));
+        assert!(
+            !Arc::ptr_eq(&second, &get(1)),
+            "the one used longest ago went"
         );
     }
 

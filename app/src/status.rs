@@ -441,27 +441,19 @@ pub fn duration_words(secs: i64) -> String {
 }
 
 /// The first moment after `now` at which time alone changes the channel's state: one of
-/// the only moments a state can change (an expiry or deadline, the week before one, a
-/// retry) at which it differs from today's. A token that Tether renews stays as it is,
-/// however often it is renewed, so it has none.
+/// the only moments a state can change (the end of access or of the consent period, or
+/// the week before one) at which it differs from today's. A token that Tether renews stays
+/// as it is, however often it is renewed, so it has none; a retry changes the words only.
+/// The health sign ticks only the channels with one today, so a thousand settled ones cost
+/// the page nothing.
 pub fn next_change(facts: &ChannelFacts, now: i64) -> Option<i64> {
     let today = state(facts, now);
-    [
-        facts.access_expires_at,
-        facts.reconsent_deadline,
-        facts.retry_at,
-    ]
-    .into_iter()
-    .flatten()
-    .flat_map(|at| [at, at.saturating_sub(EXPIRING_SOON_WINDOW_SECS)])
-    .filter(|at| *at > now && state(facts, *at) != today)
-    .min()
-}
-
-/// Whether time alone may change the channel's state between `now` and `now + span`. The
-/// health sign ticks only such channels, so a thousand settled ones cost the page nothing.
-pub fn may_change_within(facts: &ChannelFacts, now: i64, span: i64) -> bool {
-    next_change(facts, now).is_some_and(|at| at <= now.saturating_add(span))
+    [facts.access_expires_at, facts.reconsent_deadline]
+        .into_iter()
+        .flatten()
+        .flat_map(|at| [at, at.saturating_sub(EXPIRING_SOON_WINDOW_SECS)])
+        .filter(|at| *at > now && state(facts, *at) != today)
+        .min()
 }
 
 /// The dashboard's health sign over every channel.
@@ -566,11 +558,14 @@ mod renewal_trouble_tests {
     #[test]
     fn only_channels_that_time_may_change_are_ticked() {
         const DAY: i64 = 86_400;
+        let within_a_day = |facts: &ChannelFacts, now: i64| {
+            next_change(facts, now).is_some_and(|at| at <= now + DAY)
+        };
         let kept_alive = ChannelFacts {
             renewable: true,
             ..ChannelFacts::default()
         };
-        assert!(!may_change_within(&kept_alive, 0, DAY));
+        assert_eq!(next_change(&kept_alive, 0), None);
         // Renewed every two hours (X), it stays connected: nothing to tick.
         let renews_in_an_hour = ChannelFacts {
             access_expires_at: Some(3_600),
@@ -578,29 +573,29 @@ mod renewal_trouble_tests {
             renewable: true,
             ..ChannelFacts::default()
         };
-        assert!(!may_change_within(&renews_in_an_hour, 0, DAY));
+        assert_eq!(next_change(&renews_in_an_hour, 0), None);
         // Renewing it fails for now: it turns expired when its access ends.
         let failing = ChannelFacts {
             retry_at: Some(600),
             ..renews_in_an_hour.clone()
         };
-        assert!(may_change_within(&failing, 0, DAY));
+        assert_eq!(next_change(&failing, 0), Some(3_600));
         // Nothing renews it: expiring soon now, expired within the hour.
         let lapsing = ChannelFacts {
             access_expires_at: Some(3_600),
             ..ChannelFacts::default()
         };
-        assert!(may_change_within(&lapsing, 0, DAY));
+        assert_eq!(next_change(&lapsing, 0), Some(3_600));
         // A wall 200 days away is settled for today, not for the day it comes near.
         let wall = ChannelFacts {
             reconsent_deadline: Some(200 * DAY),
             renewable: true,
             ..ChannelFacts::default()
         };
-        assert!(!may_change_within(&wall, 0, DAY));
+        assert!(!within_a_day(&wall, 0));
         let near = (1..200)
             .map(|day| day * DAY)
-            .find(|&at| may_change_within(&wall, at, DAY))
+            .find(|&at| within_a_day(&wall, at))
             .expect("the wall comes near");
         assert_ne!(
             status(&wall, near).state,

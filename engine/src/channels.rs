@@ -1832,9 +1832,8 @@ impl Engine {
     }
 
     /// A workspace's channels, shared rather than copied, read again only when something
-    /// they show has changed. Every connector is named: whoever shows them hides
-    /// `connected_by` and `connector_id` from a person who may not `SeeTokenMetadata`, as
-    /// [`Engine::channels`] does.
+    /// they show has changed. Every connector is named: whoever shows them asks
+    /// [`ChannelRecord::connector_seen_by`] who may see it, as [`Engine::channels`] does.
     pub async fn kept_workspace_channels(
         &self,
         workspace_id: i64,

@@ -147,7 +147,11 @@ pub async fn follow_many(
                     ))
                 }
             };
-            let records = ctx.engine.channels(&person).await?;
+            // Read once, for "all that match" and for naming each channel in the result.
+            let records = ctx
+                .engine
+                .kept_workspace_channels(person.workspace_id)
+                .await?;
             let ids: Vec<i64> = match field("which") {
                 Some("matching") => {
                     let filter = ChannelFilter {
@@ -162,7 +166,7 @@ pub async fn follow_many(
                     let now = ctx.engine.clock().now().timestamp();
                     let sheet = ctx.sheets.sheet(
                         person.workspace_id,
-                        ctx.engine.kept_workspace_channels(person.workspace_id).await?,
+                        records.clone(),
                         app::listing::Troubles::new(&outages, &faults),
                         now,
                     );
